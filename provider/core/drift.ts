@@ -1,0 +1,80 @@
+// Drift is what differs between the spec and the observed world, per VM and per policy.
+import type { SourceLocation } from './spec.js';
+
+export const DRIFT_FORMAT_VERSION = 1;
+
+export type DriftCategory =
+  | 'declaredUnprotected'
+  | 'wrongPolicy'
+  | 'policyMissing'
+  | 'policyChanged'
+  | 'protectionStopped'
+  | 'undeclaredProtected'
+  | 'protectionError'
+  | 'lastBackupFailed'
+  | 'recoveryPointOverdue'
+  | 'consistencyDegraded';
+
+export interface DriftSubject {
+  readonly kind: 'vm' | 'policy';
+  /** ARM id of the VM or policy (the policy id may be absent when the policy does not exist). */
+  readonly id?: string;
+  readonly name: string;
+  readonly resourceGroup?: string;
+}
+
+export interface DriftFinding {
+  readonly category: DriftCategory;
+  readonly subject: DriftSubject;
+  readonly message: string;
+  readonly remedy: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  /** Azure Backup error code behind the finding, when there is one. */
+  readonly azureErrorCode?: string;
+  /** The spec line responsible: the rule or policy, or the target for undeclared protections. */
+  readonly source?: SourceLocation;
+}
+
+/** Every declared VM and policy that drift checked, so reports can list what is in sync too. */
+export interface DriftChecked {
+  readonly vms: readonly { readonly id: string; readonly name: string; readonly resourceGroup: string; readonly policy: string; readonly source?: SourceLocation }[];
+  readonly policies: readonly { readonly name: string; readonly source?: SourceLocation }[];
+}
+
+export interface DriftReport {
+  readonly formatVersion: typeof DRIFT_FORMAT_VERSION;
+  readonly generatedAt: string;
+  readonly spec: { readonly file: string; readonly digest: string };
+  readonly target: { readonly subscriptionId: string; readonly vaultResourceGroup: string; readonly vaultName: string };
+  readonly checked: DriftChecked;
+  readonly findings: readonly DriftFinding[];
+  readonly summary: { readonly inSync: boolean; readonly byCategory: Readonly<Partial<Record<DriftCategory, number>>> };
+}
+
+export interface DashboardData {
+  readonly generatedAt: string;
+  readonly vault: { readonly id: string; readonly name: string; readonly location: string };
+  readonly protectedVms: { readonly total: number; readonly byState: Readonly<Record<string, number>> };
+  readonly jobs24h: {
+    readonly succeeded: number;
+    readonly failed: number;
+    readonly inProgress: number;
+    readonly jobs: readonly {
+      readonly id: string;
+      readonly operation: string;
+      readonly status: string;
+      readonly vmName: string;
+      readonly startTime: string;
+      readonly endTime?: string;
+      readonly durationSeconds?: number;
+      readonly errors: readonly { readonly code: string; readonly message: string; readonly recommendations: readonly string[] }[];
+    }[];
+  };
+  readonly recoveryPoints: readonly {
+    readonly vmName: string;
+    readonly vmId: string;
+    readonly points: readonly { readonly time: string; readonly consistency: string }[];
+  }[];
+  readonly drift?: DriftReport['summary'] & { readonly findings: number };
+}

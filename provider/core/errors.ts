@@ -1,0 +1,66 @@
+// The error classes every layer throws. The CLI maps them to exit codes in one place.
+import type { SourceLocation } from './spec.js';
+
+export type Severity = 'error' | 'warning';
+
+/** A problem found in user input, collected rather than thrown. */
+export interface Diagnostic {
+  readonly severity: Severity;
+  /** Stable code, e.g. "UnknownKey", "DuplicatePolicy". */
+  readonly code: string;
+  readonly message: string;
+  readonly location?: SourceLocation;
+  readonly remedy?: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.col}: ` : '';
+  const fix = d.remedy ? ` (${d.remedy})` : '';
+  return `${where}${d.severity}: ${d.message}${fix}`;
+}
+
+export class VmbackupError extends Error {
+  override readonly name: string = 'VmbackupError';
+}
+
+/** The spec (or a plan file, or a fleet file) is invalid; nothing was applied. */
+export class InvalidInputError extends VmbackupError {
+  override readonly name = 'InvalidInputError';
+  constructor(readonly diagnostics: readonly Diagnostic[], summary = 'invalid input') {
+    super(`${summary}:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
+}
+
+/** An error answered by Azure (or the emulator), carrying Azure Backup's error code and our remedy. */
+export class AzureOperationError extends VmbackupError {
+  override readonly name = 'AzureOperationError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly remedy: string | undefined,
+    readonly statusCode?: number,
+    readonly transient = false,
+  ) {
+    super(message);
+  }
+}
+
+/** `apply --plan` was given a plan made from a state that has moved since. */
+export class StalePlanError extends VmbackupError {
+  override readonly name = 'StalePlanError';
+}
+
+/** Bad flags, missing configuration, unreachable target. */
+export class ConfigurationError extends VmbackupError {
+  override readonly name = 'ConfigurationError';
+}
+
+/** Apply ran but some actions failed; the summary lists each with its Azure code and remedy. */
+export class ApplyFailedError extends VmbackupError {
+  override readonly name = 'ApplyFailedError';
+  constructor(
+    readonly failures: readonly { readonly actionId: string; readonly code: string; readonly message: string; readonly remedy?: string }[],
+  ) {
+    super(`${failures.length} action(s) failed:\n${failures.map((f) => `  ${f.actionId}: ${f.code}: ${f.message}${f.remedy ? ` Remedy: ${f.remedy}` : ''}`).join('\n')}`);
+  }
+}

@@ -1,0 +1,106 @@
+// What discovery saw. Produced only by provider/discovery; read by plan, drift and the views.
+import type { PolicySettings } from './spec.js';
+
+export type PowerState = 'running' | 'stopped' | 'deallocated' | 'starting' | 'stopping' | 'deallocating' | 'unknown';
+export type OsType = 'Windows' | 'Linux';
+export type RecoveryPointConsistency = 'ApplicationConsistent' | 'FileSystemConsistent' | 'CrashConsistent';
+
+export interface ObservedVm {
+  /** ARM id exactly as Compute returns it; compare with `sameArmId`. */
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly osType: OsType;
+  /** OS image, e.g. "WindowsServer 2019-Datacenter"; used to tell unsupported operating systems. */
+  readonly osImage?: string;
+  readonly powerState: PowerState;
+  /** Version reported by the VM agent; undefined when no agent is present. */
+  readonly agentVersion?: string;
+  /** Agent status as displayed by Compute, e.g. "Ready" or "Not Ready". */
+  readonly agentStatus?: string;
+  readonly dataDisks: number;
+  /** Storage SKU of the OS disk, e.g. "Standard_LRS", "Premium_LRS". */
+  readonly storageSku: string;
+  readonly nicCount: number;
+  readonly loadBalanced: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+  /** The backup extension (VMSnapshot / VMSnapshotLinux) is installed and succeeded. */
+  readonly backupExtension: boolean;
+  /** The VM's container is registered with the vault. */
+  readonly registered: boolean;
+  /** The vault offers the VM as a protectable item (same region, not yet protected). */
+  readonly protectable: boolean;
+}
+
+export interface ObservedPolicy {
+  readonly id: string;
+  readonly name: string;
+  /** Undefined when the policy is not an Azure IaaS VM policy vmbackup can model. */
+  readonly settings?: PolicySettings;
+  readonly protectedItemsCount: number;
+}
+
+export type ProtectionState =
+  | 'IRPending' | 'Protected' | 'ProtectionError' | 'ProtectionStopped' | 'ProtectionPaused' | 'BackupsSuspended' | 'Invalid';
+
+export interface ObservedProtectedItem {
+  /** ARM id of the protected item. */
+  readonly id: string;
+  /** e.g. "VM;iaasvmcontainerv2;rg;vm". */
+  readonly name: string;
+  /** e.g. "IaasVMContainer;iaasvmcontainerv2;rg;vm". */
+  readonly containerName: string;
+  readonly vmId: string;
+  readonly friendlyName: string;
+  readonly policyId?: string;
+  readonly policyName?: string;
+  readonly protectionState: ProtectionState;
+  readonly healthStatus?: string;
+  readonly lastBackupStatus?: string;
+  readonly lastBackupTime?: string;
+  readonly lastRecoveryPoint?: string;
+  /** Newest recovery point, when discovery was asked for recovery points. */
+  readonly latestRecoveryPoint?: { readonly time: string; readonly consistency: RecoveryPointConsistency | string };
+  readonly recoveryPoints?: readonly { readonly name: string; readonly time: string; readonly consistency: string }[];
+  /** Soft-deleted item, data kept until `deferredDeleteTime`. */
+  readonly softDeleted: boolean;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelled' | 'Cancelling' | 'Invalid';
+
+export interface ObservedJob {
+  readonly id: string;
+  readonly name: string;
+  readonly operation: string;
+  readonly status: JobStatus;
+  readonly vmName: string;
+  readonly vmId?: string;
+  readonly startTime: string;
+  readonly endTime?: string;
+  readonly durationSeconds?: number;
+  readonly errors: readonly { readonly code: string; readonly message: string; readonly recommendations: readonly string[] }[];
+}
+
+export interface ObservedVault {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly subscriptionId: string;
+  readonly location: string;
+}
+
+export interface Observation {
+  /** Service time at which the observation was made (the emulator's clock, or Azure's Date header). */
+  readonly observedAt: string;
+  readonly vault: ObservedVault;
+  readonly vms: readonly ObservedVm[];
+  readonly policies: readonly ObservedPolicy[];
+  readonly protectedItems: readonly ObservedProtectedItem[];
+  /** Jobs within the window discovery was asked for (default: the last 24 hours and all in progress). */
+  readonly jobs: readonly ObservedJob[];
+  /** API calls made to build this observation, by operation name. */
+  readonly apiCalls: Readonly<Record<string, number>>;
+}

@@ -1,0 +1,116 @@
+// What a spec means once it is parsed, validated and normalized. Produced only by provider/spec.
+
+/** A position in a source file, 1-based. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type WeekDay = 'Sunday' | 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday';
+export type WeekOfMonth = 'First' | 'Second' | 'Third' | 'Fourth' | 'Last';
+export type Month =
+  | 'January' | 'February' | 'March' | 'April' | 'May' | 'June'
+  | 'July' | 'August' | 'September' | 'October' | 'November' | 'December';
+
+/** Backup schedule of a policy. Times are "HH:MM" in the policy's time zone. */
+export type PolicySchedule =
+  | { readonly frequency: 'Daily'; readonly time: string }
+  | { readonly frequency: 'Weekly'; readonly time: string; readonly weekDays: readonly WeekDay[] }
+  | {
+      readonly frequency: 'Hourly';
+      /** Hours between backups: 4, 6, 8 or 12. */
+      readonly intervalHours: number;
+      /** Start of the backup window, "HH:MM". */
+      readonly windowStart: string;
+      readonly windowHours: number;
+    };
+
+export interface PolicyRetention {
+  /** Daily recovery points kept, in days. */
+  readonly dailyDays?: number;
+  readonly weekly?: { readonly weeks: number; readonly days: readonly WeekDay[] };
+  readonly monthly?: { readonly months: number; readonly weeksOfMonth: readonly WeekOfMonth[]; readonly days: readonly WeekDay[] };
+  readonly yearly?: {
+    readonly years: number;
+    readonly months: readonly Month[];
+    readonly weeksOfMonth: readonly WeekOfMonth[];
+    readonly days: readonly WeekDay[];
+  };
+}
+
+/** A backup policy as vmbackup models it; maps one to one onto AzureIaaSVMProtectionPolicy. */
+export interface PolicySettings {
+  readonly schedule: PolicySchedule;
+  readonly retention: PolicyRetention;
+  /** Days a snapshot is kept for instant restore (Azure: instantRpRetentionRangeInDays). */
+  readonly instantRestoreDays: number;
+  /** Windows time zone id, e.g. "UTC" or "W. Europe Standard Time". */
+  readonly timeZone: string;
+  /** V1 = standard, V2 = enhanced (hourly schedules need V2). */
+  readonly policyType: 'V1' | 'V2';
+}
+
+export interface ResolvedPolicy extends PolicySettings {
+  readonly name: string;
+  readonly source?: SourceLocation;
+}
+
+/** Picks VMs by identity. `id` is an ARM id; otherwise resourceGroup + name. */
+export interface VmPick {
+  readonly id?: string;
+  readonly resourceGroup?: string;
+  readonly name?: string;
+  readonly source?: SourceLocation;
+}
+
+export interface VmSelector {
+  /** Resource groups to include (case-insensitive); empty = all. */
+  readonly resourceGroups: readonly string[];
+  /** Name globs (minimatch, case-insensitive); empty = all names. */
+  readonly names: readonly string[];
+  /** Tags that must all match; a value of "*" matches any value. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly exclude: {
+    readonly resourceGroups: readonly string[];
+    readonly names: readonly string[];
+    readonly tags: Readonly<Record<string, string>>;
+    readonly vms: readonly VmPick[];
+  };
+}
+
+export interface ProtectionRule {
+  readonly name: string;
+  readonly policy: string;
+  readonly vms: readonly VmPick[];
+  readonly selector?: VmSelector;
+  readonly source?: SourceLocation;
+}
+
+export interface StopProtectionEntry {
+  readonly vm: VmPick;
+  /** True unless the spec writes `retainData: false`. */
+  readonly retainData: boolean;
+  readonly source?: SourceLocation;
+}
+
+export interface TargetSpec {
+  readonly subscriptionId: string;
+  readonly vault: { readonly resourceGroup: string; readonly name: string };
+  readonly source?: SourceLocation;
+}
+
+export interface ResolvedSpec {
+  readonly apiVersion: 'vmbackup/v1';
+  /** Path of the spec file as given by the user. */
+  readonly file: string;
+  /** sha256 of the spec file's bytes. */
+  readonly digest: string;
+  readonly target: TargetSpec;
+  readonly policies: readonly ResolvedPolicy[];
+  readonly rules: readonly ProtectionRule[];
+  readonly stopProtection: readonly StopProtectionEntry[];
+  /** What happens to protected VMs that no rule declares: `report` (default) or `stop` (retaining data). */
+  readonly undeclared: 'report' | 'stop';
+  readonly undeclaredSource?: SourceLocation;
+}
