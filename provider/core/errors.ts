@@ -10,6 +10,8 @@ export interface Diagnostic {
   readonly code: string;
   readonly message: string;
   readonly location?: SourceLocation;
+  /** Property path inside the document, e.g. "policies[0].retention.dailyDays" (Pulumi Check reports it). */
+  readonly path?: string;
   readonly remedy?: string;
 }
 
