@@ -1,0 +1,65 @@
+// `vmbackup emulator ...`: run the local ARM emulator standalone, move its clock, make large fleets.
+import { stringify } from 'yaml';
+import { generateFleet, openEmulatorState, startEmulator } from '../../../emulator/index.js';
+import { parseDuration } from '../duration.js';
+import { ExitCode } from '../exitCodes.js';
+import { emit, oneOf, positiveInt } from '../context.js';
+import { waitForSignal } from './inspect.js';
+
+export interface ServeFlags {
+  state?: string;
+  fleet?: string;
+  port?: string;
+  profile?: string;
+}
+
+function stateDir(flag: string | undefined): string {
+  return flag ?? process.env.VMBACKUP_STATE ?? '.vmbackup';
+}
+
+export async function emulatorServeCommand(flags: ServeFlags): Promise<ExitCode> {
+  const profile = flags.profile === undefined ? undefined : oneOf('--profile', flags.profile, ['classic', 'modern'] as const, 'classic');
+  const port = flags.port === undefined ? 0 : Number(flags.port);
+  const emulator = await startEmulator({
+    stateDir: stateDir(flags.state),
+    fleetFile: flags.fleet ?? process.env.VMBACKUP_FLEET,
+    port,
+    ...(profile ? { profile } : {}),
+  });
+  process.stdout.write(
+    [
+      `vmbackup emulator (${emulator.profile} profile) listening`,
+      `  endpoint:     ${emulator.endpoint}`,
+      `  subscription: ${emulator.subscriptionId}`,
+      `  token file:   ${emulator.tokenFile}`,
+      `  CA file:      ${emulator.caFile}`,
+      `Use it with: vmbackup plan -f SPEC --endpoint ${emulator.endpoint} --state ${stateDir(flags.state)}`,
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await waitForSignal();
+  await emulator.close();
+  return ExitCode.ok;
+}
+
+export async function clockCommand(action: 'show' | 'advance', duration: string | undefined, flags: { state?: string }): Promise<ExitCode> {
+  const state = openEmulatorState(stateDir(flags.state));
+  try {
+    if (action === 'advance') {
+      const ms = parseDuration(duration ?? '');
+      state.advance(ms);
+    }
+    process.stdout.write(`emulator time: ${state.now().toISOString()}\n`);
+    return ExitCode.ok;
+  } finally {
+    state.close();
+  }
+}
+
+export async function generateFleetCommand(flags: { vms?: string; seed?: string; out?: string }): Promise<ExitCode> {
+  const vms = positiveInt('--vms', flags.vms, 1000);
+  const seed = positiveInt('--seed', flags.seed, 1);
+  await emit(stringify(generateFleet({ vms, seed })), flags.out);
+  return ExitCode.ok;
+}

@@ -1,0 +1,117 @@
+// discover, jobs and dashboard: read-only views of a vault.
+import { ConfigurationError } from '../../core/index.js';
+import type { Target } from '../../azure/index.js';
+import { observe } from '../../discovery/index.js';
+import { buildDashboard, detectDrift } from '../../drift/index.js';
+import { renderDashboard } from '../../render/index.js';
+import { renderJobs, renderVms } from '../../render/inventory.js';
+import { serveDashboard } from '../serveDashboard.js';
+import { parseDuration } from '../duration.js';
+import { ExitCode } from '../exitCodes.js';
+import { emit, loadSpec, oneOf, parseVaultFlag, positiveInt, withTarget, type TargetFlags } from '../context.js';
+
+export interface VaultFlags extends TargetFlags {
+  /** A spec whose target names the vault. */
+  file?: string;
+  /** RESOURCE_GROUP/VAULT_NAME, instead of a spec. */
+  vault?: string;
+  format?: string;
+}
+
+interface VaultChoice {
+  subscriptionId?: string;
+  vault: { resourceGroup: string; name: string };
+  specFile?: string;
+}
+
+async function chooseVault(flags: VaultFlags): Promise<VaultChoice> {
+  const fromFlag = parseVaultFlag(flags.vault);
+  if (fromFlag) return { vault: fromFlag };
+  if (flags.file) {
+    const spec = await loadSpec(flags.file);
+    return { subscriptionId: spec.target.subscriptionId, vault: spec.target.vault, specFile: flags.file };
+  }
+  throw new ConfigurationError('name the vault: -f SPEC (its target) or --vault RESOURCE_GROUP/VAULT_NAME');
+}
+
+async function withVault<T>(flags: VaultFlags, fn: (t: Target, choice: VaultChoice) => Promise<T>): Promise<T> {
+  const choice = await chooseVault(flags);
+  return withTarget(flags, choice.subscriptionId, (t) => fn(t, choice));
+}
+
+export async function discoverCommand(flags: VaultFlags): Promise<ExitCode> {
+  const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
+  return withVault(flags, async (target, { vault }) => {
+    const observation = await observe(target, vault, { refresh: true });
+    process.stdout.write(format === 'json' ? `${JSON.stringify(observation, null, 2)}\n` : renderVms(observation));
+    return ExitCode.ok;
+  });
+}
+
+export interface JobsFlags extends VaultFlags {
+  since?: string;
+  status?: string;
+}
+
+const JOB_STATUSES = ['InProgress', 'Completed', 'Failed', 'CompletedWithWarnings', 'Cancelled', 'Cancelling'] as const;
+
+export async function jobsCommand(flags: JobsFlags): Promise<ExitCode> {
+  const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
+  const sinceMs = parseDuration(flags.since ?? '24h');
+  const statuses = (flags.status ?? '').split(',').filter(Boolean);
+  for (const s of statuses) oneOf('--status', s, JOB_STATUSES, 'InProgress');
+  return withVault(flags, async (target, { vault }) => {
+    // The service clock (an emulator's may run ahead) never lags ours, so asking from our clock's window start
+    // fetches a superset; the window is then cut at the service's time.
+    const observation = await observe(target, vault, { refresh: false, jobsSince: new Date(Date.now() - sinceMs) });
+    const from = Date.parse(observation.observedAt) - sinceMs;
+    const inWindow = observation.jobs.filter((j) => j.status === 'InProgress' || Date.parse(j.startTime) >= from);
+    const jobs = inWindow.filter((j) => statuses.length === 0 || statuses.includes(j.status));
+    process.stdout.write(format === 'json' ? `${JSON.stringify(jobs, null, 2)}\n` : renderJobs(jobs));
+    return ExitCode.ok;
+  });
+}
+
+export interface DashboardFlags extends VaultFlags {
+  out?: string;
+  serve?: boolean;
+  port?: string;
+  refresh?: string;
+}
+
+export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode> {
+  const format = oneOf('--format', flags.format, ['text', 'json', 'html'] as const, flags.serve ? 'html' : 'text');
+  const choice = await chooseVault(flags);
+  const spec = choice.specFile ? await loadSpec(choice.specFile) : undefined;
+  const load = async (target: Target) => {
+    const observation = await observe(target, choice.vault, { refresh: false, recoveryPoints: true });
+    return buildDashboard(observation, spec ? detectDrift(spec, observation) : undefined);
+  };
+  if (flags.serve) {
+    const port = flags.port === undefined ? 0 : Number(flags.port);
+    const refreshSeconds = positiveInt('--refresh', flags.refresh, 10);
+    return withTarget(flags, choice.subscriptionId, async (target) => {
+      const server = await serveDashboard({ port, refreshSeconds, load: () => load(target) });
+      process.stdout.write(`Dashboard at ${server.url} (refreshes every ${refreshSeconds}s). Press Ctrl+C to stop.\n`);
+      await waitForSignal();
+      await server.close();
+      return ExitCode.ok;
+    });
+  }
+  return withTarget(flags, choice.subscriptionId, async (target) => {
+    await emit(renderDashboard(await load(target), format), flags.out);
+    return ExitCode.ok;
+  });
+}
+
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

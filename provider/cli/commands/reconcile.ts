@@ -1,0 +1,178 @@
+// validate, plan, apply and drift: the commands that compare a spec with the world.
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import {
+  ApplyFailedError,
+  ConfigurationError,
+  InvalidInputError,
+  StalePlanError,
+  type Plan,
+  type ResolvedSpec,
+} from '../../core/index.js';
+import type { Target } from '../../azure/index.js';
+import { observe } from '../../discovery/index.js';
+import { findConflicts, planProtection } from '../../plan/index.js';
+import { applyPlan } from '../../apply/index.js';
+import { detectDrift } from '../../drift/index.js';
+import { renderDrift, renderPlan } from '../../render/index.js';
+import { validatePlanDocument } from '../planFile.js';
+import { ExitCode } from '../exitCodes.js';
+import { emit, loadSpec, oneOf, positiveInt, withTarget, type Profile, type TargetFlags } from '../context.js';
+import { createProgress } from '../progress.js';
+
+export const REPORT_FORMATS = ['text', 'json', 'markdown', 'sarif', 'junit'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface ValidateFlags {
+  file: string;
+  profile?: string;
+}
+
+export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
+  const profile = oneOf<Profile>('--profile', flags.profile, ['classic', 'modern'], 'classic');
+  const spec = await loadSpec(flags.file, profile);
+  process.stdout.write(
+    `${flags.file} is valid for the ${profile} profile: ${spec.policies.length} policies, ${spec.rules.length} protection rules, ` +
+      `${spec.stopProtection.length} stop-protection entries.\n`,
+  );
+  return ExitCode.ok;
+}
+
+/** Observes the vault the spec targets and plans; conflicts between rules are input errors. */
+async function observeAndPlan(target: Target, spec: ResolvedSpec): Promise<Plan> {
+  const observation = await observe(target, spec.target.vault, { refresh: true });
+  const conflicts = findConflicts(spec, observation);
+  if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
+  return planProtection(spec, observation, { profile: target.profile });
+}
+
+/** Loads the spec twice: once before touching the target, once with the target's profile limits. */
+async function withSpecAndTarget<T>(file: string, flags: TargetFlags, fn: (spec: ResolvedSpec, target: Target) => Promise<T>): Promise<T> {
+  const draft = await loadSpec(file);
+  return withTarget(flags, draft.target.subscriptionId, async (target) => fn(await loadSpec(file, target.profile), target));
+}
+
+export interface PlanFlags extends TargetFlags {
+  file: string;
+  out?: string;
+  format?: string;
+}
+
+export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
+  const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
+  return withSpecAndTarget(flags.file, flags, async (spec, target) => {
+    const plan = await observeAndPlan(target, spec);
+    if (flags.out) {
+      // --out keeps the machine plan for `apply --plan`; the view still goes to stdout.
+      await emit(JSON.stringify(plan, null, 2), flags.out);
+    }
+    process.stdout.write(ensureNewline(renderPlan(plan, format)));
+    return plan.summary.toApply > 0 ? ExitCode.changes : ExitCode.ok;
+  });
+}
+
+export interface ApplyFlags extends TargetFlags {
+  file: string;
+  plan?: string;
+  yes?: boolean;
+  concurrency?: string;
+  allowDataDeletion?: boolean;
+  format?: string;
+}
+
+export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
+  const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
+  const concurrency = positiveInt('--concurrency', flags.concurrency, 4);
+  return withSpecAndTarget(flags.file, flags, async (spec, target) => {
+    let plan: Plan;
+    let expectedFingerprint: string | undefined;
+    if (flags.plan) {
+      plan = await readPlanFile(flags.plan);
+      if (plan.spec.digest !== spec.digest) {
+        throw new StalePlanError(`${flags.plan} was made from another version of ${spec.file}: run \`vmbackup plan -f ${spec.file} --out ${flags.plan}\` again`);
+      }
+      expectedFingerprint = plan.stateFingerprint;
+    } else {
+      plan = await observeAndPlan(target, spec);
+    }
+    if (format === 'text') process.stdout.write(ensureNewline(renderPlan(plan, 'text')));
+    if (plan.summary.toApply === 0) {
+      if (format === 'json') process.stdout.write(`${JSON.stringify({ event: 'summary', applied: 0, skipped: 0, failed: 0, blocked: plan.summary.blocked })}\n`);
+      return ExitCode.ok;
+    }
+    refuseDataDeletion(plan, flags.allowDataDeletion === true);
+    if (!flags.yes) await confirm(plan);
+
+    const progress = createProgress(format, plan);
+    const result = await applyPlan(target, plan, {
+      concurrency,
+      allowDataDeletion: flags.allowDataDeletion === true,
+      expectedFingerprint,
+      onEvent: progress.onEvent,
+    });
+    await progress.finish(result);
+    const failures = result.actions
+      .filter((a) => a.status === 'failed')
+      .map((a) => ({ actionId: a.actionId, code: a.code ?? 'Unknown', message: a.message ?? 'failed', remedy: a.remedy }));
+    if (failures.length > 0) throw new ApplyFailedError(failures);
+    return ExitCode.ok;
+  });
+}
+
+/** Deleting backup data needs two signs of intent: `retainData: false` in the spec and --allow-data-deletion. */
+function refuseDataDeletion(plan: Plan, allowed: boolean): void {
+  const deletions = plan.actions.filter((a) => a.kind === 'stopProtectionDeleteData' && a.blockedBy.length === 0);
+  if (deletions.length === 0 || allowed) return;
+  const names = deletions.map((a) => `${a.target.resourceGroup}/${a.target.vmName}`).join(', ');
+  throw new ConfigurationError(
+    `the spec asks to delete the backup data of ${names} (retainData: false); nothing was applied. ` +
+      'Deleting backup data cannot be undone after the soft-delete period: pass --allow-data-deletion to confirm.',
+  );
+}
+
+async function confirm(plan: Plan): Promise<void> {
+  if (!process.stdin.isTTY) {
+    throw new ConfigurationError('apply needs confirmation: pass --yes to apply without a prompt (no terminal to ask on)');
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Apply ${plan.summary.toApply} action(s)? Only 'yes' is accepted: `);
+    if (answer.trim() !== 'yes') throw new ConfigurationError('apply cancelled; nothing was applied');
+  } finally {
+    rl.close();
+  }
+}
+
+async function readPlanFile(file: string): Promise<Plan> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigurationError(`cannot read plan ${file}: ${(err as Error).message}`);
+  }
+  const diagnostics = validatePlanDocument(raw, file);
+  if (diagnostics.length > 0) throw new InvalidInputError(diagnostics, `${file} is not a vmbackup plan`);
+  return raw as Plan;
+}
+
+export interface DriftFlags extends TargetFlags {
+  file: string;
+  out?: string;
+  format?: string;
+  graceHours?: string;
+}
+
+export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
+  const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
+  const graceHours = flags.graceHours === undefined ? undefined : positiveInt('--grace-hours', flags.graceHours, 1);
+  return withSpecAndTarget(flags.file, flags, async (spec, target) => {
+    const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
+    const report = detectDrift(spec, observation, graceHours === undefined ? {} : { graceHours });
+    await emit(renderDrift(report, format), flags.out);
+    return report.findings.length > 0 ? ExitCode.changes : ExitCode.ok;
+  });
+}
+
+function ensureNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}

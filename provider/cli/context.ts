@@ -1,0 +1,102 @@
+// What every command shares: the target flags, spec loading, and where output goes.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConfigurationError, InvalidInputError, type Diagnostic, type ResolvedSpec, formatDiagnostic } from '../core/index.js';
+import { openTarget, type Target, type TargetOptions } from '../azure/index.js';
+import { resolveSpecFile } from '../spec/index.js';
+
+/** Flags every command that talks to a target accepts. */
+export interface TargetFlags {
+  /** emulator (default) or azure; env VMBACKUP_TARGET. */
+  target?: string;
+  /** An emulator or ARM endpoint; env VMBACKUP_ENDPOINT. Default: the embedded emulator. */
+  endpoint?: string;
+  /** Subscription id; default the spec's, or AZURE_SUBSCRIPTION_ID. */
+  subscription?: string;
+  /** Emulator state directory; env VMBACKUP_STATE, default .vmbackup. */
+  state?: string;
+  /** Fleet file that seeds a new emulator state; env VMBACKUP_FLEET. */
+  fleet?: string;
+  caFile?: string;
+  tokenFile?: string;
+}
+
+export type Profile = 'classic' | 'modern';
+
+export function targetOptionsFrom(flags: TargetFlags, subscriptionId?: string): TargetOptions {
+  const env = process.env;
+  const kind = flags.target ?? env.VMBACKUP_TARGET ?? 'emulator';
+  if (kind !== 'emulator' && kind !== 'azure') {
+    throw new ConfigurationError(`unknown target "${kind}": use --target emulator or --target azure`);
+  }
+  return {
+    kind,
+    endpoint: flags.endpoint ?? env.VMBACKUP_ENDPOINT,
+    subscriptionId: flags.subscription ?? subscriptionId,
+    stateDir: flags.state ?? env.VMBACKUP_STATE ?? '.vmbackup',
+    fleetFile: flags.fleet ?? env.VMBACKUP_FLEET,
+    caFile: flags.caFile,
+    tokenFile: flags.tokenFile,
+  };
+}
+
+/** Opens the target, runs `fn`, and always closes it (stopping an embedded emulator). */
+export async function withTarget<T>(flags: TargetFlags, subscriptionId: string | undefined, fn: (t: Target) => Promise<T>): Promise<T> {
+  const target = await openTarget(targetOptionsFrom(flags, subscriptionId));
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
+}
+
+/**
+ * Loads and validates a spec; every error is thrown at once as InvalidInputError, warnings go to stderr.
+ * Called once before the target is opened (bad input never reaches the service) and again with the target's
+ * profile, whose limits depend on the world the spec is applied to.
+ */
+export async function loadSpec(file: string, profile?: Profile): Promise<ResolvedSpec> {
+  const { spec, diagnostics } = await resolveSpecFile(file, profile ? { profile } : {});
+  reportWarnings(diagnostics);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (!spec || errors.length > 0) throw new InvalidInputError(errors, `${file} is invalid`);
+  return spec;
+}
+
+export function reportWarnings(diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) if (d.severity === 'warning') process.stderr.write(`${formatDiagnostic(d)}\n`);
+}
+
+/** Writes a report to --out, or to stdout. */
+export async function emit(text: string, out?: string): Promise<void> {
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  if (!out) {
+    process.stdout.write(body);
+    return;
+  }
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, body);
+  process.stderr.write(`wrote ${out}\n`);
+}
+
+export function parseVaultFlag(value: string | undefined): { resourceGroup: string; name: string } | undefined {
+  if (!value) return undefined;
+  const [resourceGroup, name, extra] = value.split('/');
+  if (!resourceGroup || !name || extra !== undefined) {
+    throw new ConfigurationError(`invalid --vault "${value}": write it as RESOURCE_GROUP/VAULT_NAME`);
+  }
+  return { resourceGroup, name };
+}
+
+export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigurationError(`invalid ${flag} "${value}": use one of ${allowed.join(', ')}`);
+}
+
+export function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigurationError(`invalid ${flag} "${value}": use a whole number of at least 1`);
+  return n;
+}

@@ -1,0 +1,40 @@
+// The one place that maps outcomes and errors to exit codes (terraform's -detailed-exitcode).
+import {
+  ApplyFailedError,
+  AzureOperationError,
+  ConfigurationError,
+  InvalidInputError,
+  StalePlanError,
+  formatDiagnostic,
+} from '../core/index.js';
+
+export const ExitCode = {
+  /** Nothing to do, in sync, or the command succeeded. */
+  ok: 0,
+  /** Something went wrong; nothing more was applied. */
+  error: 1,
+  /** Changes planned or drift found. */
+  changes: 2,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Turns any thrown value into the message the user reads on stderr. */
+export function describeError(err: unknown): string {
+  if (err instanceof InvalidInputError) {
+    const n = err.diagnostics.filter((d) => d.severity === 'error').length;
+    return `${err.diagnostics.map(formatDiagnostic).join('\n')}\n${n} error(s); nothing was applied.`;
+  }
+  if (err instanceof AzureOperationError) {
+    const status = err.statusCode ? ` (HTTP ${err.statusCode})` : '';
+    return `${err.code}${status}: ${err.message}${err.remedy ? `\nRemedy: ${err.remedy}` : ''}`;
+  }
+  if (err instanceof StalePlanError || err instanceof ConfigurationError || err instanceof ApplyFailedError) {
+    return err.message;
+  }
+  if (err instanceof Error) return `unexpected error: ${err.stack ?? err.message}`;
+  return `unexpected error: ${String(err)}`;
+}
+
+export function exitCodeForError(_err: unknown): ExitCode {
+  return ExitCode.error;
+}

@@ -1,0 +1,147 @@
+// The vmbackup command line: parse flags into typed structs, call the library, map the outcome to an exit code.
+import { Command, CommanderError, Option } from 'commander';
+import { describeError, exitCodeForError, ExitCode } from './exitCodes.js';
+import { applyCommand, driftCommand, planCommand, validateCommand, REPORT_FORMATS } from './commands/reconcile.js';
+import { dashboardCommand, discoverCommand, jobsCommand } from './commands/inspect.js';
+import { clockCommand, emulatorServeCommand, generateFleetCommand } from './commands/emulator.js';
+import { demoCommand } from './commands/demo.js';
+import { packagePath } from './packagePath.js';
+import { readFileSync } from 'node:fs';
+
+type Action = (...args: never[]) => Promise<ExitCode>;
+
+function withTargetFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--target <kind>', 'emulator (default: the embedded emulator) or azure').env('VMBACKUP_TARGET'))
+    .addOption(new Option('--endpoint <url>', 'a running emulator or ARM endpoint').env('VMBACKUP_ENDPOINT'))
+    .option('--subscription <id>', 'subscription id (default: the spec\'s)')
+    .addOption(new Option('--state <dir>', 'emulator state directory (default .vmbackup)').env('VMBACKUP_STATE'))
+    .addOption(new Option('--fleet <file>', 'fleet file that seeds a new emulator state').env('VMBACKUP_FLEET'))
+    .option('--ca-file <file>', 'CA certificate of a standalone emulator (default: from its state directory)')
+    .option('--token-file <file>', 'bearer token file of a standalone emulator (default: from its state directory)');
+}
+
+export function buildProgram(setExit: (code: ExitCode) => void): Command {
+  const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+  const program = new Command('vmbackup')
+    .description('Declarative Azure Backup protection of Azure VMs: validate, discover, plan, apply, drift.')
+    .version(version)
+    .showHelpAfterError()
+    .exitOverride();
+  // Commander hands us camelCased option objects; each command function validates its own flags.
+  const run = (fn: Action) => async (...args: unknown[]) => {
+    setExit(await (fn as (...a: unknown[]) => Promise<ExitCode>)(...args.slice(0, -1)));
+  };
+
+  program
+    .command('validate')
+    .description('check a spec: every problem at once, with FILE:LINE:COL and the fix')
+    .requiredOption('-f, --file <spec>', 'the spec (YAML)')
+    .option('--profile <profile>', 'limits to check against: classic (default) or modern')
+    .action(run(validateCommand as Action));
+
+  withTargetFlags(program.command('discover'))
+    .description('list the VMs the vault sees: region, resource group, power state, protection state, policy')
+    .option('-f, --file <spec>', 'a spec whose target names the vault')
+    .option('--vault <rg/name>', 'the vault, instead of a spec')
+    .option('--format <format>', 'text or json', 'text')
+    .action(run(discoverCommand as Action));
+
+  withTargetFlags(program.command('plan'))
+    .description('show what apply would do (exit 0 nothing to do, 2 changes, 1 error)')
+    .requiredOption('-f, --file <spec>', 'the spec (YAML)')
+    .option('--out <file>', 'also save the plan as JSON for `apply --plan`')
+    .option('--format <format>', REPORT_FORMATS.join(' | '), 'text')
+    .action(run(planCommand as Action));
+
+  withTargetFlags(program.command('apply'))
+    .description('make the vault match the spec (exit 0 converged, 1 failures)')
+    .requiredOption('-f, --file <spec>', 'the spec (YAML)')
+    .option('--plan <file>', 'apply exactly this saved plan; refused if the state has moved since')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--concurrency <n>', 'operations in flight at once (one per VM at a time)', '4')
+    .option('--allow-data-deletion', 'allow deleting backup data where the spec says retainData: false')
+    .option('--format <format>', 'text or json (one event per line)', 'text')
+    .action(run(applyCommand as Action));
+
+  withTargetFlags(program.command('drift'))
+    .description('report where the world differs from the spec (exit 0 in sync, 2 drift, 1 error)')
+    .requiredOption('-f, --file <spec>', 'the spec (YAML)')
+    .option('--format <format>', REPORT_FORMATS.join(' | '), 'text')
+    .option('--out <file>', 'write the report to a file')
+    .option('--grace-hours <n>', 'hours past the policy\'s interval before a missing recovery point is drift')
+    .action(run(driftCommand as Action));
+
+  withTargetFlags(program.command('jobs'))
+    .description('backup jobs of the vault')
+    .option('-f, --file <spec>', 'a spec whose target names the vault')
+    .option('--vault <rg/name>', 'the vault, instead of a spec')
+    .option('--since <duration>', 'window, e.g. 24h or 7d', '24h')
+    .option('--status <list>', 'comma-separated: InProgress, Completed, Failed, CompletedWithWarnings, Cancelled')
+    .option('--format <format>', 'text or json', 'text')
+    .action(run(jobsCommand as Action));
+
+  withTargetFlags(program.command('dashboard'))
+    .description('protected VMs, jobs of the last 24 hours, recovery points and drift')
+    .option('-f, --file <spec>', 'a spec whose target names the vault (adds the drift summary)')
+    .option('--vault <rg/name>', 'the vault, instead of a spec')
+    .option('--format <format>', 'text, json or html')
+    .option('--out <file>', 'write to a file (e.g. dashboard.html)')
+    .option('--serve', 'serve a page that refreshes itself')
+    .option('--port <n>', 'port for --serve (default: any free port)')
+    .option('--refresh <seconds>', 'refresh interval for --serve', '10')
+    .action(run(dashboardCommand as Action));
+
+  withTargetFlags(program.command('demo'))
+    .description('plan, apply, dashboard and drift on the embedded emulator seeded with examples/fleet.yaml')
+    .option('-f, --file <spec>', 'the spec (default examples/spec.yaml)')
+    .action(run(demoCommand as Action));
+
+  const emulator = program.command('emulator').description('the local Azure Resource Manager emulator');
+  emulator
+    .command('serve')
+    .description('serve the emulator until stopped; prints the endpoint, token file and CA file')
+    .addOption(new Option('--state <dir>', 'state directory (default .vmbackup)').env('VMBACKUP_STATE'))
+    .addOption(new Option('--fleet <file>', 'fleet file that seeds a new state directory').env('VMBACKUP_FLEET'))
+    .option('--port <n>', 'port (default: any free port)')
+    .option('--profile <profile>', 'classic (the guide\'s limits) or modern (today\'s Azure)')
+    .action(run(emulatorServeCommand as Action));
+  const clock = emulator.command('clock').description('the emulator\'s clock');
+  clock
+    .command('show')
+    .addOption(new Option('--state <dir>', 'state directory (default .vmbackup)').env('VMBACKUP_STATE'))
+    .action(run(((flags: { state?: string }) => clockCommand('show', undefined, flags)) as Action));
+  clock
+    .command('advance <duration>')
+    .description('move time forward (e.g. 24h); scheduled backups that fall due are performed')
+    .addOption(new Option('--state <dir>', 'state directory (default .vmbackup)').env('VMBACKUP_STATE'))
+    .action(run(((duration: string, flags: { state?: string }) => clockCommand('advance', duration, flags)) as Action));
+  emulator
+    .command('generate-fleet')
+    .description('write a generated fleet file (for benchmarks)')
+    .option('--vms <n>', 'number of VMs', '1000')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--out <file>', 'output file (default stdout)')
+    .action(run(generateFleetCommand as Action));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; the only place errors become exit codes. */
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let code: ExitCode = ExitCode.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv as string[]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
+    }
+    process.stderr.write(`${describeError(err)}\n`);
+    return exitCodeForError(err);
+  }
+}

@@ -1,0 +1,96 @@
+// Apply's progress: per-VM tasks on a terminal (listr2), plain lines in logs, one JSON event per line with --format json.
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import pc from 'picocolors';
+import type { Plan, PlannedAction } from '../core/index.js';
+import type { ApplyEvent, ApplyResult } from '../apply/index.js';
+
+export interface Progress {
+  onEvent(event: ApplyEvent): void;
+  finish(result: ApplyResult): Promise<void>;
+}
+
+const TERMINAL_PHASES = new Set<ApplyEvent['phase']>(['done', 'failed', 'skipped']);
+
+function label(action: PlannedAction): string {
+  const t = action.target;
+  const who = t.vmName ? `${t.resourceGroup}/${t.vmName}` : `policy ${t.policyName}`;
+  return `${action.kind} ${who}`;
+}
+
+function summaryLine(result: ApplyResult): string {
+  const count = (s: string) => result.actions.filter((a) => a.status === s).length;
+  return `Apply: ${count('applied')} applied, ${count('skipped')} already converged, ${count('blocked')} blocked, ${count('failed')} failed; ${result.operationsIssued} operations issued.`;
+}
+
+export function createProgress(format: 'text' | 'json', plan: Plan): Progress {
+  if (format === 'json') return jsonProgress();
+  return process.stdout.isTTY ? terminalProgress(plan) : lineProgress();
+}
+
+function jsonProgress(): Progress {
+  return {
+    onEvent: (event) => process.stdout.write(`${JSON.stringify({ event: 'action', time: new Date().toISOString(), ...event })}\n`),
+    finish: async (result) => {
+      process.stdout.write(`${JSON.stringify({ event: 'summary', ...result })}\n`);
+    },
+  };
+}
+
+function lineProgress(): Progress {
+  return {
+    onEvent: (e) => {
+      const detail = e.code ? ` ${e.code}: ${e.message ?? ''}${e.remedy ? ` Remedy: ${e.remedy}` : ''}` : e.message ? ` ${e.message}` : '';
+      process.stdout.write(`  ${e.phase.padEnd(11)} ${e.kind} ${e.vmName ?? ''}${detail}\n`);
+    },
+    finish: async (result) => {
+      process.stdout.write(`${summaryLine(result)}\n`);
+    },
+  };
+}
+
+function terminalProgress(plan: Plan): Progress {
+  type Waiter = { task?: ListrTaskWrapper<unknown, never, never>; resolve: () => void; reject: (e: Error) => void; done: Promise<void> };
+  const waiters = new Map<string, Waiter>();
+  const runnable = plan.actions.filter((a) => a.blockedBy.length === 0);
+  for (const action of runnable) {
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    waiters.set(action.id, { resolve, reject, done });
+  }
+  const list = new Listr(
+    runnable.map((action) => ({
+      title: label(action),
+      task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
+        const waiter = waiters.get(action.id)!;
+        waiter.task = task;
+        await waiter.done;
+      },
+    })),
+    { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } } as never,
+  );
+  const running = list.run().catch(() => undefined);
+  return {
+    onEvent: (e) => {
+      const waiter = waiters.get(e.actionId);
+      if (!waiter) return;
+      if (waiter.task) waiter.task.output = e.message ?? e.phase;
+      if (e.phase === 'done') waiter.resolve();
+      if (e.phase === 'skipped') {
+        if (waiter.task) waiter.task.title = `${waiter.task.title} ${pc.dim('(already converged)')}`;
+        waiter.resolve();
+      }
+      if (e.phase === 'failed') waiter.reject(new Error(`${e.code ?? 'Failed'}: ${e.message ?? ''}${e.remedy ? ` Remedy: ${e.remedy}` : ''}`));
+      if (!TERMINAL_PHASES.has(e.phase) && waiter.task) waiter.task.title = `${label(runnable.find((a) => a.id === e.actionId)!)} ${pc.cyan(e.phase)}`;
+    },
+    finish: async (result) => {
+      // Anything apply never reported on (e.g. it stopped early) must not keep the renderer waiting.
+      for (const waiter of waiters.values()) waiter.resolve();
+      await running;
+      process.stdout.write(`${summaryLine(result)}\n`);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// Tables for `vmbackup discover` and `vmbackup jobs`.
+import Table from 'cli-table3';
+import { sameArmId, type ObservedJob, type Observation } from '../core/index.js';
+
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: { head: [], border: [] } });
+}
+
+export function renderVms(obs: Observation): string {
+  const t = table(['VM', 'Resource group', 'Region', 'Power', 'Agent', 'Registered', 'Protection', 'Policy']);
+  const vms = [...obs.vms].sort((a, b) => a.resourceGroup.localeCompare(b.resourceGroup) || a.name.localeCompare(b.name));
+  for (const vm of vms) {
+    const item = obs.protectedItems.find((p) => sameArmId(p.vmId, vm.id));
+    const protection = item ? item.protectionState : vm.location.toLowerCase() === obs.vault.location.toLowerCase() ? 'NotProtected' : 'other region';
+    t.push([vm.name, vm.resourceGroup, vm.location, vm.powerState, vm.agentVersion ?? 'missing', vm.registered ? 'yes' : 'no', protection, item?.policyName ?? '']);
+  }
+  const protectedCount = obs.protectedItems.filter((p) => p.protectionState !== 'ProtectionStopped').length;
+  return `Vault ${obs.vault.name} (${obs.vault.location}): ${obs.vms.length} VMs, ${protectedCount} protected.\n${t.toString()}\n`;
+}
+
+function duration(seconds: number | undefined): string {
+  if (seconds === undefined) return '';
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  return m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function renderJobs(jobs: readonly ObservedJob[]): string {
+  if (jobs.length === 0) return 'No jobs in this window.\n';
+  const t = table(['Job', 'Operation', 'Status', 'VM', 'Start', 'Duration', 'Error']);
+  const sorted = [...jobs].sort((a, b) => b.startTime.localeCompare(a.startTime));
+  for (const j of sorted) {
+    const err = j.errors[0];
+    t.push([j.name, j.operation, j.status, j.vmName, j.startTime, duration(j.durationSeconds), err ? `${err.code}: ${err.message}` : '']);
+  }
+  const remedies = sorted.flatMap((j) => j.errors.filter((e) => e.recommendations.length > 0).map((e) => `  ${j.vmName} ${e.code}: ${e.recommendations.join(' ')}`));
+  return `${t.toString()}\n${jobs.length} job(s).${remedies.length ? `\nRemedies:\n${[...new Set(remedies)].join('\n')}` : ''}\n`;
+}
