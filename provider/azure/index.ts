@@ -1,0 +1,24 @@
+export { openTarget, defaultStateDir, type Target, type TargetOptions, type TargetClients, type TargetTiming, type Profile } from './target.js';
+export { CallCounter, diffCalls, countWrites, isWrite, operationName, type ApiCallCounter, type CallCounts } from './callCounter.js';
+export { classifyError, azureError, remedyFor, isTransient, parseRetryAfter, ClassifiedAzureError, REMEDIES } from './errors.js';
+export { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.js';
+export { policyToAzure, policyFromAzure, canonicalTime, WEEK_DAYS, WEEKS_OF_MONTH, MONTHS } from './policyMapping.js';
+export {
+  FABRIC,
+  BACKUP_EXTENSION_PUBLISHER,
+  backupExtensionType,
+  call,
+  deleteProtectedItem,
+  installBackupExtension,
+  jobError,
+  operationIdFromUrl,
+  putPolicy,
+  putProtectedItem,
+  refreshContainers,
+  registerContainer,
+  triggerBackup,
+  waitForJob,
+  type OperationOutcome,
+  type VaultRef,
+  type WaitOptions,
+} from './operations.js';

@@ -1,0 +1,352 @@
+// The writes whose SDK call returns after the first 202 (SUBSET.md §3): this layer polls each to its end,
+// then waits for the job it started, and surfaces the job's error code and our remedy on failure.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  AzureIaaSVMJob,
+  JobResource,
+  OperationStatus,
+  ProtectedItemResource,
+  ProtectionPolicyResource,
+} from '@azure/arm-recoveryservicesbackup';
+import { azureError, classifyError, parseRetryAfter, type ClassifiedAzureError } from './errors.js';
+import { withRetry } from './retry.js';
+import type { Target } from './target.js';
+
+export const FABRIC = 'Azure';
+
+export interface VaultRef {
+  readonly resourceGroup: string;
+  readonly name: string;
+}
+
+export interface WaitOptions {
+  readonly signal?: AbortSignal;
+  /** Called when a call is retried, with the classified failure. */
+  readonly onRetry?: (error: ClassifiedAzureError) => void;
+}
+
+/** How an asynchronous write ended. */
+export interface OperationOutcome {
+  /** Operation id from the Azure-AsyncOperation / Location header; undefined when the call completed synchronously. */
+  readonly operationId?: string;
+  readonly jobId?: string;
+  readonly job?: JobResource;
+}
+
+const DONE_JOB_STATES = new Set(['Completed', 'CompletedWithWarnings', 'Failed', 'Cancelled']);
+
+/** What the SDK's `onResponse` saw of the first response. */
+interface FirstResponse {
+  status?: number;
+  asyncOperation?: string;
+  location?: string;
+  retryAfterMs?: number;
+}
+
+function capture(): { seen: FirstResponse; onResponse: (raw: { status: number; headers: { get(n: string): string | undefined } }) => void } {
+  const seen: FirstResponse = {};
+  return {
+    seen,
+    onResponse: (raw) => {
+      seen.status = raw.status;
+      seen.asyncOperation = raw.headers.get('azure-asyncoperation');
+      seen.location = raw.headers.get('location');
+      seen.retryAfterMs = parseRetryAfter(raw.headers.get('retry-after'));
+    },
+  };
+}
+
+/** The operation id is the last path segment of the status URL. */
+export function operationIdFromUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const last = new URL(url, 'https://placeholder').pathname.split('/').filter(Boolean).at(-1);
+  return last === undefined ? undefined : decodeURIComponent(last);
+}
+
+function retryOpts(target: Target, opts: WaitOptions) {
+  return { ...target.timing.retry, signal: opts.signal, onRetry: opts.onRetry };
+}
+
+/** One SDK call, retried when the failure is transient. */
+export function call<T>(target: Target, fn: () => Promise<T>, opts: WaitOptions = {}): Promise<T> {
+  return withRetry(fn, retryOpts(target, opts));
+}
+
+function pollDelay(target: Target, retryAfterMs: number | undefined): number {
+  const { pollMinMs, pollMaxMs } = target.timing;
+  return Math.min(Math.max(retryAfterMs ?? pollMinMs, pollMinMs), pollMaxMs);
+}
+
+/** Polls `step` until it reports done, waiting as the service asks, bounded by the operation timeout. */
+async function pollUntil<T>(
+  target: Target,
+  what: string,
+  firstRetryAfterMs: number | undefined,
+  step: () => Promise<{ done: true; value: T } | { done: false; retryAfterMs?: number }>,
+  opts: WaitOptions,
+): Promise<T> {
+  const deadline = Date.now() + target.timing.operationTimeoutMs;
+  let wait = pollDelay(target, firstRetryAfterMs);
+  for (;;) {
+    await sleep(wait, undefined, { signal: opts.signal });
+    const r = await step();
+    if (r.done) return r.value;
+    if (Date.now() > deadline) throw azureError('OperationTimedOut', `${what} did not finish within ${target.timing.operationTimeoutMs} ms`);
+    wait = pollDelay(target, r.retryAfterMs);
+  }
+}
+
+async function pollOperationStatus(
+  target: Target,
+  what: string,
+  first: FirstResponse,
+  get: (opId: string) => Promise<OperationStatus>,
+  opts: WaitOptions,
+): Promise<OperationStatus | undefined> {
+  const operationId = operationIdFromUrl(first.asyncOperation ?? first.location);
+  if (first.status !== 202 || !operationId) return undefined;
+  const status = await pollUntil<OperationStatus>(
+    target,
+    what,
+    first.retryAfterMs,
+    async () => {
+      const s = await call(target, () => get(operationId), opts);
+      return s.status === 'InProgress' ? { done: false as const } : { done: true as const, value: s };
+    },
+    opts,
+  );
+  return { ...status, name: status.name ?? operationId };
+}
+
+function jobIdOf(status: OperationStatus | undefined): string | undefined {
+  const props = status?.properties as { jobId?: string; jobIds?: string[] } | undefined;
+  return props?.jobId ?? props?.jobIds?.[0];
+}
+
+/** Turns a finished operation (and its job) into an outcome, or throws the classified failure. */
+async function settle(target: Target, vault: VaultRef, what: string, status: OperationStatus | undefined, opts: WaitOptions): Promise<OperationOutcome> {
+  const jobId = jobIdOf(status);
+  if (status && status.status !== 'Succeeded') {
+    const job = jobId ? await getJob(target, vault, jobId, opts).catch(() => undefined) : undefined;
+    const fromJob = job ? jobError(job) : undefined;
+    throw fromJob ?? azureError(status.error?.code ?? `Operation${status.status ?? 'Failed'}`, status.error?.message ?? `${what} ended ${status.status}`);
+  }
+  if (!jobId) return { operationId: status?.name };
+  const job = await waitForJob(target, vault, jobId, opts);
+  return { operationId: status?.name, jobId, job };
+}
+
+function getJob(target: Target, vault: VaultRef, jobId: string, opts: WaitOptions): Promise<JobResource> {
+  return call(target, () => target.clients.backup.jobDetails.get(vault.name, vault.resourceGroup, jobId), opts);
+}
+
+/** The job's error as a classified error, or undefined when the job did not fail. */
+export function jobError(job: JobResource): ClassifiedAzureError | undefined {
+  const props = job.properties as AzureIaaSVMJob | undefined;
+  if (props?.status !== 'Failed' && props?.status !== 'Cancelled') return undefined;
+  const detail = props.errorDetails?.[0];
+  const code = jobErrorCode(detail) ?? `Job${props.status}`;
+  const message = detail?.errorString ?? `${props.operation ?? 'job'} ${props.status.toLowerCase()}`;
+  const err = azureError(code, message);
+  const recommendations = detail?.recommendations?.filter(Boolean) ?? [];
+  return recommendations.length > 0 && !err.remedy
+    ? azureError(code, `${message} (${recommendations.join(' ')})`)
+    : err;
+}
+
+/** Job errors carry a numeric code (bms.json); the named code, when present, is the title. */
+function jobErrorCode(detail: { errorCode?: number; errorTitle?: string } | undefined): string | undefined {
+  if (!detail) return undefined;
+  if (detail.errorTitle && /^[A-Za-z][A-Za-z0-9]*$/.test(detail.errorTitle)) return detail.errorTitle;
+  return detail.errorCode !== undefined ? String(detail.errorCode) : undefined;
+}
+
+/** Waits for a job to finish; throws its classified error when it failed. */
+export async function waitForJob(target: Target, vault: VaultRef, jobId: string, opts: WaitOptions = {}): Promise<JobResource> {
+  const job = await pollUntil<JobResource>(
+    target,
+    `job ${jobId}`,
+    0,
+    async () => {
+      const j = await getJob(target, vault, jobId, opts);
+      return DONE_JOB_STATES.has(j.properties?.status ?? '') ? { done: true as const, value: j } : { done: false as const };
+    },
+    opts,
+  );
+  const failed = jobError(job);
+  if (failed) throw failed;
+  return job;
+}
+
+/** PUT a protected item (protect, change policy, stop retaining data), then wait for the operation and its job. */
+export async function putProtectedItem(
+  target: Target,
+  vault: VaultRef,
+  containerName: string,
+  itemName: string,
+  body: ProtectedItemResource,
+  opts: WaitOptions = {},
+): Promise<OperationOutcome> {
+  const { seen, onResponse } = capture();
+  const backup = target.clients.backup;
+  await call(target, () => backup.protectedItems.createOrUpdate(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }), opts);
+  const status = await pollOperationStatus(
+    target,
+    `protected item ${itemName}`,
+    seen,
+    (opId) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId),
+    opts,
+  );
+  return settle(target, vault, `protected item ${itemName}`, status, opts);
+}
+
+/** DELETE a protected item (stop protection and delete its data); a delete of what is gone succeeds. */
+export async function deleteProtectedItem(
+  target: Target,
+  vault: VaultRef,
+  containerName: string,
+  itemName: string,
+  opts: WaitOptions = {},
+): Promise<OperationOutcome> {
+  const { seen, onResponse } = capture();
+  const backup = target.clients.backup;
+  try {
+    await call(target, () => backup.protectedItems.delete(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, { onResponse }), opts);
+  } catch (e) {
+    if (classifyError(e).statusCode === 404) return {};
+    throw e;
+  }
+  const status = await pollOperationStatus(
+    target,
+    `delete of ${itemName}`,
+    seen,
+    (opId) => backup.backupOperationStatuses.get(vault.name, vault.resourceGroup, opId),
+    opts,
+  );
+  return settle(target, vault, `delete of ${itemName}`, status, opts);
+}
+
+/** On-demand backup of a protected item, waiting for the backup job. */
+export async function triggerBackup(
+  target: Target,
+  vault: VaultRef,
+  containerName: string,
+  itemName: string,
+  opts: WaitOptions & { expiry?: Date } = {},
+): Promise<OperationOutcome> {
+  const { seen, onResponse } = capture();
+  const backup = target.clients.backup;
+  const body = { properties: { objectType: 'IaasVMBackupRequest' as const, recoveryPointExpiryTimeInUTC: opts.expiry } };
+  await call(target, () => backup.backups.trigger(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }), opts);
+  const status = await pollOperationStatus(
+    target,
+    `backup of ${itemName}`,
+    seen,
+    (opId) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId),
+    opts,
+  );
+  return settle(target, vault, `backup of ${itemName}`, status, opts);
+}
+
+/** PUT a policy and wait for it (and the jobs updating its items); returns the policy as stored. */
+export async function putPolicy(
+  target: Target,
+  vault: VaultRef,
+  policyName: string,
+  body: ProtectionPolicyResource,
+  opts: WaitOptions = {},
+): Promise<ProtectionPolicyResource> {
+  const { seen, onResponse } = capture();
+  const backup = target.clients.backup;
+  const written = await call(target, () => backup.protectionPolicies.createOrUpdate(vault.name, vault.resourceGroup, policyName, body, { onResponse }), opts);
+  const status = await pollOperationStatus(
+    target,
+    `policy ${policyName}`,
+    seen,
+    (opId) => backup.protectionPolicyOperationStatuses.get(vault.name, vault.resourceGroup, policyName, opId),
+    opts,
+  );
+  if (!status) return written;
+  await settle(target, vault, `policy ${policyName}`, status, opts);
+  return call(target, () => backup.protectionPolicies.get(vault.name, vault.resourceGroup, policyName), opts);
+}
+
+/**
+ * Discovery: POST refreshContainers, then poll its Location until 204. Another discovery running on the
+ * vault is transient: the call is retried until it ends.
+ */
+export async function refreshContainers(target: Target, vault: VaultRef, opts: WaitOptions = {}): Promise<void> {
+  const { seen, onResponse } = capture();
+  const backup = target.clients.backup;
+  await call(
+    target,
+    () => backup.protectionContainers.refresh(vault.name, vault.resourceGroup, FABRIC, { filter: "backupManagementType eq 'AzureIaasVM'", onResponse }),
+    opts,
+  );
+  const operationId = operationIdFromUrl(seen.location ?? seen.asyncOperation);
+  if (seen.status !== 202 || !operationId) return;
+  await pollUntil<undefined>(
+    target,
+    `discovery on vault ${vault.name}`,
+    seen.retryAfterMs,
+    async () => {
+      const step = capture();
+      await call(target, () => backup.protectionContainerRefreshOperationResults.get(vault.name, vault.resourceGroup, FABRIC, operationId, { onResponse: step.onResponse }), opts);
+      return step.seen.status === 202 ? { done: false as const, retryAfterMs: step.seen.retryAfterMs } : { done: true as const, value: undefined };
+    },
+    opts,
+  );
+}
+
+/** Extension name and type of Azure Backup's VM extension for an OS. */
+export function backupExtensionType(osType: 'Windows' | 'Linux'): 'VMSnapshot' | 'VMSnapshotLinux' {
+  return osType === 'Windows' ? 'VMSnapshot' : 'VMSnapshotLinux';
+}
+
+export const BACKUP_EXTENSION_PUBLISHER = 'Microsoft.Azure.RecoveryServices';
+
+/** Installs the backup extension through the VM agent (Compute polls this one itself). */
+export async function installBackupExtension(
+  target: Target,
+  vm: { resourceGroup: string; name: string; location: string; osType: 'Windows' | 'Linux' },
+  opts: WaitOptions = {},
+): Promise<void> {
+  const type = backupExtensionType(vm.osType);
+  const body = { location: vm.location, publisher: BACKUP_EXTENSION_PUBLISHER, typePropertiesType: type, typeHandlerVersion: '1.0', autoUpgradeMinorVersion: true };
+  await call(
+    target,
+    () =>
+      target.clients.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(vm.resourceGroup, vm.name, type, body, {
+        updateIntervalInMs: target.timing.pollMinMs,
+        abortSignal: opts.signal,
+      }),
+    opts,
+  );
+}
+
+/** Associates a VM with the vault (classic profile); the SDK polls the registration to its end. */
+export async function registerContainer(
+  target: Target,
+  vault: VaultRef,
+  vm: { id: string; resourceGroup: string; name: string },
+  containerName: string,
+  opts: WaitOptions = {},
+): Promise<void> {
+  const body = {
+    properties: {
+      containerType: 'Microsoft.Compute/virtualMachines' as const,
+      backupManagementType: 'AzureIaasVM' as const,
+      friendlyName: vm.name,
+      virtualMachineId: vm.id,
+    },
+  };
+  await call(
+    target,
+    () =>
+      target.clients.backup.protectionContainers.beginRegisterAndWait(vault.name, vault.resourceGroup, FABRIC, containerName, body, {
+        updateIntervalInMs: target.timing.pollMinMs,
+        abortSignal: opts.signal,
+      }),
+    opts,
+  );
+}

@@ -1,0 +1,65 @@
+// Retries only what is transient (classified in errors.ts), honouring Retry-After, with bounded attempts.
+import pRetry, { AbortError } from 'p-retry';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { classifyError, type ClassifiedAzureError } from './errors.js';
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 6. */
+  readonly retries?: number;
+  /** First backoff delay in milliseconds, doubled each retry and jittered. Default 1000. */
+  readonly minDelayMs?: number;
+  /** Longest backoff delay in milliseconds. Default 30000. */
+  readonly maxDelayMs?: number;
+  /** Longest Retry-After honoured, in milliseconds; longer asks are capped. Default 120000. */
+  readonly maxRetryAfterMs?: number;
+  readonly signal?: AbortSignal;
+  /** Called before waiting for a retry. */
+  readonly onRetry?: (error: ClassifiedAzureError, attempt: number, delayMs: number) => void;
+}
+
+export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry'>> = {
+  retries: 6,
+  minDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 120_000,
+};
+
+/** Runs `fn`, retrying classified transient failures; throws the classified error otherwise. */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  const o = { ...DEFAULT_RETRY, ...withoutUndefined(opts) };
+  try {
+    return await pRetry(
+      async (attempt) => {
+        try {
+          return await fn(attempt);
+        } catch (e) {
+          const classified = classifyError(e);
+          if (!classified.transient || opts.signal?.aborted) throw new AbortError(classified);
+          throw classified;
+        }
+      },
+      {
+        retries: o.retries,
+        minTimeout: o.minDelayMs,
+        maxTimeout: o.maxDelayMs,
+        factor: 2,
+        randomize: true,
+        signal: opts.signal,
+        // p-retry adds its jittered backoff after this; Retry-After is waited for here, on top of it.
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft === 0) return;
+          const classified = error as ClassifiedAzureError;
+          const wait = Math.min(classified.retryAfterMs ?? 0, o.maxRetryAfterMs);
+          opts.onRetry?.(classified, attemptNumber, wait);
+          if (wait > 0) await sleep(wait, undefined, { signal: opts.signal });
+        },
+      },
+    );
+  } catch (e) {
+    throw classifyError(e instanceof AbortError ? e.originalError : e);
+  }
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

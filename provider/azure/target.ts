@@ -1,0 +1,161 @@
+// Chooses the target (embedded emulator, a running emulator, or Azure) and builds the official SDK
+// clients for it: endpoint, credential, CA trust, SDK retries off (we retry ourselves, classified),
+// and a policy that counts every call by operation.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
+import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { ConfigurationError } from '../core/errors.js';
+import { CallCounter, type ApiCallCounter } from './callCounter.js';
+import type { RetryOptions } from './retry.js';
+import type { EmulatorOptions } from '../../emulator/index.js';
+
+export type Profile = 'classic' | 'modern';
+
+export interface TargetTiming {
+  /** Retry policy for transient failures. */
+  readonly retry: RetryOptions;
+  /** Shortest wait between two polls of a long-running operation, in ms (when Retry-After asks for less). Default 1000 (Azure), 100 (emulator). */
+  readonly pollMinMs: number;
+  /** Longest wait between two polls, in ms, whatever Retry-After says. Default 30000. */
+  readonly pollMaxMs: number;
+  /** Give up waiting for one operation or job after this long, in ms. Default 1 hour. */
+  readonly operationTimeoutMs: number;
+}
+
+export interface TargetOptions {
+  /** 'emulator' (default) or 'azure'. */
+  kind?: 'emulator' | 'azure';
+  /** A running emulator's endpoint; without it the emulator is started in-process. */
+  endpoint?: string;
+  /** Defaults: the emulator's own, or AZURE_SUBSCRIPTION_ID for Azure. */
+  subscriptionId?: string;
+  /** Emulator state directory. Default VMBACKUP_STATE or `.vmbackup` in the working directory. */
+  stateDir?: string;
+  /** Fleet that seeds a new emulator state. Default VMBACKUP_FLEET. */
+  fleetFile?: string;
+  /** CA certificate of a running emulator. Default: the one in the state directory. */
+  caFile?: string;
+  /** Bearer token file of a running emulator. Default `<stateDir>/token`. */
+  tokenFile?: string;
+  /** Profile of a running emulator (an embedded one reports its own). Default 'classic'. */
+  profile?: Profile;
+  /** Extra options for the embedded emulator (page size, faults, delays). */
+  emulator?: Partial<Omit<EmulatorOptions, 'stateDir' | 'fleetFile'>>;
+  /** Retry and polling timing; tests shorten it. */
+  timing?: Partial<TargetTiming>;
+}
+
+export interface TargetClients {
+  readonly backup: RecoveryServicesBackupClient;
+  readonly vaults: RecoveryServicesClient;
+  readonly compute: ComputeManagementClient;
+}
+
+export interface Target {
+  readonly kind: 'emulator' | 'azure';
+  readonly subscriptionId: string;
+  readonly endpoint: string;
+  readonly profile: Profile;
+  readonly clients: TargetClients;
+  readonly calls: ApiCallCounter;
+  readonly timing: TargetTiming;
+  close(): Promise<void>;
+}
+
+const AZURE_ENDPOINT = 'https://management.azure.com';
+/** Files a running emulator keeps in its state directory. */
+const EMULATOR_TOKEN_FILE = 'token';
+const EMULATOR_CA_FILE = 'ca.pem';
+const DEFAULT_STATE_DIR = '.vmbackup';
+const DAY_MS = 3_600_000;
+
+/** Never expires: the emulator's token lives as long as its state directory. */
+class StaticTokenCredential implements TokenCredential {
+  constructor(private readonly token: string) {}
+  async getToken(): Promise<AccessToken> {
+    return { token: this.token, expiresOnTimestamp: Date.now() + DAY_MS };
+  }
+}
+
+function defaultTiming(kind: 'emulator' | 'azure', overrides: Partial<TargetTiming> | undefined): TargetTiming {
+  return {
+    retry: overrides?.retry ?? {},
+    pollMinMs: overrides?.pollMinMs ?? (kind === 'azure' ? 1000 : 100),
+    pollMaxMs: overrides?.pollMaxMs ?? 30_000,
+    operationTimeoutMs: overrides?.operationTimeoutMs ?? DAY_MS,
+  };
+}
+
+export function defaultStateDir(): string {
+  return process.env.VMBACKUP_STATE ?? path.resolve(DEFAULT_STATE_DIR);
+}
+
+async function readSecretFile(file: string, what: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (e) {
+    throw new ConfigurationError(`cannot read the emulator ${what} file ${file}: ${(e as Error).message}`);
+  }
+}
+
+function buildClients(credential: TokenCredential, subscriptionId: string, endpoint: string, ca: string | undefined, counter: CallCounter): TargetClients {
+  const options = {
+    endpoint,
+    $host: endpoint,
+    credentialScopes: [`${AZURE_ENDPOINT}/.default`],
+    retryOptions: { maxRetries: 0 },
+    ...(ca ? { tlsOptions: { ca } } : {}),
+    additionalPolicies: [{ policy: counter.policy(), position: 'perRetry' as const }],
+  };
+  return {
+    backup: new RecoveryServicesBackupClient(credential, subscriptionId, options),
+    vaults: new RecoveryServicesClient(credential, subscriptionId, options),
+    compute: new ComputeManagementClient(credential, subscriptionId, options),
+  };
+}
+
+/** Opens the target the options describe; `close()` stops an embedded emulator. */
+export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
+  const kind = opts.kind ?? 'emulator';
+  const counter = new CallCounter();
+  const timing = defaultTiming(kind, opts.timing);
+
+  if (kind === 'azure') {
+    const subscriptionId = opts.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID;
+    if (!subscriptionId) throw new ConfigurationError('no Azure subscription: set target.subscriptionId in the spec or AZURE_SUBSCRIPTION_ID');
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    const endpoint = opts.endpoint ?? AZURE_ENDPOINT;
+    const clients = buildClients(new DefaultAzureCredential(), subscriptionId, endpoint, undefined, counter);
+    return { kind, subscriptionId, endpoint, profile: 'modern', clients, calls: counter, timing, close: async () => {} };
+  }
+
+  const stateDir = path.resolve(opts.stateDir ?? defaultStateDir());
+  if (opts.endpoint) {
+    const token = await readSecretFile(opts.tokenFile ?? path.join(stateDir, EMULATOR_TOKEN_FILE), 'token');
+    const ca = await readSecretFile(opts.caFile ?? path.join(stateDir, EMULATOR_CA_FILE), 'CA');
+    const subscriptionId = opts.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID;
+    if (!subscriptionId) throw new ConfigurationError('no subscription for the emulator endpoint: set target.subscriptionId in the spec or AZURE_SUBSCRIPTION_ID');
+    const clients = buildClients(new StaticTokenCredential(token), subscriptionId, opts.endpoint, ca, counter);
+    return { kind, subscriptionId, endpoint: opts.endpoint, profile: opts.profile ?? 'classic', clients, calls: counter, timing, close: async () => {} };
+  }
+
+  // The emulator (and its SQLite driver) is loaded only when it is embedded.
+  const { startEmulator } = await import('../../emulator/index.js');
+  const fleetFile = opts.fleetFile ?? process.env.VMBACKUP_FLEET;
+  const running = await startEmulator({ ...opts.emulator, stateDir, ...(fleetFile ? { fleetFile } : {}) });
+  const subscriptionId = opts.subscriptionId ?? running.subscriptionId;
+  const clients = buildClients(new StaticTokenCredential(running.token), subscriptionId, running.endpoint, running.ca, counter);
+  return {
+    kind,
+    subscriptionId,
+    endpoint: running.endpoint,
+    profile: running.profile,
+    clients,
+    calls: counter,
+    timing,
+    close: () => running.close(),
+  };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { RestError } from '@azure/core-rest-pipeline';
+import { withRetry } from '../../provider/azure/retry.js';
+
+const fast = { minDelayMs: 1, maxDelayMs: 2 };
+
+function fail(status: number, code: string, retryAfter?: string): RestError {
+  return new RestError(code, { statusCode: status, code, response: { status, headers: { get: (n: string) => (n === 'retry-after' ? retryAfter : undefined) } } as never });
+}
+
+describe('withRetry', () => {
+  it('retries transient failures until success', async () => {
+    let n = 0;
+    const r = await withRetry(async () => {
+      n += 1;
+      if (n < 3) throw fail(500, 'InternalServerError');
+      return 'ok';
+    }, fast);
+    expect(r).toBe('ok');
+    expect(n).toBe(3);
+  });
+
+  it('never retries a 400', async () => {
+    let n = 0;
+    await expect(
+      withRetry(async () => {
+        n += 1;
+        throw fail(400, 'UserErrorGuestAgentStatusUnavailable');
+      }, fast),
+    ).rejects.toMatchObject({ code: 'UserErrorGuestAgentStatusUnavailable', transient: false });
+    expect(n).toBe(1);
+  });
+
+  it('waits at least Retry-After before retrying a 429', async () => {
+    let n = 0;
+    const t0 = Date.now();
+    await withRetry(async () => {
+      n += 1;
+      if (n === 1) throw fail(429, 'TooManyRequests', '0.2');
+      return n;
+    }, fast);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+  });
+
+  it('gives up after the bounded attempts with the classified error', async () => {
+    let n = 0;
+    const retried: number[] = [];
+    await expect(
+      withRetry(
+        async () => {
+          n += 1;
+          throw fail(409, 'UserErrorBackupOperationInProgress');
+        },
+        { ...fast, retries: 2, onRetry: (_e, attempt) => retried.push(attempt) },
+      ),
+    ).rejects.toMatchObject({ code: 'UserErrorBackupOperationInProgress', statusCode: 409 });
+    expect(n).toBe(3);
+    expect(retried).toEqual([1, 2]);
+  });
+});
