@@ -1,0 +1,46 @@
+// The digest of the observed state a plan depends on. Jobs and times are left out: they move on their
+// own all day, and a saved plan must only go stale when something it decided on has changed.
+import { createHash } from 'node:crypto';
+import type { Observation } from '../core/index.js';
+import { canonicalJson } from './canonicalJson.js';
+import { normalizePolicySettings } from './policySettings.js';
+
+const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+/** sha256 (hex) over the sorted, normalized VMs, protected items and policies of the observation. */
+export function fingerprintObservation(obs: Observation): string {
+  const state = {
+    vault: { id: obs.vault.id.toLowerCase(), location: obs.vault.location.toLowerCase() },
+    vms: obs.vms
+      .map((vm) => ({
+        id: vm.id.toLowerCase(),
+        location: vm.location.toLowerCase(),
+        osType: vm.osType,
+        osImage: vm.osImage,
+        powerState: vm.powerState,
+        agentVersion: vm.agentVersion,
+        dataDisks: vm.dataDisks,
+        storageSku: vm.storageSku,
+        nicCount: vm.nicCount,
+        loadBalanced: vm.loadBalanced,
+        // Selectors read tags, so a retagged VM may be selected differently.
+        tags: Object.fromEntries(Object.entries(vm.tags).map(([k, v]) => [k.toLowerCase(), v])),
+        backupExtension: vm.backupExtension,
+        registered: vm.registered,
+      }))
+      .sort(byKey((v) => v.id)),
+    protectedItems: obs.protectedItems
+      .map((i) => ({
+        id: i.id.toLowerCase(),
+        vmId: i.vmId.toLowerCase(),
+        policy: (i.policyName ?? i.policyId?.split('/').pop())?.toLowerCase(),
+        protectionState: i.protectionState,
+        softDeleted: i.softDeleted,
+      }))
+      .sort(byKey((i) => i.id)),
+    policies: obs.policies
+      .map((p) => ({ name: p.name.toLowerCase(), settings: p.settings ? normalizePolicySettings(p.settings) : null }))
+      .sort(byKey((p) => p.name)),
+  };
+  return createHash('sha256').update(canonicalJson(state)).digest('hex');
+}

@@ -1,0 +1,26 @@
+export { planProtection, isActive, isStopped, itemPolicyName, findItem, findPolicy, type PlanOptions } from './planProtection.js';
+export {
+  selectVms,
+  resolveDeclarations,
+  findConflicts,
+  pickMatches,
+  selectorMatches,
+  itemVm,
+  type SelectOptions,
+  type DeclaredVm,
+  type MissingPick,
+  type Declarations,
+} from './selectVms.js';
+export {
+  preflight,
+  preflightFinding,
+  compareVersions,
+  unsupportedOsReason,
+  jobsInProgress,
+  MIN_WINDOWS_AGENT_VERSION,
+  MAX_DATA_DISKS,
+  PREFLIGHT_REMEDIES,
+  PREFLIGHT_AZURE_CODES,
+} from './preflight.js';
+export { fingerprintObservation } from './fingerprint.js';
+export { samePolicySettings, normalizePolicySettings, describePolicySettings, diffPolicySettings } from './policySettings.js';

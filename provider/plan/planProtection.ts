@@ -1,0 +1,232 @@
+// The planner: what must be done to make the vault match the spec, as plain data. No I/O.
+import {
+  PLAN_FORMAT_VERSION,
+  sameArmId,
+  vmContainerName,
+  vmProtectedItemName,
+  type ActionKind,
+  type Observation,
+  type ObservedPolicy,
+  type ObservedProtectedItem,
+  type Plan,
+  type PlannedAction,
+  type PreflightFinding,
+  type ProtectionState,
+  type ResolvedSpec,
+} from '../core/index.js';
+import { fingerprintObservation } from './fingerprint.js';
+import { describePolicySettings, diffPolicySettings, samePolicySettings } from './policySettings.js';
+import { preflight, preflightFinding } from './preflight.js';
+import { compareText, itemVm, pickMatches, resolveDeclarations, vmOrder } from './selectVms.js';
+
+export interface PlanOptions {
+  /** Time stamped on the plan. Default: the observation's time, so equal inputs give equal plans. */
+  readonly now?: Date;
+  /**
+   * classic (default): a VM is registered with the vault before it is protected, as the guide does it;
+   * modern: protecting a VM registers it implicitly, so no register action is planned.
+   */
+  readonly profile?: 'classic' | 'modern';
+}
+
+/** States in which backups no longer run but the data is retained. */
+const STOPPED_STATES: ReadonlySet<ProtectionState> = new Set(['ProtectionStopped', 'ProtectionPaused', 'BackupsSuspended']);
+
+/** Findings that only stand in the way of installing the extension and registering, not of protecting. */
+const REGISTRATION_ONLY: ReadonlySet<string> = new Set(['VmNotRunning', 'AgentMissing', 'AgentOutdated', 'UnsupportedOs']);
+
+export function isStopped(item: ObservedProtectedItem): boolean {
+  return STOPPED_STATES.has(item.protectionState);
+}
+
+/** The item backs up on a schedule: not stopped, not soft-deleted. */
+export function isActive(item: ObservedProtectedItem): boolean {
+  return !item.softDeleted && !isStopped(item);
+}
+
+/** The policy assigned to an item; older observations carry only its id. */
+export function itemPolicyName(item: ObservedProtectedItem): string | undefined {
+  return item.policyName ?? item.policyId?.split('/').pop();
+}
+
+export function findPolicy(policies: readonly ObservedPolicy[], name: string): ObservedPolicy | undefined {
+  return policies.find((p) => p.name.toLowerCase() === name.toLowerCase());
+}
+
+/** The VM's protected item, preferring one that is not soft-deleted. */
+export function findItem(items: readonly ObservedProtectedItem[], vmId: string): ObservedProtectedItem | undefined {
+  const mine = items.filter((i) => sameArmId(i.vmId, vmId));
+  return mine.find((i) => !i.softDeleted) ?? mine[0];
+}
+
+const KIND_ORDER: readonly ActionKind[] = ['createPolicy', 'updatePolicy', 'register', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData'];
+
+export function actionId(kind: ActionKind, subject: string): string {
+  return `${kind}:${subject}`;
+}
+
+function itemTarget(item: ObservedProtectedItem): { protectedItemName: string; containerName: string } {
+  return { protectedItemName: item.name, containerName: item.containerName };
+}
+
+/**
+ * Plans the actions that make the vault match the spec. Actions come in a deterministic order: policies
+ * first (by name), then VMs by resource group and name. Blocked actions are listed but never attempted.
+ */
+export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanOptions = {}): Plan {
+  const profile = opts.profile ?? 'classic';
+  const decls = resolveDeclarations(spec, obs, { location: obs.vault.location });
+  const policyActions: PlannedAction[] = [];
+  const vmActions: { order: { resourceGroup: string; name: string; id: string }; action: PlannedAction }[] = [];
+  const created = new Set<string>();
+
+  for (const policy of [...spec.policies].sort((a, b) => compareText(a.name, b.name))) {
+    const { name, source, ...settings } = policy;
+    const seen = findPolicy(obs.policies, name);
+    if (!seen) {
+      const id = actionId('createPolicy', name);
+      created.add(name);
+      policyActions.push({
+        id, kind: 'createPolicy', target: { policyName: name }, policy: settings,
+        reason: `policy ${name} does not exist in vault ${obs.vault.name}`, blockedBy: [], dependsOn: [], source,
+      });
+    } else if (!seen.settings || !samePolicySettings(seen.settings, settings)) {
+      policyActions.push({
+        id: actionId('updatePolicy', name), kind: 'updatePolicy', target: { policyName: name }, policy: settings,
+        ...(seen.settings ? { previousPolicy: seen.settings } : {}),
+        reason: seen.settings
+          ? `policy ${name} differs: ${diffPolicySettings(settings, seen.settings).join('; ')}`
+          : `policy ${name} exists but is not an Azure VM policy vmbackup can read; it is rewritten as ${describePolicySettings(settings)}`,
+        blockedBy: [], dependsOn: [], source,
+      });
+    }
+  }
+  const policyDeps = (policy: string): string[] => (created.has(policy) ? [actionId('createPolicy', policy)] : []);
+
+  for (const d of decls.declared) {
+    const { vm, policy, source } = d;
+    const target = { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup };
+    const item = findItem(obs.protectedItems, vm.id);
+    const push = (action: PlannedAction): void => void vmActions.push({ order: vm, action });
+
+    if (item && isActive(item)) {
+      const current = itemPolicyName(item);
+      if (current === undefined || current.toLowerCase() !== policy.toLowerCase()) {
+        push({
+          id: actionId('changePolicy', vm.id), kind: 'changePolicy',
+          target: { ...target, policyName: policy, ...itemTarget(item) }, fromPolicyName: current,
+          reason: `VM ${vm.name} is protected with policy ${current ?? '(none)'}, rule "${d.rule.name}" gives it ${policy}`,
+          blockedBy: [], dependsOn: policyDeps(policy), source,
+        });
+      }
+      continue;
+    }
+
+    const findings = preflight(vm, obs.vault, obs.jobs);
+    const dependsOn = policyDeps(policy);
+    let protectBlockedBy: readonly PreflightFinding[] = findings;
+    const needsRegister = profile === 'classic' && !item && !(vm.registered && vm.backupExtension);
+    if (needsRegister) {
+      const id = actionId('register', vm.id);
+      push({
+        id, kind: 'register', target: { ...target, containerName: vmContainerName(vm.resourceGroup, vm.name) },
+        reason: `VM ${vm.name} is declared by rule "${d.rule.name}" and not registered with vault ${obs.vault.name}`,
+        blockedBy: findings, dependsOn: [], source,
+      });
+      dependsOn.push(id);
+    } else if (vm.registered || item) {
+      // Registration preconditions are met once the VM is registered; what remains blocks protection itself.
+      protectBlockedBy = findings.filter((f) => !REGISTRATION_ONLY.has(f.code));
+    }
+    push({
+      id: actionId('protect', vm.id), kind: 'protect',
+      target: {
+        ...target, policyName: policy,
+        ...(item ? itemTarget(item) : { protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name), containerName: vmContainerName(vm.resourceGroup, vm.name) }),
+      },
+      reason: item?.softDeleted
+        ? `VM ${vm.name}'s protection was deleted (soft-deleted); rule "${d.rule.name}" protects it with policy ${policy}`
+        : item
+          ? `VM ${vm.name}'s protection is stopped (${item.protectionState}); rule "${d.rule.name}" resumes it with policy ${policy}`
+          : `VM ${vm.name} is declared by rule "${d.rule.name}" with policy ${policy} and is not protected`,
+      blockedBy: protectBlockedBy, dependsOn, source,
+    });
+  }
+
+  for (const m of decls.missing) {
+    const what = m.pick.id ?? `${m.resourceGroup}/${m.name}`;
+    vmActions.push({
+      order: m,
+      action: {
+        id: actionId('protect', m.id), kind: 'protect',
+        target: { vmId: m.id, vmName: m.name, resourceGroup: m.resourceGroup, policyName: m.rule.policy },
+        reason: `rule "${m.rule.name}" picks VM ${what}, which does not exist`,
+        blockedBy: [preflightFinding('VmNotFound', `no VM ${what} in subscription ${spec.target.subscriptionId}`)],
+        dependsOn: policyDeps(m.rule.policy), source: m.pick.source ?? m.rule.source,
+      },
+    });
+  }
+
+  const handled = new Set<ObservedProtectedItem>();
+  for (const { entry, items } of decls.stops) {
+    for (const item of items) {
+      if (handled.has(item)) continue;
+      const vm = itemVm(item);
+      const target = { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) };
+      if (!entry.retainData) {
+        handled.add(item);
+        vmActions.push({
+          order: vm,
+          action: {
+            id: actionId('stopProtectionDeleteData', vm.id), kind: 'stopProtectionDeleteData', target,
+            reason: `stopProtection entry for VM ${vm.name} says retainData: false; its recovery points are deleted`,
+            blockedBy: [], dependsOn: [], source: entry.source,
+          },
+        });
+      } else if (isActive(item)) {
+        handled.add(item);
+        vmActions.push({
+          order: vm,
+          action: {
+            id: actionId('stopProtection', vm.id), kind: 'stopProtection', target,
+            reason: `stopProtection entry for VM ${vm.name}; its recovery points are retained`,
+            blockedBy: [], dependsOn: [], source: entry.source,
+          },
+        });
+      }
+    }
+  }
+
+  if (spec.undeclared === 'stop') {
+    const declaredIds = [...decls.declared.map((d) => d.vm.id), ...decls.conflicted.map((v) => v.id)];
+    for (const item of obs.protectedItems) {
+      if (handled.has(item) || !isActive(item)) continue;
+      const vm = itemVm(item);
+      if (declaredIds.some((id) => sameArmId(id, vm.id)) || decls.missing.some((m) => pickMatches(m.pick, vm))) continue;
+      vmActions.push({
+        order: vm,
+        action: {
+          id: actionId('stopProtection', vm.id), kind: 'stopProtection',
+          target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) },
+          reason: `VM ${vm.name} is protected but no rule declares it, and the spec stops undeclared protections (data retained)`,
+          blockedBy: [], dependsOn: [], source: spec.undeclaredSource ?? spec.target.source,
+        },
+      });
+    }
+  }
+
+  vmActions.sort((a, b) => vmOrder(a.order, b.order) || KIND_ORDER.indexOf(a.action.kind) - KIND_ORDER.indexOf(b.action.kind));
+  const actions = [...policyActions, ...vmActions.map((v) => v.action)];
+  const byKind: Partial<Record<ActionKind, number>> = {};
+  for (const a of actions) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
+  const blocked = actions.filter((a) => a.blockedBy.length > 0).length;
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    createdAt: (opts.now ?? new Date(obs.observedAt)).toISOString(),
+    spec: { file: spec.file, digest: spec.digest },
+    target: { subscriptionId: spec.target.subscriptionId, vaultResourceGroup: spec.target.vault.resourceGroup, vaultName: spec.target.vault.name },
+    stateFingerprint: fingerprintObservation(obs),
+    actions,
+    summary: { toApply: actions.length - blocked, blocked, byKind },
+  };
+}

@@ -1,0 +1,209 @@
+// Which observed VMs each rule declares, and which declarations contradict each other.
+import { minimatch } from 'minimatch';
+import {
+  parseArmId,
+  sameArmId,
+  vmArmId,
+  type Diagnostic,
+  type ObservedProtectedItem,
+  type ObservedVm,
+  type ProtectionRule,
+  type ResolvedSpec,
+  type SourceLocation,
+  type StopProtectionEntry,
+  type VmPick,
+  type VmSelector,
+} from '../core/index.js';
+
+export interface SelectOptions {
+  /**
+   * The vault's region. Selectors only pick VMs of this region, as Azure only offers those to the vault;
+   * explicit picks match anywhere, so a VM of another region is reported rather than ignored. Default: no filter.
+   */
+  readonly location?: string;
+}
+
+/** A VM that a rule declares, with the spec line responsible: the pick, or the rule for selectors. */
+export interface DeclaredVm {
+  readonly vm: ObservedVm;
+  readonly rule: ProtectionRule;
+  readonly policy: string;
+  readonly source?: SourceLocation;
+}
+
+/** An explicit pick that matches no VM. `id` is the pick's ARM id, or the id the VM would have. */
+export interface MissingPick {
+  readonly rule: ProtectionRule;
+  readonly pick: VmPick;
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+}
+
+/** The spec's intent resolved against the observed VMs and protected items. */
+export interface Declarations {
+  /** One entry per declared VM, in resourceGroup/name order; VMs in conflict are left out. */
+  readonly declared: readonly DeclaredVm[];
+  readonly missing: readonly MissingPick[];
+  /** VMs whose declarations contradict each other: no action is planned for them. */
+  readonly conflicted: readonly ObservedVm[];
+  readonly conflicts: readonly Diagnostic[];
+  /** Protected items each stop-protection entry names (the VM may be gone, its backups are not). */
+  readonly stops: readonly { readonly entry: StopProtectionEntry; readonly items: readonly ObservedProtectedItem[] }[];
+}
+
+const lower = (s: string): string => s.toLowerCase();
+
+/** Code-point order, so plans come out the same whatever the machine's locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Resource group, then name, then id, all case-insensitive. */
+export function vmOrder(a: { resourceGroup: string; name: string; id: string }, b: { resourceGroup: string; name: string; id: string }): number {
+  return compareText(lower(a.resourceGroup), lower(b.resourceGroup)) || compareText(lower(a.name), lower(b.name)) || compareText(lower(a.id), lower(b.id));
+}
+
+/** An explicit pick: by ARM id, or by resource group and name (both case-insensitive; no group = any group). */
+export function pickMatches(pick: VmPick, vm: Pick<ObservedVm, 'id' | 'name' | 'resourceGroup'>): boolean {
+  if (pick.id !== undefined) return sameArmId(pick.id, vm.id);
+  if (pick.name === undefined || lower(pick.name) !== lower(vm.name)) return false;
+  return pick.resourceGroup === undefined || lower(pick.resourceGroup) === lower(vm.resourceGroup);
+}
+
+/** Tag names are case-insensitive in Azure, values are not; "*" matches any value. */
+function tagMatches(tags: Readonly<Record<string, string>>, key: string, value: string): boolean {
+  const found = Object.entries(tags).find(([k]) => lower(k) === lower(key));
+  return found !== undefined && (value === '*' || found[1] === value);
+}
+
+const globMatches = (globs: readonly string[], name: string): boolean => globs.some((g) => minimatch(name, g, { nocase: true }));
+const groupIn = (groups: readonly string[], rg: string): boolean => groups.some((g) => lower(g) === lower(rg));
+
+/** Includes are all required (AND); any one exclusion drops the VM. */
+export function selectorMatches(sel: VmSelector, vm: ObservedVm): boolean {
+  if (sel.resourceGroups.length > 0 && !groupIn(sel.resourceGroups, vm.resourceGroup)) return false;
+  if (sel.names.length > 0 && !globMatches(sel.names, vm.name)) return false;
+  if (!Object.entries(sel.tags).every(([k, v]) => tagMatches(vm.tags, k, v))) return false;
+  const ex = sel.exclude;
+  if (groupIn(ex.resourceGroups, vm.resourceGroup)) return false;
+  if (globMatches(ex.names, vm.name)) return false;
+  if (Object.entries(ex.tags).some(([k, v]) => tagMatches(vm.tags, k, v))) return false;
+  return !ex.vms.some((p) => pickMatches(p, vm));
+}
+
+function inRegion(vm: ObservedVm, opts: SelectOptions): boolean {
+  return opts.location === undefined || lower(vm.location) === lower(opts.location);
+}
+
+/** The VMs each rule declares, keyed by rule name, each list in resourceGroup/name order. */
+export function selectVms(spec: ResolvedSpec, vms: readonly ObservedVm[], opts: SelectOptions = {}): Map<string, ObservedVm[]> {
+  const out = new Map<string, ObservedVm[]>();
+  for (const rule of spec.rules) out.set(rule.name, ruleSelection(rule, vms, opts).map((s) => s.vm));
+  return out;
+}
+
+function ruleSelection(rule: ProtectionRule, vms: readonly ObservedVm[], opts: SelectOptions): { vm: ObservedVm; source?: SourceLocation }[] {
+  const chosen = new Map<ObservedVm, SourceLocation | undefined>();
+  for (const pick of rule.vms) {
+    for (const vm of vms) if (pickMatches(pick, vm) && !chosen.has(vm)) chosen.set(vm, pick.source ?? rule.source);
+  }
+  if (rule.selector) {
+    for (const vm of vms) if (!chosen.has(vm) && inRegion(vm, opts) && selectorMatches(rule.selector, vm)) chosen.set(vm, rule.source);
+  }
+  return [...chosen].map(([vm, source]) => ({ vm, source })).sort((a, b) => vmOrder(a.vm, b.vm));
+}
+
+function missingPick(spec: ResolvedSpec, rule: ProtectionRule, pick: VmPick): MissingPick {
+  if (pick.id !== undefined) {
+    const parts = parseArmId(pick.id);
+    return { rule, pick, id: pick.id, name: parts.virtualmachines ?? pick.id, resourceGroup: parts.resourcegroups ?? '' };
+  }
+  const resourceGroup = pick.resourceGroup ?? '';
+  const name = pick.name ?? '';
+  return { rule, pick, id: vmArmId(spec.target.subscriptionId, resourceGroup, name), name, resourceGroup };
+}
+
+/** A protected item's VM, as a pick can match it even when the VM itself is gone. */
+export function itemVm(item: ObservedProtectedItem): { id: string; name: string; resourceGroup: string } {
+  const parts = parseArmId(item.vmId);
+  return { id: item.vmId, name: parts.virtualmachines ?? item.friendlyName, resourceGroup: parts.resourcegroups ?? '' };
+}
+
+const where = (s?: SourceLocation): string => (s ? ` (${s.file}:${s.line})` : '');
+
+/** Resolves every rule, pick and stop-protection entry of the spec against what was observed. */
+export function resolveDeclarations(
+  spec: ResolvedSpec,
+  obs: { readonly vms: readonly ObservedVm[]; readonly protectedItems: readonly ObservedProtectedItem[] },
+  opts: SelectOptions = {},
+): Declarations {
+  const byVm = new Map<ObservedVm, DeclaredVm[]>();
+  const missing: MissingPick[] = [];
+  for (const rule of spec.rules) {
+    for (const { vm, source } of ruleSelection(rule, obs.vms, opts)) {
+      const list = byVm.get(vm) ?? [];
+      list.push({ vm, rule, policy: rule.policy, source });
+      byVm.set(vm, list);
+    }
+    for (const pick of rule.vms) if (!obs.vms.some((vm) => pickMatches(pick, vm))) missing.push(missingPick(spec, rule, pick));
+  }
+  const stops = spec.stopProtection.map((entry) => ({
+    entry,
+    items: obs.protectedItems.filter((item) => !item.softDeleted && pickMatches(entry.vm, itemVm(item))),
+  }));
+
+  const declared: DeclaredVm[] = [];
+  const conflicted: ObservedVm[] = [];
+  const conflicts: Diagnostic[] = [];
+  for (const [vm, decls] of byVm) {
+    const label = `${vm.resourceGroup}/${vm.name}`;
+    const policies = new Set(decls.map((d) => d.policy));
+    const stoppedBy = spec.stopProtection.filter((e) => pickMatches(e.vm, vm));
+    if (policies.size > 1) {
+      conflicted.push(vm);
+      for (const d of decls) {
+        const others = decls.filter((o) => o.rule !== d.rule).map((o) => `rule "${o.rule.name}" (policy ${o.policy})${where(o.rule.source)}`);
+        conflicts.push({
+          severity: 'error',
+          code: 'ConflictingRules',
+          message: `VM ${label} is picked by rule "${d.rule.name}" with policy ${d.policy} and by ${others.join(', ')}; a VM has exactly one policy`,
+          location: d.rule.source,
+          remedy: 'Exclude the VM from all rules but one, or give those rules the same policy.',
+        });
+      }
+    } else if (stoppedBy.length > 0) {
+      conflicted.push(vm);
+      const first = decls[0];
+      conflicts.push({
+        severity: 'error',
+        code: 'ConflictingStopProtection',
+        message: `VM ${label} is declared protected by rule "${first.rule.name}" and listed under stopProtection${where(stoppedBy[0].source)}`,
+        location: first.rule.source,
+        remedy: 'Remove the VM from the rule or from stopProtection.',
+      });
+      for (const e of stoppedBy) {
+        conflicts.push({
+          severity: 'error',
+          code: 'ConflictingStopProtection',
+          message: `VM ${label} is listed under stopProtection and declared protected by rule "${first.rule.name}"${where(first.rule.source)}`,
+          location: e.source,
+          remedy: 'Remove the VM from the rule or from stopProtection.',
+        });
+      }
+    } else {
+      declared.push(decls[0]);
+    }
+  }
+  declared.sort((a, b) => vmOrder(a.vm, b.vm));
+  conflicted.sort(vmOrder);
+  return { declared, missing, conflicted, conflicts, stops };
+}
+
+/** Declarations that contradict each other. The CLI treats them as errors and applies nothing. */
+export function findConflicts(
+  spec: ResolvedSpec,
+  obs: { readonly vms: readonly ObservedVm[]; readonly protectedItems: readonly ObservedProtectedItem[]; readonly vault?: { readonly location: string } },
+): Diagnostic[] {
+  return [...resolveDeclarations(spec, obs, { location: obs.vault?.location }).conflicts];
+}

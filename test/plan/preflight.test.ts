@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { compareVersions, preflight, unsupportedOsReason } from '../../provider/plan/index.js';
+import type { ObservedVm, PreflightCode } from '../../provider/core/index.js';
+import { makeJob, makeVm, REGION } from './fixtures.js';
+
+const vault = { location: REGION };
+
+describe('preflight', () => {
+  const cases: { reason: string; vm: Partial<ObservedVm>; jobs?: Parameters<typeof makeJob>[0][]; codes: PreflightCode[]; azure?: (string | undefined)[] }[] = [
+    { reason: 'a healthy running VM in the vault region passes every check', vm: {}, codes: [] },
+    { reason: 'a deallocated VM cannot get the extension', vm: { powerState: 'deallocated' }, codes: ['VmNotRunning'], azure: ['AzureVmOffline'] },
+    { reason: 'a stopped VM is not running either', vm: { powerState: 'stopped' }, codes: ['VmNotRunning'] },
+    { reason: 'no agent version means no agent', vm: { agentVersion: undefined }, codes: ['AgentMissing'], azure: ['UserErrorGuestAgentStatusUnavailable'] },
+    { reason: 'an agent version with no digits ("Unknown") is no agent', vm: { agentVersion: 'Unknown' }, codes: ['AgentMissing'] },
+    { reason: 'a Windows agent older than 2.6.1198.718 is outdated', vm: { agentVersion: '2.6.1198.600' }, codes: ['AgentOutdated'], azure: ['UserErrorGuestAgentStatusUnavailable'] },
+    { reason: 'versions compare numerically, not as text (2.6.1198.1000 > 2.6.1198.718)', vm: { agentVersion: '2.6.1198.1000' }, codes: [] },
+    { reason: 'exactly the minimum version is enough', vm: { agentVersion: '2.6.1198.718' }, codes: [] },
+    { reason: 'Linux agents have their own version line, only their presence is checked', vm: { osType: 'Linux', agentVersion: '2.2.53' }, codes: [] },
+    { reason: 'five data disks are allowed', vm: { dataDisks: 5 }, codes: [] },
+    { reason: 'six data disks are too many (the docs name no code)', vm: { dataDisks: 6 }, codes: ['TooManyDataDisks'], azure: [undefined] },
+    { reason: 'Premium LRS ends in an internal error', vm: { storageSku: 'Premium_LRS' }, codes: ['PremiumStorageUnsupported'], azure: ['BackUpOperationFailed'] },
+    { reason: 'several NICs end in an internal error', vm: { nicCount: 2 }, codes: ['MultipleNicsUnsupported'], azure: ['BackUpOperationFailed'] },
+    { reason: 'a load-balanced VM ends in an internal error', vm: { loadBalanced: true }, codes: ['LoadBalancerUnsupported'], azure: ['BackUpOperationFailed'] },
+    {
+      reason: 'FreeBSD is not a supported operating system',
+      vm: { osType: 'Linux', osImage: 'thefreebsdfoundation:freebsd-13_1:13_1-release:latest' },
+      codes: ['UnsupportedOs'],
+      azure: ['GuestAgentSnapshotTaskStatusError'],
+    },
+    { reason: 'the vault protects only its own region', vm: { location: 'northeurope' }, codes: ['OtherRegion'], azure: ['BCMV2VMNotFound'] },
+    { reason: 'regions compare case-insensitively', vm: { location: 'WestEurope' }, codes: [] },
+    {
+      reason: 'a job in progress on the VM blocks it',
+      vm: {},
+      jobs: [{ vmName: 'vm1', status: 'InProgress', operation: 'Backup' }],
+      codes: ['OperationInProgress'],
+      azure: ['UserErrorBackupOperationInProgress'],
+    },
+    { reason: 'finished jobs do not block', vm: {}, jobs: [{ vmName: 'vm1', status: 'Completed' }, { vmName: 'vm1', status: 'Failed' }], codes: [] },
+    {
+      reason: 'a job on a same-named VM of another resource group does not block',
+      vm: {},
+      jobs: [{ vmName: 'vm1', vmId: makeVm({ name: 'vm1', resourceGroup: 'rg-other' }).id, status: 'InProgress' }],
+      codes: [],
+    },
+    {
+      reason: 'every failing check is reported at once, in the guide order',
+      vm: { powerState: 'deallocated', agentVersion: undefined, dataDisks: 8, storageSku: 'Premium_LRS', nicCount: 3, loadBalanced: true, location: 'eastus' },
+      codes: ['VmNotRunning', 'AgentMissing', 'TooManyDataDisks', 'PremiumStorageUnsupported', 'MultipleNicsUnsupported', 'LoadBalancerUnsupported', 'OtherRegion'],
+    },
+  ];
+  it.each(cases)('$reason', ({ vm, jobs, codes, azure }) => {
+    const v = makeVm({ name: 'vm1', ...vm });
+    const found = preflight(v, vault, (jobs ?? []).map(makeJob));
+    expect(found.map((f) => f.code)).toEqual(codes);
+    for (const f of found) {
+      expect(f.remedy.length, `remedy for ${f.code}`).toBeGreaterThan(20);
+      expect(f.message).toContain('vm1');
+    }
+    if (azure) expect(found.map((f) => f.azureErrorCode)).toEqual(azure);
+  });
+});
+
+describe('compareVersions', () => {
+  const cases: { reason: string; a: string; b: string; sign: -1 | 0 | 1 }[] = [
+    { reason: 'equal versions', a: '2.6.1198.718', b: '2.6.1198.718', sign: 0 },
+    { reason: 'numeric, not lexical, per part', a: '2.6.1198.1000', b: '2.6.1198.718', sign: 1 },
+    { reason: 'a higher minor wins over a longer patch', a: '2.7.1', b: '2.6.1198.718', sign: 1 },
+    { reason: 'missing parts count as zero', a: '2.6', b: '2.6.0.0', sign: 0 },
+    { reason: 'older', a: '2.6.1198.600', b: '2.6.1198.718', sign: -1 },
+  ];
+  it.each(cases)('$reason', ({ a, b, sign }) => {
+    expect(Math.sign(compareVersions(a, b))).toBe(sign);
+  });
+});
+
+describe('operating system support', () => {
+  const cases: { reason: string; osType: 'Windows' | 'Linux'; osImage?: string; supported: boolean }[] = [
+    { reason: 'Windows Server 2019', osType: 'Windows', osImage: 'MicrosoftWindowsServer:WindowsServer:2019-Datacenter:latest', supported: true },
+    { reason: 'Windows Server 2008 R2 SP1 is the oldest supported', osType: 'Windows', osImage: 'MicrosoftWindowsServer:WindowsServer:2008-R2-SP1:latest', supported: true },
+    { reason: 'Windows Server 2008 without R2 is not', osType: 'Windows', osImage: 'MicrosoftWindowsServer:WindowsServer:2008-SP2:latest', supported: false },
+    { reason: 'Windows Server 2003 is not', osType: 'Windows', osImage: 'MicrosoftWindowsServer:WindowsServer:2003-SP2:latest', supported: false },
+    { reason: 'SQL Server on Windows images', osType: 'Windows', osImage: 'MicrosoftSQLServer:sql2019-ws2019:standard:latest', supported: true },
+    { reason: 'Windows 7 client is not', osType: 'Windows', osImage: 'MicrosoftWindowsDesktop:Windows-7:win7-enterprise:latest', supported: false },
+    { reason: 'Windows 11 client is', osType: 'Windows', osImage: 'MicrosoftWindowsDesktop:windows-11:win11-22h2-pro:latest', supported: true },
+    { reason: 'Ubuntu', osType: 'Linux', osImage: 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest', supported: true },
+    { reason: 'Red Hat', osType: 'Linux', osImage: 'RedHat:RHEL:8-lvm-gen2:latest', supported: true },
+    { reason: 'Debian', osType: 'Linux', osImage: 'Debian:debian-12:12:latest', supported: true },
+    { reason: 'SUSE', osType: 'Linux', osImage: 'SUSE:sles-15-sp5:gen2:latest', supported: true },
+    { reason: 'CentOS via OpenLogic', osType: 'Linux', osImage: 'OpenLogic:CentOS:7_9:latest', supported: true },
+    { reason: 'FreeBSD is not Linux', osType: 'Linux', osImage: 'thefreebsdfoundation:freebsd-13_1:13_1-release:latest', supported: false },
+    { reason: 'Flatcar is a CoreOS derivative', osType: 'Linux', osImage: 'kinvolk:flatcar-container-linux:stable:latest', supported: false },
+    { reason: 'an unknown Linux family is not endorsed', osType: 'Linux', osImage: 'someone:hobby-os:1:latest', supported: false },
+    { reason: 'the "offer sku" display form is understood too', osType: 'Windows', osImage: 'WindowsServer 2019-Datacenter', supported: true },
+    { reason: 'a VM without image (custom image) is not judged', osType: 'Linux', osImage: undefined, supported: true },
+  ];
+  it.each(cases)('$reason', ({ osType, osImage, supported }) => {
+    expect(unsupportedOsReason({ osType, osImage }) === undefined).toBe(supported);
+  });
+});
