@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Builds the Pulumi engine (pulumi, pulumi-language-nodejs, pulumi-language-yaml) from the Go module
+# proxy, once, into a cache outside the repository: the official installer downloads a binary, which
+# our machines cannot reach. A compatible `pulumi` already on PATH (with both language hosts) wins.
+#
+#   bash scripts/pulumi-engine.sh                  build what is missing, log what is built
+#   bash scripts/pulumi-engine.sh --print-bin-dir  print the directory holding the three binaries
+#
+# Environment: VMBACKUP_PULUMI_VERSION (default: the installed @pulumi/pulumi version),
+# VMBACKUP_PULUMI_YAML_VERSION (default below), VMBACKUP_PULUMI_CACHE (default under XDG_CACHE_HOME).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# The newest tagged pulumi-yaml the module proxy serves; it speaks the engine's language protocol.
+YAML_VERSION="${VMBACKUP_PULUMI_YAML_VERSION:-v1.25.0}"
+# The last sdk/v3 release that still carried the Node language host inside the sdk module; used only
+# when the proxy does not serve the host's own module (it has no tags, only pseudo-versions).
+NODEJS_HOST_FALLBACK_SDK="v3.68.0"
+
+log() { printf '[pulumi-engine] %s\n' "$*" >&2; }
+die() { printf '[pulumi-engine] error: %s\n' "$*" >&2; exit 1; }
+
+engine_version() {
+  if [[ -n "${VMBACKUP_PULUMI_VERSION:-}" ]]; then
+    echo "${VMBACKUP_PULUMI_VERSION#v}"
+    return
+  fi
+  local pkg="$ROOT/node_modules/@pulumi/pulumi/package.json"
+  [[ -f "$pkg" ]] || die "@pulumi/pulumi is not installed (run npm ci first) and VMBACKUP_PULUMI_VERSION is not set"
+  sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$pkg" | head -n1
+}
+
+VERSION="$(engine_version)"
+[[ "$VERSION" =~ ^3\.[0-9]+\.[0-9]+$ ]] || die "unexpected @pulumi/pulumi version '$VERSION' (expected 3.x.y)"
+CACHE="${VMBACKUP_PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmbackup/pulumi-$VERSION}"
+BIN="$CACHE/bin"
+
+# A `pulumi` on PATH is compatible when it is v3 and not older than the Node SDK we use, and both
+# language hosts sit beside it on PATH.
+path_engine_dir() {
+  local exe ver minor want_minor
+  exe="$(command -v pulumi 2>/dev/null)" || return 1
+  command -v pulumi-language-nodejs >/dev/null 2>&1 || return 1
+  command -v pulumi-language-yaml >/dev/null 2>&1 || return 1
+  ver="$(PULUMI_SKIP_UPDATE_CHECK=1 "$exe" version 2>/dev/null)" || return 1
+  ver="${ver#v}"
+  [[ "$ver" =~ ^3\.([0-9]+)\. ]] || return 1
+  minor="${BASH_REMATCH[1]}"
+  want_minor="$(cut -d. -f2 <<<"$VERSION")"
+  ((minor >= want_minor)) || return 1
+  dirname "$(readlink -f "$exe")"
+}
+
+cached_complete() {
+  [[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" && -x "$BIN/pulumi-language-yaml" ]]
+}
+
+if [[ "${1:-}" == "--print-bin-dir" ]]; then
+  if cached_complete; then echo "$BIN"; exit 0; fi
+  if dir="$(path_engine_dir)"; then echo "$dir"; exit 0; fi
+  # Nothing usable yet: print where the build puts it, so callers fail later with a clear message.
+  echo "$BIN"
+  exit 0
+fi
+[[ $# -eq 0 ]] || die "usage: $0 [--print-bin-dir]"
+
+if cached_complete; then
+  log "using cached engine v$VERSION in $BIN"
+  exit 0
+fi
+if dir="$(path_engine_dir)"; then
+  log "using pulumi $(PULUMI_SKIP_UPDATE_CHECK=1 pulumi version) from PATH ($dir)"
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || die "Go is required to build the Pulumi engine from the module proxy (no go on PATH)"
+mkdir -p "$BIN"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# Prints the path of a module version's go.mod, downloaded through the proxy.
+module_gomod() {
+  go mod download -json "$1@$2" 2>/dev/null | sed -n 's/^[[:space:]]*"GoMod":[[:space:]]*"\(.*\)",*$/\1/p'
+}
+
+# Prints the replace directives of a go.mod whose target is another module (not a local path):
+# `go install` refuses a module with replace lines, so a wrapper module repeats the ones that matter.
+nonlocal_replaces() {
+  awk '
+    /^replace[[:space:]]*\(/ { inblock = 1; next }
+    inblock && /^\)/ { inblock = 0; next }
+    inblock { line = $0 }
+    !inblock && /^replace[[:space:]]/ { line = $0; sub(/^replace[[:space:]]+/, "", line) }
+    line != "" {
+      split(line, parts, "=>"); target = parts[2]; gsub(/^[[:space:]]+/, "", target)
+      if (target !~ /^(\.\/|\.\.\/|\/)/) print "replace " line
+      line = ""
+    }
+  ' "$1"
+}
+
+# build_binary NAME MODULE VERSION PACKAGE [LDFLAGS]: builds PACKAGE from MODULE@VERSION into $BIN/NAME
+# through a wrapper module that requires it and repeats its non-local replace lines.
+build_binary() {
+  local name="$1" module="$2" version="$3" pkg="$4" ldflags="${5:-}" gomod dir started
+  started=$SECONDS
+  log "building $name from $pkg@$version"
+  gomod="$(module_gomod "$module" "$version")"
+  [[ -n "$gomod" && -f "$gomod" ]] || { log "the module proxy does not serve $module@$version"; return 1; }
+  dir="$WORK/$name"
+  mkdir -p "$dir"
+  {
+    echo "module vmbackup.invalid/build/$name"
+    echo
+    grep -m1 '^go ' "$gomod" || echo "go 1.22"
+    echo
+    echo "require $module $version"
+    echo
+    nonlocal_replaces "$gomod"
+  } >"$dir/go.mod"
+  if ! (cd "$dir" && go get "$pkg@$version" >"$dir/get.log" 2>&1); then
+    tail -n 20 "$dir/get.log" >&2
+    log "go get $pkg@$version failed"
+    return 1
+  fi
+  if ! (cd "$dir" && go build -ldflags "-s -w $ldflags" -o "$BIN/$name.tmp" "$pkg" >"$dir/build.log" 2>&1); then
+    tail -n 30 "$dir/build.log" >&2
+    log "go build $pkg@$version failed"
+    return 1
+  fi
+  mv "$BIN/$name.tmp" "$BIN/$name"
+  log "built $name ($(du -h "$BIN/$name" | cut -f1)) in $((SECONDS - started))s"
+}
+
+SDK_VERSION_FLAG="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VERSION"
+
+if [[ ! -x "$BIN/pulumi" ]]; then
+  build_binary pulumi github.com/pulumi/pulumi/pkg/v3 "v$VERSION" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$SDK_VERSION_FLAG" \
+    || die "could not build the pulumi CLI v$VERSION (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi); see the log above"
+fi
+
+if [[ ! -x "$BIN/pulumi-language-yaml" ]]; then
+  build_binary pulumi-language-yaml github.com/pulumi/pulumi-yaml "$YAML_VERSION" \
+    github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+    "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$YAML_VERSION" \
+    || die "could not build pulumi-language-yaml $YAML_VERSION (github.com/pulumi/pulumi-yaml); see the log above"
+fi
+
+if [[ ! -x "$BIN/pulumi-language-nodejs" ]]; then
+  # The host's own module is untagged: ask the proxy for the commit of the engine's release tag.
+  nodejs_module="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
+  release_commit="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@v$VERSION" 2>/dev/null \
+    | sed -n 's/^[[:space:]]*"Hash":[[:space:]]*"\([0-9a-f]\{12\}\).*/\1/p' | head -n1)"
+  pseudo=""
+  if [[ -n "$release_commit" ]]; then
+    pseudo="$(go list -m -json "$nodejs_module@$release_commit" 2>/dev/null \
+      | sed -n 's/^[[:space:]]*"Version":[[:space:]]*"\(.*\)",*$/\1/p' | head -n1)" || true
+  fi
+  if [[ -n "$pseudo" ]] && build_binary pulumi-language-nodejs "$nodejs_module" "$pseudo" "$nodejs_module" "$SDK_VERSION_FLAG"; then
+    :
+  else
+    log "the module proxy does not serve $nodejs_module at commit ${release_commit:-unknown};" \
+      "falling back to the Node language host inside github.com/pulumi/pulumi/sdk/v3@$NODEJS_HOST_FALLBACK_SDK"
+    build_binary pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3 "$NODEJS_HOST_FALLBACK_SDK" \
+      github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$NODEJS_HOST_FALLBACK_SDK" \
+      || die "could not build pulumi-language-nodejs: neither $nodejs_module@${release_commit:-?} nor sdk/v3@$NODEJS_HOST_FALLBACK_SDK built"
+  fi
+fi
+
+log "engine v$VERSION ready in $BIN: $(cd "$BIN" && ls | tr '\n' ' ')"
