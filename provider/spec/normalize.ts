@@ -1,0 +1,153 @@
+// Written -> resolved: defaults filled in, days in calendar order, VM picks with id, resource group and name,
+// a source location on every element. Runs only on a spec with no errors.
+import type {
+  Month,
+  PolicyRetention,
+  PolicySchedule,
+  PolicySettings,
+  ProtectionRule,
+  ResolvedPolicy,
+  ResolvedSpec,
+  SourceLocation,
+  StopProtectionEntry,
+  VmPick,
+  VmSelector,
+  WeekDay,
+  WeekOfMonth,
+} from '../core/index.js';
+import { DEFAULT_INSTANT_RESTORE_DAYS, policyTypeOf } from './policyRules.js';
+import { resolvePick } from './vmPick.js';
+import type { WrittenPolicy, WrittenSchedule, WrittenSelector, WrittenSpec, WrittenVmPick } from './writtenSpec.js';
+import type { Locator, Path } from './yamlSource.js';
+
+const WEEK_DAYS: readonly WeekDay[] = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const WEEKS: readonly WeekOfMonth[] = ['First', 'Second', 'Third', 'Fourth', 'Last'];
+const MONTHS: readonly Month[] = [
+  'January', 'February', 'March', 'April', 'May', 'June',
+  'July', 'August', 'September', 'October', 'November', 'December',
+];
+
+/** Sorts into calendar order, so that two policies written in a different order compare equal. */
+function ordered<T>(values: readonly T[], order: readonly T[]): T[] {
+  return [...values].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+function scheduleFrom(schedule: WrittenSchedule): PolicySchedule {
+  switch (schedule.frequency) {
+    case 'Daily':
+      return { frequency: 'Daily', time: schedule.time! };
+    case 'Weekly':
+      return { frequency: 'Weekly', time: schedule.time!, weekDays: ordered(schedule.days!, WEEK_DAYS) };
+    case 'Hourly':
+      return {
+        frequency: 'Hourly',
+        intervalHours: schedule.intervalHours!,
+        windowStart: schedule.windowStart!,
+        windowHours: schedule.windowHours!,
+      };
+  }
+}
+
+function retentionFrom(written: WrittenPolicy['retention']): PolicyRetention {
+  const { daily, weekly, monthly, yearly } = written;
+  return {
+    ...(daily !== undefined ? { dailyDays: daily } : {}),
+    ...(weekly ? { weekly: { weeks: weekly.count, days: ordered(weekly.days, WEEK_DAYS) } } : {}),
+    ...(monthly
+      ? { monthly: { months: monthly.count, weeksOfMonth: ordered(monthly.weeks, WEEKS), days: ordered(monthly.days, WEEK_DAYS) } }
+      : {}),
+    ...(yearly
+      ? {
+          yearly: {
+            years: yearly.count,
+            months: ordered(yearly.months, MONTHS),
+            weeksOfMonth: ordered(yearly.weeks, WEEKS),
+            days: ordered(yearly.days, WEEK_DAYS),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The settings of a policy as written (already validated), with defaults: time zone UTC, instant restore 2 days. */
+export function policyFromWritten(policy: WrittenPolicy): PolicySettings {
+  return {
+    schedule: scheduleFrom(policy.schedule),
+    retention: retentionFrom(policy.retention),
+    instantRestoreDays: policy.instantRestoreDays ?? DEFAULT_INSTANT_RESTORE_DAYS,
+    timeZone: policy.schedule.timeZone ?? 'UTC',
+    policyType: policyTypeOf(policy),
+  };
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Builds the ResolvedSpec of a written spec that passed the schema and every rule. */
+export function normalizeSpec(written: WrittenSpec, file: string, digest: string, locate: Locator): ResolvedSpec {
+  const source = (path: Path, part?: 'key' | 'value'): { source?: SourceLocation } => {
+    const location = locate(path, part);
+    return location ? { source: location } : {};
+  };
+  const subscriptionId = written.target.subscriptionId;
+  const pick = (vm: WrittenVmPick, path: Path): VmPick => ({ ...resolvePick(vm, subscriptionId)!, ...source(path) });
+
+  const policies: ResolvedPolicy[] = (written.policies ?? []).map((p, i) => ({
+    name: p.name!,
+    ...policyFromWritten(p),
+    ...source(['policies', i]),
+  }));
+
+  const selectorFrom = (select: WrittenSelector, path: Path): VmSelector => ({
+    resourceGroups: select.resourceGroups ?? [],
+    names: select.names ?? [],
+    tags: select.tags ?? {},
+    exclude: {
+      resourceGroups: select.exclude?.resourceGroups ?? [],
+      names: select.exclude?.names ?? [],
+      tags: select.exclude?.tags ?? {},
+      vms: (select.exclude?.vms ?? []).map((vm, j) => pick(vm, [...path, 'exclude', 'vms', j])),
+    },
+  });
+
+  const rules: ProtectionRule[] = (written.protect ?? []).map((r, i) => ({
+    name: r.name,
+    policy: canonicalPolicyName(r.policy, policies),
+    vms: (r.vms ?? []).map((vm, j) => pick(vm, ['protect', i, 'vms', j])),
+    ...(r.select ? { selector: selectorFrom(r.select, ['protect', i, 'select']) } : {}),
+    ...source(['protect', i]),
+  }));
+
+  const stopProtection: StopProtectionEntry[] = (written.stopProtection ?? []).map((s, i) => ({
+    vm: pick(s.vm, ['stopProtection', i, 'vm']),
+    retainData: s.retainData ?? true,
+    ...source(['stopProtection', i]),
+  }));
+
+  const undeclaredSource = written.undeclared !== undefined ? locate(['undeclared']) : undefined;
+  return deepFreeze({
+    apiVersion: written.apiVersion,
+    file,
+    digest,
+    target: {
+      subscriptionId,
+      vault: { resourceGroup: written.target.vault.resourceGroup, name: written.target.vault.name },
+      ...source(['target'], 'key'),
+    },
+    policies,
+    rules,
+    stopProtection,
+    undeclared: written.undeclared ?? 'report',
+    ...(undeclaredSource ? { undeclaredSource } : {}),
+  });
+}
+
+/** Policy names are case-insensitive in Azure; a rule refers to its policy by the name as declared. */
+function canonicalPolicyName(name: string, policies: readonly ResolvedPolicy[]): string {
+  return policies.find((p) => p.name.toLowerCase() === name.toLowerCase())?.name ?? name;
+}

@@ -1,0 +1,68 @@
+// The spec pipeline: YAML with positions -> JSON Schema -> rules -> ResolvedSpec. Every problem is collected;
+// a spec comes back only when there is no error.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Diagnostic, PolicySettings, ResolvedSpec } from '../core/index.js';
+import type { Profile } from './limits.js';
+import { normalizeSpec, policyFromWritten } from './normalize.js';
+import { checkPolicy } from './policyRules.js';
+import { createReporter } from './reporter.js';
+import { validatePolicySchema, validateSpecSchema } from './schema.js';
+import { checkSpec } from './specRules.js';
+import type { WrittenPolicy, WrittenSpec } from './writtenSpec.js';
+import { noLocation, parseYaml } from './yamlSource.js';
+
+export interface ResolveSpecOptions {
+  /** Limits to check policies against; default: accept what any profile accepts (the target's profile is checked later). */
+  readonly profile?: Profile;
+}
+
+export interface SpecResult {
+  /** Absent when any diagnostic is an error. */
+  readonly spec?: ResolvedSpec;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export async function resolveSpecFile(path: string, opts: ResolveSpecOptions = {}): Promise<SpecResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    return {
+      diagnostics: [{ severity: 'error', code: 'SpecUnreadable', message: `cannot read ${path}: ${reason}`, location: { file: path, line: 1, col: 1 } }],
+    };
+  }
+  return resolveSpecText(bytes.toString('utf8'), path, opts);
+}
+
+/** `file` is the name diagnostics and the ResolvedSpec carry. */
+export function resolveSpecText(text: string, file: string, opts: ResolveSpecOptions = {}): SpecResult {
+  const yaml = parseYaml(text, file);
+  if (yaml.value === undefined && yaml.diagnostics.length > 0) return { diagnostics: yaml.diagnostics };
+
+  const reporter = createReporter(yaml.locate);
+  validateSpecSchema(yaml.value, reporter);
+  checkSpec(yaml.value, { reporter, ...(opts.profile ? { profile: opts.profile } : {}) });
+
+  const diagnostics = [...yaml.diagnostics, ...reporter.diagnostics];
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const digest = createHash('sha256').update(text, 'utf8').digest('hex');
+  return { spec: normalizeSpec(yaml.value as WrittenSpec, file, digest, yaml.locate), diagnostics };
+}
+
+export interface ValidatePolicyOptions {
+  readonly profile?: Profile;
+  /** Prefix of every diagnostic's path, e.g. "policy"; default none ("retention.daily"). */
+  readonly path?: string;
+}
+
+/** Checks one policy object given on its own (a resource input), with the same schema and rules as in a spec. */
+export function validatePolicyInput(value: unknown, opts: ValidatePolicyOptions = {}): { policy?: PolicySettings; diagnostics: Diagnostic[] } {
+  const reporter = createReporter(noLocation, opts.path ?? '');
+  validatePolicySchema(value, reporter);
+  if (reporter.clean([])) checkPolicy(value as WrittenPolicy, [], { reporter, ...(opts.profile ? { profile: opts.profile } : {}) });
+  const { diagnostics } = reporter;
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return { policy: policyFromWritten(value as WrittenPolicy), diagnostics };
+}

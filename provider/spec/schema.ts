@@ -1,0 +1,203 @@
+// The spec's JSON Schema (schemas/spec.schema.json) compiled with ajv, and ajv's errors turned into located diagnostics.
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import specSchema from '../../schemas/spec.schema.json' with { type: 'json' };
+import { didYouMean } from './didYouMean.js';
+import type { Reporter } from './reporter.js';
+import { formatPath, pathFromPointer, type Path } from './yamlSource.js';
+
+type SchemaObject = { [key: string]: unknown };
+
+const SCHEMA = specSchema as SchemaObject & { $id: string; $defs: Record<string, SchemaObject> };
+
+/** The spec's JSON Schema (draft 2020-12), as editors and other layers see it. */
+export function loadSpecSchema(): Readonly<Record<string, unknown>> {
+  return structuredClone(SCHEMA);
+}
+
+/** Windows time zone ids Azure Backup accepts. */
+export const TIME_ZONES: readonly string[] = SCHEMA.$defs.timeZone.enum as string[];
+
+let validators: { spec: ValidateFunction; policy: ValidateFunction; defs: Map<unknown, string> } | undefined;
+
+function compile(): NonNullable<typeof validators> {
+  if (validators) return validators;
+  // verbose: errors carry the schema object they failed, which tells a time from a name from a time zone.
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  addFormatsModule.default(ajv, ['uuid']);
+  const spec = ajv.compile(SCHEMA);
+  const policy = ajv.getSchema(`${SCHEMA.$id}#/$defs/policyInput`);
+  if (!policy) throw new Error('spec schema has no $defs/policyInput');
+  const defs = new Map<unknown, string>(Object.entries(SCHEMA.$defs).map(([name, def]) => [def, name]));
+  validators = { spec, policy, defs };
+  return validators;
+}
+
+/** Validates a whole spec; each ajv error becomes a diagnostic on the YAML node it concerns. */
+export function validateSpecSchema(value: unknown, reporter: Reporter): void {
+  const { spec } = compile();
+  if (!spec(value)) reportAjvErrors(spec.errors ?? [], value, reporter);
+}
+
+/** Validates one policy object given on its own (a resource input). */
+export function validatePolicySchema(value: unknown, reporter: Reporter): void {
+  const { policy } = compile();
+  if (!policy(value)) reportAjvErrors(policy.errors ?? [], value, reporter);
+}
+
+function reportAjvErrors(errors: readonly ErrorObject[], value: unknown, reporter: Reporter): void {
+  const { defs } = compile();
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const path = pathFromPointer(error.instancePath, value);
+    const finding = describe(error, path, valueAt(value, path), defs.get(error.parentSchema));
+    const key = `${finding.code}|${formatPath(finding.path)}|${finding.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    reporter.report(finding);
+  }
+}
+
+function describe(error: ErrorObject, path: Path, actual: unknown, def: string | undefined) {
+  const where = formatPath(path) || 'the spec';
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+    case 'unevaluatedProperties': {
+      const key = String(params.additionalProperty ?? params.unevaluatedProperty);
+      const allowed = allowedKeys(error.parentSchema as SchemaObject);
+      const hint = key === '<<' ? 'YAML merge keys are not supported: write the keys out, or alias a whole value' : didYouMean(key, allowed);
+      return {
+        code: 'UnknownKey',
+        message: `unknown key "${key}" in ${where}`,
+        path: [...path, key],
+        at: 'key' as const,
+        remedy: [hint, `allowed: ${allowed.join(', ')}`].filter(Boolean).join('; '),
+      };
+    }
+    case 'required': {
+      const key = String(params.missingProperty);
+      return { code: 'MissingKey', message: `${where} is missing "${key}"`, path, remedy: `add ${key}:` };
+    }
+    case 'type':
+      return {
+        code: 'WrongType',
+        message: `${where} must be ${typeName(String(params.type))}, not ${describeValue(actual)}`,
+        path,
+        ...(def === 'timeOfDay' ? { remedy: 'quote it: "HH:MM"' } : {}),
+      };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      if (def === 'timeZone') {
+        const hint = typeof actual === 'string' ? didYouMean(actual, allowed) : undefined;
+        return {
+          code: 'UnknownTimeZone',
+          message: `${where}: ${describeValue(actual)} is not a Windows time zone id`,
+          path,
+          remedy: hint ?? 'Azure Backup takes Windows time zone ids such as "UTC" or "W. Europe Standard Time"',
+        };
+      }
+      const hint = typeof actual === 'string' ? didYouMean(actual, allowed) : undefined;
+      return {
+        code: 'InvalidValue',
+        message: `${where} must be one of ${allowed.join(', ')}, not ${describeValue(actual)}`,
+        path,
+        ...(hint ? { remedy: hint } : {}),
+      };
+    }
+    case 'const':
+      return {
+        code: 'UnsupportedApiVersion',
+        message: `${where} must be ${JSON.stringify(params.allowedValue)}, not ${describeValue(actual)}`,
+        path,
+        remedy: `write apiVersion: ${String(params.allowedValue)}`,
+      };
+    case 'pattern':
+      if (def === 'timeOfDay') {
+        return {
+          code: 'InvalidTime',
+          message: `${where}: ${describeValue(actual)} is not a time of day`,
+          path,
+          remedy: 'write "HH:MM", 24-hour, e.g. "22:30"',
+        };
+      }
+      return {
+        code: 'InvalidName',
+        message: `${where}: ${describeValue(actual)} is not a valid ${nameKind(def)}`,
+        path,
+        remedy: String((error.parentSchema as SchemaObject | undefined)?.description ?? `match ${String(params.pattern)}`),
+      };
+    case 'format':
+      return {
+        code: 'InvalidSubscriptionId',
+        message: `${where}: ${describeValue(actual)} is not a subscription id`,
+        path,
+        remedy: 'a subscription id is a GUID, e.g. 6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f',
+      };
+    case 'minimum':
+      return { code: 'OutOfRange', message: `${where} must be at least ${String(params.limit)}, not ${describeValue(actual)}`, path };
+    case 'minItems':
+      return { code: 'EmptyList', message: `${where} must not be empty`, path, remedy: 'list at least one value, or remove the key' };
+    case 'minLength':
+      return { code: 'EmptyString', message: `${where} must not be empty`, path };
+    case 'uniqueItems':
+      return {
+        code: 'DuplicateItem',
+        message: `${where} lists ${describeValue((actual as unknown[])[Number(params.j)])} twice`,
+        path: [...path, Number(params.j)],
+        remedy: 'list each value once',
+      };
+    default:
+      return { code: 'SchemaViolation', message: `${where} ${error.message ?? 'is invalid'}`, path };
+  }
+}
+
+/** Keys a schema object allows, following local $refs (a policy's fields live in $defs/policyFields). */
+function allowedKeys(schema: SchemaObject | undefined): string[] {
+  const keys: string[] = [];
+  for (let current = schema; current; ) {
+    keys.push(...Object.keys((current.properties as SchemaObject | undefined) ?? {}));
+    const ref = current.$ref;
+    current = typeof ref === 'string' && ref.startsWith('#/$defs/') ? SCHEMA.$defs[ref.slice('#/$defs/'.length)] : undefined;
+  }
+  return [...new Set(keys)].sort((a, b) => a.localeCompare(b));
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+  let current = value;
+  for (const segment of path) {
+    current = current !== null && typeof current === 'object' ? (current as Record<string | number, unknown>)[segment] : undefined;
+  }
+  return current;
+}
+
+function typeName(type: string): string {
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    integer: 'a whole number',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+  };
+  return names[type] ?? type;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function nameKind(def: string | undefined): string {
+  const kinds: Record<string, string> = {
+    policyName: 'policy name',
+    ruleName: 'rule name',
+    vaultName: 'vault name',
+    resourceGroupName: 'resource group name',
+    vmName: 'VM name',
+  };
+  return (def && kinds[def]) ?? 'name';
+}

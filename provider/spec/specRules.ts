@@ -1,0 +1,274 @@
+// Rules across a whole spec, run after the schema. Each rule looks only at the parts that passed the schema,
+// so one bad policy does not hide the problems of the others.
+import { didYouMean } from './didYouMean.js';
+import { parseVmId, VM_ID_SHAPE } from './armIdCheck.js';
+import { checkPolicy } from './policyRules.js';
+import type { Profile } from './limits.js';
+import type { Reporter } from './reporter.js';
+import { describePick, pickKey, resolvePick } from './vmPick.js';
+import type { WrittenPolicy, WrittenRule, WrittenSpec, WrittenStopEntry, WrittenVmPick } from './writtenSpec.js';
+import type { Path } from './yamlSource.js';
+
+interface Item<T> {
+  readonly value: T;
+  readonly path: Path;
+}
+
+interface SpecView {
+  /** Policies, rules and stop entries with no schema error of their own. */
+  readonly policies: readonly Item<WrittenPolicy>[];
+  readonly rules: readonly Item<WrittenRule>[];
+  readonly stops: readonly Item<WrittenStopEntry>[];
+  /** Every policy name written as a string, valid or not: a rule naming it is not naming an unknown policy. */
+  readonly policyNames: readonly string[];
+  /** The target's subscription, when the target passed the schema. */
+  readonly subscriptionId?: string;
+}
+
+interface SpecRuleContext {
+  readonly reporter: Reporter;
+  readonly profile?: Profile;
+}
+
+type SpecRule = (view: SpecView, ctx: SpecRuleContext) => void;
+
+const policiesAreValid: SpecRule = ({ policies }, ctx) => {
+  for (const { value, path } of policies) checkPolicy(value, path, ctx);
+};
+
+function namesAreUnique(kind: 'policy' | 'rule', code: string, items: readonly Item<{ name?: string }>[], reporter: Reporter): void {
+  const first = new Map<string, Item<{ name?: string }>>();
+  for (const item of items) {
+    const name = item.value.name;
+    if (name === undefined) continue;
+    const earlier = first.get(name.toLowerCase());
+    if (!earlier) {
+      first.set(name.toLowerCase(), item);
+      continue;
+    }
+    reporter.report({
+      code,
+      message: `${kind} name "${name}" is already used at ${reporter.where([...earlier.path, 'name'])}`,
+      path: [...item.path, 'name'],
+      remedy: `give each ${kind} its own name (names are case-insensitive)`,
+    });
+  }
+}
+
+const policyNamesAreUnique: SpecRule = ({ policies }, { reporter }) => namesAreUnique('policy', 'DuplicatePolicy', policies, reporter);
+
+const ruleNamesAreUnique: SpecRule = ({ rules }, { reporter }) => namesAreUnique('rule', 'DuplicateRule', rules, reporter);
+
+const rulesNameKnownPolicies: SpecRule = ({ rules, policyNames }, { reporter }) => {
+  const known = new Set(policyNames.map((n) => n.toLowerCase()));
+  for (const { value, path } of rules) {
+    if (known.has(value.policy.toLowerCase())) continue;
+    const hint = didYouMean(value.policy, policyNames);
+    reporter.report({
+      code: 'UnknownPolicy',
+      message: `rule "${value.name}" names policy "${value.policy}", which the spec does not declare`,
+      path: [...path, 'policy'],
+      remedy: hint ?? 'declare it under policies:, or name a declared policy',
+    });
+  }
+};
+
+const rulesPickVms: SpecRule = ({ rules }, { reporter }) => {
+  for (const { value, path } of rules) {
+    const { vms, select } = value;
+    if ((vms === undefined || vms.length === 0) && select === undefined) {
+      reporter.report({
+        code: 'EmptyRule',
+        message: `rule "${value.name}" picks no VMs`,
+        path,
+        remedy: 'add vms: (explicit picks) or select: (resource groups, name globs, tags)',
+      });
+    }
+    if (select && !select.resourceGroups?.length && !select.names?.length && Object.keys(select.tags ?? {}).length === 0) {
+      reporter.report({
+        code: 'EmptySelector',
+        message: `rule "${value.name}" selects with no criteria`,
+        path: [...path, 'select'],
+        remedy: 'give resourceGroups, names or tags; to select every VM write names: ["*"]',
+      });
+    }
+  }
+};
+
+/** Every explicit pick in the spec, with its path. */
+function allPicks(view: SpecView): Item<WrittenVmPick>[] {
+  const picks: Item<WrittenVmPick>[] = [];
+  for (const { value, path } of view.rules) {
+    value.vms?.forEach((vm, i) => picks.push({ value: vm, path: [...path, 'vms', i] }));
+    value.select?.exclude?.vms?.forEach((vm, i) => picks.push({ value: vm, path: [...path, 'select', 'exclude', 'vms', i] }));
+  }
+  for (const { value, path } of view.stops) picks.push({ value: value.vm, path: [...path, 'vm'] });
+  return picks;
+}
+
+const picksAreWellFormed: SpecRule = (view, { reporter }) => {
+  for (const { value: pick, path } of allPicks(view)) {
+    const byName = pick.resourceGroup !== undefined || pick.name !== undefined;
+    if (pick.id === undefined) {
+      if (pick.resourceGroup === undefined || pick.name === undefined) {
+        reporter.report({
+          code: 'IncompleteVmPick',
+          message: byName ? `a VM pick needs both resourceGroup and name` : 'a VM pick needs an id or resourceGroup + name',
+          path,
+          remedy: 'write { resourceGroup: RG, name: VM } or { id: /subscriptions/.../virtualMachines/VM }',
+        });
+      }
+      continue;
+    }
+    if (byName) {
+      reporter.report({
+        code: 'AmbiguousVmPick',
+        message: 'a VM pick gives both an id and resourceGroup/name',
+        path,
+        remedy: 'keep either the id or resourceGroup + name',
+      });
+      continue;
+    }
+    const parsed = parseVmId(pick.id);
+    if ('problem' in parsed) {
+      reporter.report({
+        code: 'InvalidArmId',
+        message: `"${pick.id}" is not a VM's ARM id: ${parsed.problem}`,
+        path: [...path, 'id'],
+        remedy: `write ${VM_ID_SHAPE}`,
+      });
+    } else if (view.subscriptionId !== undefined && parsed.parts.subscriptionId.toLowerCase() !== view.subscriptionId.toLowerCase()) {
+      reporter.report({
+        code: 'VmInOtherSubscription',
+        message: `the VM is in subscription ${parsed.parts.subscriptionId}, the vault in ${view.subscriptionId}`,
+        path: [...path, 'id'],
+        remedy: "a vault protects VMs of its own subscription: use a vault in the VM's subscription",
+      });
+    }
+  }
+};
+
+/** One policy per VM: an explicit pick appears once across all protection rules. */
+const vmsArePickedOnce: SpecRule = (view, { reporter }) => {
+  const subscription = view.subscriptionId ?? '';
+  const first = new Map<string, { path: Path; rule: WrittenRule }>();
+  for (const { value: rule, path } of view.rules) {
+    rule.vms?.forEach((vm, i) => {
+      const pick = resolvePick(vm, subscription);
+      if (!pick) return;
+      const here = [...path, 'vms', i];
+      const earlier = first.get(pickKey(pick));
+      if (!earlier) {
+        first.set(pickKey(pick), { path: here, rule });
+        return;
+      }
+      const conflict = earlier.rule.policy.toLowerCase() !== rule.policy.toLowerCase();
+      reporter.report({
+        code: conflict ? 'PolicyConflict' : 'DuplicateVm',
+        message: conflict
+          ? `VM ${describePick(pick)} gets policy "${rule.policy}" here and "${earlier.rule.policy}" from rule "${earlier.rule.name}" at ${reporter.where(earlier.path)}`
+          : `VM ${describePick(pick)} is already picked at ${reporter.where(earlier.path)}`,
+        path: here,
+        remedy: conflict ? 'a VM has exactly one policy: keep it in one rule' : 'pick each VM once',
+      });
+    });
+  }
+};
+
+const stopEntriesAreConsistent: SpecRule = (view, { reporter }) => {
+  const subscription = view.subscriptionId ?? '';
+  const protectedAt = new Map<string, Path>();
+  for (const { value: rule, path } of view.rules) {
+    rule.vms?.forEach((vm, i) => {
+      const pick = resolvePick(vm, subscription);
+      if (pick && !protectedAt.has(pickKey(pick))) protectedAt.set(pickKey(pick), [...path, 'vms', i]);
+    });
+  }
+  const stoppedAt = new Map<string, Path>();
+  for (const { value, path } of view.stops) {
+    const pick = resolvePick(value.vm, subscription);
+    if (!pick) continue;
+    const key = pickKey(pick);
+    const earlier = stoppedAt.get(key);
+    if (earlier) {
+      reporter.report({
+        code: 'DuplicateVm',
+        message: `VM ${describePick(pick)} already has a stopProtection entry at ${reporter.where(earlier)}`,
+        path: [...path, 'vm'],
+        remedy: 'keep one entry per VM',
+      });
+      continue;
+    }
+    stoppedAt.set(key, path);
+    const protectedHere = protectedAt.get(key);
+    if (protectedHere) {
+      reporter.report({
+        code: 'StopConflict',
+        message: `VM ${describePick(pick)} is to stop protection but is also protected at ${reporter.where(protectedHere)}`,
+        path: [...path, 'vm'],
+        remedy: 'remove it from one of the two places',
+      });
+    }
+  }
+};
+
+const dataDeletionIsVisible: SpecRule = ({ stops }, { reporter }) => {
+  for (const { value, path } of stops) {
+    if (value.retainData !== false) continue;
+    reporter.report({
+      severity: 'warning',
+      code: 'DataDeletion',
+      message: 'retainData: false deletes the backup data of this VM when protection stops',
+      path: [...path, 'retainData'],
+      remedy: 'apply also needs --allow-data-deletion; remove the line to keep the data',
+    });
+  }
+};
+
+const policiesAreUsed: SpecRule = ({ policies, rules }, { reporter }) => {
+  const used = new Set(rules.map((r) => r.value.policy.toLowerCase()));
+  for (const { value, path } of policies) {
+    if (value.name === undefined || used.has(value.name.toLowerCase())) continue;
+    reporter.report({
+      severity: 'warning',
+      code: 'UnusedPolicy',
+      message: `policy "${value.name}" is not used by any rule`,
+      path: [...path, 'name'],
+      remedy: 'the vault gets the policy anyway; remove it if it is not needed',
+    });
+  }
+};
+
+const SPEC_RULES: readonly SpecRule[] = [
+  policiesAreValid,
+  policyNamesAreUnique,
+  ruleNamesAreUnique,
+  rulesNameKnownPolicies,
+  rulesPickVms,
+  picksAreWellFormed,
+  vmsArePickedOnce,
+  stopEntriesAreConsistent,
+  dataDeletionIsVisible,
+  policiesAreUsed,
+];
+
+/** Runs every rule over the parts of a spec that passed the schema. */
+export function checkSpec(value: unknown, ctx: SpecRuleContext): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const spec = value as Partial<WrittenSpec>;
+  const { reporter } = ctx;
+  const clean = <T>(items: unknown, key: string): Item<T>[] =>
+    (Array.isArray(items) ? items : [])
+      .map((item, i) => ({ value: item as T, path: [key, i] }))
+      .filter((item) => reporter.clean(item.path));
+  const view: SpecView = {
+    policies: clean<WrittenPolicy>(spec.policies, 'policies'),
+    rules: clean<WrittenRule>(spec.protect, 'protect'),
+    stops: clean<WrittenStopEntry>(spec.stopProtection, 'stopProtection'),
+    policyNames: (Array.isArray(spec.policies) ? spec.policies : [])
+      .map((p: unknown) => (p as { name?: unknown } | null)?.name)
+      .filter((n): n is string => typeof n === 'string'),
+    ...(reporter.clean(['target']) && spec.target ? { subscriptionId: spec.target.subscriptionId } : {}),
+  };
+  for (const rule of SPEC_RULES) rule(view, ctx);
+}

@@ -1,0 +1,171 @@
+// YAML with positions: parses a spec keeping every node's line:col, and reports YAML-level problems
+// (syntax, duplicate keys, aliases) as diagnostics.
+import { Alias, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { Diagnostic, SourceLocation } from '../core/index.js';
+
+export type PathSegment = string | number;
+export type Path = readonly PathSegment[];
+
+/** Finds where a path of the document was written; `key` asks for the key of the last segment. */
+export type Locator = (path: Path, part?: 'key' | 'value') => SourceLocation | undefined;
+
+export const noLocation: Locator = () => undefined;
+
+/** `policies[0].retention.daily`; a prefix is prepended as is (used for a policy given alone). */
+export function formatPath(path: Path, prefix = ''): string {
+  let out = prefix;
+  for (const segment of path) {
+    out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+/** Turns ajv's instancePath (a JSON pointer) into path segments; array indexes become numbers. */
+export function pathFromPointer(pointer: string, value: unknown): PathSegment[] {
+  const path: PathSegment[] = [];
+  let current = value;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const index = Array.isArray(current) ? Number(segment) : Number.NaN;
+    const next: PathSegment = Number.isInteger(index) ? index : segment;
+    path.push(next);
+    current = current !== null && typeof current === 'object' ? (current as Record<PathSegment, unknown>)[next] : undefined;
+  }
+  return path;
+}
+
+export interface ParsedYaml {
+  /** The document as plain data; undefined when YAML errors make it untrustworthy. */
+  readonly value: unknown;
+  readonly locate: Locator;
+  readonly diagnostics: Diagnostic[];
+}
+
+// Aliases multiply nodes; a spec has no reason to expand more than this (guards against alias bombs).
+const MAX_ALIAS_COUNT = 100;
+
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
+  const diagnostics: Diagnostic[] = [];
+
+  for (const error of doc.errors) diagnostics.push(yamlDiagnostic(doc, error, at(error.pos[0]), 'error'));
+  for (const warning of doc.warnings) diagnostics.push(yamlDiagnostic(doc, warning, at(warning.pos[0]), 'warning'));
+  diagnostics.push(...checkAnchors(doc, at));
+
+  const locate = createLocator(doc, at);
+  if (diagnostics.some((d) => d.severity === 'error')) return { value: undefined, locate, diagnostics };
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), locate, diagnostics };
+  } catch (error) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'YamlAlias',
+      message: `the aliases expand to too much data (${(error as Error).message})`,
+      location: at(0),
+      remedy: 'write the values out instead of nesting aliases',
+    });
+    return { value: undefined, locate, diagnostics };
+  }
+}
+
+function yamlDiagnostic(
+  doc: Document,
+  error: { code: string; message: string; pos: [number, number] },
+  location: SourceLocation,
+  severity: 'error' | 'warning',
+): Diagnostic {
+  if (error.code === 'DUPLICATE_KEY') {
+    const key = keyAt(doc, error.pos[0]);
+    return {
+      severity,
+      code: 'DuplicateKey',
+      message: key === undefined ? 'duplicate key' : `duplicate key "${key}"`,
+      location,
+      remedy: 'keep one of them: YAML keeps only the last, silently',
+    };
+  }
+  if (error.code === 'TAG_RESOLVE_FAILED') {
+    return { severity, code: 'YamlTag', message: error.message, location, remedy: 'remove the tag; a spec uses plain YAML values' };
+  }
+  return { severity, code: 'YamlSyntax', message: `YAML: ${error.message}`, location };
+}
+
+function keyAt(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** Aliases must name an anchor defined before them; an anchor defined twice is legal YAML but a trap. */
+function checkAnchors(doc: Document, at: (offset: number) => SourceLocation): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const anchors = new Set<string>();
+  visit(doc, (_, node) => {
+    if (isAlias(node)) {
+      if (!anchors.has(node.source)) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'YamlAlias',
+          message: `alias *${node.source} refers to no anchor defined before it`,
+          location: at(node.range?.[0] ?? 0),
+          remedy: `define &${node.source} on a value above this line, or write the value out`,
+        });
+      }
+      return;
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (!anchor) return;
+    if (anchors.has(anchor)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'DuplicateAnchor',
+        message: `anchor &${anchor} is defined again; later aliases refer to this one`,
+        location: at((node as Node).range?.[0] ?? 0),
+        remedy: 'give each anchor its own name',
+      });
+    }
+    anchors.add(anchor);
+  });
+  return diagnostics;
+}
+
+function createLocator(doc: Document, at: (offset: number) => SourceLocation): Locator {
+  const resolve = (node: unknown): unknown => (node instanceof Alias ? node.resolve(doc) : node);
+  return (path, part = 'value') => {
+    let node: unknown = resolve(doc.contents);
+    let where: number = (node as Node | null)?.range?.[0] ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i];
+      let keyOffset: number | undefined;
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        keyOffset = (pair.key as Node).range?.[0];
+        next = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        next = node.items[segment];
+      } else {
+        break;
+      }
+      const last = i === path.length - 1;
+      const valueOffset = (resolve(next) as Node | null)?.range?.[0];
+      if (last && part === 'key' && keyOffset !== undefined) return at(keyOffset);
+      // A key written with no value (`schedule:`) has only the key's position.
+      where = valueOffset ?? keyOffset ?? where;
+      if (valueOffset === undefined) break;
+      node = resolve(next);
+    }
+    return at(where);
+  };
+}
