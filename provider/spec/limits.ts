@@ -9,7 +9,7 @@ export interface Range {
 }
 
 export interface ProfileLimits {
-  /** How messages name these limits, e.g. "the classic profile". */
+  /** Who sets these limits, as messages say it: "the classic profile allows 1-30 days". */
   readonly label: string;
   readonly hourly: boolean;
   readonly dailyDays: Range;
@@ -51,7 +51,7 @@ function union(a: Range | undefined, b: Range | undefined): Range | undefined {
 }
 
 const ANY: ProfileLimits = {
-  label: 'any profile',
+  label: 'Azure Backup',
   hourly: CLASSIC.hourly || MODERN.hourly,
   dailyDays: union(CLASSIC.dailyDays, MODERN.dailyDays)!,
   weeklyWeeks: union(CLASSIC.weeklyWeeks, MODERN.weeklyWeeks),

@@ -34,7 +34,7 @@ const scheduleFieldsMatchFrequency: PolicyRule = ({ schedule }, path, { reporter
     const weeklyDays = schedule.frequency === 'Weekly' && field === 'days';
     reporter.report({
       code: weeklyDays ? 'WeeklyScheduleNeedsDays' : 'MissingScheduleField',
-      message: `a ${schedule.frequency} schedule needs "${field}"`,
+      message: `${article(schedule.frequency)} schedule needs "${field}"`,
       path: [...path, 'schedule'],
       remedy: weeklyDays ? 'add days: [Sunday] (the days backups run)' : `add ${field}:`,
     });
@@ -43,10 +43,10 @@ const scheduleFieldsMatchFrequency: PolicyRule = ({ schedule }, path, { reporter
     if (wanted.includes(field) || OPTIONAL_FIELDS.includes(field)) continue;
     reporter.report({
       code: 'ScheduleFieldNotApplicable',
-      message: `"${field}" does not apply to a ${schedule.frequency} schedule`,
+      message: `"${field}" does not apply to ${article(schedule.frequency)} schedule`,
       path: [...path, 'schedule', field],
       at: 'key',
-      remedy: `remove it; a ${schedule.frequency} schedule takes ${wanted.join(', ')}`,
+      remedy: `remove it; ${article(schedule.frequency)} schedule takes ${wanted.join(', ')}`,
     });
   }
 };
@@ -84,7 +84,7 @@ const retentionMatchesFrequency: PolicyRule = ({ schedule, retention }, path, { 
   } else if (retention.daily === undefined) {
     reporter.report({
       code: 'MissingRetention',
-      message: `a ${schedule.frequency} schedule needs daily retention`,
+      message: `${article(schedule.frequency)} schedule needs daily retention`,
       path: at,
       remedy: 'add daily: N (days each daily recovery point is kept)',
     });
@@ -124,7 +124,7 @@ const withinProfileLimits: PolicyRule = (policy, path, { reporter, limits }) => 
     if (hours !== undefined && !inRange(hours, limits.windowHours)) {
       reporter.report({
         code: 'ScheduleOutOfRange',
-        message: `a backup window of ${hours} hours is outside ${limits.label}'s ${span(limits.windowHours)} hours`,
+        message: `a backup window of ${hours} hours is out of range: ${limits.label} allows ${span(limits.windowHours)} hours`,
         path: [...path, 'schedule', 'windowHours'],
         remedy: `use ${span(limits.windowHours)} hours`,
       });
@@ -149,7 +149,7 @@ const withinProfileLimits: PolicyRule = (policy, path, { reporter, limits }) => 
     } else if (!inRange(count, range)) {
       reporter.report({
         code: 'RetentionOutOfRange',
-        message: `${kind} retention of ${count} ${unit} is outside ${limits.label}'s ${span(range)} ${unit}`,
+        message: `${kind} retention of ${count} ${unit} is out of range: ${limits.label} allows ${span(range)} ${unit}`,
         path: kind === 'daily' ? [...path, 'retention', 'daily'] : [...path, 'retention', kind, 'count'],
         remedy: `keep ${span(range)} ${unit}`,
       });
@@ -161,12 +161,16 @@ const withinProfileLimits: PolicyRule = (policy, path, { reporter, limits }) => 
   if (days !== undefined && !inRange(days, range)) {
     reporter.report({
       code: 'InstantRestoreOutOfRange',
-      message: `instant restore of ${days} days is outside ${limits.label}'s ${span(range)} days for ${type === 'V2' ? 'enhanced' : 'standard'} policies`,
+      message: `instant restore of ${days} days is out of range: ${limits.label} allows ${span(range)} days for ${type === 'V2' ? 'enhanced' : 'standard'} policies`,
       path: [...path, 'instantRestoreDays'],
       remedy: `keep ${span(range)} days`,
     });
   }
 };
+
+function article(frequency: WrittenSchedule['frequency']): string {
+  return `${frequency === 'Hourly' ? 'an' : 'a'} ${frequency}`;
+}
 
 function inRange(value: number, range: Range): boolean {
   return value >= range.min && value <= range.max;

@@ -79,13 +79,15 @@ function describe(error: ErrorObject, path: Path, actual: unknown, def: string |
       const key = String(params.missingProperty);
       return { code: 'MissingKey', message: `${where} is missing "${key}"`, path, remedy: `add ${key}:` };
     }
-    case 'type':
+    case 'type': {
+      const remedy = def === 'timeOfDay' ? 'quote it: "HH:MM"' : path.length === 0 ? 'a spec starts with apiVersion: vmbackup/v1' : undefined;
       return {
         code: 'WrongType',
         message: `${where} must be ${typeName(String(params.type))}, not ${describeValue(actual)}`,
         path,
-        ...(def === 'timeOfDay' ? { remedy: 'quote it: "HH:MM"' } : {}),
+        ...(remedy ? { remedy } : {}),
       };
+    }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       if (def === 'timeZone') {
@@ -125,7 +127,7 @@ function describe(error: ErrorObject, path: Path, actual: unknown, def: string |
         code: 'InvalidName',
         message: `${where}: ${describeValue(actual)} is not a valid ${nameKind(def)}`,
         path,
-        remedy: String((error.parentSchema as SchemaObject | undefined)?.description ?? `match ${String(params.pattern)}`),
+        remedy: String((error.parentSchema as SchemaObject | undefined)?.description ?? `match ${String(params.pattern)}`).replace(/\.$/, ''),
       };
     case 'format':
       return {
@@ -143,8 +145,8 @@ function describe(error: ErrorObject, path: Path, actual: unknown, def: string |
     case 'uniqueItems':
       return {
         code: 'DuplicateItem',
-        message: `${where} lists ${describeValue((actual as unknown[])[Number(params.j)])} twice`,
-        path: [...path, Number(params.j)],
+        message: `${where} lists ${describeValue((actual as unknown[])[Number(params.i)])} twice`,
+        path: [...path, Number(params.i)],
         remedy: 'list each value once',
       };
     default:
@@ -188,7 +190,7 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return JSON.stringify(value);
-  return `${typeof value} ${String(value)}`;
+  return String(value);
 }
 
 function nameKind(def: string | undefined): string {

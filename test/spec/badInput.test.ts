@@ -1,0 +1,243 @@
+// The corpus of bad specs under fixtures/: every diagnostic of each file, with its exact place and code.
+import { describe, expect, test } from 'vitest';
+import { formatDiagnostic, type Diagnostic } from '../../provider/core/index.js';
+import { resolveSpecFile, type Profile } from '../../provider/spec/index.js';
+
+const DIR = 'test/spec/fixtures';
+
+interface Case {
+  readonly file: string;
+  readonly profile?: Profile;
+  readonly reason: string;
+  /** `LINE:COL severity Code`, in any order. */
+  readonly expected: readonly string[];
+}
+
+const cases: readonly Case[] = [
+  {
+    file: 'malformed-yaml.yaml',
+    reason: 'an unclosed flow map and a tab used as indentation are YAML syntax errors, located where the parser stopped',
+    expected: ['5:1 error YamlSyntax', '8:1 error YamlSyntax'],
+  },
+  {
+    file: 'duplicate-keys.yaml',
+    reason: 'YAML silently keeps the last of two equal keys; both duplicates are reported at the second key',
+    expected: ['9:5 error DuplicateKey', '11:1 error DuplicateKey'],
+  },
+  {
+    file: 'aliases.yaml',
+    reason: 'an alias to an anchor never defined is an error; an anchor defined twice is legal YAML but a trap, so a warning',
+    expected: ['8:16 error YamlAlias', '10:22 warning DuplicateAnchor'],
+  },
+  {
+    file: 'empty.yaml',
+    reason: 'an empty file is not a spec',
+    expected: ['1:1 error WrongType'],
+  },
+  {
+    file: 'not-a-mapping.yaml',
+    reason: 'a list at the top is not a spec',
+    expected: ['1:1 error WrongType'],
+  },
+  {
+    file: 'wrong-types.yaml',
+    reason: 'each value of the wrong type is reported on the value itself, all at once',
+    expected: [
+      '7:41 error WrongType',
+      '8:25 error WrongType',
+      '9:25 error WrongType',
+      '11:28 error InvalidValue',
+      '11:42 error WrongType',
+      '12:53 error DuplicateItem',
+      '16:10 error WrongType',
+      '19:17 error WrongType',
+      '20:13 error InvalidValue',
+    ],
+  },
+  {
+    file: 'unknown-keys.yaml',
+    reason: 'unknown keys are located on the key; a merge key is unknown too; a misspelt required key is also missing',
+    expected: [
+      '4:55 error UnknownKey',
+      '5:1 error UnknownKey',
+      '8:5 error MissingKey',
+      '8:5 error MissingKey',
+      '8:5 error UnknownKey',
+      '9:50 error UnknownKey',
+      '10:5 error UnknownKey',
+      '11:5 error MissingKey',
+      '11:5 error UnknownKey',
+      '14:1 error UnknownKey',
+    ],
+  },
+  {
+    file: 'structure.yaml',
+    reason: 'wrong apiVersion, bad ids and names, zero counts, and rules that pick nothing are all reported together',
+    expected: [
+      '1:13 error UnsupportedApiVersion',
+      '3:19 error InvalidSubscriptionId',
+      '4:27 error InvalidName',
+      '4:46 error InvalidName',
+      '6:11 error InvalidName',
+      '8:25 error OutOfRange',
+      '9:25 error OutOfRange',
+      '14:5 error EmptyRule',
+      '18:13 error EmptySelector',
+      '22:13 error EmptySelector',
+      '23:11 error InvalidName',
+    ],
+  },
+  {
+    file: 'duplicate-names.yaml',
+    reason: 'policy and rule names are unique (case-insensitive) and a rule must name a declared policy',
+    expected: ['9:11 error DuplicatePolicy', '16:11 error DuplicateRule', '17:13 error UnknownPolicy', '20:13 error UnknownPolicy'],
+  },
+  {
+    file: 'conflicting-rules.yaml',
+    reason: 'one policy per VM: the same VM by name or id in two rules, a VM both protected and stopped, a stop entry twice',
+    expected: [
+      '17:9 error DuplicateVm',
+      '21:9 error PolicyConflict',
+      '24:9 error StopConflict',
+      '26:17 warning DataDeletion',
+      '27:9 error DuplicateVm',
+    ],
+  },
+  {
+    file: 'schedules.yaml',
+    reason: 'schedule fields and retention must fit the frequency; retention days must be backup days',
+    expected: [
+      '6:11 warning UnusedPolicy',
+      '7:15 error WeeklyScheduleNeedsDays',
+      '9:11 warning UnusedPolicy',
+      '10:50 error ScheduleFieldNotApplicable',
+      '10:66 error ScheduleFieldNotApplicable',
+      '11:16 error MissingRetention',
+      '12:11 warning UnusedPolicy',
+      '13:15 error MissingScheduleField',
+      '13:15 error MissingScheduleField',
+      '13:15 error MissingScheduleField',
+      '13:36 error ScheduleFieldNotApplicable',
+      '15:15 error HourlyNeedsEnhanced',
+      '16:11 warning UnusedPolicy',
+      '19:7 error RetentionNotApplicable',
+      '20:42 error RetentionDayNotScheduled',
+      '21:50 error RetentionDayNotScheduled',
+      '22:11 warning UnusedPolicy',
+      '24:16 error MissingRetention',
+    ],
+  },
+  {
+    file: 'times-and-zones.yaml',
+    reason: 'times are 24-hour HH:MM, time zones are Windows ids, hourly intervals are 4, 6, 8 or 12',
+    expected: [
+      '7:41 error InvalidTime',
+      '7:60 error UnknownTimeZone',
+      '10:41 error InvalidTime',
+      '10:59 error UnknownTimeZone',
+      '13:58 error InvalidTime',
+      '13:77 error UnknownTimeZone',
+      '16:51 error InvalidValue',
+      '16:67 error InvalidTime',
+    ],
+  },
+  {
+    file: 'arm-ids.yaml',
+    reason: 'malformed ARM ids, a VM of another subscription, picks with both or neither identity, in rules and exclusions',
+    expected: [
+      '13:13 error InvalidArmId',
+      '14:13 error InvalidArmId',
+      '15:13 error InvalidArmId',
+      '16:13 error InvalidArmId',
+      '17:13 error VmInOtherSubscription',
+      '18:9 error AmbiguousVmPick',
+      '19:9 error IncompleteVmPick',
+      '20:9 error IncompleteVmPick',
+      '27:13 error IncompleteVmPick',
+    ],
+  },
+  {
+    file: 'beyond-classic.yaml',
+    profile: 'classic',
+    reason: 'the classic profile allows one backup a day, 30 days of retention and 1-5 days of instant restore',
+    expected: [
+      '7:28 error HourlyNotAllowed',
+      '9:25 error InstantRestoreOutOfRange',
+      '13:14 error RetentionOutOfRange',
+      '14:24 error RetentionOutOfRange',
+      '15:7 error RetentionNotAllowed',
+      '16:7 error RetentionNotAllowed',
+      '17:25 error InstantRestoreOutOfRange',
+    ],
+  },
+  {
+    file: 'beyond-classic.yaml',
+    profile: 'modern',
+    reason: 'the same spec fits Azure today, apart from 6 days of instant restore on a standard policy',
+    expected: ['17:25 error InstantRestoreOutOfRange'],
+  },
+  {
+    file: 'beyond-classic.yaml',
+    reason: 'without a profile a value is rejected only when no profile accepts it',
+    expected: ['17:25 error InstantRestoreOutOfRange'],
+  },
+  {
+    file: 'beyond-modern.yaml',
+    profile: 'modern',
+    reason: "every one of Azure's ranges is exceeded by one",
+    expected: [
+      '7:89 error ScheduleOutOfRange',
+      '8:25 error RetentionOutOfRange',
+      '9:25 error InstantRestoreOutOfRange',
+      '13:14 error RetentionOutOfRange',
+      '14:24 error RetentionOutOfRange',
+      '15:25 error RetentionOutOfRange',
+      '16:24 error RetentionOutOfRange',
+      '17:25 error InstantRestoreOutOfRange',
+    ],
+  },
+  {
+    file: 'beyond-modern.yaml',
+    reason: 'without a profile, 3 days of daily retention passes (classic accepts it) but the maxima still apply',
+    expected: [
+      '7:89 error ScheduleOutOfRange',
+      '9:25 error InstantRestoreOutOfRange',
+      '13:14 error RetentionOutOfRange',
+      '14:24 error RetentionOutOfRange',
+      '15:25 error RetentionOutOfRange',
+      '16:24 error RetentionOutOfRange',
+      '17:25 error InstantRestoreOutOfRange',
+    ],
+  },
+];
+
+function summary(d: Diagnostic): string {
+  return `${d.location?.line}:${d.location?.col} ${d.severity} ${d.code}`;
+}
+
+function byPlace(a: string, b: string): number {
+  const [la, ca] = a.split(/[: ]/).map(Number);
+  const [lb, cb] = b.split(/[: ]/).map(Number);
+  return la - lb || ca - cb || a.localeCompare(b);
+}
+
+describe('bad input corpus', () => {
+  test.each(cases)('$file ($profile): $reason', async ({ file, profile, expected }) => {
+    const path = `${DIR}/${file}`;
+    const { spec, diagnostics } = await resolveSpecFile(path, profile ? { profile } : {});
+    expect(spec, 'no spec comes back from an invalid file').toBeUndefined();
+    expect(diagnostics.map(summary).sort(byPlace)).toEqual([...expected].sort(byPlace));
+    for (const d of diagnostics) {
+      expect(d.location?.file).toBe(path);
+      expect(formatDiagnostic(d)).toMatch(new RegExp(`^${path}:\\d+:\\d+: (error|warning): \\S`));
+    }
+  });
+
+  test('a file that does not exist is one located diagnostic, not an exception', async () => {
+    const { spec, diagnostics } = await resolveSpecFile(`${DIR}/missing.yaml`);
+    expect(spec).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, formatDiagnostic(d)])).toEqual([
+      ['SpecUnreadable', `${DIR}/missing.yaml:1:1: error: cannot read ${DIR}/missing.yaml: no such file`],
+    ]);
+  });
+});
