@@ -1,0 +1,78 @@
+// The dashboard as a terminal summary, as JSON, or as a self-contained page.
+import type { DashboardData } from '../core/index.js';
+import { dashboardHtml, type DashboardPageOptions } from './dashboardPage.js';
+import { colors, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
+import { jobGroup, jobsNewestFirst } from './jobGroups.js';
+import { DRIFT_CATEGORIES, DRIFT_RULES } from './rules.js';
+
+export interface DashboardOptions extends DashboardPageOptions {
+  /** ANSI colours in the text view; default false. */
+  color?: boolean;
+}
+
+export function renderDashboard(data: DashboardData, format: DashboardFormat, opts: DashboardOptions = {}): string {
+  switch (format) {
+    case 'text':
+      return dashboardText(data, colors(opts.color));
+    case 'json':
+      return json(data);
+    case 'html':
+      return dashboardHtml(data, opts);
+    default:
+      return unreachable(format, 'format');
+  }
+}
+
+const CONSISTENCIES = ['ApplicationConsistent', 'FileSystemConsistent', 'CrashConsistent'] as const;
+
+function dashboardText(data: DashboardData, c: Colors): string {
+  const out: string[] = [
+    c.bold(`Backup dashboard: vault ${data.vault.name} (${data.vault.location}), ${shortTime(data.generatedAt)}`),
+    '',
+    c.bold(`Protected VMs: ${data.protectedVms.total}`),
+  ];
+  const states = table(['Protection state', 'VMs'], c);
+  for (const [state, n] of Object.entries(data.protectedVms.byState).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+    states.push([state, n]);
+  }
+  out.push(states.toString(), '');
+
+  const j = data.jobs24h;
+  out.push(c.bold('Jobs in the last 24 hours'));
+  const jobs = table(['Succeeded', 'Failed', 'In progress'], c);
+  jobs.push([c.green(String(j.succeeded)), j.failed > 0 ? c.red(String(j.failed)) : '0', String(j.inProgress)]);
+  out.push(jobs.toString());
+  const failed = jobsNewestFirst(data).filter((job) => jobGroup(job.status) === 'failed');
+  if (failed.length > 0) out.push('Failed jobs:');
+  for (const job of failed) {
+    out.push(`  ${c.red('✗')} ${job.vmName}  ${job.operation}  ${c.dim(shortTime(job.startTime))}`);
+    for (const e of job.errors) {
+      out.push(`      ${e.code}: ${e.message}`);
+      for (const r of e.recommendations) out.push(`      ${c.cyan('Remedy:')} ${r}`);
+    }
+  }
+  out.push('');
+
+  out.push(c.bold('Recovery points by consistency'));
+  if (data.recoveryPoints.length === 0) {
+    out.push('No recovery points yet.');
+  } else {
+    const t = table(['VM', 'Points', 'Application', 'File system', 'Crash', 'Latest', 'Latest consistency'], c);
+    for (const rp of [...data.recoveryPoints].sort((a, b) => a.vmName.localeCompare(b.vmName))) {
+      const latest = [...rp.points].sort((a, b) => b.time.localeCompare(a.time))[0];
+      const count = (k: string) => rp.points.filter((p) => p.consistency === k).length;
+      t.push([rp.vmName, rp.points.length, ...CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latest?.consistency ?? '-']);
+    }
+    out.push(t.toString());
+  }
+  out.push('');
+
+  const d = data.drift;
+  if (!d) out.push('Drift: not checked (give a spec with -f to compare).');
+  else if (d.inSync) out.push(c.green('Drift: in sync.'));
+  else {
+    const parts = DRIFT_CATEGORIES.filter((k) => (d.byCategory[k] ?? 0) > 0).map((k) => `${d.byCategory[k]} ${DRIFT_RULES[k].title.toLowerCase()}`);
+    out.push(c.yellow(`Drift: ${plural(d.findings, 'finding')} (${parts.join(', ')}).`));
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,202 @@
+// Views of a plan: terraform-like text, the JSON document, a pull-request comment, SARIF and JUnit.
+import type { ActionKind, Plan, PlannedAction, PolicySettings } from '../core/index.js';
+import { colors, formatLocation, json, mdCell, mdCode, plural, unreachable, type Colors, type ReportFormat, type ReportOptions } from './format.js';
+import { junitXml, type JunitCase } from './junit.js';
+import { PREFLIGHT_CODES, PREFLIGHT_RULES } from './rules.js';
+import { pascalCase, sarifLog } from './sarif.js';
+
+export function renderPlan(plan: Plan, format: ReportFormat, opts: ReportOptions = {}): string {
+  switch (format) {
+    case 'text':
+      return planText(plan, colors(opts.color));
+    case 'json':
+      return json(plan);
+    case 'markdown':
+      return planMarkdown(plan);
+    case 'sarif':
+      return planSarif(plan, opts.baseDir ?? process.cwd());
+    case 'junit':
+      return planJunit(plan);
+    default:
+      return unreachable(format, 'format');
+  }
+}
+
+type ActionSymbol = '+' | '~' | '-' | '!';
+
+const KIND_SYMBOL: Readonly<Record<ActionKind, ActionSymbol>> = {
+  createPolicy: '+',
+  register: '+',
+  protect: '+',
+  updatePolicy: '~',
+  changePolicy: '~',
+  stopProtection: '-',
+  stopProtectionDeleteData: '-',
+};
+
+export function actionSymbol(a: PlannedAction): ActionSymbol {
+  return a.blockedBy.length > 0 ? '!' : KIND_SYMBOL[a.kind];
+}
+
+function vmLabel(a: PlannedAction): string {
+  const t = a.target;
+  const name = t.vmName ?? t.vmId ?? '?';
+  return t.resourceGroup ? `VM ${t.resourceGroup}/${name}` : `VM ${name}`;
+}
+
+/** What an action acts on, in words: "VM rg-web/web-01 with policy daily". */
+export function actionTarget(a: PlannedAction): string {
+  switch (a.kind) {
+    case 'createPolicy':
+    case 'updatePolicy':
+      return `policy ${a.target.policyName ?? '?'}`;
+    case 'register':
+      return vmLabel(a);
+    case 'protect':
+      return `${vmLabel(a)} with policy ${a.target.policyName ?? '?'}`;
+    case 'changePolicy':
+      return `${vmLabel(a)}: policy ${a.fromPolicyName ?? '?'} -> ${a.target.policyName ?? '?'}`;
+    case 'stopProtection':
+      return `${vmLabel(a)} (backup data retained)`;
+    case 'stopProtectionDeleteData':
+      return `${vmLabel(a)} (backup data DELETED)`;
+    default:
+      return unreachable(a.kind, 'action kind');
+  }
+}
+
+function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (value !== undefined) {
+    out.set(prefix, Array.isArray(value) ? value.join(', ') : String(value));
+  }
+  return out;
+}
+
+/** The settings an updatePolicy changes, one "path: before -> after" per leaf. */
+export function policyChanges(before: PolicySettings | undefined, after: PolicySettings | undefined): string[] {
+  if (!before || !after) return [];
+  const a = flatten(before, '', new Map());
+  const b = flatten(after, '', new Map());
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${k}: ${a.get(k) ?? '(none)'} -> ${b.get(k) ?? '(none)'}`);
+}
+
+function summaryLine(plan: Plan): string {
+  return `Plan: ${plan.summary.toApply} to apply, ${plan.summary.blocked} blocked.`;
+}
+
+function vault(plan: Plan): string {
+  return `${plan.target.vaultResourceGroup}/${plan.target.vaultName}`;
+}
+
+function planText(plan: Plan, c: Colors): string {
+  const out: string[] = [`Plan for vault ${vault(plan)} (subscription ${plan.target.subscriptionId}), spec ${plan.spec.file}:`, ''];
+  if (plan.actions.length === 0) {
+    out.push(c.green('No changes: the vault matches the spec.'), '', summaryLine(plan));
+    return `${out.join('\n')}\n`;
+  }
+  const paint: Record<ActionSymbol, (s: string) => string> = { '+': c.green, '~': c.yellow, '-': c.red, '!': c.magenta };
+  const width = Math.max(...plan.actions.map((a) => a.kind.length));
+  for (const a of plan.actions) {
+    const sym = actionSymbol(a);
+    out.push(`  ${paint[sym](`${sym} ${a.kind.padEnd(width)}`)} ${actionTarget(a)}`);
+    out.push(`      ${c.dim(`# ${a.reason}`)}`);
+    for (const change of policyChanges(a.previousPolicy, a.policy)) out.push(`      ${c.yellow('~')} ${change}`);
+    for (const f of a.blockedBy) {
+      const code = f.azureErrorCode ? ` (${f.azureErrorCode})` : '';
+      out.push(`      ${c.magenta(`blocked: ${f.code}${code}`)}: ${f.message}`);
+      out.push(`        ${c.cyan('Remedy:')} ${f.remedy}`);
+    }
+  }
+  out.push('', c.bold(summaryLine(plan)));
+  return `${out.join('\n')}\n`;
+}
+
+export const PLAN_COMMENT_MARKER = '<!-- vmbackup-plan -->';
+
+function planMarkdown(plan: Plan): string {
+  const out: string[] = [PLAN_COMMENT_MARKER, `## vmbackup plan: ${plan.summary.toApply} to apply, ${plan.summary.blocked} blocked`, ''];
+  out.push(`Vault ${mdCode(vault(plan))}, spec ${mdCode(plan.spec.file)}.`);
+  if (plan.actions.length === 0) {
+    out.push('', ':white_check_mark: **No changes:** the vault matches the spec.');
+    return `${out.join('\n')}\n`;
+  }
+  out.push('', '### Actions', '', '| | Action | Target | Reason | Spec |', '| --- | --- | --- | --- | --- |');
+  for (const a of plan.actions) {
+    const spec = a.source ? mdCode(`${a.source.file}:${a.source.line}`) : '';
+    out.push(`| ${mdCode(actionSymbol(a))} | ${a.kind} | ${mdCell(actionTarget(a))} | ${mdCell(a.reason)} | ${spec} |`);
+  }
+  const blocked = plan.actions.filter((a) => a.blockedBy.length > 0);
+  if (blocked.length > 0) {
+    out.push('', `### Blocked (${blocked.length})`, '', 'These actions are shown but not attempted until their pre-flight findings are fixed.', '');
+    out.push('| Action | Target | Finding | Remedy |', '| --- | --- | --- | --- |');
+    for (const a of blocked) {
+      for (const f of a.blockedBy) {
+        const code = f.azureErrorCode ? ` (${mdCode(f.azureErrorCode)})` : '';
+        out.push(`| ${a.kind} | ${mdCell(actionTarget(a))} | ${mdCode(f.code)}${code}: ${mdCell(f.message)} | ${mdCell(f.remedy)} |`);
+      }
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function planSarif(plan: Plan, baseDir: string): string {
+  return sarifLog({
+    rules: PREFLIGHT_CODES.map((code) => ({
+      id: `preflight/${code}`,
+      name: pascalCase(code),
+      info: PREFLIGHT_RULES[code],
+      tags: ['vmbackup', 'preflight', 'azure-backup'],
+    })),
+    findings: plan.actions.flatMap((a) =>
+      a.blockedBy.map((f) => ({
+        ruleId: `preflight/${f.code}`,
+        level: PREFLIGHT_RULES[f.code].level,
+        message: `${a.kind} ${actionTarget(a)} is blocked: ${f.message} Remedy: ${f.remedy}`,
+        location: a.source,
+        fingerprintKey: `${vault(plan).toLowerCase()}\u0000${a.id.toLowerCase()}`,
+        properties: { actionId: a.id, azureErrorCode: f.azureErrorCode, remedy: f.remedy },
+      })),
+    ),
+    specFile: plan.spec.file,
+    baseDir,
+    automationId: `vmbackup/plan/${vault(plan)}/`,
+  });
+}
+
+function planJunit(plan: Plan): string {
+  const cases: JunitCase[] = plan.actions.map((a) => ({
+    name: `${a.kind} ${actionTarget(a)}`,
+    classname: `vmbackup.plan.${a.kind}`,
+    file: a.source?.file,
+    line: a.source?.line,
+    failures: a.blockedBy.map((f) => ({
+      message: `${f.code}: ${f.message}`,
+      type: f.code,
+      body: [
+        `${f.code}: ${f.message}`,
+        ...(f.azureErrorCode ? [`Azure error code: ${f.azureErrorCode}`] : []),
+        `Remedy: ${f.remedy}`,
+        ...(a.source ? [`Spec: ${formatLocation(a.source)}`] : []),
+      ].join('\n'),
+    })),
+    systemOut: a.reason,
+  }));
+  // An empty suite reads as "no tests ran" in most CI servers; a plan with nothing to do is a pass.
+  if (cases.length === 0) cases.push({ name: 'the vault matches the spec', classname: 'vmbackup.plan', failures: [] });
+  return junitXml({
+    name: `vmbackup plan ${vault(plan)}`,
+    timestamp: plan.createdAt,
+    properties: {
+      spec: plan.spec.file,
+      specDigest: plan.spec.digest,
+      subscriptionId: plan.target.subscriptionId,
+      vault: vault(plan),
+      stateFingerprint: plan.stateFingerprint,
+      summary: `${plan.summary.toApply} to apply, ${plural(plan.summary.blocked, 'blocked action')}`,
+    },
+    cases,
+  });
+}

@@ -1,0 +1,153 @@
+// What each drift category and pre-flight code means, written once for every view (titles, SARIF rules).
+import type { DriftCategory, PreflightCode } from '../core/index.js';
+
+export type Level = 'error' | 'warning' | 'note';
+
+export interface RuleInfo {
+  /** Short title, e.g. "Declared but unprotected". */
+  readonly title: string;
+  readonly description: string;
+  /** The general remedy; each finding carries its own, more specific one. */
+  readonly help: string;
+  readonly level: Level;
+}
+
+/** Azure Backup's troubleshooting guide for VMs, where every error code and precondition is explained. */
+export const HELP_URI = 'https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot';
+
+/** Order in which reports list the categories: what leaves VMs without backups first. */
+export const DRIFT_RULES: Readonly<Record<DriftCategory, RuleInfo>> = {
+  declaredUnprotected: {
+    title: 'Declared but unprotected',
+    description: 'A VM the spec declares is not protected by Azure Backup.',
+    help: 'Run `vmbackup apply` to register the VM and enable protection with the declared policy. If the plan shows the action blocked, fix its pre-flight finding first.',
+    level: 'error',
+  },
+  protectionStopped: {
+    title: 'Protection stopped',
+    description: "A declared VM's protection was stopped: no new backups are taken.",
+    help: 'Run `vmbackup apply` to resume protection with the declared policy.',
+    level: 'error',
+  },
+  protectionError: {
+    title: 'Protection error',
+    description: "Azure Backup reports an error for the VM's protection.",
+    help: 'Follow the remedy for the Azure Backup error code, then run a backup or wait for the next scheduled one.',
+    level: 'error',
+  },
+  lastBackupFailed: {
+    title: 'Last backup failed',
+    description: "The VM's most recent backup job failed.",
+    help: 'Fix the cause named by the job\'s error code (see `vmbackup jobs --status Failed`); the next scheduled backup then succeeds.',
+    level: 'error',
+  },
+  recoveryPointOverdue: {
+    title: 'Recovery point overdue',
+    description: "No recovery point within the policy's backup interval plus the grace period.",
+    help: "Check the VM's backup jobs (`vmbackup jobs --status Failed`) and fix their errors; make sure the VM agent and the backup extension are healthy.",
+    level: 'error',
+  },
+  wrongPolicy: {
+    title: 'Wrong policy',
+    description: 'A protected VM uses another backup policy than the spec declares.',
+    help: 'Run `vmbackup apply` to assign the declared policy, or change the rule in the spec if the current policy is intended.',
+    level: 'error',
+  },
+  policyMissing: {
+    title: 'Policy missing',
+    description: 'A policy the spec declares does not exist in the vault.',
+    help: 'Run `vmbackup apply` to create the policy in the vault.',
+    level: 'error',
+  },
+  policyChanged: {
+    title: 'Policy changed out of band',
+    description: "A policy's schedule or retention in the vault differs from the spec.",
+    help: 'Run `vmbackup apply` to restore the declared settings, or write the settings you want to keep into the spec.',
+    level: 'warning',
+  },
+  consistencyDegraded: {
+    title: 'Consistency degraded',
+    description: 'The latest recovery point is less consistent than the VM should give.',
+    help: 'Keep the VM running at backup time, and make sure its agent works (VSS on Windows, pre/post scripts on Linux).',
+    level: 'warning',
+  },
+  undeclaredProtected: {
+    title: 'Protected but undeclared',
+    description: 'A VM is protected in the vault but no rule of the spec declares it.',
+    help: 'Add the VM to a rule of the spec, or add a `stopProtection` entry for it (its backup data is retained).',
+    level: 'warning',
+  },
+};
+
+export const DRIFT_CATEGORIES = Object.keys(DRIFT_RULES) as DriftCategory[];
+
+export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
+  VmNotFound: {
+    title: 'VM not found',
+    description: 'The VM the spec names does not exist in the subscription.',
+    help: 'Check the resource group and name (or the ARM id) the spec gives for the VM.',
+    level: 'error',
+  },
+  VmNotRunning: {
+    title: 'VM not running',
+    description: 'Azure Backup registers and protects only running VMs.',
+    help: 'Start the VM, then run `vmbackup apply` again.',
+    level: 'error',
+  },
+  AgentMissing: {
+    title: 'VM agent missing',
+    description: 'The VM has no Azure VM agent, which the backup extension needs.',
+    help: 'Install the Azure VM agent on the VM, then run `vmbackup apply` again.',
+    level: 'error',
+  },
+  AgentOutdated: {
+    title: 'VM agent outdated',
+    description: 'The VM agent is older than 2.6.1198.718, the oldest version Azure Backup supports.',
+    help: 'Update the Azure VM agent to 2.6.1198.718 or later, then run `vmbackup apply` again.',
+    level: 'error',
+  },
+  TooManyDataDisks: {
+    title: 'More than 5 data disks',
+    description: 'Azure Backup protects VMs with at most 5 data disks.',
+    help: 'Detach data disks down to 5, or protect the data another way.',
+    level: 'error',
+  },
+  PremiumStorageUnsupported: {
+    title: 'Premium storage unsupported',
+    description: 'VMs on Premium LRS storage are not supported; protecting one ends in an internal error.',
+    help: 'Move the VM to Standard storage, or leave it out of the spec.',
+    level: 'error',
+  },
+  MultipleNicsUnsupported: {
+    title: 'Several NICs unsupported',
+    description: 'VMs with several network interfaces are not supported; protecting one ends in an internal error.',
+    help: 'Reduce the VM to one network interface, or leave it out of the spec.',
+    level: 'error',
+  },
+  LoadBalancerUnsupported: {
+    title: 'Load-balanced VM unsupported',
+    description: 'Load-balanced VMs are not supported; protecting one ends in an internal error.',
+    help: 'Take the VM out of the load balancer, or leave it out of the spec.',
+    level: 'error',
+  },
+  UnsupportedOs: {
+    title: 'Unsupported operating system',
+    description: "The VM's operating system is not supported; installing the backup extension times out.",
+    help: 'Protect only VMs with a supported Windows or Linux distribution.',
+    level: 'error',
+  },
+  OtherRegion: {
+    title: 'Other region than the vault',
+    description: "A vault protects only VMs in its own region.",
+    help: "Protect the VM with a vault in the VM's region.",
+    level: 'error',
+  },
+  OperationInProgress: {
+    title: 'Operation in progress',
+    description: 'Another operation runs on the VM; Azure Backup allows one at a time.',
+    help: 'Wait for the running operation to finish, then run `vmbackup apply` again.',
+    level: 'warning',
+  },
+};
+
+export const PREFLIGHT_CODES = Object.keys(PREFLIGHT_RULES) as PreflightCode[];
