@@ -22,3 +22,4 @@ export {
   type VaultRef,
   type WaitOptions,
 } from './operations.js';
+export { listAll, type Pager, type PagerSource } from './paging.js';

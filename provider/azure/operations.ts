@@ -8,7 +8,7 @@ import type {
   ProtectedItemResource,
   ProtectionPolicyResource,
 } from '@azure/arm-recoveryservicesbackup';
-import { azureError, classifyError, parseRetryAfter, type ClassifiedAzureError } from './errors.js';
+import { azureError, classifyError, ClassifiedAzureError, parseRetryAfter } from './errors.js';
 import { withRetry } from './retry.js';
 import type { Target } from './target.js';
 
@@ -23,6 +23,11 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
   /** Called when a call is retried, with the classified failure. */
   readonly onRetry?: (error: ClassifiedAzureError) => void;
+  /**
+   * Throw 409 "operation in progress" conflicts instead of retrying them in place, so the caller can
+   * re-read the item before writing again (a retried write could start a second operation). Default false.
+   */
+  readonly conflictsToCaller?: boolean;
 }
 
 /** How an asynchronous write ended. */
@@ -64,7 +69,12 @@ export function operationIdFromUrl(url: string | undefined): string | undefined 
 }
 
 function retryOpts(target: Target, opts: WaitOptions) {
-  return { ...target.timing.retry, signal: opts.signal, onRetry: opts.onRetry };
+  return {
+    ...target.timing.retry,
+    signal: opts.signal,
+    onRetry: opts.onRetry,
+    ...(opts.conflictsToCaller ? { retryIf: (e: ClassifiedAzureError) => e.statusCode !== 409 } : {}),
+  };
 }
 
 /** One SDK call, retried when the failure is transient. */
@@ -146,19 +156,20 @@ export function jobError(job: JobResource): ClassifiedAzureError | undefined {
   if (props?.status !== 'Failed' && props?.status !== 'Cancelled') return undefined;
   const detail = props.errorDetails?.[0];
   const code = jobErrorCode(detail) ?? `Job${props.status}`;
-  const message = detail?.errorString ?? `${props.operation ?? 'job'} ${props.status.toLowerCase()}`;
-  const err = azureError(code, message);
+  const message = detail?.errorTitle ?? `${props.operation ?? 'job'} ${props.status.toLowerCase()}`;
   const recommendations = detail?.recommendations?.filter(Boolean) ?? [];
-  return recommendations.length > 0 && !err.remedy
-    ? azureError(code, `${message} (${recommendations.join(' ')})`)
-    : err;
+  const err = azureError(code, message);
+  // Unknown codes still get the service's own recommendation as the remedy.
+  return err.remedy || recommendations.length === 0 ? err : new ClassifiedAzureError(err.message, err.code, recommendations.join(' '), undefined, false);
 }
 
-/** Job errors carry a numeric code (bms.json); the named code, when present, is the title. */
-function jobErrorCode(detail: { errorCode?: number; errorTitle?: string } | undefined): string | undefined {
+const CODE_LIKE = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/** Job errors carry a numeric code (bms.json); the named code, when the service gives one, is in errorString or errorTitle. */
+function jobErrorCode(detail: { errorCode?: number; errorString?: string; errorTitle?: string } | undefined): string | undefined {
   if (!detail) return undefined;
-  if (detail.errorTitle && /^[A-Za-z][A-Za-z0-9]*$/.test(detail.errorTitle)) return detail.errorTitle;
-  return detail.errorCode !== undefined ? String(detail.errorCode) : undefined;
+  const named = [detail.errorString, detail.errorTitle].find((s) => s !== undefined && CODE_LIKE.test(s));
+  return named ?? (detail.errorCode !== undefined ? String(detail.errorCode) : undefined);
 }
 
 /** Waits for a job to finish; throws its classified error when it failed. */

@@ -13,11 +13,13 @@ export interface RetryOptions {
   /** Longest Retry-After honoured, in milliseconds; longer asks are capped. Default 120000. */
   readonly maxRetryAfterMs?: number;
   readonly signal?: AbortSignal;
+  /** Which transient failures to retry here; the others go to the caller. Default: all transient ones. */
+  readonly retryIf?: (error: ClassifiedAzureError) => boolean;
   /** Called before waiting for a retry. */
   readonly onRetry?: (error: ClassifiedAzureError, attempt: number, delayMs: number) => void;
 }
 
-export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry'>> = {
+export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry' | 'retryIf'>> = {
   retries: 6,
   minDelayMs: 1000,
   maxDelayMs: 30_000,
@@ -34,7 +36,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
           return await fn(attempt);
         } catch (e) {
           const classified = classifyError(e);
-          if (!classified.transient || opts.signal?.aborted) throw new AbortError(classified);
+          if (!classified.transient || !(opts.retryIf?.(classified) ?? true) || opts.signal?.aborted) throw new AbortError(classified);
           throw classified;
         }
       },

@@ -1,0 +1,422 @@
+// Runs a Plan exactly: dependencies first, bounded concurrency with one operation per VM at a time,
+// each write preceded by a read so a repeated or interrupted apply converges without duplicate
+// operations, and transient failures retried (the whole read-compare-write, never a blind write).
+import type { AzureIaaSVMProtectedItem, ProtectedItemResource } from '@azure/arm-recoveryservicesbackup';
+import type { VirtualMachine } from '@azure/arm-compute';
+import {
+  call,
+  classifyError,
+  deleteProtectedItem,
+  diffCalls,
+  FABRIC,
+  installBackupExtension,
+  policyFromAzure,
+  policyToAzure,
+  putPolicy,
+  putProtectedItem,
+  registerContainer,
+  withRetry,
+  type CallCounts,
+  type Target,
+  type VaultRef,
+  type WaitOptions,
+} from '../azure/index.js';
+import {
+  ConfigurationError,
+  parseArmId,
+  policyArmId,
+  StalePlanError,
+  vaultArmId,
+  vmContainerName,
+  vmProtectedItemName,
+  type ActionKind,
+  type Plan,
+  type PlannedAction,
+} from '../core/index.js';
+import { observe } from '../discovery/index.js';
+import { fingerprintObservation, samePolicySettings } from '../plan/index.js';
+
+export interface ApplyOptions {
+  /** Actions run at the same time (never two on one VM). Default 4. */
+  concurrency?: number;
+  /** Allow stopProtectionDeleteData actions; without it a plan holding one is refused. Default false. */
+  allowDataDeletion?: boolean;
+  /** Fingerprint of the observation the plan was made from; apply refuses the plan when the world has moved. */
+  expectedFingerprint?: string;
+  onEvent?: (e: ApplyEvent) => void;
+  /** Stops starting actions and abandons the waits of running ones; what was accepted converges on the next run. */
+  signal?: AbortSignal;
+}
+
+export type ApplyPhase = 'start' | 'registering' | 'protecting' | 'waiting' | 'retry' | 'done' | 'failed' | 'skipped';
+
+export interface ApplyEvent {
+  readonly actionId: string;
+  readonly kind: ActionKind;
+  readonly vmName?: string;
+  readonly phase: ApplyPhase;
+  readonly message?: string;
+  readonly code?: string;
+  readonly remedy?: string;
+}
+
+/**
+ * applied: the write was made and finished; skipped: already converged; blocked: pre-flight findings or a
+ * dependency that did not succeed; failed: the service refused or the operation failed; cancelled: aborted.
+ */
+export type ActionStatus = 'applied' | 'skipped' | 'blocked' | 'failed' | 'cancelled';
+
+export interface ActionResult {
+  readonly actionId: string;
+  readonly kind: ActionKind;
+  readonly vmName?: string;
+  readonly status: ActionStatus;
+  readonly message?: string;
+  readonly code?: string;
+  readonly remedy?: string;
+  /** Writes this action issued (extension, register, protected item, policy). */
+  readonly operations: number;
+  readonly jobId?: string;
+}
+
+export interface ApplyResult {
+  readonly actions: readonly ActionResult[];
+  /** Writes issued in all; 0 when everything had already converged. */
+  readonly operations: number;
+  /** Every API call apply made, by operation. */
+  readonly apiCalls: CallCounts;
+  /** True when no action failed, was blocked or was cancelled. */
+  readonly converged: boolean;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+
+// Reasons, written once.
+const REASON_CONVERGED = 'already converged';
+const REASON_DEPENDENCY = 'a dependency did not succeed';
+const REASON_CANCELLED = 'apply was interrupted before this action finished';
+const DATA_DELETION_REFUSED =
+  'the plan deletes backup data (stopProtectionDeleteData); run again with --allow-data-deletion to confirm';
+
+interface Outcome {
+  readonly status: 'applied' | 'skipped';
+  readonly message?: string;
+  readonly jobId?: string;
+}
+
+interface RunContext {
+  readonly target: Target;
+  readonly vault: VaultRef;
+  readonly vaultId: string;
+  readonly wait: WaitOptions;
+  readonly emit: (phase: ApplyPhase, extra?: Partial<ApplyEvent>) => void;
+  /** Counts a write this action issues. */
+  readonly wrote: () => void;
+}
+
+/** Applies `plan` to `target`. Throws StalePlanError or ConfigurationError before any write when it must refuse. */
+export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const before = target.calls.snapshot();
+  const vault: VaultRef = { resourceGroup: plan.target.vaultResourceGroup, name: plan.target.vaultName };
+  if (plan.target.subscriptionId.toLowerCase() !== target.subscriptionId.toLowerCase()) {
+    throw new ConfigurationError(`the plan is for subscription ${plan.target.subscriptionId}, the target is ${target.subscriptionId}`);
+  }
+  if (!opts.allowDataDeletion && plan.actions.some((a) => a.kind === 'stopProtectionDeleteData' && a.blockedBy.length === 0)) {
+    throw new ConfigurationError(DATA_DELETION_REFUSED);
+  }
+  if (opts.expectedFingerprint !== undefined) {
+    const now = fingerprintObservation(await observe(target, vault, { refresh: false, signal: opts.signal }));
+    if (now !== opts.expectedFingerprint) {
+      throw new StalePlanError('the observed state has changed since the plan was made; run `vmbackup plan` again');
+    }
+  }
+
+  const results = await runScheduled(plan.actions, opts, async (action, emit, wrote) =>
+    runAction(action, {
+      target,
+      vault,
+      vaultId: vaultArmId(target.subscriptionId, vault.resourceGroup, vault.name),
+      emit,
+      wrote,
+      wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.message }) },
+    }),
+  );
+  const ordered = plan.actions.map((a) => results.get(a.id)!);
+  return {
+    actions: ordered,
+    operations: ordered.reduce((n, r) => n + r.operations, 0),
+    apiCalls: diffCalls(before, target.calls.snapshot()),
+    converged: ordered.every((r) => r.status === 'applied' || r.status === 'skipped'),
+  };
+}
+
+type Runner = (action: PlannedAction, emit: RunContext['emit'], wrote: () => void) => Promise<Outcome>;
+
+/**
+ * Starts actions in plan order as their dependencies succeed, at most `concurrency` at a time and one per
+ * VM; actions whose dependency did not succeed are blocked.
+ */
+async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOptions, run: Runner): Promise<Map<string, ActionResult>> {
+  const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const results = new Map<string, ActionResult>();
+  const known = new Set(actions.map((a) => a.id));
+  const busyVms = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  let pending = [...actions];
+
+  const event = (a: PlannedAction, phase: ApplyPhase, extra: Partial<ApplyEvent> = {}) =>
+    opts.onEvent?.({ actionId: a.id, kind: a.kind, ...(a.target.vmName ? { vmName: a.target.vmName } : {}), phase, ...extra });
+  const finish = (a: PlannedAction, r: Omit<ActionResult, 'actionId' | 'kind' | 'vmName'>) => {
+    results.set(a.id, { actionId: a.id, kind: a.kind, ...(a.target.vmName ? { vmName: a.target.vmName } : {}), ...r });
+  };
+  const depState = (a: PlannedAction): 'ready' | 'wait' | 'broken' => {
+    let state: 'ready' | 'wait' = 'ready';
+    for (const d of a.dependsOn.filter((id) => known.has(id))) {
+      const r = results.get(d);
+      if (!r) state = 'wait';
+      else if (r.status !== 'applied' && r.status !== 'skipped') return 'broken';
+    }
+    return state;
+  };
+
+  for (;;) {
+    const still: PlannedAction[] = [];
+    for (const a of pending) {
+      const vmKey = a.target.vmId?.toLowerCase();
+      if (opts.signal?.aborted) {
+        finish(a, { status: 'cancelled', message: REASON_CANCELLED, operations: 0 });
+        continue;
+      }
+      if (a.blockedBy.length > 0) {
+        const first = a.blockedBy[0];
+        finish(a, { status: 'blocked', message: a.blockedBy.map((f) => f.message).join('; '), code: first.azureErrorCode ?? first.code, remedy: first.remedy, operations: 0 });
+        event(a, 'skipped', { message: `blocked: ${first.message}`, code: first.azureErrorCode ?? first.code, remedy: first.remedy });
+        continue;
+      }
+      const deps = depState(a);
+      if (deps === 'broken') {
+        finish(a, { status: 'blocked', message: REASON_DEPENDENCY, code: 'DependencyFailed', operations: 0 });
+        event(a, 'skipped', { message: REASON_DEPENDENCY });
+        continue;
+      }
+      if (deps === 'wait' || running.size >= limit || (vmKey !== undefined && busyVms.has(vmKey))) {
+        still.push(a);
+        continue;
+      }
+      if (vmKey) busyVms.add(vmKey);
+      running.set(
+        a.id,
+        (async () => {
+          let writes = 0;
+          event(a, 'start', { message: a.reason });
+          try {
+            const out = await run(a, (phase, extra) => event(a, phase, extra), () => (writes += 1));
+            finish(a, { status: out.status, message: out.message, operations: writes, ...(out.jobId ? { jobId: out.jobId } : {}) });
+            event(a, out.status === 'skipped' ? 'skipped' : 'done', { message: out.message });
+          } catch (e) {
+            const err = classifyError(e);
+            const cancelled = opts.signal?.aborted === true;
+            finish(a, {
+              status: cancelled ? 'cancelled' : 'failed',
+              message: cancelled ? REASON_CANCELLED : err.message,
+              code: cancelled ? undefined : err.code,
+              remedy: cancelled ? undefined : err.remedy,
+              operations: writes,
+            });
+            event(a, 'failed', cancelled ? { message: REASON_CANCELLED } : { message: err.message, code: err.code, remedy: err.remedy });
+          } finally {
+            if (vmKey) busyVms.delete(vmKey);
+            running.delete(a.id);
+          }
+        })(),
+      );
+    }
+    pending = still;
+    if (running.size === 0) {
+      // Nothing runs, so whatever still waits depends on itself through a cycle: it can never start.
+      for (const a of pending) finish(a, { status: 'blocked', message: REASON_DEPENDENCY, code: 'DependencyFailed', operations: 0 });
+      break;
+    }
+    await Promise.race(running.values());
+  }
+  return results;
+}
+
+async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
+  switch (action.kind) {
+    case 'createPolicy':
+    case 'updatePolicy':
+      return writePolicy(action, ctx);
+    case 'register':
+      return register(action, ctx);
+    case 'protect':
+    case 'changePolicy':
+      return protect(action, ctx);
+    case 'stopProtection':
+      return stopProtection(action, ctx);
+    case 'stopProtectionDeleteData':
+      return deleteData(action, ctx);
+  }
+}
+
+/** Re-reads and writes as one unit, so a retry after "operation in progress" reads again first. */
+function converge(ctx: RunContext, attempt: () => Promise<Outcome>): Promise<Outcome> {
+  return withRetry(attempt, { ...ctx.target.timing.retry, signal: ctx.wait.signal, onRetry: ctx.wait.onRetry });
+}
+
+const writeWait = (ctx: RunContext): WaitOptions => ({ ...ctx.wait, conflictsToCaller: true });
+
+/** GET that answers undefined for 404. */
+async function readOrAbsent<T>(ctx: RunContext, read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call(ctx.target, read, ctx.wait);
+  } catch (e) {
+    if (classifyError(e).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+function requirePolicy(action: PlannedAction) {
+  if (!action.policy || !action.target.policyName) throw new ConfigurationError(`action ${action.id} has no policy settings`);
+  return { name: action.target.policyName, settings: action.policy };
+}
+
+async function writePolicy(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
+  const { name, settings } = requirePolicy(action);
+  const backup = ctx.target.clients.backup;
+  return converge(ctx, async () => {
+    const current = await readOrAbsent(ctx, () => backup.protectionPolicies.get(ctx.vault.name, ctx.vault.resourceGroup, name));
+    const currentSettings = current ? policyFromAzure(current) : undefined;
+    if (currentSettings && samePolicySettings(currentSettings, settings)) return { status: 'skipped', message: REASON_CONVERGED };
+    ctx.emit('waiting', { message: `writing policy ${name}` });
+    ctx.wrote();
+    await putPolicy(ctx.target, ctx.vault, name, policyToAzure(settings), writeWait(ctx));
+    return { status: 'applied', message: current ? `policy ${name} updated` : `policy ${name} created` };
+  });
+}
+
+interface VmRef {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+}
+
+function vmOf(action: PlannedAction): VmRef {
+  const t = action.target;
+  const parsed = t.vmId ? parseArmId(t.vmId) : {};
+  const name = t.vmName ?? parsed.virtualmachines;
+  const resourceGroup = t.resourceGroup ?? parsed.resourcegroups;
+  if (!t.vmId || !name || !resourceGroup) throw new ConfigurationError(`action ${action.id} does not name its VM`);
+  return { id: t.vmId, name, resourceGroup };
+}
+
+const BACKUP_EXTENSION = /^(VMSnapshot|VMSnapshotLinux)$/i;
+
+function extensionInstalled(vm: VirtualMachine): boolean {
+  const fromView = vm.instanceView?.extensions?.some(
+    (e) => BACKUP_EXTENSION.test(e.name ?? '') && e.statuses?.some((s) => s.code?.toLowerCase() === 'provisioningstate/succeeded'),
+  );
+  const fromModel = vm.resources?.some((r) => BACKUP_EXTENSION.test(r.name?.split('/').pop() ?? '') && r.provisioningState?.toLowerCase() === 'succeeded');
+  return Boolean(fromView || fromModel);
+}
+
+/** register = backup extension (skipped when present) + container registration (skipped when registered). */
+async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(action);
+  const containerName = action.target.containerName ?? vmContainerName(vm.resourceGroup, vm.name);
+  const { backup, compute } = ctx.target.clients;
+  return converge(ctx, async () => {
+    const model = await call(ctx.target, () => compute.virtualMachines.get(vm.resourceGroup, vm.name, { expand: 'instanceView' }), ctx.wait);
+    const container = await readOrAbsent(ctx, () => backup.protectionContainers.get(ctx.vault.name, ctx.vault.resourceGroup, FABRIC, containerName));
+    const registered = container?.properties?.registrationStatus?.toLowerCase() === 'registered';
+    const hasExtension = extensionInstalled(model);
+    if (registered && hasExtension) return { status: 'skipped', message: REASON_CONVERGED };
+    ctx.emit('registering', { message: hasExtension ? 'registering with the vault' : 'installing the backup extension' });
+    if (!hasExtension) {
+      ctx.wrote();
+      const osType = model.storageProfile?.osDisk?.osType === 'Windows' ? 'Windows' : 'Linux';
+      await installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: model.location, osType }, writeWait(ctx));
+    }
+    if (!registered) {
+      ctx.emit('registering', { message: 'registering with the vault' });
+      ctx.wrote();
+      await registerContainer(ctx.target, ctx.vault, vm, containerName, writeWait(ctx));
+    }
+    return { status: 'applied', message: 'registered' };
+  });
+}
+
+function itemNames(action: PlannedAction, vm: VmRef): { containerName: string; itemName: string } {
+  return {
+    containerName: action.target.containerName ?? vmContainerName(vm.resourceGroup, vm.name),
+    itemName: action.target.protectedItemName ?? vmProtectedItemName(vm.resourceGroup, vm.name),
+  };
+}
+
+function readItem(ctx: RunContext, containerName: string, itemName: string): Promise<ProtectedItemResource | undefined> {
+  return readOrAbsent(ctx, () => ctx.target.clients.backup.protectedItems.get(ctx.vault.name, ctx.vault.resourceGroup, FABRIC, containerName, itemName));
+}
+
+function itemPolicyName(p: Partial<AzureIaaSVMProtectedItem>): string | undefined {
+  return p.policyName || p.policyId?.split('/').pop() || undefined;
+}
+
+const ACTIVE_STATES = new Set(['irpending', 'protected', 'protectionerror']);
+
+/** protect / changePolicy: PUT the item with its policy, waiting for the operation and its ConfigureBackup job. */
+async function protect(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(action);
+  const policyName = action.target.policyName;
+  if (!policyName) throw new ConfigurationError(`action ${action.id} names no policy`);
+  const { containerName, itemName } = itemNames(action, vm);
+  return converge(ctx, async () => {
+    const item = await readItem(ctx, containerName, itemName);
+    const p = (item?.properties ?? {}) as Partial<AzureIaaSVMProtectedItem>;
+    const active = ACTIVE_STATES.has((p.protectionState ?? '').toLowerCase()) && !p.isScheduledForDeferredDelete;
+    if (item && active && itemPolicyName(p)?.toLowerCase() === policyName.toLowerCase()) return { status: 'skipped', message: REASON_CONVERGED };
+    ctx.emit('protecting', { message: `assigning policy ${policyName}` });
+    ctx.wrote();
+    const body: ProtectedItemResource = {
+      properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vm.id, policyId: policyArmId(ctx.vaultId, policyName) },
+    };
+    const outcome = await putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx));
+    return { status: 'applied', message: `protected with ${policyName}`, jobId: outcome.jobId };
+  });
+}
+
+/** Stop protection, retaining the data: PUT with protectionState ProtectionStopped and no policy. */
+async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(action);
+  const { containerName, itemName } = itemNames(action, vm);
+  return converge(ctx, async () => {
+    const item = await readItem(ctx, containerName, itemName);
+    const p = (item?.properties ?? {}) as Partial<AzureIaaSVMProtectedItem>;
+    if (!item || p.protectionState === 'ProtectionStopped' || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
+    ctx.emit('protecting', { message: 'stopping protection, retaining data' });
+    ctx.wrote();
+    const body: ProtectedItemResource = {
+      properties: {
+        protectedItemType: 'Microsoft.Compute/virtualMachines',
+        sourceResourceId: p.sourceResourceId ?? vm.id,
+        protectionState: 'ProtectionStopped',
+      } as AzureIaaSVMProtectedItem,
+    };
+    const outcome = await putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx));
+    return { status: 'applied', message: 'protection stopped, data retained', jobId: outcome.jobId };
+  });
+}
+
+/** Stop protection and delete the data (soft delete keeps it 14 days); allowed only with allowDataDeletion. */
+async function deleteData(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(action);
+  const { containerName, itemName } = itemNames(action, vm);
+  return converge(ctx, async () => {
+    const item = await readItem(ctx, containerName, itemName);
+    const p = (item?.properties ?? {}) as Partial<AzureIaaSVMProtectedItem>;
+    if (!item || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
+    ctx.emit('protecting', { message: 'stopping protection and deleting data' });
+    ctx.wrote();
+    const outcome = await deleteProtectedItem(ctx.target, ctx.vault, containerName, itemName, writeWait(ctx));
+    return { status: 'applied', message: 'protection stopped, data deleted', jobId: outcome.jobId };
+  });
+}

@@ -1,0 +1,9 @@
+export {
+  applyPlan,
+  type ApplyOptions,
+  type ApplyEvent,
+  type ApplyPhase,
+  type ApplyResult,
+  type ActionResult,
+  type ActionStatus,
+} from './applyPlan.js';

@@ -1,0 +1,1 @@
+export { observe, jobFilterDate, durationSeconds, type ObserveOptions } from './observe.js';
