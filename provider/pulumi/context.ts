@@ -1,0 +1,174 @@
+// What every resource operation shares: the configured target (opened once, lazily), a lock per
+// vault so operations on one vault never race each other's discovery, and the engine's log.
+import { openTarget, type Target } from '../azure/index.js';
+import { applyPlan } from '../apply/index.js';
+import { observe } from '../discovery/index.js';
+import { planProtection } from '../plan/index.js';
+import {
+  ApplyFailedError,
+  ConfigurationError,
+  parseArmId,
+  vaultArmId,
+  type Observation,
+  type Plan,
+  type PlannedAction,
+  type ResolvedSpec,
+} from '../core/index.js';
+import { createHash } from 'node:crypto';
+import { targetOptions, type ProviderConfig } from './config.js';
+import type { LogLevel } from './engineLog.js';
+import { ProviderError } from './protocol.js';
+
+export interface VaultRef {
+  readonly resourceGroup: string;
+  readonly name: string;
+}
+
+export interface ProviderContext {
+  /** The configured target; throws a clear error before Configure. */
+  target(): Promise<Target>;
+  /** Runs `fn` alone among the operations on this vault. */
+  withVault<T>(vault: VaultRef, fn: () => Promise<T>): Promise<T>;
+  log(level: LogLevel, message: string, urn?: string): void;
+  /** The program's directory: relative paths in inputs and configuration start there. */
+  readonly programDir: string;
+}
+
+export class TargetHolder {
+  private opening?: Promise<Target>;
+  private config?: ProviderConfig;
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly dir: () => string,
+    readonly log: (level: LogLevel, message: string, urn?: string) => void,
+  ) {}
+
+  configure(config: ProviderConfig): void {
+    this.config = config;
+  }
+
+  get configured(): ProviderConfig | undefined {
+    return this.config;
+  }
+
+  get programDir(): string {
+    return this.dir();
+  }
+
+  target(): Promise<Target> {
+    if (this.opening) return this.opening;
+    const config = this.config;
+    if (!config) return Promise.reject(new ProviderError('the vmbackup provider is not configured yet'));
+    if (config.target === 'azure' && config.clientSecret) {
+      // DefaultAzureCredential reads the service principal from the environment of this process only.
+      process.env.AZURE_TENANT_ID = config.tenantId;
+      process.env.AZURE_CLIENT_ID = config.clientId;
+      process.env.AZURE_CLIENT_SECRET = config.clientSecret;
+    }
+    const opts = targetOptions(config, this.dir());
+    this.opening = openTarget(opts).then((t) => {
+      this.log('debug', `vmbackup target: ${t.kind} at ${t.endpoint} (subscription ${t.subscriptionId}, profile ${t.profile})`);
+      return t;
+    });
+    this.opening.catch(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  async withVault<T>(vault: VaultRef, fn: () => Promise<T>): Promise<T> {
+    const key = `${vault.resourceGroup}/${vault.name}`.toLowerCase();
+    const before = this.locks.get(key) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(fn);
+    this.locks.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === run) this.locks.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    const opening = this.opening;
+    this.opening = undefined;
+    if (opening) await (await opening.catch(() => undefined))?.close();
+  }
+}
+
+/** A spec of one resource's intent, so the CLI's planner decides the actions for it. */
+export function resourceSpec(target: Target, vault: VaultRef, urn: string, parts: Partial<Pick<ResolvedSpec, 'policies' | 'rules' | 'stopProtection'>>): ResolvedSpec {
+  const body = { vault, ...parts };
+  return {
+    apiVersion: 'vmbackup/v1',
+    file: urn,
+    digest: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+    target: { subscriptionId: target.subscriptionId, vault },
+    policies: parts.policies ?? [],
+    rules: parts.rules ?? [],
+    stopProtection: parts.stopProtection ?? [],
+    undeclared: 'report',
+  };
+}
+
+export async function observeVault(ctx: ProviderContext, vault: VaultRef, refresh: boolean): Promise<Observation> {
+  return observe(await ctx.target(), vault, { refresh });
+}
+
+/**
+ * Plans the spec against the observation and applies the actions `keep` selects, exactly as the CLI's
+ * apply does. Blocked actions fail with the guide's pre-flight findings and remedies.
+ */
+export async function planAndApply(
+  ctx: ProviderContext,
+  spec: ResolvedSpec,
+  obs: Observation,
+  urn: string,
+  opts: { allowDataDeletion?: boolean; keep?: (a: PlannedAction) => boolean } = {},
+): Promise<Plan> {
+  const target = await ctx.target();
+  const full = planProtection(spec, obs, { profile: target.profile });
+  const actions = full.actions.filter(opts.keep ?? (() => true));
+  const blocked = actions.filter((a) => a.blockedBy.length > 0);
+  if (blocked.length > 0) {
+    const lines = blocked.flatMap((a) => a.blockedBy.map((f) => `${a.target.vmName ?? a.target.policyName ?? a.id}: ${f.azureErrorCode ? `${f.azureErrorCode}: ` : ''}${f.message} Remedy: ${f.remedy}`));
+    throw new ProviderError(`pre-flight checks block this change (nothing was applied):\n  ${lines.join('\n  ')}`);
+  }
+  if (actions.length === 0) return { ...full, actions: [] };
+  const plan: Plan = {
+    ...full,
+    actions,
+    summary: { toApply: actions.length, blocked: 0, byKind: Object.fromEntries(actions.map((a) => [a.kind, actions.filter((b) => b.kind === a.kind).length])) },
+  };
+  for (const a of actions) ctx.log('info', `${a.kind}: ${a.reason}`, urn);
+  const result = await applyPlan(target, plan, {
+    concurrency: 1,
+    allowDataDeletion: opts.allowDataDeletion === true,
+    expectedFingerprint: plan.stateFingerprint,
+    onEvent: (e) => {
+      if (e.phase === 'retry' || e.phase === 'failed') ctx.log(e.phase === 'failed' ? 'warning' : 'info', `${e.kind}${e.vmName ? ` ${e.vmName}` : ''}: ${e.phase}${e.code ? ` ${e.code}` : ''}${e.message ? `: ${e.message}` : ''}`, urn);
+      else ctx.log('debug', `${e.kind}${e.vmName ? ` ${e.vmName}` : ''}: ${e.phase}`, urn);
+    },
+  });
+  const failures = result.actions
+    .filter((a) => a.status === 'failed')
+    .map((a) => ({ actionId: a.actionId, code: a.code ?? 'Unknown', message: a.message ?? 'failed', remedy: a.remedy }));
+  if (failures.length > 0) throw new ApplyFailedError(failures);
+  return plan;
+}
+
+export function vaultIdOf(target: Target, vault: VaultRef): string {
+  return vaultArmId(target.subscriptionId, vault.resourceGroup, vault.name);
+}
+
+/** The vault an ARM id below a vault names (a policy or a protected item id). */
+export function vaultFromId(id: string): VaultRef & { subscriptionId: string } {
+  const parts = parseArmId(id);
+  if (!parts.subscriptions || !parts.resourcegroups || !parts.vaults) {
+    throw new ConfigurationError(`"${id}" is not an id inside a Recovery Services vault (/subscriptions/…/resourceGroups/…/providers/Microsoft.RecoveryServices/vaults/…/…)`);
+  }
+  return { subscriptionId: parts.subscriptions, resourceGroup: parts.resourcegroups, name: parts.vaults };
+}
+
+/** The last segment of a resource name from its URN, e.g. "daily" from "urn:pulumi:dev::p::vmbackup:index:Policy::daily". */
+export function nameFromUrn(urn: string): string {
+  return urn.split('::').pop() ?? urn;
+}

@@ -1,0 +1,42 @@
+// vmbackup's functions: VMs by selector, and a spec's drift report.
+import * as pulumi from '@pulumi/pulumi';
+import type { DriftFinding, VirtualMachine, VmSelector } from './types.js';
+
+export interface GetVirtualMachinesArgs {
+  vaultResourceGroup: string;
+  vaultName: string;
+  selector?: VmSelector;
+  /** Only VMs with no pre-flight finding. Default false. */
+  protectableOnly?: boolean;
+}
+
+export interface GetVirtualMachinesResult {
+  readonly vms: VirtualMachine[];
+  readonly ids: string[];
+}
+
+export function getVirtualMachines(args: GetVirtualMachinesArgs, opts?: pulumi.InvokeOptions): Promise<GetVirtualMachinesResult> {
+  return pulumi.runtime.invoke('vmbackup:index:getVirtualMachines', { ...args }, opts);
+}
+
+export function getVirtualMachinesOutput(args: pulumi.Input<GetVirtualMachinesArgs>, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetVirtualMachinesResult> {
+  return pulumi.output(args).apply((a) => pulumi.runtime.invokeOutput<GetVirtualMachinesResult>('vmbackup:index:getVirtualMachines', { ...a }, opts));
+}
+
+export interface GetDriftArgs {
+  /** Path of a vmbackup spec, relative to the program's directory. */
+  specFile?: string;
+  /** A vmbackup spec as YAML text. */
+  spec?: string;
+  graceHours?: number;
+}
+
+export interface GetDriftResult {
+  readonly inSync: boolean;
+  readonly findings: DriftFinding[];
+  readonly byCategory: Record<string, number>;
+}
+
+export function getDrift(args: GetDriftArgs, opts?: pulumi.InvokeOptions): Promise<GetDriftResult> {
+  return pulumi.runtime.invoke('vmbackup:index:getDrift', { ...args }, opts);
+}

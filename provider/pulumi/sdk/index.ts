@@ -1,0 +1,14 @@
+// The vmbackup Pulumi package for TypeScript programs: `import * as vmbackup from 'vmbackup/pulumi'`.
+export { Provider, type ProviderArgs } from './provider.js';
+export { Policy, type PolicyArgs } from './policy.js';
+export { VmProtection, type VmProtectionArgs } from './vmProtection.js';
+export {
+  getVirtualMachines,
+  getVirtualMachinesOutput,
+  getDrift,
+  type GetVirtualMachinesArgs,
+  type GetVirtualMachinesResult,
+  type GetDriftArgs,
+  type GetDriftResult,
+} from './functions.js';
+export type { PolicySchedule, PolicyRetention, VmSelector, VirtualMachine, DriftFinding, WeekDay } from './types.js';

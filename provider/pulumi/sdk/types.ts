@@ -1,0 +1,71 @@
+// Input and output shapes of the vmbackup package, as in schemas/pulumi/schema.json.
+import type * as pulumi from '@pulumi/pulumi';
+
+export type WeekDay = 'Sunday' | 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday';
+
+/** When backups run, as in a vmbackup spec. */
+export interface PolicySchedule {
+  frequency: pulumi.Input<'Daily' | 'Weekly' | 'Hourly'>;
+  /** HH:MM (Daily, Weekly). */
+  time?: pulumi.Input<string>;
+  /** Days of a weekly backup. */
+  days?: pulumi.Input<pulumi.Input<WeekDay>[]>;
+  /** Windows time zone id. Default UTC. */
+  timeZone?: pulumi.Input<string>;
+  /** Hours between backups: 4, 6, 8 or 12 (Hourly). */
+  intervalHours?: pulumi.Input<number>;
+  windowStart?: pulumi.Input<string>;
+  windowHours?: pulumi.Input<number>;
+}
+
+/** How long recovery points are kept, as in a vmbackup spec. */
+export interface PolicyRetention {
+  /** Days a daily recovery point is kept. */
+  daily?: pulumi.Input<number>;
+  weekly?: pulumi.Input<{ count: pulumi.Input<number>; days: pulumi.Input<pulumi.Input<WeekDay>[]> }>;
+  monthly?: pulumi.Input<{ count: pulumi.Input<number>; weeks: pulumi.Input<pulumi.Input<string>[]>; days: pulumi.Input<pulumi.Input<WeekDay>[]> }>;
+  yearly?: pulumi.Input<{
+    count: pulumi.Input<number>;
+    months: pulumi.Input<pulumi.Input<string>[]>;
+    weeks: pulumi.Input<pulumi.Input<string>[]>;
+    days: pulumi.Input<pulumi.Input<WeekDay>[]>;
+  }>;
+}
+
+/** Picks VMs like a spec rule's selector. */
+export interface VmSelector {
+  resourceGroups?: string[];
+  /** Name globs, case-insensitive. */
+  names?: string[];
+  /** Tags that must all match; "*" matches any value. */
+  tags?: Record<string, string>;
+  exclude?: { resourceGroups?: string[]; names?: string[]; tags?: Record<string, string> };
+}
+
+export interface VirtualMachine {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly osType: string;
+  readonly powerState: string;
+  readonly tags: Record<string, string>;
+  readonly registered: boolean;
+  readonly protectable: boolean;
+  readonly protected: boolean;
+  readonly policyName?: string;
+  /** Pre-flight findings that block protecting the VM, as "Code: message (remedy)". */
+  readonly preflight: string[];
+}
+
+export interface DriftFinding {
+  readonly category: string;
+  readonly subjectKind: string;
+  readonly subjectName: string;
+  readonly subjectId?: string;
+  readonly message: string;
+  readonly remedy: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  readonly azureErrorCode?: string;
+}
