@@ -106,8 +106,9 @@ const STATUS_REMEDIES: readonly [predicate: (s: number) => boolean, remedy: stri
   [(s) => s >= 500, INTERNAL],
 ];
 
-/** Codes that, answered with 409, mean "busy now, try later". */
-const TRANSIENT_CONFLICTS = new Set(['userErrorbackupoperationinprogress', 'systembackupoperationinprogress', 'usererrordiscoveryinprogress'].map((c) => c.toLowerCase()));
+/** Codes that mean "busy with another operation now, try later" (answered with 409, or as an operation's failure). */
+export const IN_PROGRESS_CODES: ReadonlySet<string> = new Set(['UserErrorBackupOperationInProgress', 'SystemBackupOperationInProgress', 'UserErrorDiscoveryInProgress']);
+const TRANSIENT_CONFLICTS = new Set([...IN_PROGRESS_CODES].map((c) => c.toLowerCase()));
 
 /** AzureOperationError with what retrying needs. */
 export class ClassifiedAzureError extends AzureOperationError {

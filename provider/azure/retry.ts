@@ -1,7 +1,7 @@
 // Retries only what is transient (classified in errors.ts), honouring Retry-After, with bounded attempts.
 import pRetry, { AbortError } from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyError, type ClassifiedAzureError } from './errors.js';
+import { classifyError, IN_PROGRESS_CODES, type ClassifiedAzureError } from './errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 6. */
@@ -12,6 +12,13 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /** Longest Retry-After honoured, in milliseconds; longer asks are capped. Default 120000. */
   readonly maxRetryAfterMs?: number;
+  /**
+   * Wait before retrying "another operation / discovery in progress", in ms. These waits do not use up
+   * `retries` (the other operation ends on its own); `maxRetryTimeMs` bounds them. Default 5000.
+   */
+  readonly conflictWaitMs?: number;
+  /** Give up retrying after this long in all, in ms. Default 30 minutes. */
+  readonly maxRetryTimeMs?: number;
   readonly signal?: AbortSignal;
   /** Which transient failures to retry here; the others go to the caller. Default: all transient ones. */
   readonly retryIf?: (error: ClassifiedAzureError) => boolean;
@@ -24,6 +31,8 @@ export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry' | '
   minDelayMs: 1000,
   maxDelayMs: 30_000,
   maxRetryAfterMs: 120_000,
+  conflictWaitMs: 5000,
+  maxRetryTimeMs: 30 * 60_000,
 };
 
 /** Runs `fn`, retrying classified transient failures; throws the classified error otherwise. */
@@ -46,12 +55,14 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
         maxTimeout: o.maxDelayMs,
         factor: 2,
         randomize: true,
+        maxRetryTime: o.maxRetryTimeMs,
         signal: opts.signal,
+        shouldConsumeRetry: ({ error }) => !isConflict(error as ClassifiedAzureError),
         // p-retry adds its jittered backoff after this; Retry-After is waited for here, on top of it.
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           if (retriesLeft === 0) return;
           const classified = error as ClassifiedAzureError;
-          const wait = Math.min(classified.retryAfterMs ?? 0, o.maxRetryAfterMs);
+          const wait = isConflict(classified) ? o.conflictWaitMs : Math.min(classified.retryAfterMs ?? 0, o.maxRetryAfterMs);
           opts.onRetry?.(classified, attemptNumber, wait);
           if (wait > 0) await sleep(wait, undefined, { signal: opts.signal });
         },
@@ -60,6 +71,11 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   } catch (e) {
     throw classifyError(e instanceof AbortError ? e.originalError : e);
   }
+}
+
+/** The service is busy with another operation on the item or vault: wait for it, it ends on its own. */
+function isConflict(e: ClassifiedAzureError): boolean {
+  return IN_PROGRESS_CODES.has(e.code);
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {
