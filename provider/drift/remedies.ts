@@ -1,6 +1,7 @@
 // What to do about each kind of drift, written once. Remedies for Azure Backup error codes follow the
 // troubleshooting guides; an unknown code falls back to reading the failed job's own recommendation.
 import type { DriftCategory } from '../core/index.js';
+import { PREFLIGHT_REMEDIES } from '../plan/index.js';
 
 export const DRIFT_REMEDIES: Readonly<Record<DriftCategory, string>> = {
   declaredUnprotected: 'Run `vmbackup apply` to register and protect the VM.',
@@ -18,7 +19,7 @@ export const DRIFT_REMEDIES: Readonly<Record<DriftCategory, string>> = {
   consistencyDegraded: 'Keep the VM running at the backup time, with its VM agent Ready, so the extension can quiesce the guest before the snapshot.',
 };
 
-const AGENT = 'Make sure the VM agent is installed, at least version 2.6.1198.718 on Windows, running and Ready, and that the VM can reach Azure; the next backup then succeeds.';
+const AGENT = 'Make sure the VM agent is installed, at least version 2.6.1198.718, running and Ready, and that the VM can reach Azure; the next backup then succeeds.';
 const VM_GONE = 'The VM no longer exists: stop its protection retaining the data (a stopProtection entry), so its recovery points stay restorable.';
 const INTERNAL = 'Retry in 15 minutes, as the guide advises for internal errors; if it persists, check that the VM has no Premium storage, several NICs or a load balancer.';
 const NETWORK = 'The snapshot timed out: give the VM outbound access to Azure (storage and the backup service) and enough resources at backup time, then retry.';
@@ -40,6 +41,9 @@ const BY_CODE: Readonly<Record<string, string>> = {
   ExtensionFailedVssWriterInBadState: 'Restart the VSS writers in a bad state (`vssadmin list writers`) or the VM, then retry the backup.',
   ExtensionFailedVssServiceInBadState: 'Restart the Volume Shadow Copy service on the VM, then retry the backup.',
   UserErrorFsFreezeFailed: 'Unmount or fix the mount points that cannot be frozen (see the extension log on the VM), then retry the backup.',
+  UserErrorUnsupportedDiskCount: PREFLIGHT_REMEDIES.TooManyDataDisks,
+  VMExtensionProvisioningTimeout: PREFLIGHT_REMEDIES.UnsupportedOs,
+  UserErrorVmInDifferentRegion: PREFLIGHT_REMEDIES.OtherRegion,
   UserErrorRpCollectionLimitReached: 'Remove the lock on the restore point collection\'s resource group so old instant restore points can be cleaned up.',
 };
 

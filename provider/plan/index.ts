@@ -17,7 +17,7 @@ export {
   compareVersions,
   unsupportedOsReason,
   jobsInProgress,
-  MIN_WINDOWS_AGENT_VERSION,
+  MIN_AGENT_VERSION,
   MAX_DATA_DISKS,
   PREFLIGHT_REMEDIES,
   PREFLIGHT_AZURE_CODES,

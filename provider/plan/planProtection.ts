@@ -10,7 +10,6 @@ import {
   type ObservedProtectedItem,
   type Plan,
   type PlannedAction,
-  type PreflightFinding,
   type ProtectionState,
   type ResolvedSpec,
 } from '../core/index.js';
@@ -31,9 +30,6 @@ export interface PlanOptions {
 
 /** States in which backups no longer run but the data is retained. */
 const STOPPED_STATES: ReadonlySet<ProtectionState> = new Set(['ProtectionStopped', 'ProtectionPaused', 'BackupsSuspended']);
-
-/** Findings that only stand in the way of installing the extension and registering, not of protecting. */
-const REGISTRATION_ONLY: ReadonlySet<string> = new Set(['VmNotRunning', 'AgentMissing', 'AgentOutdated', 'UnsupportedOs']);
 
 export function isStopped(item: ObservedProtectedItem): boolean {
   return STOPPED_STATES.has(item.protectionState);
@@ -122,9 +118,9 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
       continue;
     }
 
+    // The service checks the same preconditions on protect as on register, so both carry every finding.
     const findings = preflight(vm, obs.vault, obs.jobs);
     const dependsOn = policyDeps(policy);
-    let protectBlockedBy: readonly PreflightFinding[] = findings;
     const needsRegister = profile === 'classic' && !item && !(vm.registered && vm.backupExtension);
     if (needsRegister) {
       const id = actionId('register', vm.id);
@@ -134,9 +130,6 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
         blockedBy: findings, dependsOn: [], source,
       });
       dependsOn.push(id);
-    } else if (vm.registered || item) {
-      // Registration preconditions are met once the VM is registered; what remains blocks protection itself.
-      protectBlockedBy = findings.filter((f) => !REGISTRATION_ONLY.has(f.code));
     }
     push({
       id: actionId('protect', vm.id), kind: 'protect',
@@ -149,7 +142,7 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
         : item
           ? `VM ${vm.name}'s protection is stopped (${item.protectionState}); rule "${d.rule.name}" resumes it with policy ${policy}`
           : `VM ${vm.name} is declared by rule "${d.rule.name}" with policy ${policy} and is not protected`,
-      blockedBy: protectBlockedBy, dependsOn, source,
+      blockedBy: findings, dependsOn, source,
     });
   }
 

@@ -2,8 +2,8 @@
 // each with the remedy the guide gives and the Azure Backup code the service would answer with.
 import { sameArmId, type ObservedJob, type ObservedVm, type PreflightCode, type PreflightFinding } from '../core/index.js';
 
-/** Minimum Windows VM agent version the guide asks for. */
-export const MIN_WINDOWS_AGENT_VERSION = '2.6.1198.718';
+/** Minimum VM agent version the guide asks for. */
+export const MIN_AGENT_VERSION = '2.6.1198.718';
 export const MAX_DATA_DISKS = 5;
 
 /** Remedies, written once and used by plan and drift alike. */
@@ -14,7 +14,7 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     'Start the VM and wait until its VM agent reports Ready, then run `vmbackup apply` again: the backup extension is installed through the agent of a running VM.',
   AgentMissing:
     'Install the Azure VM agent (Windows: the VM agent MSI; Linux: the walinuxagent package of the distribution), check that it reports Ready, then run `vmbackup apply` again.',
-  AgentOutdated: `Update the Azure VM agent to version ${MIN_WINDOWS_AGENT_VERSION} or later, check that it reports Ready, then run \`vmbackup apply\` again.`,
+  AgentOutdated: `Update the Azure VM agent to version ${MIN_AGENT_VERSION} or later, check that it reports Ready, then run \`vmbackup apply\` again.`,
   TooManyDataDisks: `Azure Backup protects VMs with at most ${MAX_DATA_DISKS} data disks: detach the extra disks (moving their data) or exclude the VM from the rule.`,
   PremiumStorageUnsupported:
     'VMs on Premium storage cannot be backed up: move the VM to Standard storage, or exclude it from the rule and protect its data another way.',
@@ -31,26 +31,26 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
 };
 
 /**
- * The codes the service answers when the precondition is ignored. Premium storage, several NICs and load
- * balancers end in an internal error; an unsupported OS ends in the agent timing out. The docs name no code
- * for too many data disks, so that finding carries none.
+ * The codes the service answers when the precondition is ignored: Premium storage, several NICs and load
+ * balancers end in an internal error, an unsupported OS in the extension install timing out. Azure documents
+ * no code for too many data disks or another region; those two are the names the emulator answers with.
  */
-export const PREFLIGHT_AZURE_CODES: Readonly<Partial<Record<PreflightCode, string>>> = {
+export const PREFLIGHT_AZURE_CODES: Readonly<Record<PreflightCode, string>> = {
   VmNotFound: 'BCMV2VMNotFound',
   VmNotRunning: 'AzureVmOffline',
   AgentMissing: 'UserErrorGuestAgentStatusUnavailable',
   AgentOutdated: 'UserErrorGuestAgentStatusUnavailable',
-  PremiumStorageUnsupported: 'BackUpOperationFailed',
-  MultipleNicsUnsupported: 'BackUpOperationFailed',
-  LoadBalancerUnsupported: 'BackUpOperationFailed',
-  UnsupportedOs: 'GuestAgentSnapshotTaskStatusError',
-  OtherRegion: 'BCMV2VMNotFound',
+  TooManyDataDisks: 'UserErrorUnsupportedDiskCount',
+  PremiumStorageUnsupported: 'BackUpOperationFailedV2',
+  MultipleNicsUnsupported: 'BackUpOperationFailedV2',
+  LoadBalancerUnsupported: 'BackUpOperationFailedV2',
+  UnsupportedOs: 'VMExtensionProvisioningTimeout',
+  OtherRegion: 'UserErrorVmInDifferentRegion',
   OperationInProgress: 'UserErrorBackupOperationInProgress',
 };
 
 export function preflightFinding(code: PreflightCode, message: string): PreflightFinding {
-  const azureErrorCode = PREFLIGHT_AZURE_CODES[code];
-  return { code, message, remedy: PREFLIGHT_REMEDIES[code], ...(azureErrorCode ? { azureErrorCode } : {}) };
+  return { code, message, remedy: PREFLIGHT_REMEDIES[code], azureErrorCode: PREFLIGHT_AZURE_CODES[code] };
 }
 
 /**
@@ -112,8 +112,8 @@ export function preflight(vm: ObservedVm, vault: { readonly location: string }, 
   const hasVersion = vm.agentVersion !== undefined && /\d/.test(vm.agentVersion);
   if (!hasVersion) {
     out.push(preflightFinding('AgentMissing', `VM ${label} has no VM agent`));
-  } else if (vm.osType === 'Windows' && compareVersions(vm.agentVersion!, MIN_WINDOWS_AGENT_VERSION) < 0) {
-    out.push(preflightFinding('AgentOutdated', `VM ${label} runs VM agent ${vm.agentVersion}, older than ${MIN_WINDOWS_AGENT_VERSION}`));
+  } else if (compareVersions(vm.agentVersion!, MIN_AGENT_VERSION) < 0) {
+    out.push(preflightFinding('AgentOutdated', `VM ${label} runs VM agent ${vm.agentVersion}, older than ${MIN_AGENT_VERSION}`));
   }
   if (vm.dataDisks > MAX_DATA_DISKS) {
     out.push(preflightFinding('TooManyDataDisks', `VM ${label} has ${vm.dataDisks} data disks, more than ${MAX_DATA_DISKS}`));

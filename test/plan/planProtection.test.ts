@@ -160,13 +160,13 @@ describe('planProtection', () => {
       expected: ['register rg-web/web-01 blocked[VmNotRunning]', 'protect rg-web/web-01 blocked[VmNotRunning] after[register]'],
     },
     {
-      reason: 'a registered VM that is now stopped can still be protected; storage limits still block',
+      reason: 'a registered VM is protected only when it passes the same checks, as the service checks them again',
       spec: makeSpec({ rules: [makeRule('web', 'daily', { vms: [pick('rg-web', 'web-01'), pick('rg-web', 'web-02')] })] }),
       obs: makeObservation({
         vms: [{ ...registered(web1), powerState: 'deallocated' }, { ...registered(web2), storageSku: 'Premium_LRS' }],
         policies: [daily],
       }),
-      expected: ['protect rg-web/web-01', 'protect rg-web/web-02 blocked[PremiumStorageUnsupported]'],
+      expected: ['protect rg-web/web-01 blocked[VmNotRunning]', 'protect rg-web/web-02 blocked[PremiumStorageUnsupported]'],
     },
     {
       reason: 'modern profile: pre-flight findings block protect directly',
@@ -268,7 +268,7 @@ describe('planProtection', () => {
   it('counts blocked actions apart from those to apply', () => {
     const plan = planProtection(oneRule(), makeObservation({ vms: [{ ...web1, nicCount: 2 }], policies: [daily] }));
     expect(plan.summary).toEqual({ toApply: 0, blocked: 2, byKind: { register: 1, protect: 1 } });
-    expect(plan.actions[0].blockedBy[0]).toMatchObject({ code: 'MultipleNicsUnsupported', azureErrorCode: 'BackUpOperationFailed' });
+    expect(plan.actions[0].blockedBy[0]).toMatchObject({ code: 'MultipleNicsUnsupported', azureErrorCode: 'BackUpOperationFailedV2' });
   });
 
   it('carries previous settings and the change in updatePolicy and the old policy in changePolicy', () => {

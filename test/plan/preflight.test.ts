@@ -6,7 +6,7 @@ import { makeJob, makeVm, REGION } from './fixtures.js';
 const vault = { location: REGION };
 
 describe('preflight', () => {
-  const cases: { reason: string; vm: Partial<ObservedVm>; jobs?: Parameters<typeof makeJob>[0][]; codes: PreflightCode[]; azure?: (string | undefined)[] }[] = [
+  const cases: { reason: string; vm: Partial<ObservedVm>; jobs?: Parameters<typeof makeJob>[0][]; codes: PreflightCode[]; azure?: string[] }[] = [
     { reason: 'a healthy running VM in the vault region passes every check', vm: {}, codes: [] },
     { reason: 'a deallocated VM cannot get the extension', vm: { powerState: 'deallocated' }, codes: ['VmNotRunning'], azure: ['AzureVmOffline'] },
     { reason: 'a stopped VM is not running either', vm: { powerState: 'stopped' }, codes: ['VmNotRunning'] },
@@ -15,19 +15,19 @@ describe('preflight', () => {
     { reason: 'a Windows agent older than 2.6.1198.718 is outdated', vm: { agentVersion: '2.6.1198.600' }, codes: ['AgentOutdated'], azure: ['UserErrorGuestAgentStatusUnavailable'] },
     { reason: 'versions compare numerically, not as text (2.6.1198.1000 > 2.6.1198.718)', vm: { agentVersion: '2.6.1198.1000' }, codes: [] },
     { reason: 'exactly the minimum version is enough', vm: { agentVersion: '2.6.1198.718' }, codes: [] },
-    { reason: 'Linux agents have their own version line, only their presence is checked', vm: { osType: 'Linux', agentVersion: '2.2.53' }, codes: [] },
+    { reason: 'the minimum holds for Linux agents too, as the service checks it', vm: { osType: 'Linux', agentVersion: '2.2.53' }, codes: ['AgentOutdated'] },
     { reason: 'five data disks are allowed', vm: { dataDisks: 5 }, codes: [] },
-    { reason: 'six data disks are too many (the docs name no code)', vm: { dataDisks: 6 }, codes: ['TooManyDataDisks'], azure: [undefined] },
-    { reason: 'Premium LRS ends in an internal error', vm: { storageSku: 'Premium_LRS' }, codes: ['PremiumStorageUnsupported'], azure: ['BackUpOperationFailed'] },
-    { reason: 'several NICs end in an internal error', vm: { nicCount: 2 }, codes: ['MultipleNicsUnsupported'], azure: ['BackUpOperationFailed'] },
-    { reason: 'a load-balanced VM ends in an internal error', vm: { loadBalanced: true }, codes: ['LoadBalancerUnsupported'], azure: ['BackUpOperationFailed'] },
+    { reason: 'six data disks are too many', vm: { dataDisks: 6 }, codes: ['TooManyDataDisks'], azure: ['UserErrorUnsupportedDiskCount'] },
+    { reason: 'Premium LRS ends in an internal error', vm: { storageSku: 'Premium_LRS' }, codes: ['PremiumStorageUnsupported'], azure: ['BackUpOperationFailedV2'] },
+    { reason: 'several NICs end in an internal error', vm: { nicCount: 2 }, codes: ['MultipleNicsUnsupported'], azure: ['BackUpOperationFailedV2'] },
+    { reason: 'a load-balanced VM ends in an internal error', vm: { loadBalanced: true }, codes: ['LoadBalancerUnsupported'], azure: ['BackUpOperationFailedV2'] },
     {
       reason: 'FreeBSD is not a supported operating system',
       vm: { osType: 'Linux', osImage: 'thefreebsdfoundation:freebsd-13_1:13_1-release:latest' },
       codes: ['UnsupportedOs'],
-      azure: ['GuestAgentSnapshotTaskStatusError'],
+      azure: ['VMExtensionProvisioningTimeout'],
     },
-    { reason: 'the vault protects only its own region', vm: { location: 'northeurope' }, codes: ['OtherRegion'], azure: ['BCMV2VMNotFound'] },
+    { reason: 'the vault protects only its own region', vm: { location: 'northeurope' }, codes: ['OtherRegion'], azure: ['UserErrorVmInDifferentRegion'] },
     { reason: 'regions compare case-insensitively', vm: { location: 'WestEurope' }, codes: [] },
     {
       reason: 'a job in progress on the VM blocks it',
