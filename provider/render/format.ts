@@ -88,11 +88,11 @@ export function xmlEscape(text: string): string {
 }
 
 /**
- * A SARIF artifact URI: relative to baseDir with forward slashes when the file lies inside it (what code
- * scanning expects), otherwise an absolute file URI.
+ * A SARIF artifact URI for a file named as the user gave it (relative to the working directory): relative to
+ * baseDir with forward slashes when the file lies inside it (what code scanning expects), else a file URI.
  */
 export function artifactUri(file: string, baseDir: string): string {
-  const abs = resolve(baseDir, file);
+  const abs = resolve(file);
   const rel = relative(resolve(baseDir), abs);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return pathToFileURL(abs).href;
   return rel.split(sep).map(encodeURIComponent).join('/');
