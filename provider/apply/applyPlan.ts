@@ -82,7 +82,7 @@ export interface ActionResult {
 export interface ApplyResult {
   readonly actions: readonly ActionResult[];
   /** Writes issued in all; 0 when everything had already converged. */
-  readonly operations: number;
+  readonly operationsIssued: number;
   /** Every API call apply made, by operation. */
   readonly apiCalls: CallCounts;
   /** True when no action failed, was blocked or was cancelled. */
@@ -144,7 +144,7 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
   const ordered = plan.actions.map((a) => results.get(a.id)!);
   return {
     actions: ordered,
-    operations: ordered.reduce((n, r) => n + r.operations, 0),
+    operationsIssued: ordered.reduce((n, r) => n + r.operations, 0),
     apiCalls: diffCalls(before, target.calls.snapshot()),
     converged: ordered.every((r) => r.status === 'applied' || r.status === 'skipped'),
   };
