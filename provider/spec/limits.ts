@@ -26,8 +26,9 @@ const CLASSIC: ProfileLimits = {
   label: 'the classic profile',
   hourly: false,
   dailyDays: { min: 1, max: 30 },
-  // Four weeks is the most that stays within 30 days; a month or a year never does.
+  // Four weeks is the most that stays within 30 days; one month counts as 30 days, as Azure Backup counts it; a year never fits.
   weeklyWeeks: { min: 1, max: 4 },
+  monthlyMonths: { min: 1, max: 1 },
   instantRestoreDays: { V1: { min: 1, max: 5 }, V2: { min: 1, max: 5 } },
   intervalHours: [4, 6, 8, 12],
   windowHours: { min: 4, max: 24 },

@@ -124,9 +124,16 @@ const withinProfileLimits: PolicyRule = (policy, path, { reporter, limits }) => 
     if (hours !== undefined && !inRange(hours, limits.windowHours)) {
       reporter.report({
         code: 'ScheduleOutOfRange',
-        message: `a backup window of ${hours} hours is out of range: ${limits.label} allows ${span(limits.windowHours)} hours`,
+        message: `a backup window of ${hours} hours is out of range: ${limits.label} allows ${span(limits.windowHours, 'hours')}`,
         path: [...path, 'schedule', 'windowHours'],
-        remedy: `use ${span(limits.windowHours)} hours`,
+        remedy: `use ${span(limits.windowHours, 'hours')}`,
+      });
+    } else if (hours !== undefined && schedule.intervalHours !== undefined && hours < schedule.intervalHours) {
+      reporter.report({
+        code: 'ScheduleOutOfRange',
+        message: `a backup window of ${hours} hours is shorter than the ${schedule.intervalHours}-hour interval`,
+        path: [...path, 'schedule', 'windowHours'],
+        remedy: `make the window at least ${schedule.intervalHours} hours`,
       });
     }
   }
@@ -149,9 +156,9 @@ const withinProfileLimits: PolicyRule = (policy, path, { reporter, limits }) => 
     } else if (!inRange(count, range)) {
       reporter.report({
         code: 'RetentionOutOfRange',
-        message: `${kind} retention of ${count} ${unit} is out of range: ${limits.label} allows ${span(range)} ${unit}`,
+        message: `${kind} retention of ${count} ${unit} is out of range: ${limits.label} allows ${span(range, unit)}`,
         path: kind === 'daily' ? [...path, 'retention', 'daily'] : [...path, 'retention', kind, 'count'],
-        remedy: `keep ${span(range)} ${unit}`,
+        remedy: `keep ${span(range, unit)}`,
       });
     }
   }
@@ -161,9 +168,9 @@ const withinProfileLimits: PolicyRule = (policy, path, { reporter, limits }) => 
   if (days !== undefined && !inRange(days, range)) {
     reporter.report({
       code: 'InstantRestoreOutOfRange',
-      message: `instant restore of ${days} days is out of range: ${limits.label} allows ${span(range)} days for ${type === 'V2' ? 'enhanced' : 'standard'} policies`,
+      message: `instant restore of ${days} days is out of range: ${limits.label} allows ${span(range, 'days')} for ${type === 'V2' ? 'enhanced' : 'standard'} policies`,
       path: [...path, 'instantRestoreDays'],
-      remedy: `keep ${span(range)} days`,
+      remedy: `keep ${span(range, 'days')}`,
     });
   }
 };
@@ -176,8 +183,10 @@ function inRange(value: number, range: Range): boolean {
   return value >= range.min && value <= range.max;
 }
 
-function span(range: Range): string {
-  return `${range.min}-${range.max}`;
+/** "1-30 days", or "1 month" when the range is a single value. */
+function span(range: Range, unit: string): string {
+  if (range.min !== range.max) return `${range.min}-${range.max} ${unit}`;
+  return `${range.min} ${range.min === 1 ? unit.replace(/s$/, '') : unit}`;
 }
 
 const POLICY_RULES: readonly PolicyRule[] = [

@@ -159,13 +159,13 @@ const cases: readonly Case[] = [
   {
     file: 'beyond-classic.yaml',
     profile: 'classic',
-    reason: 'the classic profile allows one backup a day, 30 days of retention and 1-5 days of instant restore',
+    reason: 'the classic profile allows one backup a day, 30 days of retention (one month at most, no years) and 1-5 days of instant restore',
     expected: [
       '7:28 error HourlyNotAllowed',
       '9:25 error InstantRestoreOutOfRange',
       '13:14 error RetentionOutOfRange',
       '14:24 error RetentionOutOfRange',
-      '15:7 error RetentionNotAllowed',
+      '15:25 error RetentionOutOfRange',
       '16:7 error RetentionNotAllowed',
       '17:25 error InstantRestoreOutOfRange',
     ],

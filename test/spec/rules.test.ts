@@ -116,24 +116,30 @@ const policyCases: readonly Case[] = [
       'schedule: { frequency: Weekly, days: [Sunday, Wednesday], time: "06:00" }',
       'retention:',
       '  weekly: { count: 4, days: [Wednesday, Saturday] }',
-      '  monthly: { count: 1, weeks: [First], days: [Sunday] }',
+      '  monthly: { count: 2, weeks: [First], days: [Sunday] }',
     ),
     expected: [
       { at: '9:45 error RetentionDayNotScheduled', message: 'weekly retention keeps Saturday, but backups run only on Sunday, Wednesday' },
-      { at: '10:7 error RetentionNotAllowed' },
+      { at: '10:25 error RetentionOutOfRange', message: 'the classic profile allows 1 month' },
     ],
     profile: 'classic',
   },
   {
-    reason: 'under the modern profile the same monthly retention is allowed; only the unscheduled day remains',
+    reason: 'under the modern profile two months of retention are allowed; only the unscheduled day remains',
     text: withPolicy(
       'schedule: { frequency: Weekly, days: [Sunday, Wednesday], time: "06:00" }',
       'retention:',
       '  weekly: { count: 4, days: [Wednesday, Saturday] }',
-      '  monthly: { count: 1, weeks: [First], days: [Sunday] }',
+      '  monthly: { count: 2, weeks: [First], days: [Sunday] }',
     ),
     expected: [{ at: '9:45 error RetentionDayNotScheduled' }],
     profile: 'modern',
+  },
+  {
+    reason: 'classic counts a month as 30 days, so one month of retention fits',
+    text: withPolicy(DAILY_1000, 'retention:', '  daily: 30', '  monthly: { count: 1, weeks: [Last], days: [Sunday] }'),
+    profile: 'classic',
+    expected: [],
   },
   {
     reason: 'classic allows no hourly schedule',
@@ -206,6 +212,12 @@ const policyCases: readonly Case[] = [
     text: withPolicy('schedule: { frequency: Hourly, intervalHours: 4, windowStart: "08:00", windowHours: 3 }', 'retention: { daily: 7 }'),
     profile: 'modern',
     expected: [{ at: '7:89 error ScheduleOutOfRange' }],
+  },
+  {
+    reason: 'a backup window shorter than the interval would hold a single backup at most',
+    text: withPolicy('schedule: { frequency: Hourly, intervalHours: 12, windowStart: "08:00", windowHours: 6 }', 'retention: { daily: 7 }'),
+    profile: 'modern',
+    expected: [{ at: '7:90 error ScheduleOutOfRange', remedy: 'at least 12 hours' }],
   },
   {
     reason: 'times are HH:MM, 24-hour',
