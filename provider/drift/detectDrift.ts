@@ -85,7 +85,8 @@ function latestPoint(item: ObservedProtectedItem): { time: number; consistency?:
   if (item.latestRecoveryPoint) points.push({ time: Date.parse(item.latestRecoveryPoint.time), consistency: item.latestRecoveryPoint.consistency });
   for (const p of item.recoveryPoints ?? []) points.push({ time: Date.parse(p.time), consistency: p.consistency });
   if (item.lastRecoveryPoint) points.push({ time: Date.parse(item.lastRecoveryPoint) });
-  const valid = points.filter((p) => !Number.isNaN(p.time)).sort((a, b) => b.time - a.time || (b.consistency ? 1 : 0) - (a.consistency ? 1 : 0));
+  // Azure reports "0001-01-01T00:00:00Z" for an item that has no point yet.
+  const valid = points.filter((p) => !Number.isNaN(p.time) && p.time > 0).sort((a, b) => b.time - a.time || (b.consistency ? 1 : 0) - (a.consistency ? 1 : 0));
   return valid[0];
 }
 

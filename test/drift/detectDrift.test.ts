@@ -170,6 +170,14 @@ describe('detectDrift', () => {
       expected: [],
     },
     {
+      reason: "Azure's placeholder time 0001-01-01 is no recovery point",
+      obs: {
+        ...withItems(appItem, { ...webItem, protectionState: 'IRPending', latestRecoveryPoint: undefined, lastRecoveryPoint: '0001-01-01T00:00:00.000Z', lastBackupStatus: undefined }),
+        jobs: [makeJob({ vmName: 'web-01', vmId: web1.id, operation: 'ConfigureBackup', startTime: '2025-03-10T09:00:00.000Z' })],
+      },
+      expected: [],
+    },
+    {
       reason: 'an initial backup pending for longer than interval + grace is overdue',
       obs: {
         ...withItems(appItem, { ...webItem, protectionState: 'IRPending', latestRecoveryPoint: undefined, lastRecoveryPoint: undefined, lastBackupStatus: undefined }),
