@@ -1,6 +1,6 @@
 // YAML with positions: parses a spec keeping every node's line:col, and reports YAML-level problems
 // (syntax, duplicate keys, aliases) as diagnostics.
-import { Alias, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../core/index.js';
 
 export type PathSegment = string | number;
@@ -52,7 +52,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
 
   for (const error of doc.errors) diagnostics.push(yamlDiagnostic(doc, error, at(error.pos[0]), 'error'));
   for (const warning of doc.warnings) diagnostics.push(yamlDiagnostic(doc, warning, at(warning.pos[0]), 'warning'));
-  diagnostics.push(...checkAnchors(doc, at));
+  diagnostics.push(...checkNodes(doc, at));
 
   const locate = createLocator(doc, at);
   if (diagnostics.some((d) => d.severity === 'error')) return { value: undefined, locate, diagnostics };
@@ -106,11 +106,25 @@ function keyAt(doc: Document, offset: number): string | undefined {
   return found;
 }
 
-/** Aliases must name an anchor defined before them; an anchor defined twice is legal YAML but a trap. */
-function checkAnchors(doc: Document, at: (offset: number) => SourceLocation): Diagnostic[] {
+/**
+ * Aliases must name an anchor defined before them; an anchor defined twice is legal YAML but a trap.
+ * Keys are plain scalars: a list or mapping as a key has no meaning in a spec.
+ */
+function checkNodes(doc: Document, at: (offset: number) => SourceLocation): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const anchors = new Set<string>();
   visit(doc, (_, node) => {
+    if (isPair(node)) {
+      if (node.key !== null && !isScalar(node.key)) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'YamlSyntax',
+          message: 'a key must be a plain value, not a list, mapping or alias',
+          location: at((node.key as Node).range?.[0] ?? 0),
+        });
+      }
+      return;
+    }
     if (isAlias(node)) {
       if (!anchors.has(node.source)) {
         diagnostics.push({
@@ -159,9 +173,11 @@ function createLocator(doc: Document, at: (offset: number) => SourceLocation): L
         break;
       }
       const last = i === path.length - 1;
-      const valueOffset = (resolve(next) as Node | null)?.range?.[0];
+      const value = resolve(next) as Node | null;
+      // A key written with no value (`schedule:`) has an empty node; its key is what the reader sees.
+      const empty = isScalar(value) && value.value === null && value.range?.[0] === value.range?.[1];
+      const valueOffset = empty ? undefined : value?.range?.[0];
       if (last && part === 'key' && keyOffset !== undefined) return at(keyOffset);
-      // A key written with no value (`schedule:`) has only the key's position.
       where = valueOffset ?? keyOffset ?? where;
       if (valueOffset === undefined) break;
       node = resolve(next);

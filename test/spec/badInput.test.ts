@@ -30,6 +30,16 @@ const cases: readonly Case[] = [
     expected: ['8:16 error YamlAlias', '10:22 warning DuplicateAnchor'],
   },
   {
+    file: 'collection-key.yaml',
+    reason: 'a list as a key has no meaning in a spec',
+    expected: ['6:7 error YamlSyntax'],
+  },
+  {
+    file: 'empty-values.yaml',
+    reason: 'a key written with no value is reported on the key',
+    expected: ['2:1 error WrongType', '5:5 error WrongType'],
+  },
+  {
     file: 'empty.yaml',
     reason: 'an empty file is not a spec',
     expected: ['1:1 error WrongType'],
