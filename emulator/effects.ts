@@ -1,0 +1,249 @@
+// What happens when an operation or a job ends, when a scheduled run falls due, and when retention or
+// soft delete runs out. Called only from World.tick, inside its transaction.
+import { createHash } from 'node:crypto';
+import { failure, jobErrorDetail } from './failures.js';
+import type { Consistency, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vm } from './model.js';
+import { DAY_MS, retentionExpiry } from './schedule.js';
+import { itemKey } from './store.js';
+import type { World } from './world.js';
+
+/** Jobs bound to an operation end with it, not on their own. */
+export const ENDS_WITH_OPERATION = Number.MAX_SAFE_INTEGER;
+export const SOFT_DELETE_DAYS = 14;
+
+function hash(s: string): number {
+  return createHash('sha256').update(s).digest().readUInt32BE(0);
+}
+
+/** A scheduled backup takes 10 to 20 minutes of clock time, fixed per VM and run. */
+function backupDurationMs(vmId: string, at: number): number {
+  return (10 + (hash(`${vmId.toLowerCase()}|${at}`) % 11)) * 60_000;
+}
+
+export function consistencyOf(vm: Vm): Consistency {
+  if (vm.powerState !== 'running') return 'CrashConsistent';
+  return vm.os === 'Windows' ? 'ApplicationConsistent' : 'FileSystemConsistent';
+}
+
+function finishJob(world: World, jobId: string | undefined, atMs: number, fail?: { code: string; message: string }): void {
+  if (!jobId) return;
+  const job = world.store.jobById(jobId);
+  if (!job) return;
+  job.status = fail ? 'Failed' : 'Completed';
+  job.endTime = new Date(atMs).toISOString();
+  job.errorDetails = fail ? [jobErrorDetail(fail)] : [];
+  world.store.putJob({ ...job, dueMs: atMs });
+}
+
+export function completeOperation(world: World, op: Operation): void {
+  const { store } = world;
+  const at = op.dueMs;
+  const failed = op.failWith !== undefined;
+  op.status = failed ? 'Failed' : 'Succeeded';
+  op.endTime = new Date(at).toISOString();
+  store.putOperation(op);
+  const a = op.args as Record<string, string>;
+  if (op.kind === 'backup') {
+    // The on-demand backup's job is the backup itself.
+    const job = op.jobId ? store.jobById(op.jobId) : undefined;
+    if (job) performBackup(world, job, at);
+    return;
+  }
+  if (!failed) {
+    switch (op.kind) {
+      case 'refresh': {
+        const vault = store.getVault(a.vaultId);
+        if (vault) store.putVault({ ...vault, discoveredAt: at });
+        break;
+      }
+      case 'register': {
+        store.putContainer({
+          vaultId: a.vaultId,
+          vmId: a.vmId,
+          vmName: a.vmName,
+          resourceGroup: a.resourceGroup,
+          registrationStatus: 'Registered',
+          registeredAt: new Date(at).toISOString(),
+        });
+        break;
+      }
+      case 'protect': {
+        const existing = store.getItem(a.vaultId, a.vmId);
+        if (!store.getContainer(a.vaultId, a.vmId)) {
+          // Modern profile: protecting registers the VM implicitly.
+          store.putContainer({
+            vaultId: a.vaultId,
+            vmId: a.vmId,
+            vmName: a.vmName,
+            resourceGroup: a.resourceGroup,
+            registrationStatus: 'Registered',
+            registeredAt: new Date(at).toISOString(),
+          });
+        }
+        const item: ProtectedItem = existing
+          ? {
+              ...existing,
+              policyName: a.policyName,
+              state: existing.state === 'ProtectionStopped' ? (existing.lastBackupStatus === 'Completed' ? 'Protected' : 'IRPending') : existing.state,
+              configuredAt: existing.state === 'ProtectionStopped' ? at : existing.configuredAt,
+            }
+          : {
+              vaultId: a.vaultId,
+              vmId: a.vmId,
+              vmName: a.vmName,
+              resourceGroup: a.resourceGroup,
+              vmLocation: a.vmLocation,
+              policyName: a.policyName,
+              state: 'IRPending',
+              healthStatus: 'Passed',
+              configuredAt: at,
+              protectedItemDataId: String(hash(itemKey(a.vaultId, a.vmId))),
+            };
+        store.putItem(item);
+        break;
+      }
+      case 'stopProtection': {
+        const item = store.getItem(a.vaultId, a.vmId);
+        if (item) store.putItem({ ...item, state: 'ProtectionStopped', policyName: undefined });
+        break;
+      }
+      case 'deleteItem': {
+        const item = store.getItem(a.vaultId, a.vmId);
+        if (item) {
+          store.putItem({
+            ...item,
+            state: 'ProtectionStopped',
+            policyName: undefined,
+            deferredDeleteAt: new Date(at + SOFT_DELETE_DAYS * DAY_MS).toISOString(),
+          });
+        }
+        break;
+      }
+      case 'undelete': {
+        const item = store.getItem(a.vaultId, a.vmId);
+        if (item) store.putItem({ ...item, state: 'ProtectionStopped', deferredDeleteAt: undefined });
+        break;
+      }
+      case 'policyDelete':
+        store.deletePolicy(a.vaultId, a.policyName);
+        break;
+      case 'extension': {
+        const vm = store.getVm(a.vmId);
+        const ext = vm?.extensions[a.extensionName];
+        if (vm && ext) store.putVm({ ...vm, extensions: { ...vm.extensions, [ext.name]: { ...ext, provisioningState: 'Succeeded' } } });
+        break;
+      }
+      case 'vmPower': {
+        const vm = store.getVm(a.vmId);
+        if (vm) store.putVm({ ...vm, powerState: a.powerState as Vm['powerState'] });
+        break;
+      }
+      case 'vmDelete':
+        store.deleteVm(a.vmId);
+        break;
+      case 'policyUpdate':
+        break;
+    }
+  } else if (op.kind === 'extension') {
+    const vm = store.getVm(a.vmId);
+    const ext = vm?.extensions[a.extensionName];
+    if (vm && ext) store.putVm({ ...vm, extensions: { ...vm.extensions, [ext.name]: { ...ext, provisioningState: 'Failed' } } });
+  }
+  finishJob(world, op.jobId, at, op.failWith);
+}
+
+/** Ends a backup job: a recovery point, or a failure when the VM is gone. */
+function performBackup(world: World, job: Job, at: number): void {
+  const { store } = world;
+  const item = store.getItem(job.vaultId, job.vmId);
+  const vm = store.getVm(job.vmId);
+  if (!item) {
+    finishJob(world, job.id, at, failure('UserErrorVmNotFoundV2', job.vmName));
+    return;
+  }
+  if (!vm) {
+    const f = failure('UserErrorVmNotFoundV2', job.vmName);
+    store.putItem({
+      ...item,
+      state: item.state === 'ProtectionStopped' ? item.state : 'ProtectionError',
+      healthStatus: 'ActionRequired',
+      lastBackupStatus: 'Failed',
+      lastBackupTime: job.startTime,
+      lastErrorCode: f.code,
+      lastErrorMessage: f.message,
+    });
+    finishJob(world, job.id, at, f);
+    return;
+  }
+  const startMs = Date.parse(job.startTime);
+  const policy = item.policyName ? store.getPolicy(item.vaultId, item.policyName) : undefined;
+  const expiresMs = job.backup?.expiresAt ? Date.parse(job.backup.expiresAt) : policy ? retentionExpiry(policy.properties, startMs) : startMs + 30 * DAY_MS;
+  const instantDays = Number(policy?.properties.instantRpRetentionRangeInDays ?? 2);
+  const rp: RecoveryPoint = {
+    name: `${startMs}${String(hash(vm.id.toLowerCase()) % 1000).padStart(3, '0')}`,
+    itemKey: itemKey(item.vaultId, item.vmId),
+    time: job.startTime,
+    consistency: consistencyOf(vm),
+    expiresAt: expiresMs === undefined ? undefined : new Date(expiresMs).toISOString(),
+    vmSize: vm.vmSize,
+    instantUntil: new Date(startMs + instantDays * DAY_MS).toISOString(),
+  };
+  store.putRecoveryPoint(rp);
+  store.putItem({
+    ...item,
+    state: item.state === 'ProtectionStopped' ? item.state : 'Protected',
+    healthStatus: 'Passed',
+    lastBackupStatus: 'Completed',
+    lastBackupTime: job.startTime,
+    lastRecoveryPoint: job.startTime,
+    lastErrorCode: undefined,
+    lastErrorMessage: undefined,
+  });
+  finishJob(world, job.id, at);
+}
+
+export function completeJob(world: World, job: Job): void {
+  if (job.operation === 'Backup') performBackup(world, job, job.dueMs);
+  else finishJob(world, job.id, job.dueMs);
+}
+
+/** One Backup job per protected VM of the policy (not stopped, configured before the run). */
+export function runScheduledBackups(world: World, policy: Policy, at: number): void {
+  const { store } = world;
+  for (const item of store.listItems(policy.vaultId)) {
+    if (item.policyName?.toLowerCase() !== policy.name.toLowerCase()) continue;
+    if (item.state === 'ProtectionStopped' || item.deferredDeleteAt !== undefined || item.configuredAt >= at) continue;
+    const vm = store.getVm(item.vmId);
+    world.startJob({
+      vaultId: item.vaultId,
+      operation: 'Backup',
+      vmId: item.vmId,
+      vmName: item.vmName,
+      resourceGroup: item.resourceGroup,
+      // A backup of a deleted VM fails within a couple of minutes.
+      dueMs: at + (vm ? backupDurationMs(item.vmId, at) : 2 * 60_000),
+      isUserTriggered: false,
+      backup: {},
+      startMs: at,
+    });
+  }
+}
+
+/** Retention: expired points go, except an item's newest one and those of stopped protections (kept forever). */
+export function expireRecoveryPoints(world: World, until: number): void {
+  const { store } = world;
+  for (const rp of store.expiredRecoveryPoints(until)) {
+    const points = store.listRecoveryPoints(rp.itemKey);
+    const [vaultKey, vmKey] = rp.itemKey.split('|');
+    const item = store.getItem(vaultKey, vmKey);
+    if (points[0]?.name === rp.name || item?.state === 'ProtectionStopped') {
+      store.putRecoveryPoint({ ...rp, expiresAt: undefined });
+    } else {
+      store.deleteRecoveryPoint(rp.itemKey, rp.name);
+    }
+  }
+}
+
+export function purgeSoftDeleted(world: World, until: number): void {
+  for (const item of world.store.softDeletedDue(until)) world.store.deleteItem(item.vaultId, item.vmId);
+}

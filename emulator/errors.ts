@@ -1,0 +1,133 @@
+// The one error type the emulator answers with. Handlers and the store create it only through the
+// named factories below, so every code, status and remedy is written once.
+
+export interface ArmErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly target?: string };
+}
+
+export class ArmError extends Error {
+  override readonly name = 'ArmError';
+  private constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Extra response headers, e.g. Retry-After on 429. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+
+  toBody(): ArmErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+
+  /** Only the factories in this module construct errors. */
+  static make(status: number, code: string, message: string, headers?: Record<string, string>): ArmError {
+    return new ArmError(status, code, message, headers);
+  }
+}
+
+/** Azure Backup's guide: what the user should do about each precondition failure. */
+export const Remedies = {
+  vmNotRunning: 'Start the VM (it must be Running) and retry.',
+  agentUnavailable:
+    'Install or update the Azure VM agent (at least 2.6.1198.718), make sure its status is Ready, then retry.',
+  tooManyDisks: 'Detach data disks until the VM has at most 5, or exclude the VM from backup.',
+  internalError: 'Backup failed with an internal error. Please retry the operation in a few minutes.',
+  unsupportedOs: 'The operating system is not supported by Azure Backup; exclude the VM from backup.',
+  notRegistered: 'Register the VM with the vault first: install the backup extension, then register its container.',
+  extensionMissing: 'Install the backup extension (VMSnapshot or VMSnapshotLinux) on the VM, then register it.',
+  operationInProgress: 'Wait for the running operation on this item to finish, then retry.',
+  discoveryInProgress: 'Wait for the running discovery to finish, then retry.',
+  vmNotFound: 'The VM no longer exists: stop protection and retain the data, or restore the VM.',
+  alreadyProtected: 'The VM is protected by another vault; stop its protection there first.',
+  policyLimits: 'Change the policy to fit the profile limits and retry.',
+  policyInUse: 'Move or stop protection of the VMs that use the policy, then delete it.',
+  softDeleted: 'Undelete the item (PUT with isRehydrate true) before protecting it again.',
+  otherRegion: 'Protect the VM with a vault in the VM\'s own region.',
+} as const;
+
+export const ArmErrors = {
+  unauthorized: () => ArmError.make(401, 'AuthenticationFailed', 'Authentication failed.'),
+  notImplemented: (method: string, path: string) =>
+    ArmError.make(404, 'OperationNotImplemented', `${method} ${path} is not implemented by the vmbackup emulator.`),
+  missingApiVersion: () =>
+    ArmError.make(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests."),
+  invalidApiVersion: (given: string, supported: readonly string[]) =>
+    ArmError.make(
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${given}' is invalid for this operation in the vmbackup emulator. The supported versions are '${supported.join(', ')}'.`,
+    ),
+  badRequest: (message: string) => ArmError.make(400, 'BadRequest', message),
+  invalidBody: (message: string) => ArmError.make(400, 'InvalidRequestContent', message),
+  invalidFilter: (message: string) => ArmError.make(400, 'InvalidQueryParameterValue', message),
+  notFound: (id: string) => ArmError.make(404, 'ResourceNotFound', `The resource '${id}' was not found.`),
+  subscriptionNotFound: (id: string) => ArmError.make(404, 'SubscriptionNotFound', `The subscription '${id}' could not be found.`),
+  resourceGroupNotFound: (rg: string) => ArmError.make(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`),
+  throttled: (retryAfterSeconds: number, headers: Record<string, string>) =>
+    ArmError.make(429, 'TooManyRequests', `Too many requests; retry after ${retryAfterSeconds} seconds.`, {
+      ...headers,
+      'retry-after': String(retryAfterSeconds),
+    }),
+  injectedInternal: () =>
+    ArmError.make(500, 'InternalServerError', 'The server encountered an internal error (injected fault). Please retry the request.'),
+  unexpected: (message: string) => ArmError.make(500, 'InternalServerError', `The server encountered an internal error: ${message}`),
+
+  // Azure Backup's documented codes (ERROR-CODES.md).
+  vmNotRunning: (vm: string) =>
+    ArmError.make(400, 'UserErrorVmNotInDesirableState', `VM '${vm}' is not in a state that allows backups. ${Remedies.vmNotRunning}`),
+  vmOfflineForExtension: (vm: string) =>
+    ArmError.make(
+      400,
+      'AzureVmOffline',
+      `380008: Failed to install Microsoft Recovery Services extension as virtual machine '${vm}' is not running. ${Remedies.vmNotRunning}`,
+    ),
+  agentUnavailable: (vm: string, why: string) =>
+    ArmError.make(400, 'UserErrorGuestAgentStatusUnavailable', `VM Agent unable to communicate with Azure Backup on '${vm}' (${why}). ${Remedies.agentUnavailable}`),
+  operationInProgress: (item: string) =>
+    ArmError.make(
+      409,
+      'UserErrorBackupOperationInProgress',
+      `Unable to initiate the operation as another operation is currently in progress on '${item}'. ${Remedies.operationInProgress}`,
+    ),
+  computeConflict: (vm: string) =>
+    ArmError.make(409, 'OperationNotAllowed', `Operation cannot be started while another operation is in progress on VM '${vm}'. Retry when it completes.`),
+  vmDoesNotExist: (id: string) =>
+    ArmError.make(400, 'BCMV2VMNotFound', `400094: The virtual machine '${id}' doesn't exist. Check the sourceResourceId.`),
+
+  /** A long-running operation that ended Failed, answered where a client polls its result. */
+  operationFailed: (code: string, message: string) => ArmError.make(400, code, message),
+
+  // Codes the emulator names itself where Azure documents none (listed in emulator/README.md).
+  discoveryInProgress: (vault: string) =>
+    ArmError.make(409, 'UserErrorDiscoveryInProgress', `Another discovery is already running on vault '${vault}'. ${Remedies.discoveryInProgress}`),
+  tooManyDisks: (vm: string, disks: number) =>
+    ArmError.make(400, 'UserErrorUnsupportedDiskCount', `VM '${vm}' has ${disks} data disks; Azure Backup supports at most 5. ${Remedies.tooManyDisks}`),
+  vmNotRegistered: (vm: string) =>
+    ArmError.make(400, 'UserErrorVmNotRegistered', `VM '${vm}' is not registered with the vault. ${Remedies.notRegistered}`),
+  extensionMissing: (vm: string) =>
+    ArmError.make(400, 'UserErrorBackupExtensionNotInstalled', `The backup extension is not installed on VM '${vm}'. ${Remedies.extensionMissing}`),
+  vmOtherRegion: (vm: string, vmRegion: string, vaultRegion: string) =>
+    ArmError.make(
+      400,
+      'UserErrorVmInDifferentRegion',
+      `VM '${vm}' is in region '${vmRegion}' but the vault is in '${vaultRegion}'. ${Remedies.otherRegion}`,
+    ),
+  alreadyProtected: (vm: string, vaultId: string) =>
+    ArmError.make(400, 'UserErrorVmAlreadyProtected', `VM '${vm}' is already protected by vault '${vaultId}'. ${Remedies.alreadyProtected}`),
+  alreadyRegistered: (vm: string, vaultId: string) =>
+    ArmError.make(400, 'UserErrorVmAlreadyRegistered', `VM '${vm}' is already registered with vault '${vaultId}'. ${Remedies.alreadyProtected}`),
+  policyLimit: (code: 'UserErrorInvalidScheduleFrequency' | 'UserErrorInvalidRetentionRange' | 'UserErrorInvalidPolicyInput', message: string) =>
+    ArmError.make(400, code, `${message} ${Remedies.policyLimits}`),
+  policyInUse: (policy: string, count: number) =>
+    ArmError.make(400, 'UserErrorPolicyInUse', `Policy '${policy}' protects ${count} item(s). ${Remedies.policyInUse}`),
+  policyNotFound: (policyId: string) =>
+    ArmError.make(400, 'UserErrorPolicyNotFound', `The backup policy '${policyId}' does not exist in this vault. Create it first or use an existing policy.`),
+  itemSoftDeleted: (item: string) =>
+    ArmError.make(400, 'UserErrorItemSoftDeleted', `Protected item '${item}' is soft-deleted. ${Remedies.softDeleted}`),
+  itemNotProtected: (item: string) =>
+    ArmError.make(400, 'UserErrorItemNotProtected', `Item '${item}' has no active protection; protect it before triggering a backup.`),
+  invalidTimeZone: (tz: string) =>
+    ArmError.make(400, 'UserErrorInvalidTimeZone', `Time zone '${tz}' is not known to the vmbackup emulator; use UTC or a Windows time zone id such as 'W. Europe Standard Time'.`),
+} as const;

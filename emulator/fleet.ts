@@ -1,0 +1,186 @@
+// The fleet file seeds the world. It is validated against schemas/fleet.schema.json (ajv) and every
+// problem is reported at once as FILE:LINE:COL.
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { Faults, Profile, Vault, Vm } from './model.js';
+import { defaultPolicyProperties } from './policyRules.js';
+import { vmArmId } from './render.js';
+import type { Store } from './store.js';
+
+export interface FleetVault {
+  name: string;
+  resourceGroup: string;
+  location: string;
+  tags?: Record<string, string>;
+}
+
+export interface FleetVm {
+  name: string;
+  resourceGroup: string;
+  location: string;
+  os: 'Windows' | 'Linux';
+  image?: string;
+  vmSize?: string;
+  powerState?: 'running' | 'stopped' | 'deallocated';
+  agentVersion?: string | null;
+  dataDisks?: number;
+  storageSku?: string;
+  nics?: number;
+  loadBalancer?: string;
+  osSupported?: boolean;
+  tags?: Record<string, string>;
+}
+
+export interface Fleet {
+  subscriptionId: string;
+  profile?: Profile;
+  vaults: FleetVault[];
+  vms: FleetVm[];
+  faults?: Faults;
+}
+
+export interface FleetProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly message: string;
+}
+
+export class FleetError extends Error {
+  override readonly name = 'FleetError';
+  constructor(readonly problems: readonly FleetProblem[]) {
+    super(`invalid fleet:\n${problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`).join('\n')}`);
+  }
+}
+
+export const DEFAULT_AGENT_VERSION = '2.7.41491.1102';
+const UNSUPPORTED_IMAGE = /freebsd|openbsd|netbsd|solaris/i;
+
+// From emulator/ in the sources, or dist/emulator/ once compiled.
+const here = dirname(fileURLToPath(import.meta.url));
+const schemaPath = [join(here, '..', 'schemas', 'fleet.schema.json'), join(here, '..', '..', 'schemas', 'fleet.schema.json')].find((p) => existsSync(p)) ?? '';
+let validator: ValidateFunction | undefined;
+
+function validate(value: unknown) {
+  if (!validator) {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    validator = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
+  }
+  validator(value);
+  return validator.errors ?? [];
+}
+
+/** Parses and validates fleet YAML (or JSON); throws FleetError listing every problem with its position. */
+export function parseFleetText(text: string, file: string): Fleet {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const at = (offset: number | undefined, message: string): FleetProblem => {
+    const pos = lines.linePos(offset ?? 0);
+    return { file, line: pos.line, col: pos.col, message };
+  };
+  if (doc.errors.length) throw new FleetError(doc.errors.map((e) => at(e.pos[0], e.message.split('\n')[0])));
+  const value = doc.toJS() as unknown;
+  const nodeAt = (path: (string | number)[]): Node | undefined => {
+    let node: unknown = doc.contents;
+    for (const key of path) {
+      if (isMap(node) || isSeq(node)) node = node.get(key as never, true);
+      else return undefined;
+    }
+    return node as Node | undefined;
+  };
+  const problems: FleetProblem[] = [];
+  for (const e of validate(value)) {
+    const path = e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+    let detail = e.message ?? 'is invalid';
+    if (e.keyword === 'additionalProperties') detail = `unknown key '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    if (e.keyword === 'enum') detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    const where = e.instancePath === '' ? 'fleet' : e.instancePath.slice(1).replace(/\//g, '.');
+    problems.push(at(nodeAt(path)?.range?.[0], `${where}: ${detail}`));
+  }
+  if (problems.length === 0) {
+    const fleet = value as Fleet;
+    const seen = new Map<string, number>();
+    fleet.vms.forEach((vm, i) => {
+      const key = `${vm.resourceGroup}/${vm.name}`.toLowerCase();
+      if (seen.has(key)) problems.push(at(nodeAt(['vms', i])?.range?.[0], `vms.${i}: VM '${vm.name}' in resource group '${vm.resourceGroup}' is already listed (vms.${seen.get(key)})`));
+      else seen.set(key, i);
+    });
+    const vaults = new Map<string, number>();
+    fleet.vaults.forEach((v, i) => {
+      const key = `${v.resourceGroup}/${v.name}`.toLowerCase();
+      if (vaults.has(key)) problems.push(at(nodeAt(['vaults', i])?.range?.[0], `vaults.${i}: vault '${v.name}' is already listed (vaults.${vaults.get(key)})`));
+      else vaults.set(key, i);
+    });
+  }
+  if (problems.length) throw new FleetError(problems);
+  return value as Fleet;
+}
+
+export function loadFleetFile(file: string): Fleet {
+  return parseFleetText(readFileSync(file, 'utf8'), file);
+}
+
+/** Validates a fleet given as an object (the same rules as a file, positions omitted). */
+export function checkFleetObject(fleet: object): Fleet {
+  const problems = validate(fleet).map((e) => ({ file: '<fleet>', line: 0, col: 0, message: `${e.instancePath || 'fleet'}: ${e.message}` }));
+  if (problems.length) throw new FleetError(problems);
+  return fleet as Fleet;
+}
+
+/** A stable GUID-shaped id from a string, so a seeded world is the same every time. */
+export function stableGuid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function vmFromFleet(subscriptionId: string, v: FleetVm, createdAt: string): Vm {
+  return {
+    id: vmArmId(subscriptionId, v.resourceGroup, v.name),
+    name: v.name,
+    resourceGroup: v.resourceGroup,
+    location: v.location,
+    os: v.os,
+    image:
+      v.image ??
+      (v.os === 'Windows' ? 'MicrosoftWindowsServer:WindowsServer:2019-Datacenter:latest' : 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest'),
+    vmSize: v.vmSize ?? (v.os === 'Windows' ? 'Standard_D2s_v3' : 'Standard_B2s'),
+    powerState: v.powerState ?? 'running',
+    agentVersion: v.agentVersion === null ? undefined : (v.agentVersion ?? DEFAULT_AGENT_VERSION),
+    dataDisks: v.dataDisks ?? 0,
+    storageSku: v.storageSku ?? 'Standard_LRS',
+    nics: v.nics ?? 1,
+    loadBalancer: v.loadBalancer,
+    osSupported: v.osSupported ?? !UNSUPPORTED_IMAGE.test(v.image ?? ''),
+    tags: v.tags ?? {},
+    vmId: stableGuid(`${subscriptionId}/${v.resourceGroup}/${v.name}`.toLowerCase()),
+    createdAt,
+    extensions: {},
+  };
+}
+
+/** Fills an empty store from the fleet: vaults with Azure's DefaultPolicy, VMs, faults, the clock's start. */
+export function seedWorld(store: Store, fleet: Fleet, opts: { profile?: Profile; nowMs: number }): void {
+  store.transaction(() => {
+    const createdAt = new Date(opts.nowMs).toISOString();
+    store.setMeta({ subscriptionId: fleet.subscriptionId, profile: opts.profile ?? fleet.profile ?? 'classic', createdAt: opts.nowMs });
+    store.setClockOffsetMs(0);
+    store.setLastProcessedMs(opts.nowMs);
+    store.setFaults(fleet.faults ?? {});
+    for (const v of fleet.vaults) {
+      const vault: Vault = {
+        id: `/subscriptions/${fleet.subscriptionId}/resourceGroups/${v.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${v.name}`,
+        name: v.name,
+        resourceGroup: v.resourceGroup,
+        location: v.location,
+        tags: v.tags ?? {},
+      };
+      store.putVault(vault);
+      store.putPolicy({ vaultId: vault.id, name: 'DefaultPolicy', properties: defaultPolicyProperties(new Date(opts.nowMs)), createdAt });
+    }
+    for (const v of fleet.vms) store.putVm(vmFromFleet(fleet.subscriptionId, v, createdAt));
+  });
+}

@@ -1,0 +1,78 @@
+// Region-level questions about one VM: its backup status, and whether protecting it would work.
+import type { RequestContext, Route } from '../dispatch.js';
+import { ArmErrors, type ArmError } from '../errors.js';
+import { parseArmPath } from '../armPath.js';
+import { hasBackupExtension, extensionFailure, internalFailure, requestBlocker } from '../preconditions.js';
+import { BACKUP_API, bodyObject, checkSubscription, ok } from './common.js';
+import { FAILURES } from '../failures.js';
+
+const L = '/Subscriptions/{subscriptionId}/providers/Microsoft.RecoveryServices/locations/{azureRegion}';
+
+function vmOf(ctx: RequestContext, resourceId: unknown) {
+  if (typeof resourceId !== 'string') throw ArmErrors.invalidBody('resourceId (the VM ARM id) is required.');
+  const vm = ctx.world.store.getVm(resourceId);
+  if (!vm) throw ArmErrors.vmDoesNotExist(resourceId);
+  return vm;
+}
+
+function backupNames(rg: string, vm: string) {
+  return { containerName: `iaasvmcontainer;iaasvmcontainerv2;${rg};${vm}`, protectedItemName: `vm;iaasvmcontainerv2;${rg};${vm}` };
+}
+
+export const backupStatusRoutes: Route[] = [
+  {
+    operationId: 'BackupStatus_Get',
+    method: 'POST',
+    template: `${L}/backupStatus`,
+    apiVersions: BACKUP_API,
+    body: 'required',
+    handler: (ctx) => {
+      checkSubscription(ctx);
+      const body = bodyObject(ctx);
+      if (body.resourceType !== undefined && body.resourceType !== 'VM') throw ArmErrors.invalidBody("resourceType must be 'VM'.");
+      const vm = vmOf(ctx, body.resourceId);
+      const { store } = ctx.world;
+      const item = store.itemsOfVm(vm.id).find((i) => i.deferredDeleteAt === undefined);
+      const container = store.containersOfVm(vm.id)[0];
+      const protecting = store.runningOperation(`vm|${vm.id.toLowerCase()}`)?.kind === 'protect';
+      const vaultId = item?.vaultId ?? container?.vaultId;
+      return ok({
+        protectionStatus: item ? 'Protected' : protecting ? 'Protecting' : 'NotProtected',
+        ...(vaultId ? { vaultId, fabricName: 'Azure', ...backupNames(vm.resourceGroup, vm.name) } : {}),
+        ...(item?.policyName ? { policyName: item.policyName } : {}),
+        registrationStatus: container?.registrationStatus ?? 'NotRegistered',
+        errorCode: 'Success',
+      });
+    },
+  },
+  {
+    operationId: 'ProtectionIntent_Validate',
+    method: 'POST',
+    template: `${L}/backupPreValidateProtection`,
+    apiVersions: BACKUP_API,
+    body: 'required',
+    handler: (ctx) => {
+      checkSubscription(ctx);
+      const body = bodyObject(ctx);
+      const vm = vmOf(ctx, body.resourceId);
+      const { store } = ctx.world;
+      const names = backupNames(vm.resourceGroup, vm.name);
+      const vaultPath = typeof body.vaultId === 'string' ? parseArmPath(body.vaultId) : {};
+      const vault = typeof body.vaultId === 'string' ? store.getVault(`/subscriptions/${ctx.world.subscriptionId}/resourceGroups/${vaultPath.resourcegroups}/providers/Microsoft.RecoveryServices/vaults/${vaultPath.vaults}`) : undefined;
+      const fail = (code: string, message: string, recommendation: string) => ok({ status: 'Failed', errorCode: code, errorMessage: message, recommendation, ...names });
+      const fromError = (e: ArmError) => fail(e.code, e.message, e.message);
+      const protectedBy = store.itemsOfVm(vm.id).find((i) => i.deferredDeleteAt === undefined);
+      if (protectedBy) {
+        return fail('VirtualMachineAlreadyProtected', `VM '${vm.name}' is already protected by vault '${protectedBy.vaultId}'.`, 'Please do not enable protection again.');
+      }
+      if (vault && vault.location.toLowerCase() !== vm.location.toLowerCase()) return fromError(ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location));
+      const blocker = requestBlocker(vm, 'protect');
+      if (blocker) return fromError(blocker);
+      const registered = vault ? store.getContainer(vault.id, vm.id)?.registrationStatus === 'Registered' : false;
+      if (ctx.world.profile === 'classic' && vault && !registered) return fromError(ArmErrors.vmNotRegistered(vm.name));
+      const late = (ctx.world.profile === 'modern' && !hasBackupExtension(vm) ? extensionFailure(vm) : undefined) ?? internalFailure(vm);
+      if (late) return fail(late.code, late.message, FAILURES[late.code].remedy);
+      return ok({ status: 'Succeeded', ...names });
+    },
+  },
+];

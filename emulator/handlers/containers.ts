@@ -1,0 +1,177 @@
+// Discovery (refreshContainers + its results), protectable items, protection containers and the
+// classic profile's register (PUT container, an LRO the SDK polls through its Location).
+import type { RequestContext, Route } from '../dispatch.js';
+import { ArmErrors } from '../errors.js';
+import type { Vault, Vm } from '../model.js';
+import { filterEq, parseFilter } from '../odata.js';
+import { page } from '../paging.js';
+import { hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
+import { containerName, renderContainer, renderProtectable } from '../render.js';
+import { accepted, BACKUP_API, bodyObject, C, ok, requireVault, V, vmFromPath, vmTarget } from './common.js';
+
+function refreshTarget(vault: Vault): string {
+  return `refresh|${vault.id.toLowerCase()}`;
+}
+
+/** VMs the vault offers: its region, seen by the last discovery, still there, not protected anywhere. */
+export function protectableVms(ctx: RequestContext, vault: Vault): Vm[] {
+  const { store } = ctx.world;
+  if (vault.discoveredAt === undefined) return [];
+  const discoveredAt = vault.discoveredAt;
+  const protectedVms = new Set(store.listItems().filter((i) => i.deferredDeleteAt === undefined).map((i) => i.vmId.toLowerCase()));
+  return store
+    .listVms({ location: vault.location })
+    .filter((vm) => Date.parse(vm.createdAt) <= discoveredAt && !protectedVms.has(vm.id.toLowerCase()));
+}
+
+export const containerRoutes: Route[] = [
+  {
+    operationId: 'ProtectionContainers_Refresh',
+    method: 'POST',
+    template: `${V}/backupFabrics/{fabricName}/refreshContainers`,
+    apiVersions: BACKUP_API,
+    body: 'optional',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      parseFilter(ctx.query.get('$filter'), ['backupManagementType']);
+      if (ctx.world.store.runningOperation(refreshTarget(vault))) throw ArmErrors.discoveryInProgress(vault.name);
+      const op = ctx.world.startOperation({ kind: 'refresh', target: refreshTarget(vault), args: { vaultId: vault.id } });
+      return accepted(ctx, ctx.link(`${vault.id}/backupFabrics/Azure/operationResults/${op.id}`));
+    },
+  },
+  {
+    operationId: 'ProtectionContainerRefreshOperationResults_Get',
+    method: 'GET',
+    template: `${V}/backupFabrics/{fabricName}/operationResults/{operationId}`,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const op = ctx.world.store.getOperation(ctx.params.operationId);
+      if (!op || op.target !== refreshTarget(vault)) throw ArmErrors.notFound(ctx.params.operationId);
+      if (op.status === 'InProgress') return accepted(ctx, ctx.link(`${vault.id}/backupFabrics/Azure/operationResults/${op.id}`));
+      return { status: 204 };
+    },
+  },
+  {
+    operationId: 'BackupProtectableItems_List',
+    method: 'GET',
+    template: `${V}/backupProtectableItems`,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const f = parseFilter(ctx.query.get('$filter'), ['backupManagementType', 'workloadType', 'containerName', 'status', 'friendlyName']);
+      const vms = protectableVms(ctx, vault).filter(
+        (vm) =>
+          filterEq(f, 'backupManagementType', 'AzureIaasVM') &&
+          filterEq(f, 'workloadType', 'VM') &&
+          filterEq(f, 'status', 'NotProtected') &&
+          filterEq(f, 'friendlyName', vm.name) &&
+          (!f.has('containerName') ||
+            [containerName(vm.resourceGroup, vm.name), `iaasvmcontainerv2;${vm.resourceGroup};${vm.name}`].some((n) => filterEq(f, 'containerName', n))),
+      );
+      return page(ctx, vms, (vm) => renderProtectable(vault, vm));
+    },
+  },
+  {
+    operationId: 'BackupProtectionContainers_List',
+    method: 'GET',
+    template: `${V}/backupProtectionContainers`,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const f = parseFilter(ctx.query.get('$filter'), ['backupManagementType', 'containerType', 'backupEngineName', 'fabricName', 'status', 'friendlyName']);
+      if (!f.has('backupManagementType')) throw ArmErrors.invalidFilter("$filter must name backupManagementType, e.g. \"backupManagementType eq 'AzureIaasVM'\".");
+      const containers = ctx.world.store.listContainers(vault.id).filter(
+        (c) =>
+          filterEq(f, 'backupManagementType', 'AzureIaasVM') &&
+          (!f.has('containerType') || ['IaasVMContainer', 'Microsoft.Compute/virtualMachines'].some((t) => filterEq(f, 'containerType', t))) &&
+          filterEq(f, 'fabricName', 'Azure') &&
+          filterEq(f, 'status', c.registrationStatus) &&
+          filterEq(f, 'friendlyName', c.vmName) &&
+          !f.has('backupEngineName'),
+      );
+      return page(ctx, containers, (c) => renderContainer(vault, c));
+    },
+  },
+  {
+    operationId: 'ProtectionContainers_Get',
+    method: 'GET',
+    template: C,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const { vmId } = vmFromPath(ctx);
+      const c = ctx.world.store.getContainer(vault.id, vmId);
+      if (!c) throw ArmErrors.notFound(`${vault.id}/backupFabrics/Azure/protectionContainers/${ctx.params.containerName}`);
+      return ok(renderContainer(vault, c));
+    },
+  },
+  {
+    operationId: 'ProtectionContainers_Register',
+    method: 'PUT',
+    template: C,
+    apiVersions: BACKUP_API,
+    body: 'required',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const { store } = ctx.world;
+      const { vmId, vm, vmName, resourceGroup } = vmFromPath(ctx);
+      const props = (bodyObject(ctx).properties ?? {}) as Record<string, unknown>;
+      if (props.backupManagementType !== undefined && props.backupManagementType !== 'AzureIaasVM') {
+        throw ArmErrors.badRequest(`The vmbackup emulator registers only Azure VMs (backupManagementType 'AzureIaasVM'), not '${String(props.backupManagementType)}'.`);
+      }
+      if (props.containerType !== undefined && !['Microsoft.Compute/virtualMachines', 'IaasVMContainer'].includes(String(props.containerType))) {
+        throw ArmErrors.badRequest(`containerType must be 'Microsoft.Compute/virtualMachines', not '${String(props.containerType)}'.`);
+      }
+      if (!vm) throw ArmErrors.vmDoesNotExist(vmId);
+      if (vm.location.toLowerCase() !== vault.location.toLowerCase()) throw ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location);
+      const elsewhere = store.containersOfVm(vm.id).find((c) => c.vaultId.toLowerCase() !== vault.id.toLowerCase());
+      if (elsewhere) throw ArmErrors.alreadyRegistered(vm.name, elsewhere.vaultId);
+      const location = (opId: string) => ctx.link(`${vault.id}/backupFabrics/Azure/protectionContainers/${containerName(resourceGroup, vmName)}/operationResults/${opId}`);
+      const existing = store.getContainer(vault.id, vm.id);
+      if (existing?.registrationStatus === 'Registered') return ok(renderContainer(vault, existing));
+      if (store.runningOperation(vmTarget(vm.id))) throw ArmErrors.operationInProgress(containerName(resourceGroup, vmName));
+      const blocker = requestBlocker(vm, 'register');
+      if (blocker) throw blocker;
+      if (!hasBackupExtension(vm)) throw ArmErrors.extensionMissing(vm.name);
+      const job = ctx.world.startJob({
+        vaultId: vault.id,
+        operation: 'Register',
+        vmId: vm.id,
+        vmName: vm.name,
+        resourceGroup: vm.resourceGroup,
+        dueMs: Number.MAX_SAFE_INTEGER,
+        isUserTriggered: true,
+      });
+      const op = ctx.world.startOperation({
+        kind: 'register',
+        target: vmTarget(vm.id),
+        jobId: job.id,
+        failWith: internalFailure(vm),
+        args: { vaultId: vault.id, vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup },
+      });
+      return accepted(ctx, location(op.id));
+    },
+  },
+  {
+    operationId: 'ProtectionContainerOperationResults_Get',
+    method: 'GET',
+    template: `${C}/operationResults/{operationId}`,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const { vmId } = vmFromPath(ctx);
+      const op = ctx.world.store.getOperation(ctx.params.operationId);
+      if (!op || op.kind !== 'register' || op.target !== vmTarget(vmId)) throw ArmErrors.notFound(ctx.params.operationId);
+      if (op.status === 'InProgress') return accepted(ctx, ctx.link(ctx.path));
+      if (op.status === 'Failed' && op.failWith) throw ArmErrors.operationFailed(op.failWith.code, op.failWith.message);
+      const c = ctx.world.store.getContainer(vault.id, vmId);
+      return c ? ok(renderContainer(vault, c)) : { status: 204 };
+    },
+  },
+];

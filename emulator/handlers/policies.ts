@@ -1,0 +1,134 @@
+// Backup policies: list, get, createOrUpdate (200 for a new policy or one no item uses; 202 with
+// Location / Azure-AsyncOperation when protected items must be updated), delete (an LRO the SDK polls).
+import type { RequestContext, Route } from '../dispatch.js';
+import { ArmErrors } from '../errors.js';
+import type { Policy, Vault } from '../model.js';
+import { filterEq, parseFilter } from '../odata.js';
+import { page } from '../paging.js';
+import { validatePolicy } from '../policyRules.js';
+import { policyId, renderOperationStatus, renderPolicy } from '../render.js';
+import { accepted, BACKUP_API, bodyObject, ok, requireVault, V } from './common.js';
+
+const P = `${V}/backupPolicies/{policyName}`;
+
+function usage(ctx: RequestContext, vault: Vault, name: string): number {
+  return ctx.world.store
+    .listItems(vault.id)
+    .filter((i) => i.policyName?.toLowerCase() === name.toLowerCase() && i.deferredDeleteAt === undefined).length;
+}
+
+function render(ctx: RequestContext, vault: Vault, p: Policy): unknown {
+  return renderPolicy(vault, p, usage(ctx, vault, p.name));
+}
+
+function policyTarget(vault: Vault, name: string): string {
+  return `policy|${vault.id.toLowerCase()}|${name.toLowerCase()}`;
+}
+
+function policyAccepted(ctx: RequestContext, vault: Vault, name: string, opId: string) {
+  const base = policyId(vault, name);
+  return accepted(ctx, ctx.link(`${base}/operationResults/${opId}`), ctx.link(`${base}/operations/${opId}`));
+}
+
+export const policyRoutes: Route[] = [
+  {
+    operationId: 'BackupPolicies_List',
+    method: 'GET',
+    template: `${V}/backupPolicies`,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const f = parseFilter(ctx.query.get('$filter'), ['backupManagementType', 'fabricName', 'workloadType']);
+      const matches = filterEq(f, 'backupManagementType', 'AzureIaasVM') && filterEq(f, 'fabricName', 'Azure') && filterEq(f, 'workloadType', 'VM');
+      return page(ctx, matches ? ctx.world.store.listPolicies(vault.id) : [], (p) => render(ctx, vault, p));
+    },
+  },
+  {
+    operationId: 'ProtectionPolicies_Get',
+    method: 'GET',
+    template: P,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const p = ctx.world.store.getPolicy(vault.id, ctx.params.policyName);
+      if (!p) throw ArmErrors.notFound(policyId(vault, ctx.params.policyName));
+      return ok(render(ctx, vault, p));
+    },
+  },
+  {
+    operationId: 'ProtectionPolicies_CreateOrUpdate',
+    method: 'PUT',
+    template: P,
+    apiVersions: BACKUP_API,
+    body: 'required',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const { store } = ctx.world;
+      const props = (bodyObject(ctx).properties ?? {}) as Record<string, unknown>;
+      const problem = validatePolicy(props, ctx.world.profile);
+      if (problem) throw problem;
+      if (store.runningOperation(policyTarget(vault, ctx.params.policyName))) throw ArmErrors.operationInProgress(ctx.params.policyName);
+      const existing = store.getPolicy(vault.id, ctx.params.policyName);
+      const { protectedItemsCount: _readOnly, ...written } = props;
+      const policy: Policy = {
+        vaultId: vault.id,
+        name: existing?.name ?? ctx.params.policyName,
+        properties: { ...written, policyType: written.policyType ?? ((written.schedulePolicy as any).schedulePolicyType === 'SimpleSchedulePolicyV2' ? 'V2' : 'V1') },
+        createdAt: existing?.createdAt ?? ctx.world.nowIso(),
+      };
+      store.putPolicy(policy);
+      if (existing && usage(ctx, vault, policy.name) > 0) {
+        const op = ctx.world.startOperation({ kind: 'policyUpdate', target: policyTarget(vault, policy.name), args: { vaultId: vault.id, policyName: policy.name } });
+        return policyAccepted(ctx, vault, policy.name, op.id);
+      }
+      return ok(render(ctx, vault, policy));
+    },
+  },
+  {
+    operationId: 'ProtectionPolicies_Delete',
+    method: 'DELETE',
+    template: P,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const p = ctx.world.store.getPolicy(vault.id, ctx.params.policyName);
+      if (!p) return { status: 204 };
+      const count = usage(ctx, vault, p.name);
+      if (count > 0) throw ArmErrors.policyInUse(p.name, count);
+      if (ctx.world.store.runningOperation(policyTarget(vault, p.name))) throw ArmErrors.operationInProgress(p.name);
+      const op = ctx.world.startOperation({ kind: 'policyDelete', target: policyTarget(vault, p.name), args: { vaultId: vault.id, policyName: p.name } });
+      return policyAccepted(ctx, vault, p.name, op.id);
+    },
+  },
+  {
+    operationId: 'ProtectionPolicyOperationResults_Get',
+    method: 'GET',
+    template: `${P}/operationResults/{operationId}`,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const op = ctx.world.store.getOperation(ctx.params.operationId);
+      if (!op || op.target !== policyTarget(vault, ctx.params.policyName)) throw ArmErrors.notFound(ctx.params.operationId);
+      const p = ctx.world.store.getPolicy(vault.id, ctx.params.policyName);
+      if (!p) return { status: 204 };
+      return ok(render(ctx, vault, p));
+    },
+  },
+  {
+    operationId: 'ProtectionPolicyOperationStatuses_Get',
+    method: 'GET',
+    template: `${P}/operations/{operationId}`,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const op = ctx.world.store.getOperation(ctx.params.operationId);
+      if (!op || op.target !== policyTarget(vault, ctx.params.policyName)) throw ArmErrors.notFound(ctx.params.operationId);
+      return ok(renderOperationStatus(op, 'jobs'));
+    },
+  },
+];

@@ -1,0 +1,124 @@
+// The emulator's public API: start the ARM server over a state directory, or open the state in-process.
+import { existsSync } from 'node:fs';
+import { ensureCredentials } from './credentials.js';
+import { checkFleetObject, loadFleetFile, seedWorld, type Fleet } from './fleet.js';
+import type { Faults, Profile } from './model.js';
+import { parseFaults } from './faults.js';
+import { listen } from './server.js';
+import { openSqliteStore } from './store.js';
+import { DEFAULT_WORLD_OPTIONS, World } from './world.js';
+
+export { generateFleet, type GenerateFleetOptions } from './fleetGenerator.js';
+export { FleetError, loadFleetFile, parseFleetText, type Fleet, type FleetProblem, type FleetVm, type FleetVault } from './fleet.js';
+export { parseDuration } from './duration.js';
+export type { Faults, Profile } from './model.js';
+
+export interface EmulatorOptions {
+  /** Directory holding world.sqlite, the token and the TLS files; created when missing. */
+  stateDir: string;
+  /** Fleet YAML that seeds a new state directory (ignored when the directory already holds a world). */
+  fleetFile?: string;
+  /** Fleet object, same use as fleetFile (wins over it). */
+  fleet?: object;
+  /** 0 (default) = an ephemeral port. */
+  port?: number;
+  /** Overrides the profile of the fleet (default: the fleet's, else classic). */
+  profile?: Profile;
+  /** Items per page of every pageable list. Default 100. */
+  pageSize?: number;
+  /** Fault settings stored in the world (shared by every process over it); default: the fleet's, else none. */
+  faults?: Faults;
+  /** Retry-After seconds on every 202. Default 1. */
+  retryAfterSeconds?: number;
+  /** Clock ms an operation stays InProgress. Default 300. */
+  operationDelayMs?: number;
+}
+
+export interface RunningEmulator {
+  /** https://127.0.0.1:PORT */
+  endpoint: string;
+  port: number;
+  token: string;
+  tokenFile: string;
+  caFile: string;
+  /** The CA certificate (PEM) clients trust. */
+  ca: string;
+  subscriptionId: string;
+  profile: Profile;
+  close(): Promise<void>;
+}
+
+export interface EmulatorState {
+  readonly subscriptionId: string;
+  readonly profile: Profile;
+  /** The emulator clock (real time plus the stored offset). */
+  now(): Date;
+  /** Moves the clock forward by ms and performs the scheduled work that fell due; returns the new time. */
+  advance(ms: number): Date;
+  close(): void;
+}
+
+function openWorld(opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile' | 'profile' | 'pageSize' | 'retryAfterSeconds' | 'operationDelayMs'>): World {
+  const store = openSqliteStore(opts.stateDir);
+  try {
+    if (!store.isSeeded()) {
+      let fleet: Fleet | undefined;
+      if (opts.fleet) fleet = checkFleetObject(opts.fleet);
+      else if (opts.fleetFile) fleet = loadFleetFile(opts.fleetFile);
+      if (!fleet) throw new Error(`state directory ${opts.stateDir} holds no world yet: give a fleet (fleetFile or fleet) to seed it`);
+      // Another process may have seeded it meanwhile; the transaction re-checks.
+      store.transaction(() => {
+        if (!store.isSeeded()) seedWorld(store, fleet!, { profile: opts.profile, nowMs: Date.now() });
+      });
+    }
+    return new World(store, {
+      pageSize: opts.pageSize ?? DEFAULT_WORLD_OPTIONS.pageSize,
+      retryAfterSeconds: opts.retryAfterSeconds ?? DEFAULT_WORLD_OPTIONS.retryAfterSeconds,
+      operationDelayMs: opts.operationDelayMs ?? DEFAULT_WORLD_OPTIONS.operationDelayMs,
+      profile: opts.profile,
+    });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+/** Starts the HTTPS ARM emulator over opts.stateDir (seeding it from the fleet when new). */
+export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
+  const creds = await ensureCredentials(opts.stateDir);
+  const world = openWorld(opts);
+  try {
+    if (opts.faults) world.store.setFaults(parseFaults(opts.faults));
+    const handle = await listen(world, creds, opts.port ?? 0);
+    return {
+      endpoint: `https://127.0.0.1:${handle.port}`,
+      port: handle.port,
+      token: creds.token,
+      tokenFile: creds.tokenFile,
+      caFile: creds.caFile,
+      ca: creds.cert,
+      subscriptionId: world.subscriptionId,
+      profile: world.profile,
+      close: async () => {
+        await handle.close();
+        world.store.close();
+      },
+    };
+  } catch (e) {
+    world.store.close();
+    throw e;
+  }
+}
+
+/** Opens an existing state directory in-process (no server): the clock, as `vmbackup emulator clock` uses it. */
+export function openEmulatorState(stateDir: string, opts: { fleetFile?: string; fleet?: object } = {}): EmulatorState {
+  if (!opts.fleet && !opts.fleetFile && !existsSync(stateDir)) throw new Error(`state directory ${stateDir} does not exist`);
+  const world = openWorld({ stateDir, ...opts });
+  return {
+    subscriptionId: world.subscriptionId,
+    profile: world.profile,
+    now: () => new Date(world.nowMs()),
+    advance: (ms) => new Date(world.advance(ms)),
+    close: () => world.store.close(),
+  };
+}

@@ -1,0 +1,182 @@
+// The emulator's domain records. Handlers render them into ARM shapes; the store persists them.
+
+export type Profile = 'classic' | 'modern';
+export type PowerState = 'running' | 'stopped' | 'deallocated';
+export type OsType = 'Windows' | 'Linux';
+
+export interface VmExtension {
+  readonly name: string;
+  readonly publisher: string;
+  readonly type: string;
+  readonly typeHandlerVersion: string;
+  readonly autoUpgradeMinorVersion: boolean;
+  provisioningState: 'Creating' | 'Succeeded' | 'Failed';
+}
+
+export interface Vm {
+  /** ARM id as Compute writes it. */
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly os: OsType;
+  /** "publisher:offer:sku:version". */
+  readonly image: string;
+  readonly vmSize: string;
+  powerState: PowerState;
+  /** Undefined: no VM agent. */
+  readonly agentVersion?: string;
+  readonly dataDisks: number;
+  readonly storageSku: string;
+  readonly nics: number;
+  readonly loadBalancer?: string;
+  /** False for images Azure Backup cannot install its extension on. */
+  readonly osSupported: boolean;
+  readonly tags: Record<string, string>;
+  /** Compute's GUID for the VM. */
+  readonly vmId: string;
+  readonly createdAt: string;
+  extensions: Record<string, VmExtension>;
+}
+
+export interface Vault {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly tags: Record<string, string>;
+  /** Clock time (ms) of the last completed discovery; VMs created later are not offered yet. */
+  discoveredAt?: number;
+}
+
+export interface Container {
+  readonly vaultId: string;
+  readonly vmId: string;
+  readonly vmName: string;
+  readonly resourceGroup: string;
+  registrationStatus: 'Registered' | 'Registering' | 'NotRegistered';
+  readonly registeredAt: string;
+}
+
+export type ItemState = 'IRPending' | 'Protected' | 'ProtectionError' | 'ProtectionStopped';
+
+export interface ProtectedItem {
+  readonly vaultId: string;
+  /** ARM id of the source VM (kept after the VM is deleted). */
+  readonly vmId: string;
+  readonly vmName: string;
+  readonly resourceGroup: string;
+  readonly vmLocation: string;
+  policyName?: string;
+  state: ItemState;
+  healthStatus: 'Passed' | 'ActionRequired' | 'ActionSuggested';
+  lastBackupStatus?: 'Completed' | 'Failed';
+  lastBackupTime?: string;
+  lastRecoveryPoint?: string;
+  lastErrorCode?: string;
+  lastErrorMessage?: string;
+  /** Clock time the item was (re)configured; scheduled runs before it do not apply. */
+  configuredAt: number;
+  protectedItemDataId: string;
+  /** Soft delete: data kept until deferredDeleteAt. */
+  deferredDeleteAt?: string;
+}
+
+export interface JobErrorDetail {
+  readonly errorCode: number;
+  readonly errorString: string;
+  readonly errorTitle: string;
+  readonly recommendations: readonly string[];
+}
+
+export type JobOperation = 'Register' | 'ConfigureBackup' | 'Backup' | 'DisableBackup' | 'DeleteBackupData';
+export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelled';
+
+export interface Job {
+  readonly id: string;
+  readonly vaultId: string;
+  readonly operation: JobOperation;
+  status: JobStatus;
+  readonly vmId: string;
+  readonly vmName: string;
+  readonly resourceGroup: string;
+  readonly startTime: string;
+  endTime?: string;
+  /** Clock ms when the job ends; the tick completes it then. */
+  readonly dueMs: number;
+  readonly isUserTriggered: boolean;
+  errorDetails: JobErrorDetail[];
+  /** What ending the job does: a backup makes a recovery point or fails. */
+  readonly backup?: { readonly expiresAt?: string };
+}
+
+export type Consistency = 'ApplicationConsistent' | 'FileSystemConsistent' | 'CrashConsistent';
+
+export interface RecoveryPoint {
+  /** Numeric string, as Azure names them. */
+  readonly name: string;
+  readonly itemKey: string;
+  readonly time: string;
+  readonly consistency: Consistency;
+  readonly expiresAt?: string;
+  readonly vmSize: string;
+  readonly instantUntil: string;
+}
+
+export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+
+export type OperationKind =
+  | 'refresh'
+  | 'register'
+  | 'protect'
+  | 'stopProtection'
+  | 'deleteItem'
+  | 'undelete'
+  | 'backup'
+  | 'policyUpdate'
+  | 'policyDelete'
+  | 'extension'
+  | 'vmPower'
+  | 'vmDelete';
+
+export interface Operation {
+  readonly id: string;
+  readonly kind: OperationKind;
+  /** What the operation works on; at most one InProgress operation per target (the lower-cased key). */
+  readonly target: string;
+  status: OperationStatus;
+  readonly startTime: string;
+  endTime?: string;
+  readonly dueMs: number;
+  readonly jobId?: string;
+  /** Failure to report when the operation ends, decided when it was accepted. */
+  readonly failWith?: { readonly code: string; readonly message: string };
+  /** Kind-specific arguments for the completion effect. */
+  readonly args: Record<string, unknown>;
+}
+
+/** A policy stored as written by the client (AzureIaaSVMProtectionPolicy properties). */
+export interface Policy {
+  readonly vaultId: string;
+  readonly name: string;
+  properties: Record<string, unknown>;
+  readonly createdAt: string;
+}
+
+export interface Faults {
+  /** Share of requests answered with 500 (0..1). Default 0. */
+  internalErrorRate?: number;
+  /** Which requests the internal errors hit. Default 'all'. */
+  internalErrorOn?: 'all' | 'reads' | 'writes';
+  /** ARM's token buckets; off by default. */
+  throttling?: boolean;
+  /** Bucket sizes and refill rates per second; defaults are ARM's (reads 250 / 25 per s, writes 200 / 10 per s). */
+  readBucket?: number;
+  readRefillPerSecond?: number;
+  writeBucket?: number;
+  writeRefillPerSecond?: number;
+  /** Added to every request, in ms. Default 0. */
+  latencyMs?: number;
+  /** PRNG seed for repeatable internal errors. Default 1. */
+  seed?: number;
+}

@@ -1,0 +1,130 @@
+// The world: the store plus the clock and the options of this process. Time is real time plus an
+// offset kept in SQLite, so every process over one state directory reads the same clock.
+import { randomUUID } from 'node:crypto';
+import { completeJob, completeOperation, expireRecoveryPoints, purgeSoftDeleted, runScheduledBackups } from './effects.js';
+import type { Job, Operation, OperationKind, Profile } from './model.js';
+import { occurrences } from './schedule.js';
+import type { Store } from './store.js';
+
+export interface WorldOptions {
+  /** Items per page of every pageable list. Default 100. */
+  readonly pageSize: number;
+  /** Retry-After (seconds) on every 202. Default 1. */
+  readonly retryAfterSeconds: number;
+  /** How long (clock ms) an operation stays InProgress. Default 300. */
+  readonly operationDelayMs: number;
+  /** Overrides the profile the world was seeded with. */
+  readonly profile?: Profile;
+}
+
+export const DEFAULT_WORLD_OPTIONS: WorldOptions = { pageSize: 100, retryAfterSeconds: 1, operationDelayMs: 300 };
+
+export class World {
+  constructor(
+    readonly store: Store,
+    readonly options: WorldOptions,
+  ) {}
+
+  get subscriptionId(): string {
+    return this.store.meta().subscriptionId;
+  }
+
+  get profile(): Profile {
+    return this.options.profile ?? this.store.meta().profile;
+  }
+
+  nowMs(): number {
+    return Date.now() + this.store.clockOffsetMs();
+  }
+
+  nowIso(): string {
+    return new Date(this.nowMs()).toISOString();
+  }
+
+  newId(): string {
+    return randomUUID();
+  }
+
+  /** Moves the clock forward and performs the work that fell due. */
+  advance(ms: number): number {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('the clock only moves forward');
+    return this.store.transaction(() => {
+      this.store.setClockOffsetMs(this.store.clockOffsetMs() + ms);
+      this.tick();
+      return this.nowMs();
+    });
+  }
+
+  /**
+   * Performs everything due up to now, in time order: operations and jobs that end, scheduled backups,
+   * expiring recovery points, soft-deleted items whose time is up. Runs inside the caller's transaction
+   * (BEGIN IMMEDIATE), so processes sharing the state directory never perform a run twice.
+   */
+  tick(): void {
+    this.store.transaction(() => {
+      const now = this.nowMs();
+      const last = this.store.lastProcessedMs();
+      if (now <= last) return;
+      const runs: { at: number; policyKey: string }[] = [];
+      for (const policy of this.store.listPolicies()) {
+        for (const at of occurrences(policy.properties, last, now)) runs.push({ at, policyKey: `${policy.vaultId}|${policy.name}` });
+      }
+      runs.sort((a, b) => a.at - b.at || a.policyKey.localeCompare(b.policyKey));
+      for (const run of runs) {
+        this.settle(run.at);
+        const [vaultId, name] = [run.policyKey.slice(0, run.policyKey.lastIndexOf('|')), run.policyKey.slice(run.policyKey.lastIndexOf('|') + 1)];
+        const policy = this.store.getPolicy(vaultId, name);
+        if (policy) runScheduledBackups(this, policy, run.at);
+      }
+      this.settle(now);
+      this.store.setLastProcessedMs(now);
+    });
+  }
+
+  /** Ends operations and jobs due by `until`, oldest first, then applies retention. */
+  private settle(until: number): void {
+    for (;;) {
+      const op = this.store.dueOperations(until)[0];
+      const job = this.store.dueJobs(until)[0];
+      if (!op && !job) break;
+      if (op && (!job || op.dueMs <= job.dueMs)) completeOperation(this, op);
+      else if (job) completeJob(this, job);
+    }
+    expireRecoveryPoints(this, until);
+    purgeSoftDeleted(this, until);
+  }
+
+  /** Records a new InProgress operation that ends after the configured delay. */
+  startOperation(init: {
+    kind: OperationKind;
+    target: string;
+    args?: Record<string, unknown>;
+    jobId?: string;
+    failWith?: Operation['failWith'];
+    delayMs?: number;
+  }): Operation {
+    const now = this.nowMs();
+    const op: Operation = {
+      id: this.newId(),
+      kind: init.kind,
+      target: init.target,
+      status: 'InProgress',
+      startTime: new Date(now).toISOString(),
+      dueMs: now + (init.delayMs ?? this.options.operationDelayMs),
+      jobId: init.jobId,
+      failWith: init.failWith,
+      args: init.args ?? {},
+    };
+    this.store.putOperation(op);
+    return op;
+  }
+
+  /** Records a job that ends with its operation (or at dueMs). */
+  startJob(init: Omit<Job, 'id' | 'status' | 'startTime' | 'errorDetails' | 'vaultId'> & { vaultId: string; startMs?: number }): Job {
+    const start = init.startMs ?? this.nowMs();
+    const { startMs: _ignored, ...rest } = init;
+    const job: Job = { ...rest, id: this.newId(), status: 'InProgress', startTime: new Date(start).toISOString(), errorDetails: [] };
+    this.store.putJob(job);
+    return job;
+  }
+}
