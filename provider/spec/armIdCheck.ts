@@ -1,4 +1,5 @@
 // Checks the ARM id of a virtual machine as written in a spec, saying what is wrong with it.
+import { namePattern } from './schema.js';
 
 export interface VmIdParts {
   readonly subscriptionId: string;
@@ -8,8 +9,8 @@ export interface VmIdParts {
 
 const VM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const RESOURCE_GROUP = /^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$/;
-const VM_NAME = /^[A-Za-z0-9_.-]{0,63}[A-Za-z0-9_]$/;
+const RESOURCE_GROUP = namePattern('resourceGroupName');
+const VM_NAME = namePattern('vmName');
 
 export const VM_ID_SHAPE = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Compute/virtualMachines/{name}';
 

@@ -39,7 +39,7 @@ export async function resolveSpecFile(path: string, opts: ResolveSpecOptions = {
 /** `file` is the name diagnostics and the ResolvedSpec carry. */
 export function resolveSpecText(text: string, file: string, opts: ResolveSpecOptions = {}): SpecResult {
   const yaml = parseYaml(text, file);
-  if (yaml.value === undefined && yaml.diagnostics.length > 0) return { diagnostics: yaml.diagnostics };
+  if (yaml.value === undefined) return { diagnostics: yaml.diagnostics };
 
   const reporter = createReporter(yaml.locate);
   validateSpecSchema(yaml.value, reporter);

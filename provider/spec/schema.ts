@@ -18,6 +18,11 @@ export function loadSpecSchema(): Readonly<Record<string, unknown>> {
 /** Windows time zone ids Azure Backup accepts. */
 export const TIME_ZONES: readonly string[] = SCHEMA.$defs.timeZone.enum as string[];
 
+/** The schema's pattern for a kind of name, so that names inside ARM ids follow the same rule. */
+export function namePattern(def: 'resourceGroupName' | 'vmName'): RegExp {
+  return new RegExp(String(SCHEMA.$defs[def].pattern), 'u');
+}
+
 let validators: { spec: ValidateFunction; policy: ValidateFunction; defs: Map<unknown, string> } | undefined;
 
 function compile(): NonNullable<typeof validators> {

@@ -40,6 +40,11 @@ const cases: readonly Case[] = [
     expected: ['2:1 error WrongType', '5:5 error WrongType'],
   },
   {
+    file: 'alias-bomb.yaml',
+    reason: 'aliases that expand exponentially are refused before they are expanded',
+    expected: ['1:1 error YamlAlias'],
+  },
+  {
     file: 'empty.yaml',
     reason: 'an empty file is not a spec',
     expected: ['1:1 error WrongType'],
