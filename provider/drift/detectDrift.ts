@@ -19,15 +19,14 @@ import {
   diffPolicySettings,
   findItem,
   findPolicy,
-  isActive,
   isStopped,
   itemPolicyName,
   itemVm,
-  pickMatches,
   preflight,
   preflightFinding,
   resolveDeclarations,
   samePolicySettings,
+  undeclaredItems,
 } from '../plan/index.js';
 import { DRIFT_REMEDIES, remedyForAzureCode } from './remedies.js';
 
@@ -251,11 +250,8 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
     });
   }
 
-  const declaredIds = [...decls.declared.map((d) => d.vm.id), ...decls.conflicted.map((v) => v.id)];
-  for (const item of obs.protectedItems) {
-    if (!isActive(item)) continue;
+  for (const item of undeclaredItems(decls, obs.protectedItems)) {
     const vm = itemVm(item);
-    if (declaredIds.some((id) => sameArmId(id, vm.id)) || decls.missing.some((m) => pickMatches(m.pick, vm))) continue;
     const stop = decls.stops.find((s) => s.items.includes(item));
     add(vmOrderKey(vm), {
       category: 'undeclaredProtected', subject: vmSubject(vm),

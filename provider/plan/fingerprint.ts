@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Observation } from '../core/index.js';
 import { canonicalJson } from './canonicalJson.js';
+import { itemPolicyName } from './observed.js';
 import { normalizePolicySettings } from './policySettings.js';
 
 const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -33,7 +34,7 @@ export function fingerprintObservation(obs: Observation): string {
       .map((i) => ({
         id: i.id.toLowerCase(),
         vmId: i.vmId.toLowerCase(),
-        policy: (i.policyName ?? i.policyId?.split('/').pop())?.toLowerCase(),
+        policy: itemPolicyName(i)?.toLowerCase(),
         protectionState: i.protectionState,
         softDeleted: i.softDeleted,
       }))

@@ -1,11 +1,12 @@
-export { planProtection, isActive, isStopped, itemPolicyName, findItem, findPolicy, type PlanOptions } from './planProtection.js';
+export { planProtection, type PlanOptions } from './planProtection.js';
+export { isActive, isStopped, itemPolicyName, findItem, findPolicy, itemVm } from './observed.js';
 export {
   selectVms,
   resolveDeclarations,
   findConflicts,
   pickMatches,
   selectorMatches,
-  itemVm,
+  undeclaredItems,
   type SelectOptions,
   type DeclaredVm,
   type MissingPick,

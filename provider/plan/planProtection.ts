@@ -1,22 +1,20 @@
 // The planner: what must be done to make the vault match the spec, as plain data. No I/O.
 import {
   PLAN_FORMAT_VERSION,
-  sameArmId,
   vmContainerName,
   vmProtectedItemName,
   type ActionKind,
   type Observation,
-  type ObservedPolicy,
   type ObservedProtectedItem,
   type Plan,
   type PlannedAction,
-  type ProtectionState,
   type ResolvedSpec,
 } from '../core/index.js';
 import { fingerprintObservation } from './fingerprint.js';
+import { findItem, findPolicy, isActive, itemPolicyName, itemVm } from './observed.js';
 import { describePolicySettings, diffPolicySettings, samePolicySettings } from './policySettings.js';
 import { preflight, preflightFinding } from './preflight.js';
-import { compareText, itemVm, pickMatches, resolveDeclarations, vmOrder } from './selectVms.js';
+import { compareText, resolveDeclarations, undeclaredItems, vmOrder } from './selectVms.js';
 
 export interface PlanOptions {
   /** Time stamped on the plan. Default: the observation's time, so equal inputs give equal plans. */
@@ -26,33 +24,6 @@ export interface PlanOptions {
    * modern: protecting a VM registers it implicitly, so no register action is planned.
    */
   readonly profile?: 'classic' | 'modern';
-}
-
-/** States in which backups no longer run but the data is retained. */
-const STOPPED_STATES: ReadonlySet<ProtectionState> = new Set(['ProtectionStopped', 'ProtectionPaused', 'BackupsSuspended']);
-
-export function isStopped(item: ObservedProtectedItem): boolean {
-  return STOPPED_STATES.has(item.protectionState);
-}
-
-/** The item backs up on a schedule: not stopped, not soft-deleted. */
-export function isActive(item: ObservedProtectedItem): boolean {
-  return !item.softDeleted && !isStopped(item);
-}
-
-/** The policy assigned to an item; older observations carry only its id. */
-export function itemPolicyName(item: ObservedProtectedItem): string | undefined {
-  return item.policyName ?? item.policyId?.split('/').pop();
-}
-
-export function findPolicy(policies: readonly ObservedPolicy[], name: string): ObservedPolicy | undefined {
-  return policies.find((p) => p.name.toLowerCase() === name.toLowerCase());
-}
-
-/** The VM's protected item, preferring one that is not soft-deleted. */
-export function findItem(items: readonly ObservedProtectedItem[], vmId: string): ObservedProtectedItem | undefined {
-  const mine = items.filter((i) => sameArmId(i.vmId, vmId));
-  return mine.find((i) => !i.softDeleted) ?? mine[0];
 }
 
 const KIND_ORDER: readonly ActionKind[] = ['createPolicy', 'updatePolicy', 'register', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData'];
@@ -163,39 +134,29 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
   const handled = new Set<ObservedProtectedItem>();
   for (const { entry, items } of decls.stops) {
     for (const item of items) {
-      if (handled.has(item)) continue;
+      // Deleting data applies to stopped protections too; stopping applies only to active ones.
+      if (handled.has(item) || (entry.retainData && !isActive(item))) continue;
+      handled.add(item);
       const vm = itemVm(item);
-      const target = { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) };
-      if (!entry.retainData) {
-        handled.add(item);
-        vmActions.push({
-          order: vm,
-          action: {
-            id: actionId('stopProtectionDeleteData', vm.id), kind: 'stopProtectionDeleteData', target,
-            reason: `stopProtection entry for VM ${vm.name} says retainData: false; its recovery points are deleted`,
-            blockedBy: [], dependsOn: [], source: entry.source,
-          },
-        });
-      } else if (isActive(item)) {
-        handled.add(item);
-        vmActions.push({
-          order: vm,
-          action: {
-            id: actionId('stopProtection', vm.id), kind: 'stopProtection', target,
-            reason: `stopProtection entry for VM ${vm.name}; its recovery points are retained`,
-            blockedBy: [], dependsOn: [], source: entry.source,
-          },
-        });
-      }
+      const kind = entry.retainData ? 'stopProtection' : 'stopProtectionDeleteData';
+      vmActions.push({
+        order: vm,
+        action: {
+          id: actionId(kind, vm.id), kind,
+          target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) },
+          reason: entry.retainData
+            ? `stopProtection entry for VM ${vm.name}; its recovery points are retained`
+            : `stopProtection entry for VM ${vm.name} says retainData: false; its recovery points are deleted`,
+          blockedBy: [], dependsOn: [], source: entry.source,
+        },
+      });
     }
   }
 
   if (spec.undeclared === 'stop') {
-    const declaredIds = [...decls.declared.map((d) => d.vm.id), ...decls.conflicted.map((v) => v.id)];
-    for (const item of obs.protectedItems) {
-      if (handled.has(item) || !isActive(item)) continue;
+    for (const item of undeclaredItems(decls, obs.protectedItems)) {
+      if (handled.has(item)) continue;
       const vm = itemVm(item);
-      if (declaredIds.some((id) => sameArmId(id, vm.id)) || decls.missing.some((m) => pickMatches(m.pick, vm))) continue;
       vmActions.push({
         order: vm,
         action: {

@@ -14,6 +14,7 @@ import {
   type VmPick,
   type VmSelector,
 } from '../core/index.js';
+import { isActive, itemVm } from './observed.js';
 
 export interface SelectOptions {
   /**
@@ -124,12 +125,6 @@ function missingPick(spec: ResolvedSpec, rule: ProtectionRule, pick: VmPick): Mi
   return { rule, pick, id: vmArmId(spec.target.subscriptionId, resourceGroup, name), name, resourceGroup };
 }
 
-/** A protected item's VM, as a pick can match it even when the VM itself is gone. */
-export function itemVm(item: ObservedProtectedItem): { id: string; name: string; resourceGroup: string } {
-  const parts = parseArmId(item.vmId);
-  return { id: item.vmId, name: parts.virtualmachines ?? item.friendlyName, resourceGroup: parts.resourcegroups ?? '' };
-}
-
 const where = (s?: SourceLocation): string => (s ? ` (${s.file}:${s.line})` : '');
 
 /** Resolves every rule, pick and stop-protection entry of the spec against what was observed. */
@@ -206,4 +201,14 @@ export function findConflicts(
   obs: { readonly vms: readonly ObservedVm[]; readonly protectedItems: readonly ObservedProtectedItem[]; readonly vault?: { readonly location: string } },
 ): Diagnostic[] {
   return [...resolveDeclarations(spec, obs, { location: obs.vault?.location }).conflicts];
+}
+
+/** Active protections whose VM no rule declares (VMs in conflict and missing picks count as declared). */
+export function undeclaredItems(decls: Declarations, items: readonly ObservedProtectedItem[]): ObservedProtectedItem[] {
+  const declaredIds = [...decls.declared.map((d) => d.vm.id), ...decls.conflicted.map((v) => v.id)];
+  return items.filter((item) => {
+    if (!isActive(item)) return false;
+    const vm = itemVm(item);
+    return !declaredIds.some((id) => sameArmId(id, vm.id)) && !decls.missing.some((m) => pickMatches(m.pick, vm));
+  });
 }
