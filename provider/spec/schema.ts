@@ -3,7 +3,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import specSchema from '../../schemas/spec.schema.json' with { type: 'json' };
 import { didYouMean } from './didYouMean.js';
-import type { Reporter } from './reporter.js';
+import type { Finding, Reporter } from './reporter.js';
 import { formatPath, pathFromPointer, type Path } from './yamlSource.js';
 
 type SchemaObject = { [key: string]: unknown };
@@ -41,21 +41,22 @@ function compile(): NonNullable<typeof validators> {
 /** Validates a whole spec; each ajv error becomes a diagnostic on the YAML node it concerns. */
 export function validateSpecSchema(value: unknown, reporter: Reporter): void {
   const { spec } = compile();
-  if (!spec(value)) reportAjvErrors(spec.errors ?? [], value, reporter);
+  if (!spec(value)) reportAjvErrors(spec.errors ?? [], value, reporter, 'the spec');
 }
 
 /** Validates one policy object given on its own (a resource input). */
 export function validatePolicySchema(value: unknown, reporter: Reporter): void {
   const { policy } = compile();
-  if (!policy(value)) reportAjvErrors(policy.errors ?? [], value, reporter);
+  if (!policy(value)) reportAjvErrors(policy.errors ?? [], value, reporter, 'the policy');
 }
 
-function reportAjvErrors(errors: readonly ErrorObject[], value: unknown, reporter: Reporter): void {
+/** `subject` names the root in messages: "the spec is missing ...". */
+function reportAjvErrors(errors: readonly ErrorObject[], value: unknown, reporter: Reporter, subject: string): void {
   const { defs } = compile();
   const seen = new Set<string>();
   for (const error of errors) {
     const path = pathFromPointer(error.instancePath, value);
-    const finding = describe(error, path, valueAt(value, path), defs.get(error.parentSchema));
+    const finding = describe(error, path, valueAt(value, path), defs.get(error.parentSchema), subject);
     const key = `${finding.code}|${formatPath(finding.path)}|${finding.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -63,8 +64,8 @@ function reportAjvErrors(errors: readonly ErrorObject[], value: unknown, reporte
   }
 }
 
-function describe(error: ErrorObject, path: Path, actual: unknown, def: string | undefined) {
-  const where = formatPath(path) || 'the spec';
+function describe(error: ErrorObject, path: Path, actual: unknown, def: string | undefined, subject: string): Finding {
+  const where = formatPath(path) || subject;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties':

@@ -65,6 +65,11 @@ describe('validatePolicyInput', () => {
     expect(policy === undefined).toBe(expected.length > 0);
   });
 
+  test('messages speak of the policy, not of a spec', () => {
+    const { diagnostics } = validatePolicyInput({ schedule: { frequency: 'Daily', time: '10:00' } });
+    expect(diagnostics.map((d) => d.message)).toEqual(['the policy is missing "retention"']);
+  });
+
   test('returns the settings with defaults, days in calendar order, and V2 for hourly schedules', () => {
     expect(
       validatePolicyInput({
