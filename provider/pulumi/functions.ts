@@ -56,8 +56,10 @@ const getVirtualMachines: Invoke = async (ctx, args) => {
   if (failures.length > 0) return { outputs: {}, failures };
   const vault = { resourceGroup: String(args.vaultResourceGroup), name: String(args.vaultName) };
   const obs = await ctx.withVault(vault, async () => observe(await ctx.target(), vault, { refresh: true }));
+  const region = obs.vault.location.replace(/\s/g, '').toLowerCase();
+  // A vault protects only VMs of its own region.
   const vms = obs.vms
-    .filter((vm) => selectorMatches(selector, vm))
+    .filter((vm) => vm.location.replace(/\s/g, '').toLowerCase() === region && selectorMatches(selector, vm))
     .map((vm) => {
       const item = findItem(obs.protectedItems, vm.id);
       const findings = preflight(vm, obs.vault, obs.jobs);

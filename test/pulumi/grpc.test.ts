@@ -1,0 +1,338 @@
+// The plugin over gRPC, launched as the engine launches it, against an emulator this test also reaches
+// with the official SDK (for out-of-band changes). Steps share one plugin and one world, in order.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { openTarget, putProtectedItem, type Target } from '../../provider/azure/index.js';
+import { observe } from '../../provider/discovery/index.js';
+import { emptyPb, providerPb } from '../../provider/pulumi/protocol.js';
+import { FLEET, launchPlugin, rpc, startFakeEngine, struct, SUBSCRIPTION, vmId, type FakeEngine, type Plugin } from './harness.js';
+
+const WEU = { resourceGroup: 'rg-backup', name: 'vault-weu' };
+const VAULT = { vaultResourceGroup: WEU.resourceGroup, vaultName: WEU.name };
+const POLICY_URN = 'urn:pulumi:dev::proj::vmbackup:index:Policy::daily';
+const WEEKLY_URN = 'urn:pulumi:dev::proj::vmbackup:index:Policy::weekly';
+const PROTECTION_URN = 'urn:pulumi:dev::proj::vmbackup:index:VmProtection::web-01';
+const SECRET = 'not-for-logs-3f9c';
+const DAILY = { schedule: { frequency: 'Daily', time: '22:00' }, retention: { daily: 14 } };
+const WEEKLY = { name: 'weekly-sun', schedule: { frequency: 'Weekly', time: '06:00', days: ['Sunday'] }, retention: { weekly: { count: 4, days: ['Sunday'] } } };
+const Kind = providerPb.PropertyDiff.Kind;
+
+let engine: FakeEngine;
+let plugin: Plugin;
+let emulator: RunningEmulator;
+let sdkTarget: Target;
+let stateDir: string;
+let c: Plugin['client'];
+
+function checkReq(urn: string, news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
+  const req = new providerPb.CheckRequest();
+  req.setUrn(urn);
+  req.setNews(struct(news));
+  req.setOlds(struct(olds));
+  return req;
+}
+
+function diffReq(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+  const req = new providerPb.DiffRequest();
+  req.setId('id');
+  req.setUrn(urn);
+  req.setOlds(struct(olds));
+  req.setNews(struct(news));
+  return req;
+}
+
+function detailed(res: InstanceType<typeof providerPb.DiffResponse>): Record<string, number> {
+  const out: Record<string, number> = {};
+  res.getDetaileddiffMap().forEach((v, k) => (out[k] = v.getKind()));
+  return out;
+}
+
+async function check(urn: string, news: Record<string, unknown>) {
+  const res = await rpc(c, c.check, checkReq(urn, news));
+  return { inputs: res.getInputs()!.toJavaScript(), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
+}
+
+async function create(urn: string, inputs: Record<string, unknown>, preview = false) {
+  const req = new providerPb.CreateRequest();
+  req.setUrn(urn);
+  req.setProperties(struct(inputs));
+  req.setPreview(preview);
+  const res = await rpc(c, c.create, req);
+  return { id: res.getId(), outputs: res.getProperties()!.toJavaScript() };
+}
+
+async function read(urn: string, id: string, state?: Record<string, unknown>, inputs?: Record<string, unknown>) {
+  const req = new providerPb.ReadRequest();
+  req.setUrn(urn);
+  req.setId(id);
+  if (state) req.setProperties(struct(state));
+  if (inputs) req.setInputs(struct(inputs));
+  const res = await rpc(c, c.read, req);
+  return { id: res.getId(), outputs: res.getProperties()?.toJavaScript() ?? {}, inputs: res.getInputs()?.toJavaScript() ?? {} };
+}
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(path.join(tmpdir(), 'vmbackup-pulumi-grpc-'));
+  emulator = await startEmulator({ stateDir, fleetFile: FLEET, port: 0, retryAfterSeconds: 0, operationDelayMs: 20 });
+  sdkTarget = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, subscriptionId: SUBSCRIPTION, stateDir, caFile: emulator.caFile, tokenFile: emulator.tokenFile });
+  engine = await startFakeEngine();
+  plugin = await launchPlugin(engine.address, stateDir);
+  c = plugin.client;
+});
+
+afterAll(async () => {
+  await plugin?.stop();
+  await engine?.close();
+  await sdkTarget?.close();
+  await emulator?.close();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('pulumi-resource-vmbackup over gRPC', () => {
+  it('serves its package schema and plugin info', async () => {
+    const res = await rpc(c, c.getSchema, new providerPb.GetSchemaRequest());
+    const schema = JSON.parse(res.getSchema()) as { name: string; resources: object; functions: object; config: { variables: Record<string, { secret?: boolean }> } };
+    expect(schema.name).toBe('vmbackup');
+    expect(Object.keys(schema.resources)).toEqual(['vmbackup:index:Policy', 'vmbackup:index:VmProtection']);
+    expect(Object.keys(schema.functions)).toEqual(['vmbackup:index:getVirtualMachines', 'vmbackup:index:getDrift']);
+    expect(schema.config.variables.clientSecret.secret).toBe(true);
+    const info = await rpc(c, c.getPluginInfo, new emptyPb.Empty());
+    expect(info.getVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    { reason: 'the defaults are a valid configuration', config: {}, failing: [] },
+    { reason: 'an emulator endpoint with its subscription', config: { endpoint: 'https://127.0.0.1:8443', subscriptionId: SUBSCRIPTION }, failing: [] },
+    { reason: 'only emulator and azure are targets', config: { target: 'aws' }, failing: ['target'] },
+    { reason: 'a subscription is a GUID', config: { subscriptionId: 'prod' }, failing: ['subscriptionId'] },
+    { reason: 'endpoints are https URLs', config: { endpoint: 'http://localhost' }, failing: ['endpoint'] },
+    { reason: 'an unknown key is named, not ignored', config: { statedir: '.x' }, failing: ['statedir'] },
+    { reason: 'a client secret alone cannot sign in', config: { target: 'azure', clientSecret: SECRET }, failing: ['clientSecret'] },
+  ])('CheckConfig: $reason', async ({ config, failing }) => {
+    const req = new providerPb.CheckRequest();
+    req.setUrn('urn:pulumi:dev::proj::pulumi:providers:vmbackup::default');
+    req.setNews(struct(config));
+    const res = await rpc(c, c.checkConfig, req);
+    expect(res.getFailuresList().map((f) => f.getProperty())).toEqual(failing);
+  });
+
+  it('CheckConfig keeps a client secret secret', async () => {
+    const req = new providerPb.CheckRequest();
+    req.setNews(struct({ target: 'azure', tenantId: 't', clientId: 'c', clientSecret: SECRET }));
+    const res = await rpc(c, c.checkConfig, req);
+    const secret = res.getInputs()!.toJavaScript().clientSecret as Record<string, unknown>;
+    expect(secret['4dabf18193072939515e22adb298388d']).toBe('1b47061264138c4ac30d75fd1eb44270');
+    expect(secret.value).toBe(SECRET);
+  });
+
+  it('DiffConfig replaces everything on another target, updates on another fleet', async () => {
+    const req = new providerPb.DiffRequest();
+    req.setOlds(struct({ stateDir: 'a' }));
+    req.setNews(struct({ stateDir: 'b', endpoint: 'https://127.0.0.1:9' }));
+    const res = await rpc(c, c.diffConfig, req);
+    expect(res.getReplacesList()).toEqual(['endpoint']);
+    expect(detailed(res)).toEqual({ stateDir: Kind.UPDATE, endpoint: Kind.ADD_REPLACE });
+  });
+
+  it('Configure keeps the configuration and accepts secrets and previews', async () => {
+    const req = new providerPb.ConfigureRequest();
+    req.setArgs(struct({ endpoint: emulator.endpoint, subscriptionId: SUBSCRIPTION, caFile: emulator.caFile, tokenFile: emulator.tokenFile, stateDir }));
+    req.setAcceptsecrets(true);
+    const res = await rpc(c, c.configure, req);
+    expect(res.getAcceptsecrets()).toBe(true);
+    expect(res.getSupportspreview()).toBe(true);
+  });
+
+  it('Check accepts a policy written as in a spec and names it after the resource', async () => {
+    const { inputs, failures } = await check(POLICY_URN, { ...VAULT, ...DAILY });
+    expect(failures).toEqual([]);
+    expect(inputs.name).toBe('daily');
+  });
+
+  it.each([
+    { reason: 'a time of day is HH:MM', news: { ...VAULT, schedule: { frequency: 'Daily', time: '25:00' }, retention: { daily: 7 } }, property: 'schedule.time' },
+    { reason: 'the classic profile keeps at most 30 daily points', news: { ...VAULT, schedule: { frequency: 'Daily', time: '22:00' }, retention: { daily: 400 } }, property: 'retention.daily' },
+    { reason: 'the vault is required', news: { vaultResourceGroup: 'rg-backup', ...DAILY }, property: 'vaultName' },
+    { reason: 'unknown properties are refused by name', news: { ...VAULT, ...DAILY, retentionDays: 7 }, property: 'retentionDays' },
+  ])('Check refuses a bad Policy: $reason', async ({ news, property }) => {
+    const { failures } = await check(POLICY_URN, news);
+    expect(failures.map((f) => f.property)).toContain(property);
+  });
+
+  it.each([
+    { reason: 'vmId must be a VM ARM id', news: { ...VAULT, vmId: 'web-01', policyId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/vault-weu/backupPolicies/daily` }, property: 'vmId' },
+    { reason: 'the policy must be in the same vault', news: { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-backup-ne/providers/Microsoft.RecoveryServices/vaults/vault-neu/backupPolicies/daily` }, property: 'policyId' },
+    { reason: 'retainDataOnDelete is a boolean', news: { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/vault-weu/backupPolicies/daily`, retainDataOnDelete: 'no' }, property: 'retainDataOnDelete' },
+  ])('Check refuses a bad VmProtection: $reason', async ({ news, property }) => {
+    const { failures } = await check(PROTECTION_URN, news);
+    expect(failures.map((f) => f.property)).toEqual([property]);
+  });
+
+  it('Diff reports property paths, kinds and replacements', async () => {
+    const olds = { ...VAULT, name: 'daily', ...DAILY };
+    const inPlace = await rpc(c, c.diff, diffReq(POLICY_URN, olds, { ...olds, schedule: { frequency: 'Daily', time: '23:00' } }));
+    expect(inPlace.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_SOME);
+    expect(detailed(inPlace)).toEqual({ 'schedule.time': Kind.UPDATE });
+    expect(inPlace.getReplacesList()).toEqual([]);
+    const renamed = await rpc(c, c.diff, diffReq(POLICY_URN, olds, { ...olds, name: 'nightly' }));
+    expect(renamed.getReplacesList()).toEqual(['name']);
+    expect(detailed(renamed)).toEqual({ name: Kind.UPDATE_REPLACE });
+    const same = await rpc(c, c.diff, diffReq(POLICY_URN, olds, { ...olds, vaultName: 'VAULT-WEU' }));
+    expect(same.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_NONE);
+
+    const vm = { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: 'p', retainDataOnDelete: true };
+    const moved = await rpc(c, c.diff, diffReq(PROTECTION_URN, vm, { ...vm, vaultName: 'vault-other' }));
+    expect(moved.getReplacesList()).toEqual(['vaultName']);
+    expect(moved.getDeletebeforereplace()).toBe(true);
+    const otherVm = await rpc(c, c.diff, diffReq(PROTECTION_URN, vm, { ...vm, vmId: vmId('rg-web', 'web-02') }));
+    expect(otherVm.getReplacesList()).toEqual(['vmId']);
+    expect(otherVm.getDeletebeforereplace()).toBe(false);
+    const stopped = await rpc(c, c.diff, diffReq(PROTECTION_URN, { ...vm, protectionState: 'ProtectionStopped' }, vm));
+    expect(detailed(stopped)).toEqual({ protectionState: Kind.UPDATE });
+  });
+
+  let dailyId = '';
+  let weeklyId = '';
+  let itemId = '';
+
+  it('Create makes policies, and a preview creates nothing', async () => {
+    const preview = await create(POLICY_URN, { ...VAULT, name: 'daily', ...DAILY }, true);
+    expect(preview.id).toBe('');
+    const before = await observe(sdkTarget, WEU, { refresh: false });
+    expect(before.policies.map((p) => p.name)).not.toContain('daily');
+
+    const daily = await create(POLICY_URN, { ...VAULT, name: 'daily', ...DAILY });
+    dailyId = daily.id;
+    expect(dailyId).toMatch(/\/vaults\/vault-weu\/backupPolicies\/daily$/);
+    expect(daily.outputs.policyType).toBe('V1');
+    weeklyId = (await create(WEEKLY_URN, { ...VAULT, ...WEEKLY })).id;
+    const after = await observe(sdkTarget, WEU, { refresh: false });
+    expect(after.policies.map((p) => p.name)).toEqual(expect.arrayContaining(['daily', 'weekly-sun']));
+  });
+
+  it('Create registers and protects a VM, and a second create adopts the protection', async () => {
+    const inputs = { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: dailyId, retainDataOnDelete: true };
+    const first = await create(PROTECTION_URN, inputs);
+    itemId = first.id;
+    expect(itemId).toMatch(/protectedItems\/VM;iaasvmcontainerv2;rg-web;web-01$/i);
+    expect(first.outputs).toMatchObject({ vmName: 'web-01', policyName: 'daily', protectionState: expect.stringMatching(/IRPending|Protected/) });
+    const again = await create(PROTECTION_URN, inputs);
+    expect(again.id).toBe(itemId);
+    expect(engine.logs.some((l) => l.message.includes('adopting the existing protection') && l.urn === PROTECTION_URN)).toBe(true);
+  });
+
+  it('Create fails with the pre-flight finding and its remedy, leaving nothing behind', async () => {
+    const inputs = { ...VAULT, vmId: vmId('rg-batch', 'batch-01'), policyId: dailyId, retainDataOnDelete: true };
+    const err = await create('urn:pulumi:dev::proj::vmbackup:index:VmProtection::batch-01', inputs).catch((e: grpc.ServiceError) => e);
+    expect((err as grpc.ServiceError).details).toMatch(/batch-01.*Remedy/s);
+    const obs = await observe(sdkTarget, WEU, { refresh: false });
+    expect(obs.protectedItems.some((i) => i.friendlyName === 'batch-01')).toBe(false);
+  });
+
+  it('Read on refresh shows a policy changed out of band', async () => {
+    const state = { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: dailyId, retainDataOnDelete: true };
+    const unchanged = await read(PROTECTION_URN, itemId, state, state);
+    expect(unchanged.inputs.policyId).toBe(dailyId);
+
+    await putProtectedItem(sdkTarget, WEU, 'IaasVMContainer;iaasvmcontainerv2;rg-web;web-01', 'VM;iaasvmcontainerv2;rg-web;web-01', {
+      properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId('rg-web', 'web-01'), policyId: weeklyId },
+    });
+    const drifted = await read(PROTECTION_URN, itemId, state, state);
+    expect(drifted.inputs.policyId?.toString().toLowerCase()).toBe(weeklyId.toLowerCase());
+    expect(drifted.outputs.policyName).toBe('weekly-sun');
+  });
+
+  it('Read on import rebuilds inputs and outputs from the id alone', async () => {
+    const imported = await read(PROTECTION_URN, itemId);
+    expect(imported.id).toBe(itemId);
+    expect(imported.inputs).toMatchObject({ ...VAULT, retainDataOnDelete: true });
+    expect(String(imported.inputs.vmId).toLowerCase()).toBe(vmId('rg-web', 'web-01').toLowerCase());
+    const policy = await read(POLICY_URN, weeklyId);
+    expect(policy.inputs).toMatchObject({ ...VAULT, name: 'weekly-sun', schedule: { frequency: 'Weekly', time: '06:00', days: ['Sunday'] }, retention: { weekly: { count: 4, days: ['Sunday'] } } });
+    const gone = await read(POLICY_URN, `${dailyId}-missing`);
+    expect(gone.id).toBe('');
+  });
+
+  it('Update changes the policy in place', async () => {
+    const olds = { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: weeklyId, retainDataOnDelete: true };
+    const req = new providerPb.UpdateRequest();
+    req.setUrn(PROTECTION_URN);
+    req.setId(itemId);
+    req.setOlds(struct(olds));
+    req.setNews(struct({ ...olds, policyId: dailyId }));
+    const res = await rpc(c, c.update, req);
+    expect(res.getProperties()!.toJavaScript().policyName).toBe('daily');
+    const obs = await observe(sdkTarget, WEU, { refresh: false });
+    expect(obs.protectedItems.find((i) => i.friendlyName === 'web-01')?.policyName).toBe('daily');
+
+    const policyReq = new providerPb.UpdateRequest();
+    policyReq.setUrn(POLICY_URN);
+    policyReq.setId(dailyId);
+    policyReq.setOlds(struct({ ...VAULT, name: 'daily', ...DAILY }));
+    policyReq.setNews(struct({ ...VAULT, name: 'daily', ...DAILY, retention: { daily: 21 } }));
+    await rpc(c, c.update, policyReq);
+    const after = await observe(sdkTarget, WEU, { refresh: false });
+    expect(after.policies.find((p) => p.name === 'daily')?.settings?.retention.dailyDays).toBe(21);
+  });
+
+  it('Invoke selects VMs and reports drift like the CLI', async () => {
+    const req = new providerPb.InvokeRequest();
+    req.setTok('vmbackup:index:getVirtualMachines');
+    req.setArgs(struct({ ...VAULT, selector: { tags: { app: 'web' } } }));
+    const res = await rpc(c, c.invoke, req);
+    const vms = res.getReturn()!.toJavaScript().vms as { name: string; protected: boolean; preflight: string[] }[];
+    expect(vms.map((v) => v.name).sort()).toEqual(['lb-01', 'web-01', 'web-02']);
+    expect(vms.find((v) => v.name === 'web-01')?.protected).toBe(true);
+    expect(vms.find((v) => v.name === 'lb-01')?.preflight.join()).toMatch(/LoadBalancer/);
+
+    const bad = new providerPb.InvokeRequest();
+    bad.setTok('vmbackup:index:getVirtualMachines');
+    bad.setArgs(struct({ ...VAULT, selector: { tag: {} } }));
+    const failed = await rpc(c, c.invoke, bad);
+    expect(failed.getFailuresList().map((f) => f.getProperty())).toEqual(['selector.tag']);
+
+    const drift = new providerPb.InvokeRequest();
+    drift.setTok('vmbackup:index:getDrift');
+    drift.setArgs(struct({
+      spec: [
+        'apiVersion: vmbackup/v1',
+        `target: { subscriptionId: ${SUBSCRIPTION}, vault: { resourceGroup: rg-backup, name: vault-weu } }`,
+        'policies:',
+        '  - { name: daily, schedule: { frequency: Daily, time: "22:00" }, retention: { daily: 21 } }',
+        'protect:',
+        '  - { name: web, policy: daily, vms: [ { resourceGroup: rg-web, name: web-01 }, { resourceGroup: rg-web, name: web-02 } ] }',
+      ].join('\n'),
+    }));
+    const report = (await rpc(c, c.invoke, drift)).getReturn()!.toJavaScript() as { inSync: boolean; findings: { category: string; subjectName: string }[] };
+    expect(report.inSync).toBe(false);
+    expect(report.findings).toContainEqual(expect.objectContaining({ category: 'declaredUnprotected', subjectName: 'web-02' }));
+  });
+
+  it('Delete stops protection and retains the recovery points', async () => {
+    const state = { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: dailyId, retainDataOnDelete: true };
+    const req = new providerPb.DeleteRequest();
+    req.setUrn(PROTECTION_URN);
+    req.setId(itemId);
+    req.setProperties(struct(state));
+    await rpc(c, c.delete, req);
+    const obs = await observe(sdkTarget, WEU, { refresh: false });
+    const item = obs.protectedItems.find((i) => i.friendlyName === 'web-01');
+    expect(item?.protectionState).toBe('ProtectionStopped');
+    expect(item?.softDeleted).toBe(false);
+    await rpc(c, c.delete, req);
+  });
+
+  it('Cancel, GetMapping and GetMappings answer, and no secret reached the log', async () => {
+    await rpc(c, c.getMapping, new providerPb.GetMappingRequest());
+    const mappings = await rpc(c, c.getMappings, new providerPb.GetMappingsRequest());
+    expect(mappings.getProvidersList()).toEqual([]);
+    await rpc(c, c.cancel, new emptyPb.Empty());
+    expect(engine.logs.length).toBeGreaterThan(0);
+    expect(engine.logs.some((l) => l.message.includes(SECRET))).toBe(false);
+    expect(plugin.stderr()).not.toContain(SECRET);
+  });
+});
