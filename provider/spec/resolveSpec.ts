@@ -45,7 +45,7 @@ export function resolveSpecText(text: string, file: string, opts: ResolveSpecOpt
   validateSpecSchema(yaml.value, reporter);
   checkSpec(yaml.value, { reporter, ...(opts.profile ? { profile: opts.profile } : {}) });
 
-  const diagnostics = [...yaml.diagnostics, ...reporter.diagnostics];
+  const diagnostics = byPlace([...yaml.diagnostics, ...reporter.diagnostics]);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const digest = createHash('sha256').update(text, 'utf8').digest('hex');
   return { spec: normalizeSpec(yaml.value as WrittenSpec, file, digest, yaml.locate), diagnostics };
@@ -65,4 +65,10 @@ export function validatePolicyInput(value: unknown, opts: ValidatePolicyOptions 
   const { diagnostics } = reporter;
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   return { policy: policyFromWritten(value as WrittenPolicy), diagnostics };
+}
+
+/** In the order a reader meets them in the file; the sort is stable, so one place keeps its order of discovery. */
+function byPlace(diagnostics: Diagnostic[]): Diagnostic[] {
+  const position = (d: Diagnostic) => (d.location ? d.location.line * 1e6 + d.location.col : 0);
+  return diagnostics.sort((a, b) => position(a) - position(b));
 }
