@@ -77,6 +77,12 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (m > 0) return m + ' min ' + String(sec).padStart(2, '0') + ' s';
     return sec + ' s';
   }
+  // Two VMs may share a name; the resource group in their ARM id tells them apart.
+  function resourceGroup(armId) {
+    var parts = String(armId || '').split('/');
+    for (var i = 0; i + 1 < parts.length; i++) if (parts[i].toLowerCase() === 'resourcegroups') return parts[i + 1];
+    return '';
+  }
   function plural(n, one, many) { return n + ' ' + (n === 1 ? one : (many || one + 's')); }
   function statusTone(status) {
     if (status === 'CompletedWithWarnings') return 'warn';
@@ -175,7 +181,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       },
         h('span', null, g.label),
         h('span', { class: 'track', 'aria-hidden': 'true' },
-          h('span', { class: 'fill', style: 'display:block;width:' + (n / max * 100) + '%;background:' + g.color })),
+          h('span', { class: 'fill', style: 'display:block;width:' + (n === 0 ? '0' : 'max(4px, ' + (n / max * 100) + '%)') + ';background:' + g.color })),
         h('span', { class: 'n' }, n));
     });
     return h('section', { class: 'panel', 'aria-labelledby': 'h-jobchart' },
@@ -287,7 +293,9 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
 
   function recoveryPanel() {
-    var vms = data.recoveryPoints.slice().sort(function (a, b) { return a.vmName.localeCompare(b.vmName); });
+    var vms = data.recoveryPoints.slice().sort(function (a, b) {
+      return a.vmName.localeCompare(b.vmName) || resourceGroup(a.vmId).localeCompare(resourceGroup(b.vmId));
+    });
     var kinds = Object.keys(CONSISTENCY);
     var body;
     if (vms.length === 0) {
@@ -303,7 +311,7 @@ export const DASHBOARD_SCRIPT = String.raw`
           var latest = points[points.length - 1];
           var info = latest && CONSISTENCY[latest.consistency];
           return h('tr', { class: 'static', 'data-testid': 'rp-row', 'data-vm': vm.vmName, 'data-vm-id': vm.vmId },
-            h('td', null, vm.vmName),
+            h('td', null, vm.vmName, h('div', { class: 'muted small' }, resourceGroup(vm.vmId))),
             h('td', { class: 'nowrap' }, latest ? fmtTime(latest.time, false, true) : h('span', { class: 'muted' }, 'none')),
             h('td', null, latest ? badge(info ? info.label : words(latest.consistency), info ? info.tone : 'idle', 'rp-latest') : null),
             h('td', null, h('span', { class: 'dots', role: 'img', 'aria-label': consistencySummary(points) },

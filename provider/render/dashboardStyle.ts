@@ -50,7 +50,7 @@ button.card:hover { border-color: #c7ccd4; }
   background: none; border: 0; padding: .25rem .3rem; border-radius: 6px; font: inherit; color: inherit; cursor: pointer; text-align: left; }
 .bar:hover, .bar[aria-pressed="true"] { background: #f0f3f8; }
 .track { height: .9rem; background: #eef0f4; border-radius: 4px; overflow: hidden; }
-.fill { height: 100%; border-radius: 4px; min-width: 2px; }
+.fill { height: 100%; border-radius: 4px; }
 .bar .n { text-align: right; font-variant-numeric: tabular-nums; font-weight: 600; }
 .empty { color: var(--muted); margin: .25rem 0; }
 .badge { display: inline-block; padding: .08rem .5rem; border-radius: 999px; font-size: .8rem; font-weight: 600; white-space: nowrap; }
