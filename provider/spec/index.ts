@@ -1,7 +1,6 @@
 // provider/spec: the declarative spec, from YAML to ResolvedSpec with located diagnostics.
 export { resolveSpecFile, resolveSpecText, validatePolicyInput } from './resolveSpec.js';
 export type { ResolveSpecOptions, SpecResult, ValidatePolicyOptions } from './resolveSpec.js';
-export { checkSelectionConflicts } from './selectionConflicts.js';
 export { policyFromWritten } from './normalize.js';
 export { loadSpecSchema, TIME_ZONES } from './schema.js';
 export { profileLimits } from './limits.js';

@@ -148,7 +148,10 @@ const picksAreWellFormed: SpecRule = (view, { reporter }) => {
   }
 };
 
-/** One policy per VM: an explicit pick appears once across all protection rules. */
+/**
+ * One policy per VM: an explicit pick appears once across all protection rules. Selectors can only be matched
+ * against the VMs that exist, so their conflicts are found by the planner (provider/plan, same codes).
+ */
 const vmsArePickedOnce: SpecRule = (view, { reporter }) => {
   const subscription = view.subscriptionId ?? '';
   const first = new Map<string, { path: Path; rule: WrittenRule }>();
@@ -164,7 +167,7 @@ const vmsArePickedOnce: SpecRule = (view, { reporter }) => {
       }
       const conflict = earlier.rule.policy.toLowerCase() !== rule.policy.toLowerCase();
       reporter.report({
-        code: conflict ? 'PolicyConflict' : 'DuplicateVm',
+        code: conflict ? 'ConflictingRules' : 'DuplicateVm',
         message: conflict
           ? `VM ${describePick(pick)} gets policy "${rule.policy}" here and "${earlier.rule.policy}" from rule "${earlier.rule.name}" at ${reporter.where(earlier.path)}`
           : `VM ${describePick(pick)} is already picked at ${reporter.where(earlier.path)}`,
@@ -203,7 +206,7 @@ const stopEntriesAreConsistent: SpecRule = (view, { reporter }) => {
     const protectedHere = protectedAt.get(key);
     if (protectedHere) {
       reporter.report({
-        code: 'StopConflict',
+        code: 'ConflictingStopProtection',
         message: `VM ${describePick(pick)} is to stop protection but is also protected at ${reporter.where(protectedHere)}`,
         path: [...path, 'vm'],
         remedy: 'remove it from one of the two places',

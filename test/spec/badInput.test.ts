@@ -112,8 +112,8 @@ const cases: readonly Case[] = [
     reason: 'one policy per VM: the same VM by name or id in two rules, a VM both protected and stopped, a stop entry twice',
     expected: [
       '17:9 error DuplicateVm',
-      '21:9 error PolicyConflict',
-      '24:9 error StopConflict',
+      '21:9 error ConflictingRules',
+      '24:9 error ConflictingStopProtection',
       '26:17 warning DataDeletion',
       '27:9 error DuplicateVm',
     ],

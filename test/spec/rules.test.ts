@@ -368,7 +368,7 @@ const specCases: readonly Case[] = [
     vms:
       - id: /subscriptions/${SUB}/resourceGroups/RG-WEB/providers/Microsoft.Compute/virtualMachines/web-01
 `),
-    expected: [{ at: '19:9 error PolicyConflict', message: 'gets policy "weekly-0600" here and "daily-1000" from rule "web" at <inline>:15:11' }],
+    expected: [{ at: '19:9 error ConflictingRules', message: 'gets policy "weekly-0600" here and "daily-1000" from rule "web" at <inline>:15:11' }],
   },
   {
     reason: 'the same VM in two rules with the same policy is still picked twice',
@@ -399,7 +399,7 @@ stopProtection:
   - vm: { resourceGroup: rg-old, name: old-01 }
   - vm: { resourceGroup: rg-old, name: old-01 }
 `),
-    expected: [{ at: '20:9 error StopConflict' }, { at: '22:9 error DuplicateVm' }],
+    expected: [{ at: '20:9 error ConflictingStopProtection' }, { at: '22:9 error DuplicateVm' }],
   },
   {
     reason: 'deleting backup data is allowed but never silent: a warning, and the spec still resolves',
