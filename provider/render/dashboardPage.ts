@@ -3,6 +3,7 @@
 import type { DashboardData } from '../core/index.js';
 import { DASHBOARD_SCRIPT } from './dashboardScript.js';
 import { DASHBOARD_STYLE } from './dashboardStyle.js';
+import { xmlEscape } from './format.js';
 import { JOB_STATUS_GROUPS } from './jobGroups.js';
 import { DRIFT_CATEGORIES, DRIFT_RULES } from './rules.js';
 
@@ -16,10 +17,6 @@ export interface DashboardPageOptions {
 /** JSON safe inside a <script> element: "<" never appears, so neither "</script>" nor "<!--" can. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = {}): string {
@@ -37,7 +34,7 @@ export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
-<title>${escapeHtml(title)}</title>
+<title>${xmlEscape(title)}</title>
 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='4' fill='%232563eb'/%3E%3C/svg%3E">
 <style>${DASHBOARD_STYLE}</style>
 </head>
@@ -46,7 +43,7 @@ export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = 
 <header class="top">
   <div>
     <h1>Backup dashboard</h1>
-    <p class="sub">Vault <strong data-testid="vault-name">${escapeHtml(data.vault.name)}</strong> · <span data-testid="vault-location">${escapeHtml(data.vault.location)}</span></p>
+    <p class="sub">Vault <strong data-testid="vault-name">${xmlEscape(data.vault.name)}</strong> · <span data-testid="vault-location">${xmlEscape(data.vault.location)}</span></p>
   </div>
   <p class="live" data-testid="live-status" role="status" aria-live="polite"></p>
 </header>
