@@ -1,7 +1,9 @@
 // The corpus of bad specs under fixtures/: every diagnostic of each file, with its exact place and code.
+import { readFileSync } from 'node:fs';
+import { parse, parseDocument } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { formatDiagnostic, type Diagnostic } from '../../provider/core/index.js';
-import { resolveSpecFile, type Profile } from '../../provider/spec/index.js';
+import { resolveSpecFile, resolveSpecText, type Profile } from '../../provider/spec/index.js';
 
 const DIR = 'test/spec/fixtures';
 
@@ -254,5 +256,33 @@ describe('bad input corpus', () => {
     expect(diagnostics.map((d) => [d.code, formatDiagnostic(d)])).toEqual([
       ['SpecUnreadable', `${DIR}/missing.yaml:1:1: error: cannot read ${DIR}/missing.yaml: no such file`],
     ]);
+  });
+});
+
+describe('every value of the example replaced by a value of another kind', () => {
+  /** Paths to every leaf of a plain value. */
+  function leaves(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+    if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, [...path, i]));
+    if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]));
+    return [path];
+  }
+
+  // Each replacement must come back as diagnostics, never as an exception.
+  test('is reported, never thrown', () => {
+    const text = readFileSync('examples/spec.yaml', 'utf8');
+    const paths = leaves(parse(text));
+    expect(paths.length).toBeGreaterThan(40);
+    let rejected = 0;
+    for (const path of paths) {
+      for (const replacement of [null, ['x'], { x: 1 }, 12345]) {
+        const doc = parseDocument(text);
+        doc.setIn(path, doc.createNode(replacement));
+        const result = resolveSpecText(doc.toString(), 'mutated.yaml');
+        if (!result.spec) rejected++;
+        expect(result.spec !== undefined || result.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+      }
+    }
+    // Every leaf of the example is typed and bounded, so no replacement is accepted.
+    expect(rejected).toBe(paths.length * 4);
   });
 });
