@@ -1,7 +1,8 @@
 // The vmbackup command line: parse flags into typed structs, call the library, map the outcome to an exit code.
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, exitCodeForError, ExitCode } from './exitCodes.js';
-import { applyCommand, driftCommand, planCommand, validateCommand, REPORT_FORMATS } from './commands/reconcile.js';
+import { applyCommand, driftCommand, planCommand, validateCommand } from './commands/reconcile.js';
+import { REPORT_FORMATS } from '../render/index.js';
 import { dashboardCommand, discoverCommand, jobsCommand } from './commands/inspect.js';
 import { clockCommand, emulatorServeCommand, generateFleetCommand } from './commands/emulator.js';
 import { demoCommand } from './commands/demo.js';

@@ -14,14 +14,11 @@ import { observe } from '../../discovery/index.js';
 import { findConflicts, planProtection } from '../../plan/index.js';
 import { applyPlan } from '../../apply/index.js';
 import { detectDrift } from '../../drift/index.js';
-import { renderDrift, renderPlan } from '../../render/index.js';
+import { REPORT_FORMATS, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { ExitCode } from '../exitCodes.js';
 import { emit, loadSpec, oneOf, positiveInt, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
-
-export const REPORT_FORMATS = ['text', 'json', 'markdown', 'sarif', 'junit'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ValidateFlags {
   file: string;
