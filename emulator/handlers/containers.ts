@@ -83,7 +83,6 @@ export const containerRoutes: Route[] = [
     handler: (ctx) => {
       const vault = requireVault(ctx);
       const f = parseFilter(ctx.query.get('$filter'), ['backupManagementType', 'containerType', 'backupEngineName', 'fabricName', 'status', 'friendlyName']);
-      if (!f.has('backupManagementType')) throw ArmErrors.invalidFilter("$filter must name backupManagementType, e.g. \"backupManagementType eq 'AzureIaasVM'\".");
       const containers = ctx.world.store.listContainers(vault.id).filter(
         (c) =>
           filterEq(f, 'backupManagementType', 'AzureIaasVM') &&

@@ -1,5 +1,6 @@
 // Backup policies: list, get, createOrUpdate (200 for a new policy or one no item uses; 202 with
-// Location / Azure-AsyncOperation when protected items must be updated), delete (an LRO the SDK polls).
+// Location / Azure-AsyncOperation when protected items must be updated), delete (an LRO the SDK polls:
+// 200 with the polling headers while it runs, 204 when there is nothing to delete).
 import type { RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
 import type { Policy, Vault } from '../model.js';
@@ -100,7 +101,8 @@ export const policyRoutes: Route[] = [
       if (count > 0) throw ArmErrors.policyInUse(p.name, count);
       if (ctx.world.store.runningOperation(policyTarget(vault, p.name))) throw ArmErrors.operationInProgress(p.name);
       const op = ctx.world.startOperation({ kind: 'policyDelete', target: policyTarget(vault, p.name), args: { vaultId: vault.id, policyName: p.name } });
-      return policyAccepted(ctx, vault, p.name, op.id);
+      // The spec declares only 200 and 204 for this LRO: a 200 carrying the polling headers.
+      return { ...policyAccepted(ctx, vault, p.name, op.id), status: 200 };
     },
   },
   {

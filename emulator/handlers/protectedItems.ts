@@ -73,9 +73,9 @@ function putItem(ctx: RequestContext): HandlerResult {
   if (!active) {
     // A new protection (or resuming a stopped one): the guide's preconditions apply.
     if (!vm) throw ArmErrors.vmDoesNotExist(vmId);
-    if (vm.location.toLowerCase() !== vault.location.toLowerCase()) throw ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location);
     const other = store.itemsOfVm(vm.id).find((i) => i.vaultId.toLowerCase() !== vault.id.toLowerCase() && i.deferredDeleteAt === undefined);
     if (other) throw ArmErrors.alreadyProtected(vm.name, other.vaultId);
+    if (vm.location.toLowerCase() !== vault.location.toLowerCase()) throw ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location);
     const elsewhere = store.containersOfVm(vm.id).find((c) => c.vaultId.toLowerCase() !== vault.id.toLowerCase());
     if (elsewhere) throw ArmErrors.alreadyRegistered(vm.name, elsewhere.vaultId);
     if (ctx.world.profile === 'classic' && store.getContainer(vault.id, vm.id)?.registrationStatus !== 'Registered') throw ArmErrors.vmNotRegistered(vm.name);

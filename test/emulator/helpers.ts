@@ -9,6 +9,11 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator/index.js';
+import { specValidator, type SpecProblem } from './specValidator.js';
+
+/** Every response the SDK clients receive is checked against the specs; problems and the operations seen collect here. */
+export const specProblems: SpecProblem[] = [];
+export const operationsSeen = new Set<string>();
 
 export const FLEET_FILE = join(import.meta.dirname, '..', '..', 'examples', 'fleet.yaml');
 export const SUB = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
@@ -20,7 +25,12 @@ export function staticCredential(token: string): TokenCredential {
 }
 
 export function clientsFor(em: Pick<RunningEmulator, 'endpoint' | 'ca' | 'token' | 'subscriptionId'>, token = em.token) {
-  const options = { endpoint: em.endpoint, tlsOptions: { ca: em.ca }, retryOptions: { maxRetries: 0 } };
+  const options = {
+    endpoint: em.endpoint,
+    tlsOptions: { ca: em.ca },
+    retryOptions: { maxRetries: 0 },
+    additionalPolicies: [{ policy: specValidator().policy(specProblems, operationsSeen), position: 'perCall' as const }],
+  };
   const cred = staticCredential(token);
   return {
     backup: new RecoveryServicesBackupClient(cred, em.subscriptionId, options),
@@ -165,4 +175,42 @@ export async function register(em: TestEmulator, rg: string, name: string, os: '
     { properties: { containerType: 'Microsoft.Compute/virtualMachines', backupManagementType: 'AzureIaasVM', friendlyName: name, virtualMachineId: vmId(rg, name) } as any },
     { updateIntervalInMs: 10 },
   );
+}
+
+/** SDK calls that return after the first 202 hide the LRO headers; this captures them through onResponse. */
+export function captureResponse() {
+  let last: { status: number; headers: Map<string, string> } | undefined;
+  return {
+    onResponse: (raw: { status: number; headers: { toJSON(): Record<string, string> } }) => {
+      last = { status: raw.status, headers: new Map(Object.entries(raw.headers.toJSON())) };
+    },
+    get status(): number {
+      return last?.status ?? 0;
+    },
+    header(name: string): string {
+      const v = last?.headers.get(name.toLowerCase());
+      if (v === undefined) throw new Error(`response has no ${name} header`);
+      return v;
+    },
+  };
+}
+
+/** The last path segment of an LRO URL: the operation id. */
+export function operationIdOf(url: string): string {
+  return new URL(url).pathname.split('/').pop()!;
+}
+
+/** Protects a VM (PUT protected item) and waits on its operationsStatus; returns the final OperationStatus. */
+export async function protect(em: TestEmulator, rg: string, name: string, policy = 'DefaultPolicy', vault = WEU): Promise<any> {
+  const cap = captureResponse();
+  await em.clients.backup.protectedItems.createOrUpdate(
+    vault.name,
+    vault.resourceGroup,
+    'Azure',
+    containerOf(rg, name),
+    itemOf(rg, name),
+    { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId(rg, name), policyId: policyIdOf(vault, policy) } as any },
+    { onResponse: cap.onResponse },
+  );
+  return pollStatus(em, cap.header('azure-asyncoperation'));
 }

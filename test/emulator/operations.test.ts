@@ -1,0 +1,397 @@
+// One test per operation, driven through the official SDK clients; every response body is checked
+// against the REST specifications by the validation policy the clients carry.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  captureResponse,
+  containerOf,
+  discover,
+  itemOf,
+  NEU,
+  operationIdOf,
+  pollLocation,
+  pollStatus,
+  policyIdOf,
+  protect,
+  raw,
+  register,
+  specProblems,
+  startTestEmulator,
+  SUB,
+  vmId,
+  WEU,
+  type TestEmulator,
+} from './helpers.js';
+
+let em: TestEmulator;
+const V = `/subscriptions/${SUB}/resourceGroups/${WEU.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${WEU.name}`;
+
+const dailyPolicy = (time: string, days: number) => ({
+  properties: {
+    backupManagementType: 'AzureIaasVM',
+    policyType: 'V1',
+    timeZone: 'UTC',
+    instantRpRetentionRangeInDays: 2,
+    schedulePolicy: { schedulePolicyType: 'SimpleSchedulePolicy', scheduleRunFrequency: 'Daily', scheduleRunTimes: [`2024-01-01T${time}:00Z`] },
+    retentionPolicy: {
+      retentionPolicyType: 'LongTermRetentionPolicy',
+      dailySchedule: { retentionTimes: [`2024-01-01T${time}:00Z`], retentionDuration: { count: days, durationType: 'Days' } },
+    },
+  } as any,
+});
+
+beforeAll(async () => {
+  em = await startTestEmulator();
+  await discover(em);
+  await register(em, 'rg-web', 'web-01', 'Windows');
+  await register(em, 'rg-app', 'app-01', 'Linux');
+});
+
+afterAll(async () => {
+  await em.dispose();
+  expect(specProblems).toEqual([]);
+});
+
+describe('vaults (2023-04-01)', () => {
+  test('get returns the vault with its region', async () => {
+    const v = await em.clients.vaults.vaults.get(WEU.resourceGroup, WEU.name);
+    expect([v.name, v.location, v.type]).toEqual(['vault-weu', 'westeurope', 'Microsoft.RecoveryServices/vaults']);
+  });
+  test('list by subscription and by resource group', async () => {
+    const all: string[] = [];
+    for await (const v of em.clients.vaults.vaults.listBySubscriptionId()) all.push(v.name!);
+    const inRg: string[] = [];
+    for await (const v of em.clients.vaults.vaults.listByResourceGroup(NEU.resourceGroup)) inRg.push(v.name!);
+    expect(all.sort()).toEqual(['vault-neu', 'vault-weu']);
+    expect(inRg).toEqual(['vault-neu']);
+  });
+  test('an unknown vault is a 404 ResourceNotFound', async () => {
+    await expect(em.clients.vaults.vaults.get(WEU.resourceGroup, 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
+  });
+});
+
+describe('compute (2024-07-01)', () => {
+  test('list all VMs and by resource group; a name shared by two groups is two VMs', async () => {
+    const all: string[] = [];
+    for await (const vm of em.clients.compute.virtualMachines.listAll()) all.push(vm.id!);
+    expect(all).toHaveLength(20);
+    expect(all.filter((id) => id.endsWith('/db-01'))).toHaveLength(2);
+    const rg: string[] = [];
+    for await (const vm of em.clients.compute.virtualMachines.list('rg-web')) rg.push(vm.name!);
+    expect(rg.sort()).toEqual(['lb-01', 'web-01', 'web-02']);
+  });
+  test('get shows OS, disks, storage SKU, NICs and the load balancer', async () => {
+    const lb = await em.clients.compute.virtualMachines.get('rg-web', 'lb-01');
+    const pools = lb.networkProfile?.networkInterfaceConfigurations?.[0].ipConfigurations[0].loadBalancerBackendAddressPools;
+    expect(pools?.[0].id).toMatch(/loadBalancers\/lb-web\//);
+    const big = await em.clients.compute.virtualMachines.get('rg-data', 'bigdata-01');
+    expect([big.storageProfile?.osDisk?.osType, big.storageProfile?.dataDisks?.length]).toEqual(['Linux', 8]);
+    const premium = await em.clients.compute.virtualMachines.get('rg-app', 'premium-01', { expand: 'instanceView' });
+    expect(premium.storageProfile?.osDisk?.managedDisk?.storageAccountType).toBe('Premium_LRS');
+    expect(premium.instanceView?.statuses?.map((s) => s.code)).toContain('PowerState/running');
+    const multi = await em.clients.compute.virtualMachines.get('rg-net', 'multinic-01');
+    expect(multi.networkProfile?.networkInterfaces).toHaveLength(2);
+  });
+  test('instanceView reports power state and the agent version and status', async () => {
+    const running = await em.clients.compute.virtualMachines.instanceView('rg-web', 'web-02');
+    expect(running.vmAgent?.vmAgentVersion).toBe('2.7.41491.1102');
+    expect(running.vmAgent?.statuses?.[0].displayStatus).toBe('Ready');
+    const noAgent = await em.clients.compute.virtualMachines.instanceView('rg-legacy', 'legacy-01');
+    expect(noAgent.vmAgent?.statuses?.[0].displayStatus).toBe('Not Ready');
+    const off = await em.clients.compute.virtualMachines.instanceView('rg-batch', 'batch-01');
+    expect(off.statuses?.map((s) => s.code)).toContain('PowerState/deallocated');
+  });
+  test('extension createOrUpdate (LRO polled by the SDK), get and list', async () => {
+    const ext = await em.clients.compute.virtualMachineExtensions.get('rg-web', 'web-01', 'VMSnapshot');
+    expect([ext.publisher, ext.typePropertiesType, ext.provisioningState]).toEqual(['Microsoft.Azure.RecoveryServices', 'VMSnapshot', 'Succeeded']);
+    const list = await em.clients.compute.virtualMachineExtensions.list('rg-app', 'app-01');
+    expect(list.value?.map((e) => e.name)).toEqual(['VMSnapshotLinux']);
+  });
+  test('a Windows VM does not take the Linux extension', async () => {
+    await expect(
+      em.clients.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait('rg-dev', 'dev-02', 'VMSnapshotLinux', {
+        location: 'westeurope',
+        publisher: 'Microsoft.Azure.RecoveryServices',
+        typePropertiesType: 'VMSnapshotLinux',
+        typeHandlerVersion: '1.0',
+      }),
+    ).rejects.toMatchObject({ statusCode: 400 });
+  });
+});
+
+describe('discovery and containers', () => {
+  test('refreshContainers answers 202 + Location; the result is 202 while running, then 204', async () => {
+    const cap = captureResponse();
+    await em.clients.backup.protectionContainers.refresh(NEU.name, NEU.resourceGroup, 'Azure', { onResponse: cap.onResponse });
+    expect(cap.status).toBe(202);
+    expect(cap.header('retry-after')).toBe('0');
+    const location = cap.header('location');
+    expect(location).toMatch(/\/backupFabrics\/Azure\/operationResults\//);
+    const running = await raw(em, 'GET', location);
+    expect(running.status).toBe(202);
+    const done = await pollLocation(em, location);
+    expect(done.status).toBe(204);
+    // Through the SDK too.
+    await em.clients.backup.protectionContainerRefreshOperationResults.get(NEU.name, NEU.resourceGroup, 'Azure', operationIdOf(location));
+  });
+  test('vault-weu offers exactly the VMs of its region, vault-neu those of its own', async () => {
+    const weu: string[] = [];
+    for await (const it of em.clients.backup.backupProtectableItems.list(WEU.name, WEU.resourceGroup, { filter: "backupManagementType eq 'AzureIaasVM'" })) {
+      weu.push((it.properties as any).virtualMachineId);
+    }
+    const westVms: string[] = [];
+    for await (const vm of em.clients.compute.virtualMachines.listAll()) if (vm.location === 'westeurope') westVms.push(vm.id!);
+    expect(weu.sort()).toEqual(westVms.sort());
+    const neu: string[] = [];
+    for await (const it of em.clients.backup.backupProtectableItems.list(NEU.name, NEU.resourceGroup)) neu.push(it.name!);
+    expect(neu.sort()).toEqual([itemOf('rg-app-ne', 'app-ne-01'), itemOf('rg-web-ne', 'web-ne-01')]);
+  });
+  test('protectable items filter by friendlyName', async () => {
+    const found: string[] = [];
+    for await (const it of em.clients.backup.backupProtectableItems.list(WEU.name, WEU.resourceGroup, { filter: "friendlyName eq 'db-01'" })) found.push(it.name!);
+    expect(found.sort()).toEqual([itemOf('rg-data-dr', 'db-01'), itemOf('rg-data', 'db-01')].sort());
+  });
+  test('registered VMs show in the container list and get', async () => {
+    const names: string[] = [];
+    for await (const c of em.clients.backup.backupProtectionContainers.list(WEU.name, WEU.resourceGroup, { filter: "backupManagementType eq 'AzureIaasVM'" })) {
+      names.push(c.name!);
+      expect((c.properties as any).registrationStatus).toBe('Registered');
+    }
+    expect(names).toEqual(expect.arrayContaining([containerOf('rg-web', 'web-01'), containerOf('rg-app', 'app-01')]));
+    const c = await em.clients.backup.protectionContainers.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'));
+    expect((c.properties as any).virtualMachineId).toBe(vmId('rg-web', 'web-01'));
+  });
+  test('registering an already registered VM answers 200 with the container', async () => {
+    const cap = captureResponse();
+    const c = await em.clients.backup.protectionContainers.beginRegisterAndWait(
+      WEU.name,
+      WEU.resourceGroup,
+      'Azure',
+      containerOf('rg-web', 'web-01'),
+      { properties: { containerType: 'Microsoft.Compute/virtualMachines', backupManagementType: 'AzureIaasVM' } as any },
+      { onResponse: cap.onResponse },
+    );
+    expect(c.name).toBe(containerOf('rg-web', 'web-01'));
+  });
+});
+
+describe('protected items', () => {
+  test('protect: 202 with Location, Azure-AsyncOperation and Retry-After; operationsStatus ends Succeeded with the job id', async () => {
+    const cap = captureResponse();
+    await em.clients.backup.protectedItems.createOrUpdate(
+      WEU.name,
+      WEU.resourceGroup,
+      'Azure',
+      containerOf('rg-web', 'web-01'),
+      itemOf('rg-web', 'web-01'),
+      { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId('rg-web', 'web-01'), policyId: policyIdOf(WEU, 'DefaultPolicy') } as any },
+      { onResponse: cap.onResponse },
+    );
+    expect(cap.status).toBe(202);
+    expect(cap.header('location')).toMatch(/\/protectedItems\/.*\/operationResults\//);
+    const statusUrl = cap.header('azure-asyncoperation');
+    expect(statusUrl).toMatch(/\/operationsStatus\//);
+    const opId = operationIdOf(statusUrl);
+    const first = await em.clients.backup.protectedItemOperationStatuses.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'), opId);
+    expect(first.status).toBe('InProgress');
+    const final = await pollStatus(em, statusUrl);
+    expect(final.status).toBe('Succeeded');
+    const job = await em.clients.backup.jobDetails.get(WEU.name, WEU.resourceGroup, final.properties.jobId);
+    expect([job.properties?.operation, job.properties?.status]).toEqual(['ConfigureBackup', 'Completed']);
+    const result = await raw(em, 'GET', cap.header('location'));
+    expect(result.status).toBe(200);
+    await em.clients.backup.protectedItemOperationResults.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'), opId);
+  });
+  test('get: a new protection is IRPending with its policy', async () => {
+    const item = await em.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'));
+    const p = item.properties as any;
+    expect([p.protectionState, p.policyName, p.sourceResourceId]).toEqual(['IRPending', 'DefaultPolicy', vmId('rg-web', 'web-01')]);
+  });
+  test('list with the spec filter; the protected VM is no longer protectable', async () => {
+    const items: string[] = [];
+    for await (const it of em.clients.backup.backupProtectedItems.list(WEU.name, WEU.resourceGroup, { filter: "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'" })) items.push(it.name!);
+    expect(items).toContain(itemOf('rg-web', 'web-01'));
+    const offered: string[] = [];
+    for await (const it of em.clients.backup.backupProtectableItems.list(WEU.name, WEU.resourceGroup)) offered.push(it.name!);
+    expect(offered).not.toContain(itemOf('rg-web', 'web-01'));
+  });
+  test('change policy, then on-demand backup makes a recovery point', async () => {
+    await em.clients.backup.protectionPolicies.createOrUpdate(WEU.name, WEU.resourceGroup, 'daily-10', dailyPolicy('10:00', 14));
+    expect((await protect(em, 'rg-web', 'web-01', 'daily-10')).status).toBe('Succeeded');
+    const item = await em.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'));
+    expect((item.properties as any).policyName).toBe('daily-10');
+    const cap = captureResponse();
+    await em.clients.backup.backups.trigger(
+      WEU.name,
+      WEU.resourceGroup,
+      'Azure',
+      containerOf('rg-web', 'web-01'),
+      itemOf('rg-web', 'web-01'),
+      { properties: { objectType: 'IaasVMBackupRequest' } as any },
+      { onResponse: cap.onResponse },
+    );
+    expect(cap.status).toBe(202);
+    const final = await pollStatus(em, cap.header('azure-asyncoperation'));
+    const job = await em.clients.backup.jobDetails.get(WEU.name, WEU.resourceGroup, final.properties.jobId);
+    expect([job.properties?.operation, job.properties?.status, (job.properties as any).isUserTriggered]).toEqual(['Backup', 'Completed', true]);
+    const points: any[] = [];
+    for await (const rp of em.clients.backup.recoveryPoints.list(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'))) points.push(rp);
+    expect(points).toHaveLength(1);
+    expect(points[0].properties.recoveryPointType).toBe('ApplicationConsistent');
+    const one = await em.clients.backup.recoveryPoints.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'), points[0].name);
+    expect(one.name).toBe(points[0].name);
+    const after = await em.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'));
+    expect([(after.properties as any).protectionState, (after.properties as any).lastBackupStatus]).toEqual(['Protected', 'Completed']);
+  });
+  test('stop protection retaining data, then stop and delete data (soft delete), then undelete', async () => {
+    expect((await protect(em, 'rg-app', 'app-01')).status).toBe('Succeeded');
+    const stop = captureResponse();
+    await em.clients.backup.protectedItems.createOrUpdate(
+      WEU.name,
+      WEU.resourceGroup,
+      'Azure',
+      containerOf('rg-app', 'app-01'),
+      itemOf('rg-app', 'app-01'),
+      { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId('rg-app', 'app-01'), protectionState: 'ProtectionStopped' } as any },
+      { onResponse: stop.onResponse },
+    );
+    expect((await pollStatus(em, stop.header('azure-asyncoperation'))).status).toBe('Succeeded');
+    const stopped = await em.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-app', 'app-01'), itemOf('rg-app', 'app-01'));
+    expect([(stopped.properties as any).protectionState, (stopped.properties as any).policyId]).toEqual(['ProtectionStopped', undefined]);
+
+    const del = captureResponse();
+    await em.clients.backup.protectedItems.delete(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-app', 'app-01'), itemOf('rg-app', 'app-01'), { onResponse: del.onResponse });
+    expect(del.status).toBe(202);
+    const statusUrl = del.header('azure-asyncoperation');
+    expect(statusUrl).toMatch(new RegExp(`${WEU.name}/backupOperations/`));
+    expect(del.header('location')).toMatch(/\/backupOperationResults\//);
+    const final = await pollStatus(em, statusUrl);
+    expect(final.status).toBe('Succeeded');
+    await em.clients.backup.backupOperationStatuses.get(WEU.name, WEU.resourceGroup, operationIdOf(statusUrl));
+    expect((await pollLocation(em, del.header('location'))).status).toBe(204);
+    const soft = await em.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-app', 'app-01'), itemOf('rg-app', 'app-01'));
+    expect((soft.properties as any).isScheduledForDeferredDelete).toBe(true);
+    expect(Date.parse((soft.properties as any).deferredDeleteTimeInUTC) - Date.now()).toBeGreaterThan(13 * 86_400_000);
+    // Deleting again is a no-op success.
+    const again = captureResponse();
+    await em.clients.backup.protectedItems.delete(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-app', 'app-01'), itemOf('rg-app', 'app-01'), { onResponse: again.onResponse });
+    expect(again.status).toBe(204);
+
+    const undelete = captureResponse();
+    await em.clients.backup.protectedItems.createOrUpdate(
+      WEU.name,
+      WEU.resourceGroup,
+      'Azure',
+      containerOf('rg-app', 'app-01'),
+      itemOf('rg-app', 'app-01'),
+      { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId('rg-app', 'app-01'), isRehydrate: true } as any },
+      { onResponse: undelete.onResponse },
+    );
+    expect((await pollStatus(em, undelete.header('azure-asyncoperation'))).status).toBe('Succeeded');
+    const back = await em.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-app', 'app-01'), itemOf('rg-app', 'app-01'));
+    expect([(back.properties as any).isScheduledForDeferredDelete, (back.properties as any).protectionState]).toEqual([false, 'ProtectionStopped']);
+  });
+});
+
+describe('policies', () => {
+  test('the vault holds DefaultPolicy (daily, 30 days) from creation', async () => {
+    const p = await em.clients.backup.protectionPolicies.get(NEU.name, NEU.resourceGroup, 'DefaultPolicy');
+    const props = p.properties as any;
+    expect([props.schedulePolicy.scheduleRunFrequency, props.retentionPolicy.dailySchedule.retentionDuration.count]).toEqual(['Daily', 30]);
+  });
+  test('create answers 200 with the policy; list filters by backupManagementType', async () => {
+    const cap = captureResponse();
+    const created = await em.clients.backup.protectionPolicies.createOrUpdate(WEU.name, WEU.resourceGroup, 'daily-06', dailyPolicy('06:00', 7), { onResponse: cap.onResponse });
+    expect(cap.status).toBe(200);
+    expect(created.name).toBe('daily-06');
+    const names: string[] = [];
+    for await (const p of em.clients.backup.backupPolicies.list(WEU.name, WEU.resourceGroup, { filter: "backupManagementType eq 'AzureIaasVM'" })) names.push(p.name!);
+    expect(names).toEqual(expect.arrayContaining(['DefaultPolicy', 'daily-06']));
+  });
+  test('updating a policy in use answers 202; its operation status and result', async () => {
+    await em.clients.backup.protectionPolicies.createOrUpdate(WEU.name, WEU.resourceGroup, 'in-use', dailyPolicy('08:00', 7));
+    await register(em, 'rg-dev', 'dev-01', 'Linux');
+    expect((await protect(em, 'rg-dev', 'dev-01', 'in-use')).status).toBe('Succeeded');
+    const cap = captureResponse();
+    await em.clients.backup.protectionPolicies.createOrUpdate(WEU.name, WEU.resourceGroup, 'in-use', dailyPolicy('09:00', 10), { onResponse: cap.onResponse });
+    expect(cap.status).toBe(202);
+    const status = await pollStatus(em, cap.header('azure-asyncoperation'));
+    expect([status.status, status.properties.objectType]).toEqual(['Succeeded', 'OperationStatusJobsExtendedInfo']);
+    const opId = operationIdOf(cap.header('location'));
+    await em.clients.backup.protectionPolicyOperationStatuses.get(WEU.name, WEU.resourceGroup, 'in-use', opId);
+    const result = await em.clients.backup.protectionPolicyOperationResults.get(WEU.name, WEU.resourceGroup, 'in-use', opId);
+    expect((result.properties as any).retentionPolicy.dailySchedule.retentionDuration.count).toBe(10);
+    expect((result.properties as any).protectedItemsCount).toBe(1);
+    await expect(em.clients.backup.protectionPolicies.beginDeleteAndWait(WEU.name, WEU.resourceGroup, 'in-use')).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'UserErrorPolicyInUse',
+    });
+  });
+  test('delete is an LRO the SDK polls to its end', async () => {
+    await em.clients.backup.protectionPolicies.beginDeleteAndWait(WEU.name, WEU.resourceGroup, 'daily-06', { updateIntervalInMs: 10 });
+    await expect(em.clients.backup.protectionPolicies.get(WEU.name, WEU.resourceGroup, 'daily-06')).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe('jobs, backup status, pre-validation', () => {
+  test('jobs list with the spec filter and get', async () => {
+    const jobs: any[] = [];
+    for await (const j of em.clients.backup.backupJobs.list(WEU.name, WEU.resourceGroup, { filter: "operation eq 'ConfigureBackup' and backupManagementType eq 'AzureIaasVM'" })) jobs.push(j);
+    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    expect(jobs.every((j) => j.properties.operation === 'ConfigureBackup')).toBe(true);
+    const one = await em.clients.backup.jobDetails.get(WEU.name, WEU.resourceGroup, jobs[0].name);
+    expect(one.properties?.entityFriendlyName).toBe(jobs[0].properties.entityFriendlyName);
+    const since: any[] = [];
+    for await (const j of em.clients.backup.backupJobs.list(WEU.name, WEU.resourceGroup, { filter: "startTime eq '2099-01-01 00:00:00 AM'" })) since.push(j);
+    expect(since).toEqual([]);
+  });
+  test('backupStatus tells a protected VM from an unprotected one', async () => {
+    const yes = await em.clients.backup.backupStatus.get('westeurope', { resourceType: 'VM', resourceId: vmId('rg-web', 'web-01') });
+    expect([yes.protectionStatus, yes.policyName, yes.vaultId]).toEqual(['Protected', 'daily-10', `${V}`]);
+    const no = await em.clients.backup.backupStatus.get('westeurope', { resourceType: 'VM', resourceId: vmId('rg-web', 'web-02') });
+    expect(no.protectionStatus).toBe('NotProtected');
+  });
+  test('backupPreValidateProtection answers Succeeded or Failed with the code and remedy', async () => {
+    const validate = (rg: string, name: string) =>
+      em.clients.backup.protectionIntentOperations.validate('westeurope', {
+        objectType: 'PreValidateEnableBackupRequest',
+        resourceType: 'VM',
+        resourceId: vmId(rg, name),
+        vaultId: V,
+        properties: '',
+      } as any);
+    expect((await validate('rg-web', 'web-01')).status).toBe('Failed');
+    const unregistered = await validate('rg-web', 'web-02');
+    expect([unregistered.status, unregistered.errorCode]).toEqual(['Failed', 'UserErrorVmNotRegistered']);
+    const stopped = await validate('rg-batch', 'batch-02');
+    expect([stopped.errorCode, stopped.recommendation]).toEqual(['UserErrorVmNotInDesirableState', expect.stringMatching(/Start the VM/)]);
+    await register(em, 'rg-web', 'web-02', 'Windows');
+    expect((await validate('rg-web', 'web-02')).status).toBe('Succeeded');
+  });
+});
+
+describe('ARM conventions', () => {
+  test('every response carries x-ms-request-id, errors included', async () => {
+    const ok = await raw(em, 'GET', `${V}?api-version=2023-04-01`);
+    const bad = await raw(em, 'GET', `${V}/nothingHere?api-version=2023-06-01`);
+    expect(ok.headers['x-ms-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bad.headers['x-ms-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+  test.each([
+    { reason: 'unknown path', method: 'GET', path: `${V}/backupEngines?api-version=2023-06-01`, status: 404, code: 'OperationNotImplemented' },
+    { reason: 'unknown method on a known path', method: 'PATCH', path: `${V}?api-version=2023-04-01`, status: 404, code: 'OperationNotImplemented' },
+    { reason: 'no api-version', method: 'GET', path: V, status: 400, code: 'MissingApiVersionParameter' },
+    { reason: 'api-version the emulator does not speak', method: 'GET', path: `${V}?api-version=2016-06-01`, status: 400, code: 'InvalidApiVersionParameter' },
+    { reason: 'unknown $filter field', method: 'GET', path: `${V}/backupProtectedItems?api-version=2023-06-01&$filter=${encodeURIComponent("colour eq 'red'")}`, status: 400, code: 'InvalidQueryParameterValue' },
+    { reason: 'malformed $filter', method: 'GET', path: `${V}/backupJobs?api-version=2023-06-01&$filter=${encodeURIComponent("status = 'x'")}`, status: 400, code: 'InvalidQueryParameterValue' },
+    { reason: 'bad job filter date', method: 'GET', path: `${V}/backupJobs?api-version=2023-06-01&$filter=${encodeURIComponent("startTime eq 'yesterday'")}`, status: 400, code: 'InvalidQueryParameterValue' },
+    { reason: 'another subscription', method: 'GET', path: `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01`, status: 404, code: 'SubscriptionNotFound' },
+  ])('$reason -> $status $code', async ({ method, path, status, code }) => {
+    const res = await raw(em, method, path);
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+  });
+  test('literal path segments match case-insensitively', async () => {
+    const res = await raw(em, 'GET', `${V.replace('/subscriptions/', '/Subscriptions/').replace('/vaults/', '/VAULTS/')}?api-version=2023-04-01`);
+    expect(res.status).toBe(200);
+  });
+});
