@@ -113,20 +113,19 @@ function optionalStruct(s: Struct | undefined): PropertyMap | undefined {
 
 export interface ServerOptions {
   readonly logger: EngineLogger;
-  /** Directory of the Pulumi program until the engine's handshake says otherwise. Default: the working directory. */
+  /** Directory of the Pulumi program. Default: the working directory, where the engine starts plugins. */
   readonly programDir?: string;
 }
 
 export function createProviderService(opts: ServerOptions): { service: grpc.UntypedServiceImplementation; holder: TargetHolder } {
-  let programDir = opts.programDir ?? process.cwd();
+  const programDir = opts.programDir ?? process.cwd();
   const log = (level: Parameters<EngineLogger['log']>[0], message: string, urn?: string) => opts.logger.log(level, message, urn);
   const holder = new TargetHolder(() => programDir, log);
   const ctx = holder;
 
   const service: Partial<import('@pulumi/pulumi/proto/provider_grpc_pb.js').IResourceProviderServer> = {
-    handshake: unary(async (req: import('@pulumi/pulumi/proto/provider_pb.js').ProviderHandshakeRequest) => {
-      const dir = req.getProgramDirectory() || req.getRootDirectory();
-      if (dir) programDir = dir;
+    // The handshake's directories are the plugin's own; the engine starts plugins in the program's directory.
+    handshake: unary(async () => {
       const res = new providerPb.ProviderHandshakeResponse();
       res.setAcceptSecrets(true);
       res.setAcceptResources(false);

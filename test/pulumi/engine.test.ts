@@ -1,0 +1,186 @@
+// End to end under the real Pulumi engine (built by scripts/pulumi-engine.sh), with a local backend in a
+// temporary directory: the root YAML program and examples/pulumi-ts, each over its own emulator state.
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEmulatorState, startEmulator } from '../../emulator/index.js';
+import { openTarget, putProtectedItem } from '../../provider/azure/index.js';
+import { observe } from '../../provider/discovery/index.js';
+import { FLEET, ROOT, SUBSCRIPTION } from './harness.js';
+
+const run = promisify(execFile);
+const DAY_MS = 24 * 3_600_000;
+
+/** The directory holding pulumi and both language hosts: PATH first, then the engine script's cache. */
+function engineBinDir(): string {
+  const onPath = (process.env.PATH ?? '').split(path.delimiter).find((d) => existsSync(path.join(d, 'pulumi')) && existsSync(path.join(d, 'pulumi-language-yaml')) && existsSync(path.join(d, 'pulumi-language-nodejs')));
+  if (onPath) return onPath;
+  const dir = execFileSync('bash', [path.join(ROOT, 'scripts', 'pulumi-engine.sh'), '--print-bin-dir'], { encoding: 'utf8' }).trim();
+  for (const bin of ['pulumi', 'pulumi-language-yaml', 'pulumi-language-nodejs']) {
+    if (!existsSync(path.join(dir, bin))) {
+      throw new Error(`the Pulumi engine is missing (${path.join(dir, bin)}): run \`bash scripts/pulumi-engine.sh\` to build it from the Go module proxy`);
+    }
+  }
+  return dir;
+}
+
+interface Stack {
+  readonly dir: string;
+  pulumi(args: string[], opts?: { allowFailure?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+async function makeStack(home: string, programDir: string): Promise<Stack> {
+  const bin = engineBinDir();
+  const env = {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${path.join(ROOT, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    PULUMI_HOME: path.join(home, '.pulumi'),
+    PULUMI_BACKEND_URL: `file://${path.join(home, 'backend')}`,
+    PULUMI_SKIP_UPDATE_CHECK: '1',
+    PULUMI_CONFIG_PASSPHRASE: 'e2e-passphrase',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    NO_COLOR: '1',
+  };
+  await mkdir(path.join(home, 'backend'), { recursive: true });
+  const stack: Stack = {
+    dir: programDir,
+    async pulumi(args, opts = {}) {
+      try {
+        const { stdout, stderr } = await run('pulumi', [...args, '--non-interactive'], { cwd: programDir, env, maxBuffer: 32 * 1024 * 1024 });
+        return { code: 0, stdout, stderr };
+      } catch (e) {
+        const err = e as { code?: number; stdout?: string; stderr?: string };
+        if (!opts.allowFailure) throw new Error(`pulumi ${args.join(' ')} failed (${err.code}):\n${err.stdout}\n${err.stderr}`);
+        return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+      }
+    },
+  };
+  await stack.pulumi(['login', '--local']);
+  await stack.pulumi(['stack', 'init', 'e2e']);
+  return stack;
+}
+
+/** Changes a VM's policy behind the engine's back, through the official SDK on the same emulator state. */
+async function changePolicyOutOfBand(stateDir: string, vault: { resourceGroup: string; name: string }, vm: { resourceGroup: string; name: string }, policyName: string): Promise<void> {
+  const emulator = await startEmulator({ stateDir, port: 0, retryAfterSeconds: 0 });
+  const target = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, subscriptionId: SUBSCRIPTION, caFile: emulator.caFile, tokenFile: emulator.tokenFile, stateDir });
+  try {
+    const vaultId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${vault.name}`;
+    await putProtectedItem(target, vault, `IaasVMContainer;iaasvmcontainerv2;${vm.resourceGroup};${vm.name}`, `VM;iaasvmcontainerv2;${vm.resourceGroup};${vm.name}`, {
+      properties: {
+        protectedItemType: 'Microsoft.Compute/virtualMachines',
+        sourceResourceId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${vm.name}`,
+        policyId: `${vaultId}/backupPolicies/${policyName}`,
+      },
+    });
+  } finally {
+    await target.close();
+    await emulator.close();
+  }
+}
+
+async function observeState(stateDir: string, vault: { resourceGroup: string; name: string }) {
+  const target = await openTarget({ kind: 'emulator', stateDir });
+  try {
+    return await observe(target, vault, { refresh: false, recoveryPoints: true });
+  } finally {
+    await target.close();
+  }
+}
+
+/** Lets the emulator's clock pass eight days (a Sunday among them), so scheduled backups leave recovery points. */
+function passEightDays(stateDir: string): void {
+  const state = openEmulatorState(stateDir);
+  try {
+    state.advance(8 * DAY_MS);
+  } finally {
+    state.close();
+  }
+}
+
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'vmbackup-pulumi-e2e-'));
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('under the real Pulumi engine', () => {
+  it('the root Pulumi.yaml: up, no changes, out-of-band drift on refresh, destroy retaining recovery points', async () => {
+    const dir = path.join(work, 'yaml');
+    await mkdir(dir, { recursive: true });
+    const program = (await readFile(path.join(ROOT, 'Pulumi.yaml'), 'utf8'))
+      .replace('path: ./bin', `path: ${path.join(ROOT, 'bin')}`)
+      .replace('vmbackup:fleet: examples/fleet.yaml', `vmbackup:fleet: ${FLEET}`);
+    await writeFile(path.join(dir, 'Pulumi.yaml'), program);
+    const stack = await makeStack(path.join(work, 'yaml-home'), dir);
+    const weu = { resourceGroup: 'rg-backup', name: 'vault-weu' };
+
+    await stack.pulumi(['up', '--yes']);
+    const outputs = JSON.parse((await stack.pulumi(['stack', 'output', '--json'])).stdout) as Record<string, unknown>;
+    expect(outputs.web01State).toMatch(/IRPending|Protected/);
+    expect(outputs.protectableWebVms).toHaveLength(2);
+    const stateDir = path.join(dir, '.vmbackup');
+    const afterUp = await observeState(stateDir, weu);
+    expect(afterUp.protectedItems.map((i) => `${i.friendlyName}:${i.policyName}`).sort()).toEqual(['app-01:daily-2200', 'db-01:weekly-sun', 'web-01:daily-2200']);
+
+    await stack.pulumi(['preview', '--expect-no-changes']);
+
+    await changePolicyOutOfBand(stateDir, weu, { resourceGroup: 'rg-web', name: 'web-01' }, 'weekly-sun');
+    const refresh = await stack.pulumi(['refresh', '--yes', '--diff']);
+    expect(refresh.stdout).toMatch(/web-01[\s\S]*policyId[\s\S]*weekly-sun/);
+    const drifted = await stack.pulumi(['preview', '--expect-no-changes'], { allowFailure: true });
+    expect(drifted.code).not.toBe(0);
+    await stack.pulumi(['up', '--yes']);
+    expect((await observeState(stateDir, weu)).protectedItems.find((i) => i.friendlyName === 'web-01')?.policyName).toBe('daily-2200');
+
+    passEightDays(stateDir);
+    await stack.pulumi(['destroy', '--yes']);
+    const afterDestroy = await observeState(stateDir, weu);
+    for (const name of ['web-01', 'app-01', 'db-01']) {
+      const item = afterDestroy.protectedItems.find((i) => i.friendlyName === name);
+      expect(item?.protectionState, name).toBe('ProtectionStopped');
+      expect(item?.recoveryPoints?.length ?? 0, name).toBeGreaterThan(0);
+    }
+  }, 240_000);
+
+  it('examples/pulumi-ts: up protects what getVirtualMachines offers, refresh shows drift, destroy retains', async () => {
+    const dir = path.join(work, 'ts');
+    await cp(path.join(ROOT, 'examples', 'pulumi-ts'), dir, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.includes('.vmbackup') });
+    const project = (await readFile(path.join(dir, 'Pulumi.yaml'), 'utf8'))
+      .replace('path: ../../bin', `path: ${path.join(ROOT, 'bin')}`)
+      .replace('vmbackup:fleet: ../fleet.yaml', `vmbackup:fleet: ${FLEET}`);
+    await writeFile(path.join(dir, 'Pulumi.yaml'), project);
+    // What `npm install` does for the example's dependencies, without the network.
+    await mkdir(path.join(dir, 'node_modules', '@pulumi'), { recursive: true });
+    await symlink(path.join(ROOT, 'node_modules', '@pulumi', 'pulumi'), path.join(dir, 'node_modules', '@pulumi', 'pulumi'));
+    await symlink(ROOT, path.join(dir, 'node_modules', 'vmbackup'));
+    await symlink(path.join(ROOT, 'node_modules', '@types'), path.join(dir, 'node_modules', '@types'));
+    const stack = await makeStack(path.join(work, 'ts-home'), dir);
+    const neu = { resourceGroup: 'rg-backup-ne', name: 'vault-neu' };
+
+    await stack.pulumi(['up', '--yes']);
+    const outputs = JSON.parse((await stack.pulumi(['stack', 'output', '--json'])).stdout) as { protectedVms: string[] };
+    expect(outputs.protectedVms.sort()).toEqual(['app-ne-01', 'web-ne-01']);
+    await stack.pulumi(['preview', '--expect-no-changes']);
+
+    const stateDir = path.join(dir, '.vmbackup');
+    await changePolicyOutOfBand(stateDir, neu, { resourceGroup: 'rg-app-ne', name: 'app-ne-01' }, 'DefaultPolicy');
+    const refresh = await stack.pulumi(['refresh', '--yes', '--diff']);
+    expect(refresh.stdout).toMatch(/app-ne-01[\s\S]*policyId[\s\S]*DefaultPolicy/);
+
+    passEightDays(stateDir);
+    await stack.pulumi(['destroy', '--yes']);
+    const after = await observeState(stateDir, neu);
+    const web = after.protectedItems.find((i) => i.friendlyName === 'web-ne-01');
+    expect(web?.protectionState).toBe('ProtectionStopped');
+    expect(web?.recoveryPoints?.length ?? 0).toBeGreaterThan(0);
+  }, 240_000);
+});
