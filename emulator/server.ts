@@ -124,10 +124,10 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
         world,
         apiVersion,
         link: (p, query) => {
-          const u = new URL(p.split('/').map(encodeURIComponent).join('/'), base);
-          if (apiVersion) u.searchParams.set('api-version', apiVersion);
-          for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, v);
-          return u.toString();
+          // Keys stay literal ("$skipToken", "$filter") as ARM writes them; values are encoded.
+          const pairs = Object.entries({ ...(apiVersion ? { 'api-version': apiVersion } : {}), ...(query ?? {}) });
+          const qs = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+          return `${base}${p.split('/').map(encodeURIComponent).join('/')}${qs ? `?${qs}` : ''}`;
         },
       };
       // 5. handler: one BEGIN IMMEDIATE transaction brings the world up to date and runs the handler,

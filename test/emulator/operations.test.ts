@@ -81,7 +81,7 @@ describe('compute (2024-07-01)', () => {
   });
   test('get shows OS, disks, storage SKU, NICs and the load balancer', async () => {
     const lb = await em.clients.compute.virtualMachines.get('rg-web', 'lb-01');
-    const pools = lb.networkProfile?.networkInterfaceConfigurations?.[0].ipConfigurations[0].loadBalancerBackendAddressPools;
+    const pools = lb.networkProfile?.networkInterfaceConfigurations?.[0]?.ipConfigurations?.[0].loadBalancerBackendAddressPools;
     expect(pools?.[0].id).toMatch(/loadBalancers\/lb-web\//);
     const big = await em.clients.compute.virtualMachines.get('rg-data', 'bigdata-01');
     expect([big.storageProfile?.osDisk?.osType, big.storageProfile?.dataDisks?.length]).toEqual(['Linux', 8]);
