@@ -72,8 +72,17 @@ export const policyResource: ResourceHandler = {
     return { inputs, failures };
   },
 
-  diff(olds, news): ResourceDiff {
-    return diffProperties(pickInputs(olds), news, { replaceOn: new Set(['vaultResourceGroup', 'vaultName', 'name']), equal: { vaultResourceGroup: sameText, vaultName: sameText } });
+  diff(olds, news, oldInputs): ResourceDiff {
+    const before = pickInputs(oldInputs ?? olds);
+    // Two wordings of the same settings (an omitted default, an imported policy) are no change.
+    const a = containsUnknown(policyPart(news)) ? undefined : validatePolicyInput(policyPart(before)).policy;
+    const b = a && validatePolicyInput(policyPart(news)).policy;
+    const same = a !== undefined && b !== undefined && samePolicySettings(a, b);
+    return diffProperties(before, news, {
+      replaceOn: new Set(['vaultResourceGroup', 'vaultName', 'name']),
+      equal: { vaultResourceGroup: sameText, vaultName: sameText },
+      ...(same ? { ignore: new Set(POLICY_FIELDS.filter((k) => k !== 'name')) } : {}),
+    });
   },
 
   async create(ctx, urn, inputs, preview) {

@@ -1,4 +1,5 @@
 // vmbackup:index:VmProtection: one VM protected by one policy, planned and applied by the CLI's engine.
+import type { Target } from '../azure/index.js';
 import { findItem, findPolicy, isActive, isStopped, itemPolicyName } from '../plan/index.js';
 import { parseArmId, sameArmId, vmContainerName, vmProtectedItemName, type Observation, type ObservedProtectedItem } from '../core/index.js';
 import { diffProperties, type ResourceDiff } from './diff.js';
@@ -57,8 +58,8 @@ function itemById(obs: Observation, id: string): ObservedProtectedItem | undefin
   return obs.protectedItems.find((i) => !i.softDeleted && (sameArmId(i.id, id) || i.name.toLowerCase() === name));
 }
 
-function ruleSpec(ctx: { target: import('../azure/index.js').Target }, urn: string, inputs: PropertyMap, policyName: string) {
-  return resourceSpec(ctx.target, vaultOf(inputs), urn, {
+function ruleSpec(target: Target, urn: string, inputs: PropertyMap, policyName: string) {
+  return resourceSpec(target, vaultOf(inputs), urn, {
     rules: [{ name: 'pulumi', policy: policyName, vms: [{ id: String(inputs.vmId) }] }],
   });
 }
@@ -73,7 +74,7 @@ async function protect(ctx: ProviderContext, urn: string, inputs: PropertyMap, o
   }
   const vault = vaultOf(inputs);
   try {
-    await planAndApply(ctx, ruleSpec({ target }, urn, inputs, policyName), obs, urn, { keep: (a) => sameArmId(a.target.vmId, vmId) });
+    await planAndApply(ctx, ruleSpec(target, urn, inputs, policyName), obs, urn, { keep: (a) => sameArmId(a.target.vmId, vmId) });
   } catch (e) {
     const after = await observeVault(ctx, vault, false).catch(() => undefined);
     const item = after && findItem(after.protectedItems, vmId);

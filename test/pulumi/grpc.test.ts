@@ -138,6 +138,14 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     expect(detailed(res)).toEqual({ stateDir: Kind.UPDATE, endpoint: Kind.ADD_REPLACE });
   });
 
+  it('Configure refuses a bad configuration given as engine variables', async () => {
+    const req = new providerPb.ConfigureRequest();
+    req.getVariablesMap().set('vmbackup:config:target', 'aws');
+    const err = await rpc(c, c.configure, req).catch((e: grpc.ServiceError) => e);
+    expect((err as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect((err as grpc.ServiceError).details).toMatch(/target must be "emulator" or "azure"/);
+  });
+
   it('Configure keeps the configuration and accepts secrets and previews', async () => {
     const req = new providerPb.ConfigureRequest();
     req.setArgs(struct({ endpoint: emulator.endpoint, subscriptionId: SUBSCRIPTION, caFile: emulator.caFile, tokenFile: emulator.tokenFile, stateDir }));
@@ -183,6 +191,8 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     expect(detailed(renamed)).toEqual({ name: Kind.UPDATE_REPLACE });
     const same = await rpc(c, c.diff, diffReq(POLICY_URN, olds, { ...olds, vaultName: 'VAULT-WEU' }));
     expect(same.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_NONE);
+    const spelledOut = await rpc(c, c.diff, diffReq(POLICY_URN, olds, { ...olds, instantRestoreDays: 2, schedule: { frequency: 'Daily', time: '22:00', timeZone: 'UTC' } }));
+    expect(spelledOut.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_NONE);
 
     const vm = { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: 'p', retainDataOnDelete: true };
     const moved = await rpc(c, c.diff, diffReq(PROTECTION_URN, vm, { ...vm, vaultName: 'vault-other' }));
@@ -324,6 +334,22 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     expect(item?.protectionState).toBe('ProtectionStopped');
     expect(item?.softDeleted).toBe(false);
     await rpc(c, c.delete, req);
+  });
+
+  it('Delete deletes the recovery points only when the program said retainDataOnDelete: false', async () => {
+    const urn = 'urn:pulumi:dev::proj::vmbackup:index:VmProtection::app-01';
+    const inputs = { ...VAULT, vmId: vmId('rg-app', 'app-01'), policyId: dailyId, retainDataOnDelete: false };
+    const { id } = await create(urn, inputs);
+    const req = new providerPb.DeleteRequest();
+    req.setUrn(urn);
+    req.setId(id);
+    req.setProperties(struct(inputs));
+    req.setOldInputs(struct(inputs));
+    await rpc(c, c.delete, req);
+    const obs = await observe(sdkTarget, WEU, { refresh: false });
+    const item = obs.protectedItems.find((i) => i.friendlyName === 'app-01');
+    expect(item === undefined || item.softDeleted).toBe(true);
+    expect(engine.logs.some((l) => l.urn === urn && l.message.includes('deleting its recovery points'))).toBe(true);
   });
 
   it('Cancel, GetMapping and GetMappings answer, and no secret reached the log', async () => {
