@@ -1,9 +1,9 @@
 // Tables for `vmbackup discover` and `vmbackup jobs`.
-import Table from 'cli-table3';
-import { sameArmId, type ObservedJob, type Observation } from '../core/index.js';
+import { parseArmId, sameArmId, type ObservedJob, type Observation } from '../core/index.js';
+import { colors, shortTime, table as compactTable } from './format.js';
 
-function table(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] } });
+function table(head: string[]) {
+  return compactTable(head, colors(false));
 }
 
 export function renderVms(obs: Observation): string {
@@ -25,14 +25,20 @@ function duration(seconds: number | undefined): string {
   return m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** Two VMs may share a name: the resource group tells them apart. */
+function jobVm(j: ObservedJob): string {
+  const rg = j.vmId ? parseArmId(j.vmId).resourcegroups : undefined;
+  return rg ? `${rg}/${j.vmName}` : j.vmName;
+}
+
 export function renderJobs(jobs: readonly ObservedJob[]): string {
   if (jobs.length === 0) return 'No jobs in this window.\n';
   const t = table(['Job', 'Operation', 'Status', 'VM', 'Start', 'Duration', 'Error']);
   const sorted = [...jobs].sort((a, b) => b.startTime.localeCompare(a.startTime));
   for (const j of sorted) {
     const err = j.errors[0];
-    t.push([j.name, j.operation, j.status, j.vmName, j.startTime, duration(j.durationSeconds), err ? `${err.code}: ${err.message}` : '']);
+    t.push([j.name, j.operation, j.status, jobVm(j), shortTime(j.startTime), duration(j.durationSeconds), err ? `${err.code}: ${err.message}` : '']);
   }
-  const remedies = sorted.flatMap((j) => j.errors.filter((e) => e.recommendations.length > 0).map((e) => `  ${j.vmName} ${e.code}: ${e.recommendations.join(' ')}`));
+  const remedies = sorted.flatMap((j) => j.errors.filter((e) => e.recommendations.length > 0).map((e) => `  ${jobVm(j)} ${e.code}: ${e.recommendations.join(' ')}`));
   return `${t.toString()}\n${jobs.length} job(s).${remedies.length ? `\nRemedies:\n${[...new Set(remedies)].join('\n')}` : ''}\n`;
 }

@@ -93,12 +93,13 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       plan = await observeAndPlan(target, spec);
     }
     if (format === 'text') process.stdout.write(ensureNewline(renderPlan(plan, 'text')));
-    if (plan.summary.toApply === 0) {
+    // A saved plan always goes through apply, which refuses it when the state has moved, even with nothing to do.
+    if (plan.summary.toApply === 0 && !flags.plan) {
       if (format === 'json') process.stdout.write(`${JSON.stringify({ event: 'summary', applied: 0, skipped: 0, failed: 0, blocked: plan.summary.blocked })}\n`);
       return ExitCode.ok;
     }
     refuseDataDeletion(plan, flags.allowDataDeletion === true);
-    if (!flags.yes) await confirm(plan);
+    if (!flags.yes && plan.summary.toApply > 0) await confirm(plan);
 
     const progress = createProgress(format, plan);
     const result = await applyPlan(target, plan, {
