@@ -45,7 +45,7 @@ export function generateFleet(opts: GenerateFleetOptions): Fleet {
     const windows = random() < 0.4;
     const group = Math.floor(random() * groups);
     // Every 50th VM reuses an earlier name in another resource group.
-    const reuse = i >= 50 && i % 50 === 0 ? vms[i - 50] : undefined;
+    const reuse = i >= 50 && i % 50 === 0 ? vms[i - 49] : undefined;
     const resourceGroup = reuse ? `${reuse.resourceGroup}-dr` : `rg-${app}-${String(group).padStart(3, '0')}`;
     let vm: FleetVm = {
       name: reuse?.name ?? `${app}-${String(i).padStart(5, '0')}`,
