@@ -211,8 +211,10 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
           event(a, 'start', { message: a.reason });
           try {
             const out = await run(a, (phase, extra) => event(a, phase, extra), () => (writes += 1));
-            finish(a, { status: out.status, message: out.message, operations: writes, ...(out.jobId ? { jobId: out.jobId } : {}) });
-            event(a, out.status === 'skipped' ? 'skipped' : 'done', { message: out.message });
+            // A retry that finds converged what an earlier attempt of this action wrote has applied it.
+            const status = out.status === 'skipped' && writes > 0 ? 'applied' : out.status;
+            finish(a, { status, message: out.message, operations: writes, ...(out.jobId ? { jobId: out.jobId } : {}) });
+            event(a, status === 'skipped' ? 'skipped' : 'done', { message: out.message });
           } catch (e) {
             const err = classifyError(e);
             const cancelled = opts.signal?.aborted === true;

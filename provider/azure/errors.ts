@@ -107,7 +107,7 @@ const STATUS_REMEDIES: readonly [predicate: (s: number) => boolean, remedy: stri
 ];
 
 /** Codes that mean "busy with another operation now, try later" (answered with 409, or as an operation's failure). */
-export const IN_PROGRESS_CODES: ReadonlySet<string> = new Set(['UserErrorBackupOperationInProgress', 'SystemBackupOperationInProgress', 'UserErrorDiscoveryInProgress']);
+const IN_PROGRESS_CODES: ReadonlySet<string> = new Set(['UserErrorBackupOperationInProgress', 'SystemBackupOperationInProgress', 'UserErrorDiscoveryInProgress']);
 const TRANSIENT_CONFLICTS = new Set([...IN_PROGRESS_CODES].map((c) => c.toLowerCase()));
 
 /** AzureOperationError with what retrying needs. */
@@ -125,6 +125,11 @@ export class ClassifiedAzureError extends AzureOperationError {
   ) {
     super(message, code, remedy, statusCode, transient);
   }
+
+  /** Busy with another operation: wait for it rather than back off. */
+  get inProgress(): boolean {
+    return isInProgress(this.code, this.statusCode, this.message);
+  }
 }
 
 export function remedyFor(code: string, statusCode?: number): string | undefined {
@@ -135,14 +140,23 @@ export function remedyFor(code: string, statusCode?: number): string | undefined
 }
 
 /** Whether retrying can help: 429, 5xx, 409 "operation / discovery in progress", transport failures. 4xx otherwise never. */
-export function isTransient(code: string, statusCode?: number): boolean {
+export function isTransient(code: string, statusCode?: number, message = ''): boolean {
   const lower = normalizeCode(code).toLowerCase();
   if (statusCode !== undefined) {
     if (statusCode === 429 || statusCode >= 500) return true;
-    if (statusCode === 409) return TRANSIENT_CONFLICTS.has(lower);
+    if (statusCode === 409) return isInProgress(code, statusCode, message);
     return false;
   }
   return BY_LOWER_CODE.get(lower)?.transient ?? false;
+}
+
+/**
+ * Another operation runs on the item, VM or vault: Azure Backup's in-progress codes, or Compute's 409
+ * OperationNotAllowed when its message says another operation is in progress (Compute has no code of its own).
+ */
+export function isInProgress(code: string, statusCode?: number, message = ''): boolean {
+  if (TRANSIENT_CONFLICTS.has(normalizeCode(code).toLowerCase())) return statusCode === undefined || statusCode === 409;
+  return statusCode === 409 && code === 'OperationNotAllowed' && /in progress/i.test(message);
 }
 
 function normalizeCode(code: string): string {
@@ -177,7 +191,7 @@ export function azureError(code: string, message: string, opts: { statusCode?: n
     named,
     remedyFor(named, opts.statusCode),
     opts.statusCode,
-    isTransient(named, opts.statusCode),
+    isTransient(named, opts.statusCode, message),
     opts.retryAfterMs,
     opts.requestId,
   );
@@ -203,8 +217,13 @@ export function classifyError(e: unknown): ClassifiedAzureError {
     });
   }
   const message = e instanceof Error ? e.message : String(e);
+  // The SDK's own pollers (begin*AndWait) report a failed operation as a plain Error with the code inside.
+  const lro = LRO_FAILED.exec(message);
+  if (lro) return azureError(lro[1], lro[2]);
   return new ClassifiedAzureError(message, 'UnexpectedError', undefined, undefined, false);
 }
+
+const LRO_FAILED = /^The long-running operation has failed\. ([A-Za-z][A-Za-z0-9]*)\. ([\s\S]*)$/;
 
 function stripCodePrefix(message: string, code: string): string {
   return message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message;

@@ -1,7 +1,7 @@
 // Retries only what is transient (classified in errors.ts), honouring Retry-After, with bounded attempts.
 import pRetry, { AbortError } from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyError, IN_PROGRESS_CODES, type ClassifiedAzureError } from './errors.js';
+import { classifyError, type ClassifiedAzureError } from './errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 6. */
@@ -73,9 +73,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   }
 }
 
-/** The service is busy with another operation on the item or vault: wait for it, it ends on its own. */
+/** The service is busy with another operation on the item, VM or vault: wait for it, it ends on its own. */
 function isConflict(e: ClassifiedAzureError): boolean {
-  return IN_PROGRESS_CODES.has(e.code);
+  return e.inProgress;
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

@@ -68,7 +68,7 @@ export interface Target {
 const AZURE_ENDPOINT = 'https://management.azure.com';
 /** Files a running emulator keeps in its state directory. */
 const EMULATOR_TOKEN_FILE = 'token';
-const EMULATOR_CA_FILE = 'ca.pem';
+const EMULATOR_CA_FILE = path.join('tls', 'ca.pem');
 const DEFAULT_STATE_DIR = '.vmbackup';
 const DAY_MS = 3_600_000;
 

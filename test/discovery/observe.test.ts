@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFleet } from '../../emulator/index.js';
+import { sameArmId, type Observation } from '../../provider/core/index.js';
+import { observe } from '../../provider/discovery/index.js';
+import { openTestTarget, WEU, type TestTarget } from './harness.js';
+
+describe('observe against the demo fleet', () => {
+  let t: TestTarget;
+  let obs: Observation;
+  beforeAll(async () => {
+    t = await openTestTarget({ pageSize: 3 });
+    obs = await observe(t.target, WEU);
+  });
+  afterAll(() => t?.close());
+
+  it('reads the vault and every VM of the subscription', () => {
+    expect(obs.vault).toMatchObject({ name: 'vault-weu', resourceGroup: 'rg-backup', location: 'westeurope' });
+    expect(obs.vms).toHaveLength(20);
+  });
+
+  it('offers exactly the VMs of the vault region as protectable', () => {
+    const protectable = obs.vms.filter((v) => v.protectable).map((v) => `${v.resourceGroup}/${v.name}`).sort();
+    const sameRegion = obs.vms.filter((v) => v.location === 'westeurope').map((v) => `${v.resourceGroup}/${v.name}`).sort();
+    expect(protectable).toEqual(sameRegion);
+    expect(protectable).toHaveLength(18);
+    expect(obs.vms.find((v) => v.name === 'web-ne-01')?.protectable).toBe(false);
+  });
+
+  it('tells apart two VMs of one name by resource group and id', () => {
+    const db = obs.vms.filter((v) => v.name === 'db-01');
+    expect(db.map((v) => v.resourceGroup).sort()).toEqual(['rg-data', 'rg-data-dr']);
+    expect(sameArmId(db[0].id, db[1].id)).toBe(false);
+    expect(db.find((v) => v.resourceGroup === 'rg-data')?.osType).toBe('Windows');
+    expect(db.find((v) => v.resourceGroup === 'rg-data-dr')?.osType).toBe('Linux');
+  });
+
+  it.each([
+    { reason: 'deallocated VM', name: 'batch-01', expected: { powerState: 'deallocated' } },
+    { reason: 'stopped VM', name: 'batch-02', expected: { powerState: 'stopped' } },
+    { reason: 'no VM agent', name: 'legacy-01', expected: { agentVersion: undefined } },
+    { reason: 'outdated agent', name: 'legacy-02', expected: { agentVersion: '2.6.1198.600' } },
+    { reason: 'eight data disks', name: 'bigdata-01', expected: { dataDisks: 8 } },
+    { reason: 'premium storage', name: 'premium-01', expected: { storageSku: 'Premium_LRS' } },
+    { reason: 'two NICs', name: 'multinic-01', expected: { nicCount: 2, loadBalanced: false } },
+    { reason: 'load balanced', name: 'lb-01', expected: { loadBalanced: true } },
+    { reason: 'healthy running VM with a ready agent', name: 'web-01', expected: { powerState: 'running', agentStatus: 'Ready', backupExtension: false, registered: false } },
+  ])('reads the VM facts pre-flight needs: $reason', ({ name, expected }) => {
+    expect(obs.vms.find((v) => v.name === name)).toMatchObject(expected);
+  });
+
+  it('reads the image so pre-flight can tell unsupported operating systems', () => {
+    expect(obs.vms.find((v) => v.name === 'bsd-01')?.osImage).toMatch(/freebsd/i);
+  });
+
+  it('follows nextLink: one call per page of VMs, and counts the discovery itself', () => {
+    expect(obs.apiCalls['GET virtualMachines']).toBe(Math.ceil(20 / 3));
+    expect(obs.apiCalls['POST refreshContainers']).toBe(1);
+    expect(obs.apiCalls['GET backupProtectableItems']).toBe(Math.ceil(18 / 3));
+  });
+
+  it('makes no write but the discovery', () => {
+    const writes = Object.keys(obs.apiCalls).filter((op) => !op.startsWith('GET '));
+    expect(writes).toEqual(['POST refreshContainers']);
+  });
+});
+
+describe('observe call counts', () => {
+  async function callsFor(vms: number): Promise<Record<string, number>> {
+    const t = await openTestTarget({ fleet: generateFleet({ vms, seed: 11 }), pageSize: 100 }, undefined);
+    try {
+      const obs = await observe(t.target, await firstVault(t));
+      expect(obs.vms).toHaveLength(vms);
+      return obs.apiCalls;
+    } finally {
+      await t.close();
+    }
+  }
+
+  async function firstVault(t: TestTarget): Promise<{ resourceGroup: string; name: string }> {
+    for await (const v of t.target.clients.vaults.vaults.listBySubscriptionId()) return { resourceGroup: v.id!.split('/')[4], name: v.name! };
+    throw new Error('no vault');
+  }
+
+  // Polls of the discovery's own operation depend on how long it runs, not on the world: left out.
+  const withoutPolls = (calls: Record<string, number>) => Object.fromEntries(Object.entries(calls).filter(([op]) => !op.includes('operationResults')));
+
+  it('grow with pages, not with VMs: 20 and 60 VMs on one page each make the same calls', async () => {
+    const small = await callsFor(20);
+    const large = await callsFor(60);
+    expect(withoutPolls(large)).toEqual(withoutPolls(small));
+    expect(small['GET virtualMachines']).toBe(1);
+  });
+});
