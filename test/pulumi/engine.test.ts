@@ -113,7 +113,7 @@ afterAll(async () => {
 });
 
 describe('under the real Pulumi engine', () => {
-  it('the root Pulumi.yaml: up, no changes, out-of-band drift on refresh, destroy retaining recovery points', async () => {
+  it('the root Pulumi.yaml: up, no changes, import, out-of-band drift on refresh, destroy retaining recovery points', async () => {
     const dir = path.join(work, 'yaml');
     await mkdir(dir, { recursive: true });
     const program = (await readFile(path.join(ROOT, 'Pulumi.yaml'), 'utf8'))
@@ -131,6 +131,13 @@ describe('under the real Pulumi engine', () => {
     const afterUp = await observeState(stateDir, weu);
     expect(afterUp.protectedItems.map((i) => `${i.friendlyName}:${i.policyName}`).sort()).toEqual(['app-01:daily-2200', 'db-01:weekly-sun', 'web-01:daily-2200']);
 
+    await stack.pulumi(['preview', '--expect-no-changes']);
+
+    // Import: the engine forgets db-01, then takes it back from its id alone, and the program matches it.
+    const db01 = afterUp.protectedItems.find((i) => i.friendlyName === 'db-01')!;
+    await stack.pulumi(['state', 'delete', 'urn:pulumi:e2e::vmbackup-demo::vmbackup:index:VmProtection::db-01', '--yes']);
+    const imported = await stack.pulumi(['import', 'vmbackup:index:VmProtection', 'db-01', db01.id, '--yes', '--protect=false']);
+    expect(imported.stdout).toMatch(/policyId: \S+\/backupPolicies\/weekly-sun/);
     await stack.pulumi(['preview', '--expect-no-changes']);
 
     await changePolicyOutOfBand(stateDir, weu, { resourceGroup: 'rg-web', name: 'web-01' }, 'weekly-sun');
