@@ -11,11 +11,17 @@ function decodeToken(token: string | null): number {
 
 /** One page of `items` as `{value, nextLink?}`. */
 export function page<T>(ctx: RequestContext, items: readonly T[], render: (item: T) => unknown): HandlerResult {
+  return pageWindow(ctx, (offset, limit) => items.slice(offset, offset + limit), render);
+}
+
+/** One page read straight from the store: `fetch(offset, limit)` returns at most `limit` items from `offset`. */
+export function pageWindow<T>(ctx: RequestContext, fetch: (offset: number, limit: number) => readonly T[], render: (item: T) => unknown): HandlerResult {
   const skip = decodeToken(ctx.query.get('$skipToken'));
   const size = Math.max(1, ctx.world.options.pageSize);
-  const slice = items.slice(skip, skip + size);
-  const body: { value: unknown[]; nextLink?: string } = { value: slice.map(render) };
-  if (skip + size < items.length) {
+  // One extra item tells whether another page follows.
+  const window = fetch(skip, size + 1);
+  const body: { value: unknown[]; nextLink?: string } = { value: window.slice(0, size).map(render) };
+  if (window.length > size) {
     const query: Record<string, string> = {};
     for (const [k, v] of ctx.query) if (k !== '$skipToken' && k !== 'api-version') query[k] = v;
     query.$skipToken = Buffer.from(`o:${skip + size}`, 'utf8').toString('base64url');

@@ -35,7 +35,8 @@ export interface Store {
   putVault(v: Vault): void;
 
   getVm(id: string): Vm | undefined;
-  listVms(opts?: { resourceGroup?: string; location?: string }): Vm[];
+  /** VMs ordered by id; offset / limit read one window of them. */
+  listVms(opts?: { resourceGroup?: string; location?: string; offset?: number; limit?: number }): Vm[];
   putVm(vm: Vm): void;
   deleteVm(id: string): void;
 
@@ -172,8 +173,8 @@ export function openSqliteStore(stateDir: string): Store {
         where.push('location = ?');
         args.push(lc(o.location));
       }
-      const sql = `SELECT doc FROM vms${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY key`;
-      return parseAll<Vm>(st(sql).all(...args) as Row[]);
+      const sql = `SELECT doc FROM vms${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY key LIMIT ? OFFSET ?`;
+      return parseAll<Vm>(st(sql).all(...args, o.limit ?? -1, o.offset ?? 0) as Row[]);
     },
     putVm: (vm) =>
       st('INSERT OR REPLACE INTO vms (key, rg, location, doc) VALUES (?, ?, ?, ?)').run(lc(vm.id), lc(vm.resourceGroup), lc(vm.location), JSON.stringify(vm)),

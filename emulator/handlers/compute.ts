@@ -3,7 +3,7 @@
 import type { HandlerResult, RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
 import type { Operation, Vm } from '../model.js';
-import { page } from '../paging.js';
+import { pageWindow } from '../paging.js';
 import { extensionFailure, isBackupExtension, requestBlocker } from '../preconditions.js';
 import { renderExtension, renderInstanceView, renderVm, vmArmId } from '../render.js';
 import { bodyObject, checkSubscription, COMPUTE_API, ok, VMS } from './common.js';
@@ -64,7 +64,11 @@ export const computeRoutes: Route[] = [
       if (ctx.query.get('$filter')) throw ArmErrors.invalidFilter("The vmbackup emulator supports no $filter on VirtualMachines_ListAll ('virtualMachineScaleSet/id' is not modelled).");
       const statusOnly = ctx.query.get('statusOnly') === 'true';
       const now = ctx.world.nowIso();
-      return page(ctx, ctx.world.store.listVms(), (vm) => renderVm(vm, statusOnly ? renderInstanceView(vm, now) : undefined));
+      return pageWindow(
+        ctx,
+        (offset, limit) => ctx.world.store.listVms({ offset, limit }),
+        (vm) => renderVm(vm, statusOnly ? renderInstanceView(vm, now) : undefined),
+      );
     },
   },
   {
@@ -75,7 +79,7 @@ export const computeRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       checkSubscription(ctx);
-      return page(ctx, ctx.world.store.listVms({ resourceGroup: ctx.params.resourceGroupName }), (vm) => renderVm(vm));
+      return pageWindow(ctx, (offset, limit) => ctx.world.store.listVms({ resourceGroup: ctx.params.resourceGroupName, offset, limit }), (vm) => renderVm(vm));
     },
   },
   {
