@@ -11,6 +11,7 @@ export {
   deleteProtectedItem,
   installBackupExtension,
   jobError,
+  jobErrorCode,
   operationIdFromUrl,
   putPolicy,
   putProtectedItem,

@@ -166,7 +166,7 @@ export function jobError(job: JobResource): ClassifiedAzureError | undefined {
 const CODE_LIKE = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** Job errors carry a numeric code (bms.json); the named code, when the service gives one, is in errorString or errorTitle. */
-function jobErrorCode(detail: { errorCode?: number; errorString?: string; errorTitle?: string } | undefined): string | undefined {
+export function jobErrorCode(detail: { errorCode?: number; errorString?: string; errorTitle?: string } | undefined): string | undefined {
   if (!detail) return undefined;
   const named = [detail.errorString, detail.errorTitle].find((s) => s !== undefined && CODE_LIKE.test(s));
   return named ?? (detail.errorCode !== undefined ? String(detail.errorCode) : undefined);

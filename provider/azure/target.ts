@@ -70,13 +70,13 @@ const AZURE_ENDPOINT = 'https://management.azure.com';
 const EMULATOR_TOKEN_FILE = 'token';
 const EMULATOR_CA_FILE = path.join('tls', 'ca.pem');
 const DEFAULT_STATE_DIR = '.vmbackup';
-const DAY_MS = 3_600_000;
+const HOUR_MS = 3_600_000;
 
 /** Never expires: the emulator's token lives as long as its state directory. */
 class StaticTokenCredential implements TokenCredential {
   constructor(private readonly token: string) {}
   async getToken(): Promise<AccessToken> {
-    return { token: this.token, expiresOnTimestamp: Date.now() + DAY_MS };
+    return { token: this.token, expiresOnTimestamp: Date.now() + HOUR_MS };
   }
 }
 
@@ -85,7 +85,7 @@ function defaultTiming(kind: 'emulator' | 'azure', overrides: Partial<TargetTimi
     retry: overrides?.retry ?? {},
     pollMinMs: overrides?.pollMinMs ?? (kind === 'azure' ? 1000 : 100),
     pollMaxMs: overrides?.pollMaxMs ?? 30_000,
-    operationTimeoutMs: overrides?.operationTimeoutMs ?? DAY_MS,
+    operationTimeoutMs: overrides?.operationTimeoutMs ?? HOUR_MS,
   };
 }
 

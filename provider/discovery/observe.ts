@@ -18,6 +18,7 @@ import {
   call,
   diffCalls,
   FABRIC,
+  jobErrorCode,
   listAll,
   policyFromAzure,
   refreshContainers,
@@ -311,7 +312,7 @@ function toJob(subscriptionId: string, j: JobResource): ObservedJob {
     endTime: iso(p.endTime),
     durationSeconds: durationSeconds(p.duration),
     errors: (p.errorDetails ?? []).map((e) => ({
-      code: e.errorString && /^[A-Za-z]\w*$/.test(e.errorString) ? e.errorString : String(e.errorCode ?? ''),
+      code: jobErrorCode(e) ?? '',
       message: e.errorTitle ?? e.errorString ?? '',
       recommendations: e.recommendations ?? [],
     })),
