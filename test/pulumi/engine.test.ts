@@ -165,7 +165,8 @@ describe('under the real Pulumi engine', () => {
       .replace('path: ../../bin', `path: ${path.join(ROOT, 'bin')}`)
       .replace('vmbackup:fleet: ../fleet.yaml', `vmbackup:fleet: ${FLEET}`);
     await writeFile(path.join(dir, 'Pulumi.yaml'), project);
-    // What `npm install` does for the example's dependencies, without the network.
+    // What `npm install` gives a copy outside the repository, without the network: the package, and its
+    // dependencies hoisted beside it (one @pulumi/pulumi for the program and the SDK).
     await mkdir(path.join(dir, 'node_modules', '@pulumi'), { recursive: true });
     await symlink(path.join(ROOT, 'node_modules', '@pulumi', 'pulumi'), path.join(dir, 'node_modules', '@pulumi', 'pulumi'));
     await symlink(ROOT, path.join(dir, 'node_modules', 'vmbackup'));
