@@ -5,7 +5,7 @@ import { checkFleetObject, loadFleetFile, seedWorld, type Fleet } from './fleet.
 import type { Faults, Profile } from './model.js';
 import { parseFaults } from './faults.js';
 import { listen } from './server.js';
-import { openSqliteStore } from './store.js';
+import { openSqliteStore, worldFile } from './store.js';
 import { DEFAULT_WORLD_OPTIONS, World } from './world.js';
 
 export { generateFleet, type GenerateFleetOptions } from './fleetGenerator.js';
@@ -108,6 +108,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     world.store.close();
     throw e;
   }
+}
+
+/** Whether a state directory already holds a world (so it needs no fleet to open). */
+export function emulatorWorldExists(stateDir: string): boolean {
+  return existsSync(worldFile(stateDir));
 }
 
 /** Opens an existing state directory in-process (no server): the clock, as `vmbackup emulator clock` uses it. */

@@ -5,6 +5,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Container, Faults, Job, Operation, Policy, Profile, ProtectedItem, RecoveryPoint, Vault, Vm } from './model.js';
 
+/** The SQLite file that holds a state directory's world. */
+export function worldFile(stateDir: string): string {
+  return join(stateDir, 'world.sqlite');
+}
+
 export interface WorldMeta {
   readonly subscriptionId: string;
   readonly profile: Profile;
@@ -111,7 +116,7 @@ const lc = (s: string) => s.toLowerCase();
 
 export function openSqliteStore(stateDir: string): Store {
   mkdirSync(stateDir, { recursive: true });
-  const db = new Database(join(stateDir, 'world.sqlite'));
+  const db = new Database(worldFile(stateDir));
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000');
   // FULL: a write the emulator acknowledged survives a crash of the machine, not only of the process.

@@ -117,6 +117,21 @@ function buildClients(credential: TokenCredential, subscriptionId: string, endpo
   };
 }
 
+/**
+ * A standalone emulator's subscription and profile, read from the state directory it shares with us;
+ * undefined when the directory holds no world (the endpoint may be another machine's).
+ */
+async function describeEmulatorWorld(stateDir: string): Promise<{ subscriptionId: string; profile: Profile } | undefined> {
+  const { emulatorWorldExists, openEmulatorState } = await import('../../emulator/index.js');
+  if (!emulatorWorldExists(stateDir)) return undefined;
+  const state = openEmulatorState(stateDir);
+  try {
+    return { subscriptionId: state.subscriptionId, profile: state.profile };
+  } finally {
+    state.close();
+  }
+}
+
 /** Opens the target the options describe; `close()` stops an embedded emulator. */
 export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
   const kind = opts.kind ?? 'emulator';
@@ -136,10 +151,14 @@ export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
   if (opts.endpoint) {
     const token = await readSecretFile(opts.tokenFile ?? path.join(stateDir, EMULATOR_TOKEN_FILE), 'token');
     const ca = await readSecretFile(opts.caFile ?? path.join(stateDir, EMULATOR_CA_FILE), 'CA');
-    const subscriptionId = opts.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID;
-    if (!subscriptionId) throw new ConfigurationError('no subscription for the emulator endpoint: set target.subscriptionId in the spec or AZURE_SUBSCRIPTION_ID');
+    const world = await describeEmulatorWorld(stateDir);
+    const subscriptionId = opts.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID ?? world?.subscriptionId;
+    if (!subscriptionId) {
+      throw new ConfigurationError('no subscription for the emulator endpoint: pass --subscription, set target.subscriptionId in the spec or AZURE_SUBSCRIPTION_ID, or --state the emulator\'s state directory');
+    }
     const clients = buildClients(new StaticTokenCredential(token), subscriptionId, opts.endpoint, ca, counter);
-    return { kind, subscriptionId, endpoint: opts.endpoint, profile: opts.profile ?? 'classic', clients, calls: counter, timing, close: async () => {} };
+    const profile = opts.profile ?? world?.profile ?? 'classic';
+    return { kind, subscriptionId, endpoint: opts.endpoint, profile, clients, calls: counter, timing, close: async () => {} };
   }
 
   // The emulator (and its SQLite driver) is loaded only when it is embedded.

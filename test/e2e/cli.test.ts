@@ -65,12 +65,16 @@ interface Result {
 }
 
 /** Runs the executable against the test's emulator; `validate` takes no target flags. */
-async function cli(...args: string[]): Promise<Result> {
+function cli(...args: string[]): Promise<Result> {
   const targetFlags = args[0] === 'validate' ? [] : ['--endpoint', emulator.endpoint, '--state', join(dir, 'state'), '--subscription', SUB];
+  return exec([...args, ...targetFlags]);
+}
+
+async function exec(args: string[]): Promise<Result> {
   const env = { ...process.env, NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, ...targetFlags], {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       cwd: dir,
       env,
       timeout: 120_000,
@@ -265,7 +269,8 @@ describe('vmbackup CLI', () => {
     const failedOnly = JSON.parse((await cli('jobs', '-f', 'spec.yaml', '--status', 'Failed', '--format', 'json')).stdout) as { status: string }[];
     expect(failedOnly.every((j) => j.status === 'Failed')).toBe(true);
 
-    const discover = await cli('discover', '--vault', 'rg-backup/vault-weu');
+    // No --subscription: a standalone emulator's subscription comes from the state directory it shares.
+    const discover = await exec(['discover', '--vault', 'rg-backup/vault-weu', '--endpoint', emulator.endpoint, '--state', join(dir, 'state')]);
     expect(discover.code).toBe(0);
     expect(discover.stdout).toMatch(/web-01/);
     expect(discover.stdout).not.toMatch(/web-ne-01 .*Protected/);
