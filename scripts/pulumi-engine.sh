@@ -154,12 +154,13 @@ if [[ ! -x "$BIN/pulumi-language-nodejs" ]]; then
     | sed -n 's/^[[:space:]]*"Hash":[[:space:]]*"\([0-9a-f]\{12\}\).*/\1/p' | head -n1)"
   pseudo=""
   if [[ -n "$release_commit" ]]; then
-    pseudo="$(go list -m -json "$nodejs_module@$release_commit" 2>/dev/null \
+    pseudo="$(go list -m -json "$nodejs_module@$release_commit" 2>"$WORK/nodejs-resolve.log" \
       | sed -n 's/^[[:space:]]*"Version":[[:space:]]*"\(.*\)",*$/\1/p' | head -n1)" || true
   fi
   if [[ -n "$pseudo" ]] && build_binary pulumi-language-nodejs "$nodejs_module" "$pseudo" "$nodejs_module" "$SDK_VERSION_FLAG"; then
     :
   else
+    [[ -s "$WORK/nodejs-resolve.log" ]] && log "proxy answer: $(tr '\n' ' ' <"$WORK/nodejs-resolve.log")"
     log "the module proxy does not serve $nodejs_module at commit ${release_commit:-unknown};" \
       "falling back to the Node language host inside github.com/pulumi/pulumi/sdk/v3@$NODEJS_HOST_FALLBACK_SDK"
     build_binary pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3 "$NODEJS_HOST_FALLBACK_SDK" \
