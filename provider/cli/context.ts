@@ -67,6 +67,11 @@ export function reportWarnings(diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) if (d.severity === 'warning') process.stderr.write(`${formatDiagnostic(d)}\n`);
 }
 
+/** Colours only for a terminal, and never when NO_COLOR is set (no-color.org). */
+export function terminalColor(out?: string): boolean {
+  return !out && process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
 /** Writes a report to --out, or to stdout. */
 export async function emit(text: string, out?: string): Promise<void> {
   const body = text.endsWith('\n') ? text : `${text}\n`;

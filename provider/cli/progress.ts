@@ -24,7 +24,8 @@ function summaryLine(result: ApplyResult): string {
 
 export function createProgress(format: 'text' | 'json', plan: Plan): Progress {
   if (format === 'json') return jsonProgress();
-  return process.stdout.isTTY ? terminalProgress(plan) : lineProgress();
+  // A terminal that reports no width (some CI pseudo-terminals) gets plain lines: live redraws need columns.
+  return process.stdout.isTTY && (process.stdout.columns ?? 0) > 0 ? terminalProgress(plan) : lineProgress();
 }
 
 function jsonProgress(): Progress {
@@ -78,7 +79,10 @@ function terminalProgress(plan: Plan): Progress {
       const waiter = waiters.get(e.actionId);
       if (!waiter) return;
       if (waiter.task) waiter.task.output = e.message ?? e.phase;
-      if (e.phase === 'done') waiter.resolve();
+      if (e.phase === 'done') {
+        if (waiter.task) waiter.task.title = label(runnable.find((a) => a.id === e.actionId)!);
+        waiter.resolve();
+      }
       if (e.phase === 'skipped') {
         if (waiter.task) waiter.task.title = `${waiter.task.title} ${pc.dim('(already converged)')}`;
         waiter.resolve();

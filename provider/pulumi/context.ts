@@ -1,5 +1,6 @@
 // What every resource operation shares: the configured target (opened once, lazily), a lock per
 // vault so operations on one vault never race each other's discovery, and the engine's log.
+import { createHash } from 'node:crypto';
 import { openTarget, type Target } from '../azure/index.js';
 import { applyPlan } from '../apply/index.js';
 import { observe } from '../discovery/index.js';
@@ -14,7 +15,6 @@ import {
   type PlannedAction,
   type ResolvedSpec,
 } from '../core/index.js';
-import { createHash } from 'node:crypto';
 import { targetOptions, type ProviderConfig } from './config.js';
 import type { LogLevel } from './engineLog.js';
 import { ProviderError } from './protocol.js';

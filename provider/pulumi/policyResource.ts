@@ -51,8 +51,8 @@ async function resolveSettings(ctx: ProviderContext, inputs: PropertyMap): Promi
   return policy;
 }
 
-function outputs(ctx: { vaultId: string }, inputs: PropertyMap, settings: PolicySettings): PropertyMap {
-  return { ...inputs, vaultId: ctx.vaultId, policyType: settings.policyType };
+function outputs(vaultId: string, inputs: PropertyMap, settings: PolicySettings): PropertyMap {
+  return { ...inputs, vaultId, policyType: settings.policyType };
 }
 
 export const policyResource: ResourceHandler = {
@@ -102,7 +102,7 @@ export const policyResource: ResourceHandler = {
       }
       if (existing) ctx.log('info', `adopting policy ${existing.name}: it already exists with the same settings`, urn);
       else await planAndApply(ctx, resourceSpec(target, vault, urn, { policies: [{ name: String(inputs.name), ...settings }] }), obs, urn);
-      return { id: existing?.id ?? id, outputs: outputs({ vaultId: vaultIdOf(target, vault) }, inputs, settings) };
+      return { id: existing?.id ?? id, outputs: outputs(vaultIdOf(target, vault), inputs, settings) };
     });
   },
 
@@ -121,15 +121,15 @@ export const policyResource: ResourceHandler = {
       if (prior && Object.keys(prior).length > 0) {
         const priorSettings = await resolveSettings(ctx, prior).catch(() => undefined);
         if (priorSettings && samePolicySettings(priorSettings, seen.settings)) {
-          return { id: seen.id, inputs: prior, outputs: outputs({ vaultId: vaultIdOf(target, vault) }, prior, seen.settings) };
+          return { id: seen.id, inputs: prior, outputs: outputs(vaultIdOf(target, vault), prior, seen.settings) };
         }
       }
       const inputs = { ...base, ...writtenPolicy(seen.settings) };
-      return { id: seen.id, inputs, outputs: outputs({ vaultId: vaultIdOf(target, vault) }, inputs, seen.settings) };
+      return { id: seen.id, inputs, outputs: outputs(vaultIdOf(target, vault), inputs, seen.settings) };
     });
   },
 
-  async update(ctx, urn, id, olds, news, preview) {
+  async update(ctx, urn, _id, olds, news, preview) {
     const target = await ctx.target();
     const vault = vaultOf(news);
     if (preview) return { ...olds, ...news, vaultId: vaultIdOf(target, vault) };
@@ -137,7 +137,7 @@ export const policyResource: ResourceHandler = {
     return ctx.withVault(vault, async () => {
       const obs = await observeVault(ctx, vault, false);
       await planAndApply(ctx, resourceSpec(target, vault, urn, { policies: [{ name: String(news.name), ...settings }] }), obs, urn);
-      return outputs({ vaultId: vaultIdOf(target, vault) }, news, settings);
+      return outputs(vaultIdOf(target, vault), news, settings);
     });
   },
 

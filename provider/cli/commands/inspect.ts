@@ -8,7 +8,7 @@ import { renderJobs, renderVms } from '../../render/inventory.js';
 import { serveDashboard } from '../serveDashboard.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
-import { emit, loadSpec, oneOf, parseVaultFlag, positiveInt, withTarget, type TargetFlags } from '../context.js';
+import { emit, loadSpec, oneOf, parseVaultFlag, positiveInt, terminalColor, withTarget, type TargetFlags } from '../context.js';
 
 export interface VaultFlags extends TargetFlags {
   /** A spec whose target names the vault. */
@@ -99,7 +99,7 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode>
     });
   }
   return withTarget(flags, choice.subscriptionId, async (target) => {
-    await emit(renderDashboard(await load(target), format), flags.out);
+    await emit(renderDashboard(await load(target), format, { color: terminalColor(flags.out) }), flags.out);
     return ExitCode.ok;
   });
 }

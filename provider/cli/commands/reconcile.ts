@@ -17,7 +17,7 @@ import { detectDrift } from '../../drift/index.js';
 import { REPORT_FORMATS, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { ExitCode } from '../exitCodes.js';
-import { emit, loadSpec, oneOf, positiveInt, withTarget, type Profile, type TargetFlags } from '../context.js';
+import { emit, loadSpec, oneOf, positiveInt, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
 
 export interface ValidateFlags {
@@ -63,7 +63,7 @@ export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
       // --out keeps the machine plan for `apply --plan`; the view still goes to stdout.
       await emit(JSON.stringify(plan, null, 2), flags.out);
     }
-    process.stdout.write(ensureNewline(renderPlan(plan, format)));
+    process.stdout.write(ensureNewline(renderPlan(plan, format, { color: terminalColor() })));
     return plan.summary.toApply > 0 ? ExitCode.changes : ExitCode.ok;
   });
 }
@@ -92,7 +92,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     } else {
       plan = await observeAndPlan(target, spec);
     }
-    if (format === 'text') process.stdout.write(ensureNewline(renderPlan(plan, 'text')));
+    if (format === 'text') process.stdout.write(ensureNewline(renderPlan(plan, 'text', { color: terminalColor() })));
     // A saved plan always goes through apply, which refuses it when the state has moved, even with nothing to do.
     if (plan.summary.toApply === 0 && !flags.plan) {
       if (format === 'json') process.stdout.write(`${JSON.stringify({ event: 'summary', applied: 0, skipped: 0, failed: 0, blocked: plan.summary.blocked })}\n`);
@@ -166,7 +166,7 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
   return withSpecAndTarget(flags.file, flags, async (spec, target) => {
     const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
     const report = detectDrift(spec, observation, graceHours === undefined ? {} : { graceHours });
-    await emit(renderDrift(report, format), flags.out);
+    await emit(renderDrift(report, format, { color: terminalColor(flags.out) }), flags.out);
     return report.findings.length > 0 ? ExitCode.changes : ExitCode.ok;
   });
 }
