@@ -189,8 +189,25 @@ export async function waitForJob(target: Target, vault: VaultRef, jobId: string,
   return job;
 }
 
+type OnResponse = ReturnType<typeof capture>['onResponse'];
+
+/** The shape of every asynchronous write: the call, then its operation status polled to the end, then its job. */
+async function writeAndWait(
+  target: Target,
+  vault: VaultRef,
+  what: string,
+  write: (onResponse: OnResponse) => Promise<unknown>,
+  getStatus: (operationId: string) => Promise<OperationStatus>,
+  opts: WaitOptions,
+): Promise<OperationOutcome> {
+  const { seen, onResponse } = capture();
+  await call(target, () => write(onResponse), opts);
+  const status = await pollOperationStatus(target, what, seen, getStatus, opts);
+  return settle(target, vault, what, status, opts);
+}
+
 /** PUT a protected item (protect, change policy, stop retaining data), then wait for the operation and its job. */
-export async function putProtectedItem(
+export function putProtectedItem(
   target: Target,
   vault: VaultRef,
   containerName: string,
@@ -198,65 +215,59 @@ export async function putProtectedItem(
   body: ProtectedItemResource,
   opts: WaitOptions = {},
 ): Promise<OperationOutcome> {
-  const { seen, onResponse } = capture();
   const backup = target.clients.backup;
-  await call(target, () => backup.protectedItems.createOrUpdate(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }), opts);
-  const status = await pollOperationStatus(
+  return writeAndWait(
     target,
+    vault,
     `protected item ${itemName}`,
-    seen,
+    (onResponse) => backup.protectedItems.createOrUpdate(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }),
     (opId) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId),
     opts,
   );
-  return settle(target, vault, `protected item ${itemName}`, status, opts);
 }
 
 /** DELETE a protected item (stop protection and delete its data); a delete of what is gone succeeds. */
-export async function deleteProtectedItem(
+export function deleteProtectedItem(
   target: Target,
   vault: VaultRef,
   containerName: string,
   itemName: string,
   opts: WaitOptions = {},
 ): Promise<OperationOutcome> {
-  const { seen, onResponse } = capture();
   const backup = target.clients.backup;
-  try {
-    await call(target, () => backup.protectedItems.delete(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, { onResponse }), opts);
-  } catch (e) {
-    if (classifyError(e).statusCode === 404) return {};
+  const gone = (e: unknown) => {
+    if (classifyError(e).statusCode === 404) return undefined;
     throw e;
-  }
-  const status = await pollOperationStatus(
+  };
+  return writeAndWait(
     target,
+    vault,
     `delete of ${itemName}`,
-    seen,
+    // A 404 answers no operation to poll, so the outcome is empty.
+    (onResponse) => backup.protectedItems.delete(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, { onResponse }).catch(gone),
     (opId) => backup.backupOperationStatuses.get(vault.name, vault.resourceGroup, opId),
     opts,
   );
-  return settle(target, vault, `delete of ${itemName}`, status, opts);
 }
 
 /** On-demand backup of a protected item, waiting for the backup job. */
-export async function triggerBackup(
+export function triggerBackup(
   target: Target,
   vault: VaultRef,
   containerName: string,
   itemName: string,
   opts: WaitOptions & { expiry?: Date } = {},
 ): Promise<OperationOutcome> {
-  const { seen, onResponse } = capture();
   const backup = target.clients.backup;
   const body = { properties: { objectType: 'IaasVMBackupRequest' as const, recoveryPointExpiryTimeInUTC: opts.expiry } };
-  await call(target, () => backup.backups.trigger(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }), opts);
-  const status = await pollOperationStatus(
+  return writeAndWait(
     target,
+    vault,
     `backup of ${itemName}`,
-    seen,
+    (onResponse) => backup.backups.trigger(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }),
     (opId) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId),
     opts,
   );
-  return settle(target, vault, `backup of ${itemName}`, status, opts);
 }
 
 /** PUT a policy and wait for it (and the jobs updating its items); returns the policy as stored. */

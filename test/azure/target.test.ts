@@ -39,13 +39,24 @@ describe('openTarget with the endpoint of a running emulator', () => {
     expect(err.remedy).toMatch(/token/);
   });
 
-  it('needs a subscription for an endpoint', async () => {
+  it('takes the subscription and profile from the state directory it shares, and needs one given otherwise', async () => {
     const saved = process.env.AZURE_SUBSCRIPTION_ID;
     delete process.env.AZURE_SUBSCRIPTION_ID;
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'vmbackup-target-files-'));
     try {
-      await expect(openTarget({ endpoint: emulator.endpoint, stateDir: dir })).rejects.toThrow(/subscription/);
+      const shared = await openTarget({ endpoint: emulator.endpoint, stateDir: dir });
+      expect(shared.subscriptionId).toBe(emulator.subscriptionId);
+      expect(shared.profile).toBe(emulator.profile);
+      await shared.close();
+      // Token and CA copied to a directory without the world: nothing says which subscription to use.
+      await writeFile(path.join(elsewhere, 'token'), emulator.token, { mode: 0o600 });
+      await writeFile(path.join(elsewhere, 'ca.pem'), emulator.ca);
+      await expect(
+        openTarget({ endpoint: emulator.endpoint, stateDir: elsewhere, caFile: path.join(elsewhere, 'ca.pem') }),
+      ).rejects.toThrow(/subscription/);
     } finally {
       if (saved !== undefined) process.env.AZURE_SUBSCRIPTION_ID = saved;
+      await rm(elsewhere, { recursive: true, force: true });
     }
   });
 
