@@ -1,0 +1,118 @@
+// An apply killed with SIGKILL in the middle of its work, embedded emulator and all, then run again:
+// the world survives the crash and the second run converges without a second protection job for any VM.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTarget } from '../../provider/azure/index.js';
+import { parseArmId } from '../../provider/core/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/vmbackup.js');
+const SUB = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
+const VAULT = { resourceGroup: 'rg-backup', name: 'vault-weu' };
+const VMS = ['rg-web/web-01', 'rg-web/web-02', 'rg-app/app-01', 'rg-app/app-02', 'rg-data/db-01', 'rg-dev/dev-01'];
+
+const SPEC = `apiVersion: vmbackup/v1
+target:
+  subscriptionId: ${SUB}
+  vault: { resourceGroup: rg-backup, name: vault-weu }
+policies:
+  - name: daily-1000
+    schedule: { frequency: Daily, time: "10:00", timeZone: UTC }
+    retention: { daily: 30 }
+protect:
+  - name: all
+    policy: daily-1000
+    vms:
+${VMS.map((v) => `      - { resourceGroup: ${v.split('/')[0]}, name: ${v.split('/')[1]} }`).join('\n')}
+`;
+
+let dir: string;
+
+interface ApplyRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  events: { event: string; phase?: string; kind?: string; vmName?: string; applied?: number; operationsIssued?: number }[];
+  stderr: string;
+}
+
+/** Runs `vmbackup apply` on the embedded emulator; with `killAfter`, SIGKILLs it once that many protections are in flight. */
+function apply(killAfter?: number): Promise<ApplyRun> {
+  const env = { ...process.env, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
+  const child = spawn(process.execPath, [BIN, 'apply', '-f', 'spec.yaml', '--yes', '--format', 'json', '--concurrency', '2', '--state', 'state', '--fleet', join(ROOT, 'examples/fleet.yaml')], {
+    cwd: dir,
+    env,
+  });
+  const events: ApplyRun['events'] = [];
+  let stderr = '';
+  let buffered = '';
+  let protecting = 0;
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines.filter(Boolean)) {
+      const e = JSON.parse(line) as ApplyRun['events'][number];
+      events.push(e);
+      if (e.kind === 'protect' && e.phase === 'protecting') protecting += 1;
+      // The protect PUT goes out right after its event: give it a moment to reach the emulator, then crash.
+      if (killAfter !== undefined && protecting === killAfter) setTimeout(() => child.kill('SIGKILL'), 150);
+    }
+  });
+  return new Promise((done) => child.on('exit', (code, signal) => done({ code, signal, events, stderr })));
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist/provider/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
+  dir = await mkdtemp(join(tmpdir(), 'vmbackup-killed-'));
+  await writeFile(join(dir, 'spec.yaml'), SPEC);
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('apply killed mid-way', () => {
+  it('converges on the next run with exactly one ConfigureBackup job per VM', async () => {
+    const killed = await apply(2);
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const finished = killed.events.filter((e) => e.kind === 'protect' && e.phase === 'done').length;
+    expect(finished, 'the crash came before every protection finished').toBeLessThan(VMS.length);
+
+    const rerun = await apply();
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const summary = rerun.events.at(-1)!;
+    expect(summary.event).toBe('summary');
+
+    const target = await openTarget({ kind: 'emulator', stateDir: join(dir, 'state'), subscriptionId: SUB });
+    try {
+      const protectedVms = new Set<string>();
+      for await (const item of target.clients.backup.backupProtectedItems.list(VAULT.name, VAULT.resourceGroup)) {
+        const p = item.properties as { sourceResourceId?: string; protectionState?: string };
+        expect(p.protectionState).not.toBe('ProtectionStopped');
+        const id = parseArmId(p.sourceResourceId ?? '');
+        protectedVms.add(`${id.resourcegroups}/${id.virtualmachines}`);
+      }
+      expect([...protectedVms].sort()).toEqual([...VMS].sort());
+
+      const configureJobs = new Map<string, number>();
+      for await (const job of target.clients.backup.backupJobs.list(VAULT.name, VAULT.resourceGroup)) {
+        if (job.properties?.operation !== 'ConfigureBackup') continue;
+        const vm = job.properties.entityFriendlyName ?? '?';
+        configureJobs.set(vm, (configureJobs.get(vm) ?? 0) + 1);
+      }
+      for (const vm of VMS.map((v) => v.split('/')[1])) expect(configureJobs.get(vm), `ConfigureBackup jobs of ${vm}`).toBe(1);
+    } finally {
+      await target.close();
+    }
+
+    const third = await apply();
+    expect(third.code).toBe(0);
+    expect(third.events).toEqual([expect.objectContaining({ event: 'summary', applied: 0 })]);
+  });
+});
