@@ -35,6 +35,17 @@ function finishJob(world: World, jobId: string | undefined, atMs: number, fail?:
   world.store.putJob({ ...job, dueMs: atMs });
 }
 
+function registerContainer(world: World, a: Record<string, string>, atMs: number): void {
+  world.store.putContainer({
+    vaultId: a.vaultId,
+    vmId: a.vmId,
+    vmName: a.vmName,
+    resourceGroup: a.resourceGroup,
+    registrationStatus: 'Registered',
+    registeredAt: new Date(atMs).toISOString(),
+  });
+}
+
 export function completeOperation(world: World, op: Operation): void {
   const { store } = world;
   const at = op.dueMs;
@@ -56,30 +67,13 @@ export function completeOperation(world: World, op: Operation): void {
         if (vault) store.putVault({ ...vault, discoveredAt: at });
         break;
       }
-      case 'register': {
-        store.putContainer({
-          vaultId: a.vaultId,
-          vmId: a.vmId,
-          vmName: a.vmName,
-          resourceGroup: a.resourceGroup,
-          registrationStatus: 'Registered',
-          registeredAt: new Date(at).toISOString(),
-        });
+      case 'register':
+        registerContainer(world, a, at);
         break;
-      }
       case 'protect': {
         const existing = store.getItem(a.vaultId, a.vmId);
-        if (!store.getContainer(a.vaultId, a.vmId)) {
-          // Modern profile: protecting registers the VM implicitly.
-          store.putContainer({
-            vaultId: a.vaultId,
-            vmId: a.vmId,
-            vmName: a.vmName,
-            resourceGroup: a.resourceGroup,
-            registrationStatus: 'Registered',
-            registeredAt: new Date(at).toISOString(),
-          });
-        }
+        // Modern profile: protecting registers the VM implicitly.
+        if (!store.getContainer(a.vaultId, a.vmId)) registerContainer(world, a, at);
         const item: ProtectedItem = existing
           ? {
               ...existing,

@@ -3,7 +3,7 @@ import type { RequestContext, Route } from '../dispatch.js';
 import { ArmErrors, type ArmError } from '../errors.js';
 import { parseArmPath } from '../armPath.js';
 import { hasBackupExtension, extensionFailure, internalFailure, requestBlocker } from '../preconditions.js';
-import { BACKUP_API, bodyObject, checkSubscription, ok } from './common.js';
+import { BACKUP_API, bodyObject, checkSubscription, ok, vmTarget } from './common.js';
 import { FAILURES } from '../failures.js';
 
 const L = '/Subscriptions/{subscriptionId}/providers/Microsoft.RecoveryServices/locations/{azureRegion}';
@@ -34,7 +34,7 @@ export const backupStatusRoutes: Route[] = [
       const { store } = ctx.world;
       const item = store.itemsOfVm(vm.id).find((i) => i.deferredDeleteAt === undefined);
       const container = store.containersOfVm(vm.id)[0];
-      const protecting = store.runningOperation(`vm|${vm.id.toLowerCase()}`)?.kind === 'protect';
+      const protecting = store.runningOperation(vmTarget(vm.id))?.kind === 'protect';
       const vaultId = item?.vaultId ?? container?.vaultId;
       return ok({
         protectionStatus: item ? 'Protected' : protecting ? 'Protecting' : 'NotProtected',

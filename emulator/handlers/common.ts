@@ -1,8 +1,11 @@
-// Helpers every handler family shares: resolving the vault and VM a path names, and ARM's 202 answer.
+// Helpers every handler family shares: resolving the vault, VM and operation a path names, refusing a
+// second operation on a busy target, and ARM's 202 answer.
 import type { HandlerResult, RequestContext } from '../dispatch.js';
+import { ENDS_WITH_OPERATION } from '../effects.js';
 import { ArmErrors } from '../errors.js';
-import type { Vault, Vm } from '../model.js';
-import { parseBackupName, vmArmId } from '../render.js';
+import type { Job, Operation, Vault, Vm } from '../model.js';
+import { filterEq, type Filter } from '../odata.js';
+import { containerName, parseBackupName, vmArmId } from '../render.js';
 
 export const BACKUP_API = ['2023-06-01'] as const;
 export const VAULTS_API = ['2023-04-01'] as const;
@@ -68,4 +71,31 @@ export function bodyObject(ctx: RequestContext): Record<string, any> {
 /** Target key for "one operation per VM at a time". */
 export function vmTarget(vmId: string): string {
   return `vm|${vmId.toLowerCase()}`;
+}
+
+/** Azure Backup's 409 while another operation runs on the same target. */
+export function refuseWhileRunning(ctx: RequestContext, target: string, name: string): void {
+  if (ctx.world.store.runningOperation(target)) throw ArmErrors.operationInProgress(name);
+}
+
+/** The operation a status or result path names; 404 unless it belongs to what the path addresses. */
+export function requireOperation(ctx: RequestContext, belongs: (op: Operation) => boolean): Operation {
+  const op = ctx.world.store.getOperation(ctx.params.operationId);
+  if (!op || !belongs(op)) throw ArmErrors.notFound(ctx.params.operationId);
+  return op;
+}
+
+/** An operation result answers the operation's own error once it has failed. */
+export function throwIfFailed(op: Operation): void {
+  if (op.status === 'Failed' && op.failWith) throw ArmErrors.operationFailed(op.failWith.code, op.failWith.message);
+}
+
+/** The job a user's request starts; it ends with the operation it belongs to. */
+export function startUserJob(ctx: RequestContext, init: Pick<Job, 'vaultId' | 'operation' | 'vmId' | 'vmName' | 'resourceGroup' | 'backup'>): Job {
+  return ctx.world.startJob({ ...init, dueMs: ENDS_WITH_OPERATION, isUserTriggered: true });
+}
+
+/** `containerName eq` matches a VM's container by its full name or without the type prefix, as Azure does. */
+export function containerNameMatches(f: Filter, rg: string, vmName: string): boolean {
+  return !f.has('containerName') || [containerName(rg, vmName), `iaasvmcontainerv2;${rg};${vmName}`].some((n) => filterEq(f, 'containerName', n));
 }

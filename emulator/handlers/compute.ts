@@ -6,7 +6,7 @@ import type { Operation, Vm } from '../model.js';
 import { pageWindow } from '../paging.js';
 import { extensionFailure, isBackupExtension, requestBlocker } from '../preconditions.js';
 import { renderExtension, renderInstanceView, renderVm, vmArmId } from '../render.js';
-import { bodyObject, checkSubscription, COMPUTE_API, ok, VMS } from './common.js';
+import { bodyObject, checkSubscription, COMPUTE_API, ok, requireOperation, VMS } from './common.js';
 
 function requireVm(ctx: RequestContext): Vm {
   checkSubscription(ctx);
@@ -29,11 +29,13 @@ function computeAccepted(ctx: RequestContext, vm: Vm, op: Operation, status = 20
   };
 }
 
+/** Target key for "one Compute operation per VM at a time". */
+function computeTarget(vm: Vm): string {
+  return `compute|${vm.id.toLowerCase()}`;
+}
+
 function inProgressOn(ctx: RequestContext, vm: Vm): void {
-  const running = ctx.world.store.runningOperation(`compute|${vm.id.toLowerCase()}`);
-  if (running) {
-    throw ArmErrors.computeConflict(vm.name);
-  }
+  if (ctx.world.store.runningOperation(computeTarget(vm))) throw ArmErrors.computeConflict(vm.name);
 }
 
 function powerRoute(action: 'powerOff' | 'deallocate' | 'start', target: Vm['powerState']): Route {
@@ -46,7 +48,7 @@ function powerRoute(action: 'powerOff' | 'deallocate' | 'start', target: Vm['pow
     handler: (ctx) => {
       const vm = requireVm(ctx);
       inProgressOn(ctx, vm);
-      const op = ctx.world.startOperation({ kind: 'vmPower', target: `compute|${vm.id}`, args: { vmId: vm.id, powerState: target } });
+      const op = ctx.world.startOperation({ kind: 'vmPower', target: computeTarget(vm), args: { vmId: vm.id, powerState: target } });
       return computeAccepted(ctx, vm, op);
     },
   };
@@ -116,7 +118,7 @@ export const computeRoutes: Route[] = [
       const vm = ctx.world.store.getVm(vmArmId(ctx.world.subscriptionId, ctx.params.resourceGroupName, ctx.params.vmName));
       if (!vm) return { status: 204 };
       inProgressOn(ctx, vm);
-      const op = ctx.world.startOperation({ kind: 'vmDelete', target: `compute|${vm.id}`, args: { vmId: vm.id } });
+      const op = ctx.world.startOperation({ kind: 'vmDelete', target: computeTarget(vm), args: { vmId: vm.id } });
       return computeAccepted(ctx, vm, op);
     },
   },
@@ -156,7 +158,7 @@ export const computeRoutes: Route[] = [
       const fail = extensionFailure(vm);
       const op = ctx.world.startOperation({
         kind: 'extension',
-        target: `compute|${vm.id}`,
+        target: computeTarget(vm),
         args: { vmId: vm.id, extensionName: name },
         failWith: fail,
       });
@@ -194,8 +196,7 @@ export const computeRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       checkSubscription(ctx);
-      const op = ctx.world.store.getOperation(ctx.params.operationId);
-      if (!op || !op.target.startsWith('compute|')) throw ArmErrors.notFound(ctx.params.operationId);
+      const op = requireOperation(ctx, (o) => o.target.startsWith('compute|'));
       return ok({
         name: op.id,
         status: op.status,

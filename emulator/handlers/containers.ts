@@ -7,7 +7,22 @@ import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
 import { hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
 import { containerName, renderContainer, renderProtectable } from '../render.js';
-import { accepted, BACKUP_API, bodyObject, C, ok, requireVault, V, vmFromPath, vmTarget } from './common.js';
+import {
+  accepted,
+  BACKUP_API,
+  bodyObject,
+  C,
+  containerNameMatches,
+  ok,
+  refuseWhileRunning,
+  requireOperation,
+  requireVault,
+  startUserJob,
+  throwIfFailed,
+  V,
+  vmFromPath,
+  vmTarget,
+} from './common.js';
 
 function refreshTarget(vault: Vault): string {
   return `refresh|${vault.id.toLowerCase()}`;
@@ -47,8 +62,7 @@ export const containerRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       const vault = requireVault(ctx);
-      const op = ctx.world.store.getOperation(ctx.params.operationId);
-      if (!op || op.target !== refreshTarget(vault)) throw ArmErrors.notFound(ctx.params.operationId);
+      const op = requireOperation(ctx, (o) => o.target === refreshTarget(vault));
       if (op.status === 'InProgress') return accepted(ctx, ctx.link(`${vault.id}/backupFabrics/Azure/operationResults/${op.id}`));
       return { status: 204 };
     },
@@ -68,8 +82,7 @@ export const containerRoutes: Route[] = [
           filterEq(f, 'workloadType', 'VM') &&
           filterEq(f, 'status', 'NotProtected') &&
           filterEq(f, 'friendlyName', vm.name) &&
-          (!f.has('containerName') ||
-            [containerName(vm.resourceGroup, vm.name), `iaasvmcontainerv2;${vm.resourceGroup};${vm.name}`].some((n) => filterEq(f, 'containerName', n))),
+          containerNameMatches(f, vm.resourceGroup, vm.name),
       );
       return page(ctx, vms, (vm) => renderProtectable(vault, vm));
     },
@@ -133,19 +146,11 @@ export const containerRoutes: Route[] = [
       const location = (opId: string) => ctx.link(`${vault.id}/backupFabrics/Azure/protectionContainers/${containerName(resourceGroup, vmName)}/operationResults/${opId}`);
       const existing = store.getContainer(vault.id, vm.id);
       if (existing?.registrationStatus === 'Registered') return ok(renderContainer(vault, existing));
-      if (store.runningOperation(vmTarget(vm.id))) throw ArmErrors.operationInProgress(containerName(resourceGroup, vmName));
+      refuseWhileRunning(ctx, vmTarget(vm.id), containerName(resourceGroup, vmName));
       const blocker = requestBlocker(vm, 'register');
       if (blocker) throw blocker;
       if (!hasBackupExtension(vm)) throw ArmErrors.extensionMissing(vm.name);
-      const job = ctx.world.startJob({
-        vaultId: vault.id,
-        operation: 'Register',
-        vmId: vm.id,
-        vmName: vm.name,
-        resourceGroup: vm.resourceGroup,
-        dueMs: Number.MAX_SAFE_INTEGER,
-        isUserTriggered: true,
-      });
+      const job = startUserJob(ctx, { vaultId: vault.id, operation: 'Register', vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup });
       const op = ctx.world.startOperation({
         kind: 'register',
         target: vmTarget(vm.id),
@@ -165,10 +170,9 @@ export const containerRoutes: Route[] = [
     handler: (ctx) => {
       const vault = requireVault(ctx);
       const { vmId } = vmFromPath(ctx);
-      const op = ctx.world.store.getOperation(ctx.params.operationId);
-      if (!op || op.kind !== 'register' || op.target !== vmTarget(vmId)) throw ArmErrors.notFound(ctx.params.operationId);
+      const op = requireOperation(ctx, (o) => o.kind === 'register' && o.target === vmTarget(vmId));
       if (op.status === 'InProgress') return accepted(ctx, ctx.link(ctx.path));
-      if (op.status === 'Failed' && op.failWith) throw ArmErrors.operationFailed(op.failWith.code, op.failWith.message);
+      throwIfFailed(op);
       const c = ctx.world.store.getContainer(vault.id, vmId);
       return c ? ok(renderContainer(vault, c)) : { status: 204 };
     },

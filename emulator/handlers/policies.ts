@@ -3,12 +3,12 @@
 // 200 with the polling headers while it runs, 204 when there is nothing to delete).
 import type { RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
-import type { Policy, Vault } from '../model.js';
+import type { Operation, Policy, Vault } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
 import { validatePolicy } from '../policyRules.js';
 import { policyId, renderOperationStatus, renderPolicy } from '../render.js';
-import { accepted, BACKUP_API, bodyObject, ok, requireVault, V } from './common.js';
+import { accepted, BACKUP_API, bodyObject, ok, refuseWhileRunning, requireOperation, requireVault, V } from './common.js';
 
 const P = `${V}/backupPolicies/{policyName}`;
 
@@ -24,6 +24,12 @@ function render(ctx: RequestContext, vault: Vault, p: Policy): unknown {
 
 function policyTarget(vault: Vault, name: string): string {
   return `policy|${vault.id.toLowerCase()}|${name.toLowerCase()}`;
+}
+
+/** The operation a policy's operationResults / operations path names. */
+function policyOperation(ctx: RequestContext, vault: Vault): Operation {
+  const target = policyTarget(vault, ctx.params.policyName);
+  return requireOperation(ctx, (op) => op.target === target);
 }
 
 function policyAccepted(ctx: RequestContext, vault: Vault, name: string, opId: string) {
@@ -70,7 +76,7 @@ export const policyRoutes: Route[] = [
       const props = (bodyObject(ctx).properties ?? {}) as Record<string, unknown>;
       const problem = validatePolicy(props, ctx.world.profile);
       if (problem) throw problem;
-      if (store.runningOperation(policyTarget(vault, ctx.params.policyName))) throw ArmErrors.operationInProgress(ctx.params.policyName);
+      refuseWhileRunning(ctx, policyTarget(vault, ctx.params.policyName), ctx.params.policyName);
       const existing = store.getPolicy(vault.id, ctx.params.policyName);
       const { protectedItemsCount: _readOnly, ...written } = props;
       const policy: Policy = {
@@ -99,7 +105,7 @@ export const policyRoutes: Route[] = [
       if (!p) return { status: 204 };
       const count = usage(ctx, vault, p.name);
       if (count > 0) throw ArmErrors.policyInUse(p.name, count);
-      if (ctx.world.store.runningOperation(policyTarget(vault, p.name))) throw ArmErrors.operationInProgress(p.name);
+      refuseWhileRunning(ctx, policyTarget(vault, p.name), p.name);
       const op = ctx.world.startOperation({ kind: 'policyDelete', target: policyTarget(vault, p.name), args: { vaultId: vault.id, policyName: p.name } });
       // The spec declares only 200 and 204 for this LRO: a 200 carrying the polling headers.
       return { ...policyAccepted(ctx, vault, p.name, op.id), status: 200 };
@@ -113,8 +119,7 @@ export const policyRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       const vault = requireVault(ctx);
-      const op = ctx.world.store.getOperation(ctx.params.operationId);
-      if (!op || op.target !== policyTarget(vault, ctx.params.policyName)) throw ArmErrors.notFound(ctx.params.operationId);
+      policyOperation(ctx, vault);
       const p = ctx.world.store.getPolicy(vault.id, ctx.params.policyName);
       if (!p) return { status: 204 };
       return ok(render(ctx, vault, p));
@@ -128,9 +133,7 @@ export const policyRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       const vault = requireVault(ctx);
-      const op = ctx.world.store.getOperation(ctx.params.operationId);
-      if (!op || op.target !== policyTarget(vault, ctx.params.policyName)) throw ArmErrors.notFound(ctx.params.operationId);
-      return ok(renderOperationStatus(op, 'jobs'));
+      return ok(renderOperationStatus(policyOperation(ctx, vault), 'jobs'));
     },
   },
 ];

@@ -7,9 +7,24 @@ import type { Operation, ProtectedItem, Vault } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
 import { extensionFailure, hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
-import { containerName, itemId, protectedItemName, renderItem, renderOperationStatus } from '../render.js';
+import { itemId, protectedItemName, renderItem, renderOperationStatus } from '../render.js';
 import { parseArmPath } from '../armPath.js';
-import { accepted, BACKUP_API, bodyObject, I, ok, requireVault, V, vmFromPath, vmTarget } from './common.js';
+import {
+  accepted,
+  BACKUP_API,
+  bodyObject,
+  containerNameMatches,
+  I,
+  ok,
+  refuseWhileRunning,
+  requireOperation,
+  requireVault,
+  startUserJob,
+  throwIfFailed,
+  V,
+  vmFromPath,
+  vmTarget,
+} from './common.js';
 
 function itemAccepted(ctx: RequestContext, vault: Vault, rg: string, vm: string, op: Operation): HandlerResult {
   const base = itemId(vault, rg, vm);
@@ -24,7 +39,7 @@ function requireItem(ctx: RequestContext, vault: Vault): ProtectedItem {
 }
 
 function busy(ctx: RequestContext, vmId: string, name: string): void {
-  if (ctx.world.store.runningOperation(vmTarget(vmId))) throw ArmErrors.operationInProgress(name);
+  refuseWhileRunning(ctx, vmTarget(vmId), name);
 }
 
 /** PUT I: protect, change policy, stop protection retaining data, or undelete. */
@@ -55,7 +70,7 @@ function putItem(ctx: RequestContext): HandlerResult {
   if (props.protectionState === 'ProtectionStopped') {
     if (!existing) throw ArmErrors.notFound(itemId(vault, resourceGroup, vmName));
     busy(ctx, vmId, name);
-    const job = ctx.world.startJob({ vaultId: vault.id, operation: 'DisableBackup', vmId, vmName, resourceGroup, dueMs: Number.MAX_SAFE_INTEGER, isUserTriggered: true });
+    const job = startUserJob(ctx, { vaultId: vault.id, operation: 'DisableBackup', vmId, vmName, resourceGroup });
     const op = ctx.world.startOperation({ kind: 'stopProtection', target: vmTarget(vmId), jobId: job.id, args });
     return itemAccepted(ctx, vault, resourceGroup, vmName, op);
   }
@@ -88,16 +103,23 @@ function putItem(ctx: RequestContext): HandlerResult {
     // Modern: protecting installs the extension itself, so its failures end the operation.
     failWith = (ctx.world.profile === 'modern' && !hasBackupExtension(vm) ? extensionFailure(vm) : undefined) ?? internalFailure(vm);
   }
-  const job = ctx.world.startJob({ vaultId: vault.id, operation: 'ConfigureBackup', vmId, vmName, resourceGroup, dueMs: Number.MAX_SAFE_INTEGER, isUserTriggered: true });
+  const job = startUserJob(ctx, { vaultId: vault.id, operation: 'ConfigureBackup', vmId, vmName, resourceGroup });
   const op = ctx.world.startOperation({ kind: 'protect', target: vmTarget(vmId), jobId: job.id, failWith, args: { ...args, policyName: policy.name } });
   return itemAccepted(ctx, vault, resourceGroup, vmName, op);
 }
 
-function itemOperation(ctx: RequestContext, vault: Vault): Operation {
-  const { vmId } = vmFromPath(ctx);
-  const op = ctx.world.store.getOperation(ctx.params.operationId);
-  if (!op || op.target !== vmTarget(vmId)) throw ArmErrors.notFound(ctx.params.operationId);
-  return op;
+function itemOperation(ctx: RequestContext): Operation {
+  const target = vmTarget(vmFromPath(ctx).vmId);
+  return requireOperation(ctx, (op) => op.target === target);
+}
+
+/** Operations of the vault-level backupOperations paths: any operation on a VM. */
+function vmOperation(ctx: RequestContext): Operation {
+  return requireOperation(ctx, (op) => op.target.startsWith('vm|'));
+}
+
+function vaultOperationAccepted(ctx: RequestContext, vault: Vault, op: Operation): HandlerResult {
+  return accepted(ctx, ctx.link(`${vault.id}/backupOperationResults/${op.id}`), ctx.link(`${vault.id}/backupOperations/${op.id}`));
 }
 
 export const protectedItemRoutes: Route[] = [
@@ -127,9 +149,9 @@ export const protectedItemRoutes: Route[] = [
       // Deleting what is already gone (or already soft-deleted) succeeds.
       if (!item || item.deferredDeleteAt) return { status: 204 };
       busy(ctx, vmId, protectedItemName(resourceGroup, vmName));
-      const job = ctx.world.startJob({ vaultId: vault.id, operation: 'DeleteBackupData', vmId, vmName, resourceGroup, dueMs: Number.MAX_SAFE_INTEGER, isUserTriggered: true });
+      const job = startUserJob(ctx, { vaultId: vault.id, operation: 'DeleteBackupData', vmId, vmName, resourceGroup });
       const op = ctx.world.startOperation({ kind: 'deleteItem', target: vmTarget(vmId), jobId: job.id, args: { vaultId: vault.id, vmId: item.vmId } });
-      return accepted(ctx, ctx.link(`${vault.id}/backupOperationResults/${op.id}`), ctx.link(`${vault.id}/backupOperations/${op.id}`));
+      return vaultOperationAccepted(ctx, vault, op);
     },
   },
   {
@@ -154,16 +176,7 @@ export const protectedItemRoutes: Route[] = [
         if (Number.isNaN(ms) || ms <= ctx.world.nowMs()) throw ArmErrors.invalidBody('properties.recoveryPointExpiryTimeInUTC must be a date-time in the future.');
         expiresAt = new Date(ms).toISOString();
       }
-      const job = ctx.world.startJob({
-        vaultId: vault.id,
-        operation: 'Backup',
-        vmId: item.vmId,
-        vmName: item.vmName,
-        resourceGroup: item.resourceGroup,
-        dueMs: Number.MAX_SAFE_INTEGER,
-        isUserTriggered: true,
-        backup: { expiresAt },
-      });
+      const job = startUserJob(ctx, { vaultId: vault.id, operation: 'Backup', vmId: item.vmId, vmName: item.vmName, resourceGroup: item.resourceGroup, backup: { expiresAt } });
       const op = ctx.world.startOperation({ kind: 'backup', target: vmTarget(item.vmId), jobId: job.id, args: { vaultId: vault.id, vmId: item.vmId } });
       return itemAccepted(ctx, vault, item.resourceGroup, item.vmName, op);
     },
@@ -174,7 +187,10 @@ export const protectedItemRoutes: Route[] = [
     template: `${I}/operationsStatus/{operationId}`,
     apiVersions: BACKUP_API,
     body: 'none',
-    handler: (ctx) => ok(renderOperationStatus(itemOperation(ctx, requireVault(ctx)), 'job')),
+    handler: (ctx) => {
+      requireVault(ctx);
+      return ok(renderOperationStatus(itemOperation(ctx), 'job'));
+    },
   },
   {
     operationId: 'ProtectedItemOperationResults_Get',
@@ -184,9 +200,9 @@ export const protectedItemRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       const vault = requireVault(ctx);
-      const op = itemOperation(ctx, vault);
+      const op = itemOperation(ctx);
       if (op.status === 'InProgress') return itemAccepted(ctx, vault, String(op.args.resourceGroup ?? vmFromPath(ctx).resourceGroup), String(op.args.vmName ?? vmFromPath(ctx).vmName), op);
-      if (op.status === 'Failed' && op.failWith) throw ArmErrors.operationFailed(op.failWith.code, op.failWith.message);
+      throwIfFailed(op);
       const item = ctx.world.store.getItem(vault.id, vmFromPath(ctx).vmId);
       return item ? ok(renderItem(vault, item, ctx.world.nowMs())) : { status: 204 };
     },
@@ -199,9 +215,7 @@ export const protectedItemRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       requireVault(ctx);
-      const op = ctx.world.store.getOperation(ctx.params.operationId);
-      if (!op || !op.target.startsWith('vm|')) throw ArmErrors.notFound(ctx.params.operationId);
-      return ok(renderOperationStatus(op, 'job'));
+      return ok(renderOperationStatus(vmOperation(ctx), 'job'));
     },
   },
   {
@@ -212,10 +226,9 @@ export const protectedItemRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       const vault = requireVault(ctx);
-      const op = ctx.world.store.getOperation(ctx.params.operationId);
-      if (!op || !op.target.startsWith('vm|')) throw ArmErrors.notFound(ctx.params.operationId);
-      if (op.status === 'InProgress') return accepted(ctx, ctx.link(`${vault.id}/backupOperationResults/${op.id}`), ctx.link(`${vault.id}/backupOperations/${op.id}`));
-      if (op.status === 'Failed' && op.failWith) throw ArmErrors.operationFailed(op.failWith.code, op.failWith.message);
+      const op = vmOperation(ctx);
+      if (op.status === 'InProgress') return vaultOperationAccepted(ctx, vault, op);
+      throwIfFailed(op);
       return { status: 204 };
     },
   },
@@ -246,8 +259,7 @@ export const protectedItemRoutes: Route[] = [
           filterEq(f, 'policyName', i.policyName) &&
           filterEq(f, 'friendlyName', i.vmName) &&
           filterEq(f, 'healthState', i.healthStatus) &&
-          (!f.has('containerName') ||
-            [containerName(i.resourceGroup, i.vmName), `iaasvmcontainerv2;${i.resourceGroup};${i.vmName}`].some((n) => filterEq(f, 'containerName', n))) &&
+          containerNameMatches(f, i.resourceGroup, i.vmName) &&
           !f.has('backupEngineName') &&
           !f.has('backupSetName'),
       );
