@@ -13,6 +13,9 @@ const AGENT_NOT_READY = 'Start the VM and make sure the VM agent is installed, a
 const VM_GONE = 'The VM no longer exists: stop its protection retaining data (a `stopProtection` entry in the spec) to keep its recovery points.';
 const INTERNAL = 'Azure Backup failed with an internal error: retry in 15 minutes; if it persists, open a support request quoting the job id.';
 const EXTENSION_REINSTALL = 'Uninstall the VMSnapshot / VMSnapshotLinux extension from the VM so Azure Backup reinstalls it, then retry.';
+const VM_STATE = 'Bring the VM to Running (or Stopped / deallocated) with the VM agent present, then retry.';
+const CREDENTIAL_REFUSED = 'The credential was refused: for the emulator use the token file it wrote; for Azure sign in again (az login) or check the service principal.';
+const NOT_IMPLEMENTED = 'The target does not implement this operation; use a newer emulator or Azure.';
 
 /** Our remedy for each error code, by code (case-insensitive lookup). */
 export const REMEDIES: Readonly<Record<string, CodeInfo>> = {
@@ -24,8 +27,8 @@ export const REMEDIES: Readonly<Record<string, CodeInfo>> = {
   // VM not running, agent missing or outdated.
   UserErrorGuestAgentStatusUnavailable: { remedy: AGENT_NOT_READY },
   GuestAgentSnapshotTaskStatusError: { remedy: 'The VM agent did not answer for the snapshot: restart the agent (WindowsAzureGuestAgent or waagent), update it, check outbound connectivity, then retry.' },
-  UserErrorVmNotInDesirableState: { remedy: 'Bring the VM to Running (or Stopped / deallocated) with the VM agent present, then retry.' },
-  VmNotInDesirableState: { remedy: 'Bring the VM to Running (or Stopped / deallocated) with the VM agent present, then retry.' },
+  UserErrorVmNotInDesirableState: { remedy: VM_STATE },
+  VmNotInDesirableState: { remedy: VM_STATE },
   UserErrorVmProvisioningStateFailed: { remedy: 'The VM is in failed provisioning state: fix or remove the failed extension until the VM shows "Provisioning succeeded", then retry.' },
   AzureVmOffline: { remedy: 'Start the VM and install the VM agent (at least 2.6.1198.718); the backup extension installs through it.' },
   // Extension failures.
@@ -61,12 +64,12 @@ export const REMEDIES: Readonly<Record<string, CodeInfo>> = {
   NotFound: { remedy: 'The resource does not exist: check the subscription, resource group and name.' },
   ResourceGroupNotFound: { remedy: 'Check the resource group name and the subscription.' },
   SubscriptionNotFound: { remedy: 'Check the subscription id (spec `target.subscriptionId` or AZURE_SUBSCRIPTION_ID).' },
-  InvalidAuthenticationToken: { remedy: 'The credential was refused: for the emulator use the token file it wrote; for Azure sign in again (az login) or check the service principal.' },
-  AuthenticationFailed: { remedy: 'The credential was refused: for the emulator use the token file it wrote; for Azure sign in again (az login) or check the service principal.' },
+  InvalidAuthenticationToken: { remedy: CREDENTIAL_REFUSED },
+  AuthenticationFailed: { remedy: CREDENTIAL_REFUSED },
   AuthorizationFailed: { remedy: 'Grant the identity the Backup Contributor role on the vault and Virtual Machine Contributor on the VMs.' },
   BadRequest: { remedy: 'The request was refused as invalid; check the spec values against Azure Backup\'s limits.' },
   OperationNotAllowed: { remedy: 'Another operation runs on the VM, or a quota or state forbids this one: wait for running operations on the VM, then retry.' },
-  NotImplemented: { remedy: 'The target does not implement this operation; use a newer emulator or Azure.' },
+  NotImplemented: { remedy: NOT_IMPLEMENTED },
   ServiceUnavailable: { remedy: 'The service is temporarily unavailable; vmbackup retries.', transient: true },
   // Codes the emulator names where Azure documents none (its README lists them).
   VMExtensionProvisioningTimeout: { remedy: 'The VM agent never reported the backup extension installed: the operating system is likely unsupported by Azure Backup; exclude the VM or move it to a supported image.' },
@@ -84,7 +87,7 @@ export const REMEDIES: Readonly<Record<string, CodeInfo>> = {
   UserErrorItemSoftDeleted: { remedy: 'The item is soft-deleted: undelete it before protecting the VM again.' },
   UserErrorItemNotProtected: { remedy: 'Protect the VM before triggering a backup.' },
   UserErrorInvalidTimeZone: { remedy: 'Use UTC or a Windows time zone id such as "W. Europe Standard Time".' },
-  OperationNotImplemented: { remedy: 'The target does not implement this operation; use a newer emulator or Azure.' },
+  OperationNotImplemented: { remedy: NOT_IMPLEMENTED },
   MissingApiVersionParameter: { remedy: 'The request lacked an api-version; use the SDK versions vmbackup ships with.' },
   InvalidApiVersionParameter: { remedy: 'The target does not support this api-version; use the SDK versions vmbackup ships with.' },
   InvalidRequestContent: { remedy: 'The request body was refused; check the spec values against Azure Backup\'s limits.' },

@@ -3,6 +3,8 @@
 import type { DriftCategory } from '../core/index.js';
 import { PREFLIGHT_REMEDIES } from '../plan/index.js';
 
+const READ_FAILED_JOB = 'Read the failed job (`vmbackup jobs --status Failed`), fix the cause it names, then let the next scheduled backup run.';
+
 export const DRIFT_REMEDIES: Readonly<Record<DriftCategory, string>> = {
   declaredUnprotected: 'Run `vmbackup apply` to register and protect the VM.',
   wrongPolicy: 'Run `vmbackup apply` to assign the declared policy, or change the rule if the new policy is intended.',
@@ -12,8 +14,8 @@ export const DRIFT_REMEDIES: Readonly<Record<DriftCategory, string>> = {
     'Run `vmbackup apply` to resume protection (the retained recovery points are kept), or list the VM under stopProtection if it should stay stopped.',
   undeclaredProtected:
     'Declare the VM in a rule, list it under stopProtection, or set `undeclared: stop` so that protections no rule declares are stopped (data retained).',
-  protectionError: 'Read the failed job (`vmbackup jobs --status Failed`), fix the cause it names, then let the next scheduled backup run.',
-  lastBackupFailed: 'Read the failed job (`vmbackup jobs --status Failed`), fix the cause it names, then let the next scheduled backup run.',
+  protectionError: READ_FAILED_JOB,
+  lastBackupFailed: READ_FAILED_JOB,
   recoveryPointOverdue:
     "Check the VM's recent backup jobs (`vmbackup jobs --since 48h`): the VM agent must be Ready and the VM able to reach Azure for the scheduled backup to run.",
   consistencyDegraded: 'Keep the VM running at the backup time, with its VM agent Ready, so the extension can quiesce the guest before the snapshot.',

@@ -127,6 +127,9 @@ function missingPick(spec: ResolvedSpec, rule: ProtectionRule, pick: VmPick): Mi
 
 const where = (s?: SourceLocation): string => (s ? ` (${s.file}:${s.line})` : '');
 
+const REMEDY_TWO_POLICIES = 'Exclude the VM from all rules but one, or give those rules the same policy.';
+const REMEDY_PROTECTED_AND_STOPPED = 'Remove the VM from the rule or from stopProtection.';
+
 /** Resolves every rule, pick and stop-protection entry of the spec against what was observed. */
 export function resolveDeclarations(
   spec: ResolvedSpec,
@@ -164,7 +167,7 @@ export function resolveDeclarations(
           code: 'ConflictingRules',
           message: `VM ${label} is picked by rule "${d.rule.name}" with policy ${d.policy} and by ${others.join(', ')}; a VM has exactly one policy`,
           location: d.rule.source,
-          remedy: 'Exclude the VM from all rules but one, or give those rules the same policy.',
+          remedy: REMEDY_TWO_POLICIES,
         });
       }
     } else if (stoppedBy.length > 0) {
@@ -175,7 +178,7 @@ export function resolveDeclarations(
         code: 'ConflictingStopProtection',
         message: `VM ${label} is declared protected by rule "${first.rule.name}" and listed under stopProtection${where(stoppedBy[0].source)}`,
         location: first.rule.source,
-        remedy: 'Remove the VM from the rule or from stopProtection.',
+        remedy: REMEDY_PROTECTED_AND_STOPPED,
       });
       for (const e of stoppedBy) {
         conflicts.push({
@@ -183,7 +186,7 @@ export function resolveDeclarations(
           code: 'ConflictingStopProtection',
           message: `VM ${label} is listed under stopProtection and declared protected by rule "${first.rule.name}"${where(first.rule.source)}`,
           location: e.source,
-          remedy: 'Remove the VM from the rule or from stopProtection.',
+          remedy: REMEDY_PROTECTED_AND_STOPPED,
         });
       }
     } else {
