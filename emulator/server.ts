@@ -57,6 +57,11 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A failure no handler turned into an ARM error is a bug in the emulator: say so on stderr. */
+function warnUnexpected(e: unknown): void {
+  process.emitWarning(`vmbackup emulator: ${(e as Error).stack ?? e}`);
+}
+
 export interface ServerHandle {
   readonly server: Server;
   readonly port: number;
@@ -139,7 +144,7 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
     } catch (e) {
       // 7. error: one ARM shape for every failure.
       const err = e instanceof ArmError ? e : ArmErrors.unexpected((e as Error).message);
-      if (!(e instanceof ArmError)) process.emitWarning(`vmbackup emulator: ${(e as Error).stack ?? e}`);
+      if (!(e instanceof ArmError)) warnUnexpected(e);
       result = { status: err.status, body: err.toBody(), headers: err.headers };
     }
     // 6. serialize
@@ -165,7 +170,7 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
 
   const server = createServer({ key: creds.key, cert: creds.cert, keepAlive: true }, (req, res) => {
     handle(req, res).catch((e) => {
-      process.emitWarning(`vmbackup emulator: ${(e as Error).stack ?? e}`);
+      warnUnexpected(e);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });

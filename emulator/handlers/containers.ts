@@ -1,6 +1,6 @@
 // Discovery (refreshContainers + its results), protectable items, protection containers and the
 // classic profile's register (PUT container, an LRO the SDK polls through its Location).
-import type { RequestContext, Route } from '../dispatch.js';
+import type { HandlerResult, RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
 import type { Vault, Vm } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
@@ -28,6 +28,10 @@ function refreshTarget(vault: Vault): string {
   return `refresh|${vault.id.toLowerCase()}`;
 }
 
+function refreshAccepted(ctx: RequestContext, vault: Vault, opId: string): HandlerResult {
+  return accepted(ctx, ctx.link(`${vault.id}/backupFabrics/Azure/operationResults/${opId}`));
+}
+
 /** VMs the vault offers: its region, seen by the last discovery, still there, not protected anywhere. */
 export function protectableVms(ctx: RequestContext, vault: Vault): Vm[] {
   const { store } = ctx.world;
@@ -51,7 +55,7 @@ export const containerRoutes: Route[] = [
       parseFilter(ctx.query.get('$filter'), ['backupManagementType']);
       if (ctx.world.store.runningOperation(refreshTarget(vault))) throw ArmErrors.discoveryInProgress(vault.name);
       const op = ctx.world.startOperation({ kind: 'refresh', target: refreshTarget(vault), args: { vaultId: vault.id } });
-      return accepted(ctx, ctx.link(`${vault.id}/backupFabrics/Azure/operationResults/${op.id}`));
+      return refreshAccepted(ctx, vault, op.id);
     },
   },
   {
@@ -63,7 +67,7 @@ export const containerRoutes: Route[] = [
     handler: (ctx) => {
       const vault = requireVault(ctx);
       const op = requireOperation(ctx, (o) => o.target === refreshTarget(vault));
-      if (op.status === 'InProgress') return accepted(ctx, ctx.link(`${vault.id}/backupFabrics/Azure/operationResults/${op.id}`));
+      if (op.status === 'InProgress') return refreshAccepted(ctx, vault, op.id);
       return { status: 204 };
     },
   },
