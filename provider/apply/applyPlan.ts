@@ -43,6 +43,7 @@ export interface ApplyOptions {
   allowDataDeletion?: boolean;
   /** Fingerprint of the observation the plan was made from; apply refuses the plan when the world has moved. */
   expectedFingerprint?: string;
+  /** Called at each phase of each action (start, retry, done, ...); default none. */
   onEvent?: (e: ApplyEvent) => void;
   /** Stops starting actions and abandons the waits of running ones; what was accepted converges on the next run. */
   signal?: AbortSignal;
@@ -94,6 +95,7 @@ const DEFAULT_CONCURRENCY = 4;
 // Reasons, written once.
 const REASON_CONVERGED = 'already converged';
 const REASON_DEPENDENCY = 'a dependency did not succeed';
+const DEPENDENCY_BLOCKED = { status: 'blocked', message: REASON_DEPENDENCY, code: 'DependencyFailed', operations: 0 } as const;
 const REASON_CANCELLED = 'apply was interrupted before this action finished';
 const DATA_DELETION_REFUSED =
   'the plan deletes backup data (stopProtectionDeleteData); run again with --allow-data-deletion to confirm';
@@ -195,7 +197,7 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
       }
       const deps = depState(a);
       if (deps === 'broken') {
-        finish(a, { status: 'blocked', message: REASON_DEPENDENCY, code: 'DependencyFailed', operations: 0 });
+        finish(a, DEPENDENCY_BLOCKED);
         event(a, 'skipped', { message: REASON_DEPENDENCY });
         continue;
       }
@@ -236,7 +238,7 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
     pending = still;
     if (running.size === 0) {
       // Nothing runs, so whatever still waits depends on itself through a cycle: it can never start.
-      for (const a of pending) finish(a, { status: 'blocked', message: REASON_DEPENDENCY, code: 'DependencyFailed', operations: 0 });
+      for (const a of pending) finish(a, DEPENDENCY_BLOCKED);
       break;
     }
     await Promise.race(running.values());
@@ -355,8 +357,14 @@ function itemNames(action: PlannedAction, vm: VmRef): { containerName: string; i
   };
 }
 
-function readItem(ctx: RunContext, containerName: string, itemName: string): Promise<ProtectedItemResource | undefined> {
-  return readOrAbsent(ctx, () => ctx.target.clients.backup.protectedItems.get(ctx.vault.name, ctx.vault.resourceGroup, FABRIC, containerName, itemName));
+/** The protected item as it is now (absent: undefined) and its VM item properties (absent: none). */
+async function readItem(
+  ctx: RunContext,
+  containerName: string,
+  itemName: string,
+): Promise<{ item?: ProtectedItemResource; p: Partial<AzureIaaSVMProtectedItem> }> {
+  const item = await readOrAbsent(ctx, () => ctx.target.clients.backup.protectedItems.get(ctx.vault.name, ctx.vault.resourceGroup, FABRIC, containerName, itemName));
+  return { item, p: (item?.properties ?? {}) as Partial<AzureIaaSVMProtectedItem> };
 }
 
 function itemPolicyName(p: Partial<AzureIaaSVMProtectedItem>): string | undefined {
@@ -372,8 +380,7 @@ async function protect(action: PlannedAction, ctx: RunContext): Promise<Outcome>
   if (!policyName) throw new ConfigurationError(`action ${action.id} names no policy`);
   const { containerName, itemName } = itemNames(action, vm);
   return converge(ctx, async () => {
-    const item = await readItem(ctx, containerName, itemName);
-    const p = (item?.properties ?? {}) as Partial<AzureIaaSVMProtectedItem>;
+    const { item, p } = await readItem(ctx, containerName, itemName);
     const active = ACTIVE_STATES.has((p.protectionState ?? '').toLowerCase()) && !p.isScheduledForDeferredDelete;
     if (item && active && itemPolicyName(p)?.toLowerCase() === policyName.toLowerCase()) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: `assigning policy ${policyName}` });
@@ -391,8 +398,7 @@ async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<O
   const vm = vmOf(action);
   const { containerName, itemName } = itemNames(action, vm);
   return converge(ctx, async () => {
-    const item = await readItem(ctx, containerName, itemName);
-    const p = (item?.properties ?? {}) as Partial<AzureIaaSVMProtectedItem>;
+    const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.protectionState === 'ProtectionStopped' || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: 'stopping protection, retaining data' });
     ctx.wrote();
@@ -413,8 +419,7 @@ async function deleteData(action: PlannedAction, ctx: RunContext): Promise<Outco
   const vm = vmOf(action);
   const { containerName, itemName } = itemNames(action, vm);
   return converge(ctx, async () => {
-    const item = await readItem(ctx, containerName, itemName);
-    const p = (item?.properties ?? {}) as Partial<AzureIaaSVMProtectedItem>;
+    const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: 'stopping protection and deleting data' });
     ctx.wrote();
