@@ -5,6 +5,7 @@ export { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export { policyToAzure, policyFromAzure, canonicalTime, WEEK_DAYS, WEEKS_OF_MONTH, MONTHS } from './policyMapping.js';
 export {
   FABRIC,
+  IAAS_VM_FILTER,
   BACKUP_EXTENSION_PUBLISHER,
   backupExtensionType,
   call,

@@ -14,6 +14,9 @@ import type { Target } from './target.js';
 
 export const FABRIC = 'Azure';
 
+/** The $filter that limits Azure Backup's lists to Azure VMs. */
+export const IAAS_VM_FILTER = "backupManagementType eq 'AzureIaasVM'";
+
 export interface VaultRef {
   readonly resourceGroup: string;
   readonly name: string;
@@ -302,7 +305,7 @@ export async function refreshContainers(target: Target, vault: VaultRef, opts: W
   const backup = target.clients.backup;
   await call(
     target,
-    () => backup.protectionContainers.refresh(vault.name, vault.resourceGroup, FABRIC, { filter: "backupManagementType eq 'AzureIaasVM'", onResponse }),
+    () => backup.protectionContainers.refresh(vault.name, vault.resourceGroup, FABRIC, { filter: IAAS_VM_FILTER, onResponse }),
     opts,
   );
   const operationId = operationIdFromUrl(seen.location ?? seen.asyncOperation);

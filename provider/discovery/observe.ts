@@ -18,6 +18,7 @@ import {
   call,
   diffCalls,
   FABRIC,
+  IAAS_VM_FILTER,
   jobErrorCode,
   listAll,
   policyFromAzure,
@@ -49,11 +50,11 @@ export interface ObserveOptions {
   recoveryPoints?: boolean;
   /** Jobs started since; in-progress jobs are always included. Default: 24 hours before the service's time. */
   jobsSince?: Date;
+  /** Abandons the reads (and their retries); default none. */
   signal?: AbortSignal;
 }
 
 const DAY_MS = 24 * 3_600_000;
-const IAAS_VM = "backupManagementType eq 'AzureIaasVM'";
 const BACKUP_EXTENSION_TYPES = new Set(['vmsnapshot', 'vmsnapshotlinux']);
 const SUCCEEDED = 'provisioningstate/succeeded';
 
@@ -69,15 +70,15 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
 
   const [vmRecords, protectable, containers, items, policies, jobs] = await Promise.all([
     readVms(target, wait),
-    listAll<WorkloadProtectableItemResource>(target, 'backup', backup.backupProtectableItems.list(vault.name, vault.resourceGroup, { filter: IAAS_VM }), wait),
-    listAll<ProtectionContainerResource>(target, 'backup', backup.backupProtectionContainers.list(vault.name, vault.resourceGroup, { filter: IAAS_VM }), wait),
+    listAll<WorkloadProtectableItemResource>(target, 'backup', backup.backupProtectableItems.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }), wait),
+    listAll<ProtectionContainerResource>(target, 'backup', backup.backupProtectionContainers.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }), wait),
     listAll<ProtectedItemResource>(
       target,
       'backup',
-      backup.backupProtectedItems.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM} and itemType eq 'VM'` }),
+      backup.backupProtectedItems.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM_FILTER} and itemType eq 'VM'` }),
       wait,
     ),
-    listAll<ProtectionPolicyResource>(target, 'backup', backup.backupPolicies.list(vault.name, vault.resourceGroup, { filter: IAAS_VM }), wait),
+    listAll<ProtectionPolicyResource>(target, 'backup', backup.backupPolicies.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }), wait),
     readJobs(target, vault, since, serviceTime, wait),
   ]);
 
@@ -288,8 +289,8 @@ async function readJobs(target: Target, vault: VaultRef, since: Date, until: Dat
   const backup = target.clients.backup;
   const list = (filter: string) => listAll<JobResource>(target, 'backup', backup.backupJobs.list(vault.name, vault.resourceGroup, { filter }), wait);
   const [recent, running] = await Promise.all([
-    list(`${IAAS_VM} and startTime eq '${jobFilterDate(since)}' and endTime eq '${jobFilterDate(until)}'`),
-    list(`${IAAS_VM} and status eq 'InProgress'`),
+    list(`${IAAS_VM_FILTER} and startTime eq '${jobFilterDate(since)}' and endTime eq '${jobFilterDate(until)}'`),
+    list(`${IAAS_VM_FILTER} and status eq 'InProgress'`),
   ]);
   const byId = new Map<string, JobResource>();
   for (const j of [...recent, ...running]) byId.set((j.id ?? j.name ?? '').toLowerCase(), j);
