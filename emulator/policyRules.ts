@@ -27,6 +27,8 @@ export function defaultPolicyProperties(createdAt: Date): Props {
 /** The first rule the policy breaks, or undefined. */
 export function validatePolicy(props: Props, profile: Profile): ArmError | undefined {
   const invalid = (m: string) => ArmErrors.policyLimit('UserErrorInvalidPolicyInput', m);
+  const badRetention = (m: string) => ArmErrors.policyLimit('UserErrorInvalidRetentionRange', m);
+  const badFrequency = (m: string) => ArmErrors.policyLimit('UserErrorInvalidScheduleFrequency', m);
   if (props.backupManagementType !== 'AzureIaasVM') {
     return invalid(`properties.backupManagementType must be 'AzureIaasVM', not '${String(props.backupManagementType)}'.`);
   }
@@ -52,32 +54,32 @@ export function validatePolicy(props: Props, profile: Profile): ArmError | undef
   const instant = Number(props.instantRpRetentionRangeInDays ?? 2);
   const maxInstant = policyType === 'V2' ? 30 : 5;
   if (!Number.isInteger(instant) || instant < 1 || instant > maxInstant) {
-    return ArmErrors.policyLimit('UserErrorInvalidRetentionRange', `instantRpRetentionRangeInDays must be 1 to ${maxInstant} for a ${policyType} policy.`);
+    return badRetention(`instantRpRetentionRangeInDays must be 1 to ${maxInstant} for a ${policyType} policy.`);
   }
   const retention = maxRetentionDays(props);
-  if (retention < 1) return ArmErrors.policyLimit('UserErrorInvalidRetentionRange', 'The retention policy keeps no recovery point.');
+  if (retention < 1) return badRetention('The retention policy keeps no recovery point.');
   if (profile === 'classic') {
     if (shape.frequency === 'Hourly') {
-      return ArmErrors.policyLimit('UserErrorInvalidScheduleFrequency', 'The classic profile allows at most one backup a day (no hourly schedules).');
+      return badFrequency('The classic profile allows at most one backup a day (no hourly schedules).');
     }
     if (retention > 30) {
-      return ArmErrors.policyLimit('UserErrorInvalidRetentionRange', `The classic profile keeps recovery points at most 30 days; this policy keeps them ${retention} days.`);
+      return badRetention(`The classic profile keeps recovery points at most 30 days; this policy keeps them ${retention} days.`);
     }
     return undefined;
   }
   if (shape.frequency === 'Hourly') {
-    if (policyType !== 'V2') return ArmErrors.policyLimit('UserErrorInvalidScheduleFrequency', 'Hourly schedules need an enhanced (V2) policy.');
+    if (policyType !== 'V2') return badFrequency('Hourly schedules need an enhanced (V2) policy.');
     const h = shape.hourly!;
     if (!HOURLY_INTERVALS.includes(h.intervalHours)) {
-      return ArmErrors.policyLimit('UserErrorInvalidScheduleFrequency', `Hourly interval must be one of ${HOURLY_INTERVALS.join(', ')} hours.`);
+      return badFrequency(`Hourly interval must be one of ${HOURLY_INTERVALS.join(', ')} hours.`);
     }
     if (!Number.isInteger(h.windowHours) || h.windowHours < h.intervalHours || h.windowHours > 24) {
-      return ArmErrors.policyLimit('UserErrorInvalidScheduleFrequency', 'The hourly window lasts from the interval up to 24 hours.');
+      return badFrequency('The hourly window lasts from the interval up to 24 hours.');
     }
   }
   const daily = (rp.dailySchedule as Props | undefined)?.retentionDuration as Props | undefined;
   if (daily && (daily.count < 7 || daily.count > 9999)) {
-    return ArmErrors.policyLimit('UserErrorInvalidRetentionRange', 'Daily retention must be 7 to 9999 days.');
+    return badRetention('Daily retention must be 7 to 9999 days.');
   }
   const limits: [string, number, number][] = [
     ['weeklySchedule', 1, 5163],
@@ -87,7 +89,7 @@ export function validatePolicy(props: Props, profile: Profile): ArmError | undef
   for (const [tier, min, max] of limits) {
     const d = (rp[tier] as Props | undefined)?.retentionDuration as Props | undefined;
     if (d && (d.count < min || d.count > max)) {
-      return ArmErrors.policyLimit('UserErrorInvalidRetentionRange', `${tier} retention count must be ${min} to ${max}.`);
+      return badRetention(`${tier} retention count must be ${min} to ${max}.`);
     }
   }
   return undefined;
