@@ -7,22 +7,7 @@ import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
 import { hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
 import { containerName, renderContainer, renderProtectable } from '../render.js';
-import {
-  accepted,
-  BACKUP_API,
-  bodyObject,
-  C,
-  containerNameMatches,
-  ok,
-  refuseWhileRunning,
-  requireOperation,
-  requireVault,
-  startUserJob,
-  throwIfFailed,
-  V,
-  vmFromPath,
-  vmTarget,
-} from './common.js';
+import { accepted, BACKUP_API, bodyObject, C, containerNameMatches, ok, refuseWhileRunning, requireOperation, requireVault, startUserJob, throwIfFailed, V, vmFromPath, vmTarget } from './common.js';
 
 function refreshTarget(vault: Vault): string {
   return `refresh|${vault.id.toLowerCase()}`;

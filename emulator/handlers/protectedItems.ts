@@ -9,22 +9,7 @@ import { page } from '../paging.js';
 import { extensionFailure, hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
 import { itemId, protectedItemName, renderItem, renderOperationStatus } from '../render.js';
 import { parseArmPath } from '../armPath.js';
-import {
-  accepted,
-  BACKUP_API,
-  bodyObject,
-  containerNameMatches,
-  I,
-  ok,
-  refuseWhileRunning,
-  requireOperation,
-  requireVault,
-  startUserJob,
-  throwIfFailed,
-  V,
-  vmFromPath,
-  vmTarget,
-} from './common.js';
+import { accepted, BACKUP_API, bodyObject, containerNameMatches, I, ok, refuseWhileRunning, requireOperation, requireVault, startUserJob, throwIfFailed, V, vmFromPath, vmTarget } from './common.js';
 
 function itemAccepted(ctx: RequestContext, vault: Vault, rg: string, vm: string, op: Operation): HandlerResult {
   const base = itemId(vault, rg, vm);
