@@ -22,6 +22,7 @@ import {
   isStopped,
   itemPolicyName,
   itemVm,
+  pickMatches,
   preflight,
   preflightFinding,
   resolveDeclarations,
@@ -148,7 +149,7 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
   const policySettings = (name: string | undefined): PolicySettings | undefined =>
     (name !== undefined ? findPolicy(obs.policies, name)?.settings : undefined) ?? spec.policies.find((p) => p.name === name);
 
-  function checkHealth(item: ObservedProtectedItem, vm: ObservedVm, subject: ReturnType<typeof vmSubject>, order: string, source: SourceLocation | undefined, label: string): void {
+  function checkHealth(item: ObservedProtectedItem, vm: Pick<ObservedVm, 'id' | 'powerState' | 'osType'>, subject: ReturnType<typeof vmSubject>, order: string, source: SourceLocation | undefined, label: string): void {
     const unhealthy = item.protectionState === 'ProtectionError' || (item.healthStatus !== undefined && item.healthStatus.toLowerCase() !== 'passed');
     const code = failureCode(item, obs);
     if (unhealthy) {
@@ -242,6 +243,22 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
   }
 
   for (const m of decls.missing) {
+    // A VM deleted under its protection: the item stays and its backups fail; report what the item shows.
+    const orphan = obs.protectedItems.find((i) => !i.softDeleted && !isStopped(i) && pickMatches(m.pick, itemVm(i)));
+    if (orphan) {
+      const label = `${m.resourceGroup}/${m.name}`;
+      const before = findings.length;
+      checkHealth(orphan, { id: orphan.vmId, powerState: 'unknown', osType: 'Linux' }, vmSubject(m), vmOrderKey(m), m.pick.source ?? m.rule.source, label);
+      if (findings.length === before) {
+        add(vmOrderKey(m), {
+          category: 'protectionError', subject: vmSubject(m),
+          message: `VM ${label} no longer exists, but its protection with policy ${itemPolicyName(orphan) ?? '(none)'} goes on`,
+          remedy: remedyForAzureCode('UserErrorVmNotFoundV2', DRIFT_REMEDIES.protectionError), expected: 'an existing VM', actual: 'VM not found',
+          azureErrorCode: 'UserErrorVmNotFoundV2', source: m.pick.source ?? m.rule.source,
+        });
+      }
+      continue;
+    }
     const found = preflightFinding('VmNotFound', `rule "${m.rule.name}" picks VM ${m.pick.id ?? `${m.resourceGroup}/${m.name}`}, which does not exist`);
     add(vmOrderKey(m), {
       category: 'declaredUnprotected', subject: vmSubject(m), message: found.message, remedy: found.remedy,

@@ -129,14 +129,21 @@ describe('protect', () => {
     await expect(protect(em, 'rg-web', 'web-01', 'no-such-policy')).rejects.toMatchObject({ statusCode: 400, code: 'UserErrorPolicyNotFound' });
   });
   test('a second operation on the same VM -> 409 UserErrorBackupOperationInProgress', async () => {
-    const first = captureResponse();
     const body = { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId('rg-web', 'web-01'), policyId: policyIdOf(WEU, 'DefaultPolicy') } as any };
-    await em.clients.backup.protectedItems.createOrUpdate(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'), body, {
-      onResponse: first.onResponse,
-    });
-    await expect(
-      em.clients.backup.protectedItems.createOrUpdate(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'), body),
-    ).rejects.toMatchObject({ statusCode: 409, code: 'UserErrorBackupOperationInProgress' });
+    const put = (on: TestEmulator, opts = {}) =>
+      on.clients.backup.protectedItems.createOrUpdate(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'), body, opts);
+    // The 409 needs the first operation still running when the second arrives, however slow the machine: a world
+    // whose operations last a minute (modern, so protect registers implicitly and needs no earlier operation).
+    const slow = await startTestEmulator({ profile: 'modern', operationDelayMs: 60_000 });
+    try {
+      await put(slow);
+      await expect(put(slow)).rejects.toMatchObject({ statusCode: 409, code: 'UserErrorBackupOperationInProgress' });
+    } finally {
+      await slow.dispose();
+    }
+    // The shared world keeps web-01 protected for the tests below.
+    const first = captureResponse();
+    await put(em, { onResponse: first.onResponse });
     expect((await pollStatus(em, first.header('azure-asyncoperation'))).status).toBe('Succeeded');
   });
   test('one policy per VM: a VM protected by one vault cannot be protected by another -> 400 UserErrorVmAlreadyProtected', async () => {
@@ -172,11 +179,17 @@ describe('protect', () => {
 
 describe('discovery', () => {
   test('a second discovery while one runs -> 409 UserErrorDiscoveryInProgress', async () => {
-    await em.clients.backup.protectionContainers.refresh(WEU.name, WEU.resourceGroup, 'Azure');
-    await expect(em.clients.backup.protectionContainers.refresh(WEU.name, WEU.resourceGroup, 'Azure')).rejects.toMatchObject({
-      statusCode: 409,
-      code: 'UserErrorDiscoveryInProgress',
-    });
+    // A world whose discovery lasts a minute, so the second one always finds the first running.
+    const slow = await startTestEmulator({ operationDelayMs: 60_000 });
+    try {
+      await slow.clients.backup.protectionContainers.refresh(WEU.name, WEU.resourceGroup, 'Azure');
+      await expect(slow.clients.backup.protectionContainers.refresh(WEU.name, WEU.resourceGroup, 'Azure')).rejects.toMatchObject({
+        statusCode: 409,
+        code: 'UserErrorDiscoveryInProgress',
+      });
+    } finally {
+      await slow.dispose();
+    }
   });
 });
 

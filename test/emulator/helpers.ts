@@ -155,6 +155,7 @@ export async function discover(em: TestEmulator, vault = WEU): Promise<void> {
     if (jobs.body.value.length > 0) return;
     await sleep(20);
   }
+  throw new Error(`discovery of ${vault.name} offered no protectable item within 4 s`);
 }
 
 /** Classic register flow: the backup extension through Compute, then the container PUT (the SDK polls both). */

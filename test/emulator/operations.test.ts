@@ -40,7 +40,8 @@ const dailyPolicy = (time: string, days: number) => ({
 });
 
 beforeAll(async () => {
-  em = await startTestEmulator();
+  // Operations last long enough that a status read right after the write still finds them running on a busy machine.
+  em = await startTestEmulator({ operationDelayMs: 400 });
   await discover(em);
   await register(em, 'rg-web', 'web-01', 'Windows');
   await register(em, 'rg-app', 'app-01', 'Linux');

@@ -1,0 +1,232 @@
+// The operator's commands end to end: `vmbackup emulator serve` answering the official SDK, its clock moved by
+// another process, drift that apply cannot repair (a VM shut down or deleted under its protection), and the
+// dashboard as JSON, as a page and served live, each page showing the JSON's counts in headless Chromium.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTarget, refreshContainers, type Target } from '../../provider/azure/index.js';
+import type { DashboardData, DriftReport } from '../../provider/core/index.js';
+import { launchChromium, watchPage } from '../render/browser.js';
+
+const execFileP = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/vmbackup.js');
+const SUB = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
+const VAULT = { resourceGroup: 'rg-backup', name: 'vault-weu' };
+
+const SPEC = `apiVersion: vmbackup/v1
+target:
+  subscriptionId: ${SUB}
+  vault: { resourceGroup: rg-backup, name: vault-weu }
+policies:
+  - name: daily-1000
+    schedule: { frequency: Daily, time: "10:00", timeZone: UTC }
+    retention: { daily: 30 }
+protect:
+  - name: fleet
+    policy: daily-1000
+    vms:
+      - { resourceGroup: rg-web, name: web-01 }
+      - { resourceGroup: rg-web, name: web-02 }
+      - { resourceGroup: rg-app, name: app-02 }
+`;
+
+let dir: string;
+let server: ChildProcess;
+let endpoint: string;
+let sdk: Target;
+let browser: Browser;
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
+  return env;
+}
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileP(process.execPath, [BIN, ...args], { cwd: dir, env: cleanEnv(), timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw err;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** The commands that talk to the served emulator: its endpoint and the state directory it shares. */
+const served = (...args: string[]) => cli(...args, '--endpoint', endpoint, '--state', 'state');
+
+/** Starts a long-running vmbackup command and resolves with the first stdout line matching `ready`. */
+function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: cleanEnv() });
+  let out = '';
+  return new Promise((done, fail) => {
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(ready);
+      if (m) done({ child, match: m, output: () => out });
+    });
+    child.on('exit', (code) => fail(new Error(`vmbackup ${args.join(' ')} exited ${code} before it was ready:\n${out}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) => {
+    child.once('exit', (code) => done(code));
+    child.kill('SIGTERM');
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist/provider/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
+  dir = await mkdtemp(join(tmpdir(), 'vmbackup-operator-'));
+  await writeFile(join(dir, 'spec.yaml'), SPEC);
+  const started = await start(['emulator', 'serve', '--fleet', join(ROOT, 'examples/fleet.yaml'), '--state', 'state'], /endpoint: +(https:\/\/127\.0\.0\.1:\d+)/);
+  server = started.child;
+  endpoint = started.match[1];
+  expect(started.output()).toMatch(/token file: +\S*state\/token/);
+  expect(started.output()).toMatch(/CA file: +\S*state\/tls\/ca\.pem/);
+  sdk = await openTarget({ kind: 'emulator', endpoint, stateDir: join(dir, 'state') });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sdk?.close();
+  if (server && server.exitCode === null) await stop(server);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('vmbackup emulator serve', () => {
+  it('answers the official SDK with exactly the VMs of the vault\'s region', async () => {
+    await refreshContainers(sdk, VAULT);
+    const names: string[] = [];
+    for await (const item of sdk.clients.backup.backupProtectableItems.list(VAULT.name, VAULT.resourceGroup, { filter: "backupManagementType eq 'AzureIaasVM'" })) {
+      names.push(item.properties?.friendlyName ?? '?');
+    }
+    const fleet = parse(await readFile(join(ROOT, 'examples/fleet.yaml'), 'utf8')) as { vms: { name: string; location: string }[] };
+    const inRegion = fleet.vms.filter((vm) => vm.location === 'westeurope').map((vm) => vm.name);
+    expect(names.sort()).toEqual(inRegion.sort());
+    expect(names).not.toContain('web-ne-01');
+  });
+
+  it('shares its clock with another process: `emulator clock advance` moves the time it answers with', async () => {
+    const before = (await cli('emulator', 'clock', 'show', '--state', 'state')).stdout.match(/emulator time: (\S+)/)![1];
+    const after = (await cli('emulator', 'clock', 'advance', '2h', '--state', 'state')).stdout.match(/emulator time: (\S+)/)![1];
+    const moved = Date.parse(after) - Date.parse(before);
+    expect(moved).toBeGreaterThanOrEqual(2 * 3_600_000);
+    expect(moved).toBeLessThan(2 * 3_600_000 + 60_000);
+    const vault = await sdk.clients.vaults.vaults.get(VAULT.resourceGroup, VAULT.name, {
+      onResponse: (r) => expect(Date.parse(r.headers.get('date')!)).toBeGreaterThanOrEqual(Date.parse(after) - 1000),
+    });
+    expect(vault.name).toBe(VAULT.name);
+  });
+
+  it('generates the same large fleet for the same seed', async () => {
+    expect((await cli('emulator', 'generate-fleet', '--vms', '60', '--seed', '3', '--out', 'a.yaml')).code).toBe(0);
+    expect((await cli('emulator', 'generate-fleet', '--vms', '60', '--seed', '3', '--out', 'b.yaml')).code).toBe(0);
+    const a = await readFile(join(dir, 'a.yaml'), 'utf8');
+    expect(a).toBe(await readFile(join(dir, 'b.yaml'), 'utf8'));
+    expect((parse(a) as { vms: unknown[] }).vms).toHaveLength(60);
+  });
+});
+
+describe('drift apply cannot repair', () => {
+  let report: DriftReport;
+
+  beforeAll(async () => {
+    const apply = await served('apply', '-f', 'spec.yaml', '--yes');
+    expect(apply.code, apply.stderr).toBe(0);
+    // A day of good backups; then, out of band, web-02 (Windows) is shut down and app-02 deleted for the next day's run.
+    await cli('emulator', 'clock', 'advance', '24h', '--state', 'state');
+    await sdk.clients.compute.virtualMachines.beginPowerOffAndWait('rg-web', 'web-02', { updateIntervalInMs: 50 });
+    await sdk.clients.compute.virtualMachines.beginDeleteAndWait('rg-app', 'app-02', { updateIntervalInMs: 50 });
+    await cli('emulator', 'clock', 'advance', '24h', '--state', 'state');
+    // Running again, web-02's newest point is still the crash-consistent one taken while it was off.
+    await sdk.clients.compute.virtualMachines.beginStartAndWait('rg-web', 'web-02', { updateIntervalInMs: 50 });
+    const drift = await served('drift', '-f', 'spec.yaml', '--format', 'json');
+    expect(drift.code, drift.stderr).toBe(2);
+    report = JSON.parse(drift.stdout) as DriftReport;
+  });
+
+  const categoriesOf = (r: DriftReport, vm: string) => r.findings.filter((f) => f.subject.name === vm).map((f) => f.category);
+
+  it('a VM shut down at backup time gives a crash-consistent point, less than the running Windows VM should give', () => {
+    expect(categoriesOf(report, 'web-02')).toEqual(['consistencyDegraded']);
+    expect(categoriesOf(report, 'web-01')).toEqual([]);
+  });
+
+  it('a deleted VM\'s protection errs with Azure Backup\'s code and the guide\'s remedy, and its recovery point falls overdue', async () => {
+    const failed = report.findings.find((f) => f.subject.name === 'app-02');
+    expect(failed).toMatchObject({ category: 'protectionError', azureErrorCode: 'UserErrorVmNotFoundV2', remedy: expect.stringMatching(/retain/) });
+    // A day later its newest point is over two days old (whatever the time of day the test runs at): more than
+    // the daily interval plus the grace period.
+    await cli('emulator', 'clock', 'advance', '1d', '--state', 'state');
+    const later = JSON.parse((await served('drift', '-f', 'spec.yaml', '--format', 'json')).stdout) as DriftReport;
+    expect(categoriesOf(later, 'app-02')).toContain('recoveryPointOverdue');
+  });
+
+  it('apply repairs none of it, and says so through drift still exiting 2', async () => {
+    expect((await served('apply', '-f', 'spec.yaml', '--yes')).code).toBe(0);
+    expect((await served('drift', '-f', 'spec.yaml')).code).toBe(2);
+  });
+});
+
+describe('dashboard', () => {
+  const counts = async (url: string) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const watch = watchPage(page);
+    await page.goto(url);
+    await page.getByTestId('count-protected').waitFor();
+    const read = async (id: string) => Number(await page.getByTestId(id).first().innerText());
+    const shown = {
+      protected: await read('count-protected'),
+      succeeded: await read('count-succeeded'),
+      failed: await read('count-failed'),
+      inProgress: await read('count-inProgress'),
+      drift: await read('count-drift'),
+    };
+    await page.close();
+    return { shown, problems: watch.problems };
+  };
+  const expected = (d: DashboardData) => ({
+    protected: d.protectedVms.total,
+    succeeded: d.jobs24h.succeeded,
+    failed: d.jobs24h.failed,
+    inProgress: d.jobs24h.inProgress,
+    drift: d.drift?.findings ?? 0,
+  });
+
+  it('the page written by --format html shows the counts --format json prints', async () => {
+    const json = await served('dashboard', '-f', 'spec.yaml', '--format', 'json');
+    const data = JSON.parse(json.stdout) as DashboardData;
+    expect(data.jobs24h.failed).toBeGreaterThan(0);
+    expect((await served('dashboard', '-f', 'spec.yaml', '--format', 'html', '--out', 'dashboard.html')).code).toBe(0);
+    const { shown, problems } = await counts(pathToFileURL(join(dir, 'dashboard.html')).href);
+    expect(problems).toEqual([]);
+    expect(shown).toEqual(expected(data));
+  });
+
+  it('dashboard --serve serves the same counts, live', async () => {
+    const data = JSON.parse((await served('dashboard', '-f', 'spec.yaml', '--format', 'json')).stdout) as DashboardData;
+    const { child, match } = await start(['dashboard', '-f', 'spec.yaml', '--serve', '--endpoint', endpoint, '--state', 'state'], /Dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/);
+    try {
+      const { shown, problems } = await counts(match[1]);
+      expect(problems).toEqual([]);
+      expect(shown).toEqual(expected(data));
+      const live = (await (await fetch(new URL('api/dashboard.json', match[1]))).json()) as DashboardData;
+      expect(expected(live)).toEqual(expected(data));
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+  });
+});
