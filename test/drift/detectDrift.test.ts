@@ -256,6 +256,19 @@ describe('detectDrift', () => {
     expect(report.findings[0].remedy).toMatch(/stop its protection retaining the data/);
   });
 
+  it('reports a VM deleted under its protection by its failing item, not as merely unprotected', () => {
+    // app-01 is picked explicitly and gone from Compute; its protected item stays and its backups fail.
+    const gone = { ...inSync, vms: [web1], protectedItems: [webItem, { ...appItem, protectionState: 'ProtectionError' as const, healthStatus: 'ActionRequired', errorCode: 'UserErrorVmNotFoundV2' }] };
+    const found = detectDrift(spec, gone).findings.filter((f) => f.subject.name === 'app-01');
+    expect(found.map((f) => f.category)).toEqual(['protectionError']);
+    expect(found[0]).toMatchObject({ azureErrorCode: 'UserErrorVmNotFoundV2', source: expect.objectContaining({ line: 31 }) });
+    expect(found[0].remedy).toMatch(/stop its protection retaining the data/);
+    // Without an item the pick is simply a VM that does not exist.
+    expect(detectDrift(spec, { ...gone, protectedItems: [webItem] }).findings.filter((f) => f.subject.name === 'app-01').map((f) => [f.category, f.actual])).toEqual([
+      ['declaredUnprotected', 'VM not found'],
+    ]);
+  });
+
   it('stamps the report with the observation time unless told otherwise', () => {
     expect(detectDrift(spec, inSync).generatedAt).toBe(inSync.observedAt);
     expect(detectDrift(spec, inSync, { now: new Date('2025-03-20T00:00:00Z') }).generatedAt).toBe('2025-03-20T00:00:00.000Z');
