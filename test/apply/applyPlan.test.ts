@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AzureIaaSVMJob, AzureIaaSVMProtectedItem, JobResource } from '@azure/arm-recoveryservicesbackup';
-import { countWrites, diffCalls, FABRIC } from '../../provider/azure/index.js';
+import { countWrites, diffCalls, FABRIC, listAll } from '../../provider/azure/index.js';
 import { applyPlan, type ApplyEvent } from '../../provider/apply/index.js';
 import { ConfigurationError, StalePlanError, vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
 import { observe } from '../../provider/discovery/index.js';
@@ -28,8 +28,8 @@ async function itemOf(tt: TestTarget, rg: string, name: string): Promise<AzureIa
 
 async function configureJobsByVm(tt: TestTarget): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  const jobs: JobResource[] = [];
-  for await (const j of tt.target.clients.backup.backupJobs.list(WEU.name, WEU.resourceGroup, { filter: "operation eq 'ConfigureBackup'" })) jobs.push(j);
+  // Read with retries: the fault test counts jobs while internal errors are still being injected.
+  const jobs = await listAll<JobResource>(tt.target, 'backup', tt.target.clients.backup.backupJobs.list(WEU.name, WEU.resourceGroup, { filter: "operation eq 'ConfigureBackup'" }));
   for (const j of jobs) {
     const p = j.properties as AzureIaaSVMJob;
     const key = p.containerName ?? p.entityFriendlyName ?? '';
