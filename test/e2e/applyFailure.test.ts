@@ -1,0 +1,111 @@
+// An apply the service refuses part of: a VM already protected by another vault of the region. The rest converges,
+// and the command exits 1 with the Azure Backup error code and our remedy, as text and as JSON events.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { installBackupExtension, openTarget, putProtectedItem, registerContainer, type Target } from '../../provider/azure/index.js';
+import { vaultArmId, vmArmId, vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/vmbackup.js');
+const SUB = '0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+
+const FLEET = `subscriptionId: ${SUB}
+vaults:
+  - { name: vault-a, resourceGroup: rg-backup, location: westeurope }
+  - { name: vault-b, resourceGroup: rg-backup-b, location: westeurope }
+vms:
+  - { name: web-01, resourceGroup: rg-web, location: westeurope, os: Linux, image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest" }
+  - { name: web-02, resourceGroup: rg-web, location: westeurope, os: Linux, image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest" }
+`;
+
+const SPEC = `apiVersion: vmbackup/v1
+target:
+  subscriptionId: ${SUB}
+  vault: { resourceGroup: rg-backup, name: vault-a }
+policies:
+  - name: daily
+    schedule: { frequency: Daily, time: "10:00" }
+    retention: { daily: 14 }
+protect:
+  - name: web
+    policy: daily
+    vms:
+      - { resourceGroup: rg-web, name: web-01 }
+      - { resourceGroup: rg-web, name: web-02 }
+`;
+
+let dir: string;
+let emulator: RunningEmulator;
+let sdk: Target;
+
+async function apply(...extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'apply', '-f', 'spec.yaml', '--yes', ...extra, '--endpoint', emulator.endpoint, '--state', 'state'], { cwd: dir, env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist/provider/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
+  dir = await mkdtemp(join(tmpdir(), 'vmbackup-refused-'));
+  await writeFile(join(dir, 'fleet.yaml'), FLEET);
+  await writeFile(join(dir, 'spec.yaml'), SPEC);
+  emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: join(dir, 'fleet.yaml'), retryAfterSeconds: 0, operationDelayMs: 20 });
+  sdk = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, stateDir: join(dir, 'state') });
+  // Out of band, vault-b protects web-01 first.
+  const vaultB = { resourceGroup: 'rg-backup-b', name: 'vault-b' };
+  const web1 = { id: vmArmId(SUB, 'rg-web', 'web-01'), resourceGroup: 'rg-web', name: 'web-01', location: 'westeurope', osType: 'Linux' as const };
+  await installBackupExtension(sdk, web1);
+  await registerContainer(sdk, vaultB, web1, vmContainerName('rg-web', 'web-01'));
+  await putProtectedItem(sdk, vaultB, vmContainerName('rg-web', 'web-01'), vmProtectedItemName('rg-web', 'web-01'), {
+    properties: {
+      protectedItemType: 'Microsoft.Compute/virtualMachines',
+      sourceResourceId: web1.id,
+      policyId: `${vaultArmId(SUB, vaultB.resourceGroup, vaultB.name)}/backupPolicies/DefaultPolicy`,
+    },
+  });
+});
+
+afterAll(async () => {
+  await sdk?.close();
+  await emulator?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('apply refused by the service', () => {
+  it('exits 1 naming the Azure Backup code and the remedy, after converging what it could', async () => {
+    const r = await apply();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/1 action\(s\) failed/);
+    expect(r.stderr).toMatch(/web-01.*UserErrorVmAlready(Registered|Protected)/);
+    expect(r.stderr).toMatch(/Remedy: The VM is (registered with|protected by) another vault/);
+
+    const itemsOfA: string[] = [];
+    for await (const item of sdk.clients.backup.backupProtectedItems.list('vault-a', 'rg-backup')) itemsOfA.push(item.name!.toLowerCase());
+    expect(itemsOfA).toEqual(['vm;iaasvmcontainerv2;rg-web;web-02']);
+  });
+
+  it('reports the same failure as a JSON event, and a re-run attempts only what is still missing', async () => {
+    const r = await apply('--format', 'json');
+    expect(r.code).toBe(1);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; phase?: string; vmName?: string; code?: string; remedy?: string; actions?: { status: string }[] });
+    const failed = events.filter((e) => e.phase === 'failed');
+    expect(failed).toEqual([expect.objectContaining({ vmName: 'web-01', code: expect.stringMatching(/^UserErrorVmAlready/), remedy: expect.stringMatching(/another vault/) })]);
+    const summary = events.at(-1)!;
+    expect(summary.event).toBe('summary');
+    // The policy and web-02 are in place: the re-run acts on web-01 alone.
+    expect([...new Set(events.filter((e) => e.event === 'action').map((e) => e.vmName))]).toEqual(['web-01']);
+  });
+});
