@@ -1,4 +1,5 @@
 // `vmbackup demo`: the main job end to end on the embedded emulator seeded with examples/fleet.yaml.
+import { isAbsolute, relative } from 'node:path';
 import pc from 'picocolors';
 import { packagePath } from '../packagePath.js';
 import { ExitCode } from '../exitCodes.js';
@@ -11,9 +12,15 @@ function step(title: string): void {
   process.stdout.write(`\n${pc.bold(pc.cyan(`== ${title}`))}\n`);
 }
 
+/** The example files as the user would type them when they sit below the working directory. */
+function shown(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') || isAbsolute(rel) ? file : rel;
+}
+
 export async function demoCommand(flags: TargetFlags & { file?: string }): Promise<ExitCode> {
-  const file = flags.file ?? packagePath('examples', 'spec.yaml');
-  const target: TargetFlags = { ...flags, target: 'emulator', fleet: flags.fleet ?? packagePath('examples', 'fleet.yaml') };
+  const file = flags.file ?? shown(packagePath('examples', 'spec.yaml'));
+  const target: TargetFlags = { ...flags, target: 'emulator', fleet: flags.fleet ?? shown(packagePath('examples', 'fleet.yaml')) };
   const state = target.state ?? process.env.VMBACKUP_STATE ?? '.vmbackup';
 
   step(`vmbackup plan -f ${file}`);
