@@ -124,7 +124,8 @@ describe('applyPlan', () => {
     expect(result.actions.filter((a) => a.status !== 'applied')).toEqual([]);
     expect(retries.length).toBeGreaterThan(0);
     // A write retried after a lost answer meets its own accepted operation: apply waits, re-reads, and moves on.
-    for (const e of retries) expect(['InternalServerError', 'TooManyRequests', 'UserErrorBackupOperationInProgress']).toContain(e.code);
+    // Backup says so with UserErrorBackupOperationInProgress, Compute (the extension install) with OperationNotAllowed.
+    for (const e of retries) expect(['InternalServerError', 'TooManyRequests', 'UserErrorBackupOperationInProgress', 'OperationNotAllowed']).toContain(e.code);
     expect(retries.some((e) => e.code === 'InternalServerError')).toBe(true);
     const jobs = await configureJobsByVm(t);
     expect([...jobs.values()].every((n) => n === 1)).toBe(true);
