@@ -4,3 +4,4 @@ export * from './plan.js';
 export * from './drift.js';
 export * from './errors.js';
 export * from './armId.js';
+export * from './remedies.js';

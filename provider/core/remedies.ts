@@ -1,0 +1,106 @@
+// Our remedy for each error code Azure Backup, Compute and ARM answer with (and the emulator's named ones),
+// written once: apply's failures, drift's findings and the Pulumi provider all quote the same text.
+
+const IN_PROGRESS = 'Another operation runs on this VM; vmbackup retries when it ends. If it persists, wait for the running job (`vmbackup jobs --status InProgress`) or cancel it.';
+const AGENT_NOT_READY = 'Start the VM and make sure the VM agent is installed, at least version 2.6.1198.718, and reports Ready; then retry.';
+const VM_GONE = 'The VM no longer exists: stop its protection retaining the data (a `stopProtection` entry in the spec), so its recovery points stay restorable.';
+const INTERNAL = 'Azure Backup failed with an internal error: retry in 15 minutes, as the guide advises; if it persists, check that the VM has no Premium storage, several NICs or a load balancer, then open a support request quoting the job id.';
+const EXTENSION_REINSTALL = 'Uninstall the VMSnapshot / VMSnapshotLinux extension from the VM so Azure Backup reinstalls it, then retry.';
+const VM_STATE = 'Bring the VM to Running (or Stopped / deallocated) with the VM agent present, then retry.';
+const CREDENTIAL_REFUSED = 'The credential was refused: for the emulator use the token file it wrote; for Azure sign in again (az login) or check the service principal.';
+const NOT_IMPLEMENTED = 'The target does not implement this operation; use a newer emulator or Azure.';
+
+/** Remedy by error code; look codes up with `azureCodeRemedy`, which ignores case and knows the numeric forms. */
+export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
+  // Throttling and concurrency (transient).
+  TooManyRequests: 'Azure Resource Manager throttled the request; vmbackup waits for Retry-After and retries. Lower --concurrency if it persists.',
+  UserErrorBackupOperationInProgress: IN_PROGRESS,
+  SystemBackupOperationInProgress: IN_PROGRESS,
+  UserErrorDiscoveryInProgress: 'Another discovery runs on the vault; vmbackup waits for it and retries.',
+  // VM not running, agent missing or outdated.
+  UserErrorGuestAgentStatusUnavailable: AGENT_NOT_READY,
+  GuestAgentSnapshotTaskStatusError: 'The VM agent did not answer for the snapshot: restart the agent (WindowsAzureGuestAgent or waagent), update it, check outbound connectivity, then retry.',
+  UserErrorVmNotInDesirableState: VM_STATE,
+  VmNotInDesirableState: VM_STATE,
+  UserErrorVmProvisioningStateFailed: 'The VM is in failed provisioning state: fix or remove the failed extension until the VM shows "Provisioning succeeded", then retry.',
+  AzureVmOffline: 'Start the VM and install the VM agent (at least 2.6.1198.718); the backup extension installs through it.',
+  // Extension failures.
+  ExtensionOperationFailedForManagedDisks: EXTENSION_REINSTALL,
+  ExtensionStuckInDeletionState: EXTENSION_REINSTALL,
+  ExtensionInstallationFailedCOM: 'Repair COM+ in the guest (restart the COM+ System Application and MSDTC services), then retry.',
+  ExtensionInstallationFailedMDTC: 'Restart or reinstall the MSDTC service in the guest, then retry.',
+  ExtensionConfigParsingFailure: 'Give the MachineKeys directory its default permissions and remove stale certificates in the VM, then retry.',
+  ExtensionVCRedistInstallationFailure: 'Install the Visual C++ Redistributable 2012 in the VM, then retry.',
+  // Snapshot failures.
+  ExtensionFailedTimeoutVMNetworkUnresponsive: 'The VM lacked resources during the snapshot: move to a larger size or back up outside peak load.',
+  ExtensionSnapshotFailedNoNetwork: 'Allow outbound access from the VM to Azure Storage (NSG, proxy, firewall), then retry.',
+  ExtensionFailedVssWriterInBadState: 'Restart the VSS writers in a bad state (`vssadmin list writers`) or the VM, then retry.',
+  ExtensionFailedVssServiceInBadState: 'Restart the Volume Shadow Copy service in the VM, then retry.',
+  ExtensionFailedSnapshotLimitReachedError: 'Delete disk snapshots not taken by Azure Backup, then retry.',
+  UserErrorRpCollectionLimitReached: 'Remove the lock on the restore point collection\'s resource group so old restore points can be cleaned up, then retry.',
+  UserErrorFsFreezeFailed: 'Fix or unmount the mount points that cannot be frozen (or exclude them in /etc/azure/vmbackup.conf), then retry.',
+  CopyingVHDsFromBackUpVaultTakingLongTime: 'The transfer to the vault timed out; the next backup usually succeeds. Retry the backup.',
+  // Disks.
+  UserErrorUnsupportedDiskSize: 'Azure Backup supports disks up to 32 TB (4 TB encrypted): resize or exclude the disk.',
+  UserErrorStandardSSDNotSupported: 'Move the VM\'s disks to a storage type Azure Backup supports.',
+  // VM deleted.
+  UserErrorVmNotFoundV2: VM_GONE,
+  BCMV2VMNotFound: VM_GONE,
+  // Internal errors.
+  BackUpOperationFailed: INTERNAL,
+  BackUpOperationFailedV2: INTERNAL,
+  VMRestorePointInternalError: 'Exclude IaaSBcdrExtension.exe and the extension folders from antivirus scanning in the VM, then retry.',
+  InternalServerError: INTERNAL,
+  InternalError: INTERNAL,
+  // ARM.
+  ResourceNotFound: 'The resource does not exist: check the subscription, resource group and name (a VM that was deleted needs its protection stopped, retaining data).',
+  NotFound: 'The resource does not exist: check the subscription, resource group and name.',
+  ResourceGroupNotFound: 'Check the resource group name and the subscription.',
+  SubscriptionNotFound: 'Check the subscription id (spec `target.subscriptionId` or AZURE_SUBSCRIPTION_ID).',
+  InvalidAuthenticationToken: CREDENTIAL_REFUSED,
+  AuthenticationFailed: CREDENTIAL_REFUSED,
+  AuthorizationFailed: 'Grant the identity the Backup Contributor role on the vault and Virtual Machine Contributor on the VMs.',
+  BadRequest: 'The request was refused as invalid; check the spec values against Azure Backup\'s limits.',
+  OperationNotAllowed: 'Another operation runs on the VM, or a quota or state forbids this one: wait for running operations on the VM, then retry.',
+  NotImplemented: NOT_IMPLEMENTED,
+  ServiceUnavailable: 'The service is temporarily unavailable; vmbackup retries.',
+  // Codes the emulator names where Azure documents none (its README lists them).
+  VMExtensionProvisioningTimeout: 'The VM agent never reported the backup extension installed: the operating system is likely unsupported by Azure Backup; exclude the VM or move it to a supported image.',
+  UserErrorUnsupportedDiskCount: 'Azure Backup in this profile supports at most 5 data disks: detach disks or exclude the VM.',
+  UserErrorVmNotRegistered: 'Register the VM with the vault first (vmbackup plans a `register` action before `protect`).',
+  UserErrorBackupExtensionNotInstalled: 'Install the backup extension (VMSnapshot / VMSnapshotLinux) before registering; vmbackup\'s `register` action does both.',
+  UserErrorVmInDifferentRegion: 'A vault protects only VMs of its own region: use a vault in the VM\'s region.',
+  UserErrorVmAlreadyProtected: 'The VM is protected by another vault: stop its protection there first.',
+  UserErrorVmAlreadyRegistered: 'The VM is registered with another vault: unregister it there first.',
+  UserErrorInvalidScheduleFrequency: 'The schedule is beyond what the vault allows (classic: at most one backup a day): change the policy.',
+  UserErrorInvalidRetentionRange: 'The retention is beyond what the vault allows (classic: at most 30 days): change the policy.',
+  UserErrorInvalidPolicyInput: 'The policy is invalid for an Azure IaaS VM policy: check its schedule and retention.',
+  UserErrorPolicyInUse: 'Move the VMs the policy protects to another policy (or stop their protection) before deleting it.',
+  UserErrorPolicyNotFound: 'Declare the policy in the spec so vmbackup creates it before protecting VMs with it.',
+  UserErrorItemSoftDeleted: 'The item is soft-deleted: undelete it before protecting the VM again.',
+  UserErrorItemNotProtected: 'Protect the VM before triggering a backup.',
+  UserErrorInvalidTimeZone: 'Use UTC or a Windows time zone id such as "W. Europe Standard Time".',
+  OperationNotImplemented: NOT_IMPLEMENTED,
+  MissingApiVersionParameter: 'The request lacked an api-version; use the SDK versions vmbackup ships with.',
+  InvalidApiVersionParameter: 'The target does not support this api-version; use the SDK versions vmbackup ships with.',
+  InvalidRequestContent: 'The request body was refused; check the spec values against Azure Backup\'s limits.',
+  InvalidQueryParameterValue: 'A filter was refused; this is a bug in vmbackup, please report it.',
+  // Transport: the request never got an answer.
+  REQUEST_SEND_ERROR: 'The target could not be reached: check the endpoint, the network and that the emulator is running.',
+};
+
+
+/** Numeric job error codes the docs give, mapped to their named codes. */
+export const NUMERIC_AZURE_CODES: Readonly<Record<string, string>> = { '320001': 'ResourceNotFound', '400094': 'BCMV2VMNotFound', '380008': 'AzureVmOffline' };
+
+const BY_LOWER_CODE = new Map(Object.entries(AZURE_CODE_REMEDIES).map(([code, remedy]) => [code.toLowerCase(), remedy]));
+
+/** The named form of a code (numeric job codes become their names). */
+export function namedAzureCode(code: string): string {
+  return NUMERIC_AZURE_CODES[code] ?? code;
+}
+
+/** Our remedy for an error code, or undefined for a code we have none for. */
+export function azureCodeRemedy(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : BY_LOWER_CODE.get(namedAzureCode(code).toLowerCase());
+}
