@@ -70,7 +70,16 @@ function cli(...args: string[]): Promise<Result> {
   return exec([...args, ...targetFlags]);
 }
 
+/** Everything the executable printed, so the last test can check no secret ever reached the output. */
+const printed: string[] = [];
+
 async function exec(args: string[]): Promise<Result> {
+  const result = await execUnrecorded(args);
+  printed.push(result.stdout, result.stderr);
+  return result;
+}
+
+async function execUnrecorded(args: string[]): Promise<Result> {
   const env = { ...process.env, NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
   try {
@@ -279,6 +288,12 @@ describe('vmbackup CLI', () => {
     expect(dash.code).toBe(0);
     const data = JSON.parse(dash.stdout) as { protectedVms: { total: number } };
     expect(data.protectedVms.total).toBe((await protectedItems()).filter((i) => i.protectionState !== 'ProtectionStopped').length);
+  });
+
+  it('never prints the emulator\'s bearer token, nor writes it into a plan', async () => {
+    expect(printed.length).toBeGreaterThan(20);
+    for (const text of printed) expect(text).not.toContain(emulator.token);
+    for (const file of ['plan.json', 'before.json']) expect(await readFile(join(dir, file), 'utf8')).not.toContain(emulator.token);
   });
 
   it('usage errors exit 1 and say how to fix them', async () => {
