@@ -2,7 +2,7 @@
 // 30 days of retention. `modern` allows today's Azure ranges (enhanced hourly policies, long-term retention).
 import { ArmErrors, type ArmError } from './errors.js';
 import type { Profile } from './model.js';
-import { maxRetentionDays, readSchedule, zoneOffsetMinutes } from './schedule.js';
+import { maxRetentionDays, readSchedule, timeZoneOf } from './schedule.js';
 
 type Props = Record<string, any>;
 
@@ -32,7 +32,7 @@ export function validatePolicy(props: Props, profile: Profile): ArmError | undef
   if (props.backupManagementType !== 'AzureIaasVM') {
     return invalid(`properties.backupManagementType must be 'AzureIaasVM', not '${String(props.backupManagementType)}'.`);
   }
-  if (zoneOffsetMinutes(props.timeZone) === undefined) return ArmErrors.invalidTimeZone(String(props.timeZone));
+  if (timeZoneOf(props.timeZone) === undefined) return ArmErrors.invalidTimeZone(String(props.timeZone));
   const sp = props.schedulePolicy as Props | undefined;
   if (!sp || !['SimpleSchedulePolicy', 'SimpleSchedulePolicyV2'].includes(sp.schedulePolicyType)) {
     return invalid("properties.schedulePolicy.schedulePolicyType must be 'SimpleSchedulePolicy' or 'SimpleSchedulePolicyV2'.");

@@ -1,52 +1,79 @@
-// When a policy's backups fall due and how long their recovery points are kept. Windows time zone ids
-// map to their standard (fixed) UTC offset: daylight saving time is not modelled.
-
-const WINDOWS_ZONES: Readonly<Record<string, number>> = {
-  'utc': 0,
-  'coordinated universal time': 0,
-  'gmt standard time': 0,
-  'greenwich standard time': 0,
-  'w. europe standard time': 60,
-  'central europe standard time': 60,
-  'central european standard time': 60,
-  'romance standard time': 60,
-  'w. central africa standard time': 60,
-  'e. europe standard time': 120,
-  'fle standard time': 120,
-  'gtb standard time': 120,
-  'south africa standard time': 120,
-  'russian standard time': 180,
-  'arabian standard time': 240,
-  'india standard time': 330,
-  'singapore standard time': 480,
-  'china standard time': 480,
-  'tokyo standard time': 540,
-  'korea standard time': 540,
-  'aus eastern standard time': 600,
-  'new zealand standard time': 720,
-  'e. south america standard time': -180,
-  'atlantic standard time': -240,
-  'eastern standard time': -300,
-  'central standard time': -360,
-  'mountain standard time': -420,
-  'pacific standard time': -480,
-  'alaskan standard time': -540,
-  'hawaiian standard time': -600,
-};
-
-/** Offset from UTC in minutes, or undefined for an unknown zone. Accepts "UTC+02:00" / "UTC-05" too. */
-export function zoneOffsetMinutes(zone: string | undefined): number | undefined {
-  if (zone === undefined || zone === '') return 0;
-  const known = WINDOWS_ZONES[zone.trim().toLowerCase()];
-  if (known !== undefined) return known;
-  const m = /^UTC([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(zone.trim());
-  if (!m) return undefined;
-  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
-  return minutes > 14 * 60 ? undefined : m[1] === '-' ? -minutes : minutes;
-}
+// When a policy's backups fall due and how long their recovery points are kept. A policy's times are wall
+// times in its zone: a Windows id (mapped to its IANA zone, so daylight saving is honoured), UTC, or UTC+hh:mm.
+import { WINDOWS_ZONES } from './windowsZones.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+
+/** A policy's time zone: the offset from UTC, in minutes, in force at an instant. */
+export interface TimeZone {
+  readonly id: string;
+  offsetAt(atMs: number): number;
+}
+
+const BY_NAME = new Map(Object.entries(WINDOWS_ZONES).map(([windows, iana]) => [windows.toLowerCase(), iana]));
+const ZONES = new Map<string, TimeZone>();
+
+function ianaZone(id: string, iana: string): TimeZone {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: iana,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  return {
+    id,
+    offsetAt(atMs) {
+      const part: Record<string, number> = {};
+      for (const p of format.formatToParts(atMs)) part[p.type] = Number(p.value);
+      const wall = Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second);
+      return Math.round((wall - Math.floor(atMs / 1000) * 1000) / 60_000);
+    },
+  };
+}
+
+/** The zone a policy names, or undefined when unknown. Windows ids match case-insensitively, as Azure does. */
+export function timeZoneOf(zone: unknown): TimeZone | undefined {
+  if (zone !== undefined && typeof zone !== 'string') return undefined;
+  const name = (zone ?? '').trim() || 'UTC';
+  const cached = ZONES.get(name.toLowerCase());
+  if (cached) return cached;
+  let tz: TimeZone | undefined;
+  const iana = BY_NAME.get(name.toLowerCase());
+  if (iana) {
+    tz = ianaZone(name, iana);
+  } else {
+    const m = /^UTC([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(name);
+    if (!m) return undefined;
+    const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
+    if (minutes > 14 * 60) return undefined;
+    const fixed = m[1] === '-' ? -minutes : minutes;
+    tz = { id: name, offsetAt: () => fixed };
+  }
+  ZONES.set(name.toLowerCase(), tz);
+  return tz;
+}
+
+/** Offset from UTC in minutes at `atMs` (daylight saving included), or undefined for an unknown zone. */
+export function zoneOffsetMinutes(zone: unknown, atMs: number): number | undefined {
+  return timeZoneOf(zone)?.offsetAt(atMs);
+}
+
+/**
+ * The instant a local wall time (written as UTC milliseconds) names in the zone. A time the clocks skip
+ * (spring forward) runs as many minutes later as were skipped; a time that occurs twice runs the first time.
+ */
+export function wallToInstant(tz: TimeZone, wallMs: number): number {
+  const before = tz.offsetAt(wallMs - DAY);
+  const after = tz.offsetAt(wallMs + DAY);
+  const fits = [before, after].map((o) => wallMs - o * 60_000).filter((t) => tz.offsetAt(t) * 60_000 === wallMs - t);
+  return fits.length ? Math.min(...fits) : wallMs - before * 60_000;
+}
+
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 type Props = Record<string, any>;
@@ -95,13 +122,13 @@ export function readSchedule(props: Props): ScheduleShape | undefined {
 /** The instants (UTC ms) in (fromMs, toMs] at which the policy backs up, in order. */
 export function occurrences(props: Props, fromMs: number, toMs: number): number[] {
   const shape = readSchedule(props);
-  const offset = zoneOffsetMinutes(props.timeZone as string | undefined);
-  if (!shape || offset === undefined || toMs <= fromMs) return [];
-  const offsetMs = offset * 60_000;
+  const tz = timeZoneOf(props.timeZone);
+  if (!shape || !tz || toMs <= fromMs) return [];
   const out: number[] = [];
-  // Walk local calendar days; a local day starts at UTC (dayStart - offset).
-  const firstDay = Math.floor((fromMs + offsetMs) / DAY) * DAY - DAY;
-  for (let day = firstDay; day - offsetMs <= toMs; day += DAY) {
+  // Walk local calendar days (as UTC midnights). An hourly window may run into the next day and offsets
+  // reach 14 hours either way, so start three days before the local date of `fromMs`.
+  const firstDay = Math.floor((fromMs + tz.offsetAt(fromMs) * 60_000) / DAY) * DAY - 3 * DAY;
+  for (let day = firstDay; day - 14 * HOUR <= toMs; day += DAY) {
     const weekday = WEEKDAYS[new Date(day).getUTCDay()];
     let minutes: number[];
     if (shape.frequency === 'Hourly' && shape.hourly) {
@@ -113,8 +140,8 @@ export function occurrences(props: Props, fromMs: number, toMs: number): number[
     } else {
       minutes = [...shape.times];
     }
-    for (const m of minutes.sort((a, b) => a - b)) {
-      const at = day + m * 60_000 - offsetMs;
+    for (const m of minutes) {
+      const at = wallToInstant(tz, day + m * 60_000);
       if (at > fromMs && at <= toMs) out.push(at);
     }
   }
@@ -169,7 +196,7 @@ export function retentionExpiry(props: Props, at: number): number | undefined {
     const d = durationMs(rp.retentionDuration as Props | undefined, at);
     return d === undefined ? undefined : at + d;
   }
-  const local = new Date(at + (zoneOffsetMinutes(props.timeZone as string | undefined) ?? 0) * 60_000);
+  const local = new Date(at + (zoneOffsetMinutes(props.timeZone, at) ?? 0) * 60_000);
   const weekday = WEEKDAYS[local.getUTCDay()];
   const keeps: number[] = [];
   const daily = rp.dailySchedule as Props | undefined;

@@ -109,10 +109,11 @@ describe('scheduled backups', () => {
     const clock = await raw(em, 'GET', '/admin/clock');
     expect(Date.parse(clock.body.now) - Date.now()).toBeGreaterThan(10 * DAY - HOUR);
     const rps = await points('rg-app', 'app-02');
-    // Ten daily runs (at 03:00 W. Europe = 02:00 UTC), seven days kept.
+    // Ten daily runs at 03:00 W. Europe time (02:00Z in winter, 01:00Z in summer), seven days kept.
     expect(rps.length).toBeGreaterThanOrEqual(7);
     expect(rps.length).toBeLessThanOrEqual(8);
-    expect(rps.every((r) => new Date(r.recoveryPointTime).getUTCHours() === 2)).toBe(true);
+    const berlinHour = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: 'numeric', hourCycle: 'h23' });
+    expect(new Set(rps.map((r) => berlinHour.format(new Date(r.recoveryPointTime))))).toEqual(new Set(['03']));
     expect((await backupJobs()).length).toBe(10);
     // Asking again performs nothing twice.
     expect((await backupJobs()).length).toBe(10);
@@ -121,14 +122,15 @@ describe('scheduled backups', () => {
 
 describe('schedule arithmetic', () => {
   test.each([
-    { reason: 'UTC', zone: 'UTC', offset: 0 },
-    { reason: 'Windows id, standard time', zone: 'W. Europe Standard Time', offset: 60 },
-    { reason: 'west of UTC', zone: 'Pacific Standard Time', offset: -480 },
-    { reason: 'half-hour zone', zone: 'India Standard Time', offset: 330 },
-    { reason: 'fixed offset form', zone: 'UTC+02:00', offset: 120 },
-    { reason: 'unknown', zone: 'Atlantis Time', offset: undefined },
-  ])('$reason: $zone -> $offset', ({ zone, offset }) => {
-    expect(zoneOffsetMinutes(zone)).toBe(offset);
+    { reason: 'UTC', zone: 'UTC', when: Date.UTC(2024, 0, 15), offset: 0 },
+    { reason: 'Windows id, winter', zone: 'W. Europe Standard Time', when: Date.UTC(2024, 0, 15), offset: 60 },
+    { reason: 'Windows id, summer (daylight saving)', zone: 'W. Europe Standard Time', when: Date.UTC(2024, 6, 15), offset: 120 },
+    { reason: 'west of UTC, winter', zone: 'Pacific Standard Time', when: Date.UTC(2024, 0, 15), offset: -480 },
+    { reason: 'half-hour zone', zone: 'India Standard Time', when: Date.UTC(2024, 6, 15), offset: 330 },
+    { reason: 'fixed offset form', zone: 'UTC+02:00', when: Date.UTC(2024, 6, 15), offset: 120 },
+    { reason: 'unknown', zone: 'Atlantis Time', when: Date.UTC(2024, 6, 15), offset: undefined },
+  ])('$reason: $zone -> $offset', ({ zone, when, offset }) => {
+    expect(zoneOffsetMinutes(zone, when)).toBe(offset);
   });
 
   test('weekly runs only on their days; hourly runs through the window', () => {
