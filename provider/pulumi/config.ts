@@ -16,6 +16,11 @@ export interface ProviderConfig {
   readonly tenantId?: string;
   readonly clientId?: string;
   readonly clientSecret?: string;
+  /**
+   * The second ask before backup data is deleted: a VmProtection's `retainDataOnDelete: false` deletes its
+   * recovery points on delete only when this is true. Default false.
+   */
+  readonly allowDataDeletion: boolean;
 }
 
 export interface ConfigFailure {
@@ -24,7 +29,7 @@ export interface ConfigFailure {
 }
 
 const STRING_KEYS = ['subscriptionId', 'endpoint', 'stateDir', 'fleet', 'caFile', 'tokenFile', 'tenantId', 'clientId', 'clientSecret'] as const;
-const KNOWN_KEYS = new Set<string>(['target', 'version', ...STRING_KEYS]);
+const KNOWN_KEYS = new Set<string>(['target', 'version', 'allowDataDeletion', ...STRING_KEYS]);
 export const SECRET_CONFIG_KEYS: ReadonlySet<string> = new Set(['clientSecret']);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -62,6 +67,11 @@ export function checkConfig(props: PropertyMap): { config?: ProviderConfig; fail
   if (target === 'azure' && props.clientSecret !== undefined && (props.clientId === undefined || props.tenantId === undefined)) {
     failures.push({ property: 'clientSecret', reason: 'a client secret needs clientId and tenantId too' });
   }
+  // Booleans come JSON-encoded ("true") in the variables form.
+  const allow = props.allowDataDeletion;
+  if (allow !== undefined && allow !== true && allow !== false && allow !== 'true' && allow !== 'false') {
+    failures.push({ property: 'allowDataDeletion', reason: 'allowDataDeletion must be true or false' });
+  }
   if (failures.length > 0) return { failures };
   const str = (k: (typeof STRING_KEYS)[number]) => (typeof props[k] === 'string' ? (props[k] as string) : undefined);
   return {
@@ -77,6 +87,7 @@ export function checkConfig(props: PropertyMap): { config?: ProviderConfig; fail
       tenantId: str('tenantId'),
       clientId: str('clientId'),
       clientSecret: str('clientSecret'),
+      allowDataDeletion: allow === true || allow === 'true',
     },
   };
 }

@@ -32,6 +32,8 @@ export interface ProviderContext {
   log(level: LogLevel, message: string, urn?: string): void;
   /** The program's directory: relative paths in inputs and configuration start there. */
   readonly programDir: string;
+  /** The provider configuration, once Configure has run. */
+  readonly configured: ProviderConfig | undefined;
 }
 
 export class TargetHolder {

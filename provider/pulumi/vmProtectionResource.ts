@@ -1,4 +1,5 @@
 // vmbackup:index:VmProtection: one VM protected by one policy, planned and applied by the CLI's engine.
+import * as grpc from '@grpc/grpc-js';
 import type { Target } from '../azure/index.js';
 import { findItem, findPolicy, isActive, isStopped, itemPolicyName } from '../plan/index.js';
 import { parseArmId, sameArmId, vmContainerName, vmProtectedItemName, type Observation, type ObservedProtectedItem } from '../core/index.js';
@@ -193,8 +194,16 @@ export const vmProtectionResource: ResourceHandler = {
   async delete(ctx, urn, id, state, oldInputs) {
     const vault = vaultFromId(id);
     const inputs = oldInputs ?? pickInputs(state);
-    // Only the program's own `retainDataOnDelete: false` deletes recovery points.
+    // Recovery points are deleted only when asked twice: the resource's `retainDataOnDelete: false` and the
+    // provider's `allowDataDeletion: true`.
     const retainData = inputs.retainDataOnDelete !== false;
+    if (!retainData && ctx.configured?.allowDataDeletion !== true) {
+      throw new ProviderError(
+        `${urn.split('::').pop()} says retainDataOnDelete: false, which deletes its backup data, but the provider does not allow data deletion; ` +
+          'nothing was changed. Set the provider configuration vmbackup:allowDataDeletion to true to confirm, or set retainDataOnDelete: true to stop protection retaining the data.',
+        grpc.status.FAILED_PRECONDITION,
+      );
+    }
     const target = await ctx.target();
     await ctx.withVault(vault, async () => {
       const obs = await observeVault(ctx, vault, false);

@@ -112,6 +112,8 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     { reason: 'endpoints are https URLs', config: { endpoint: 'http://localhost' }, failing: ['endpoint'] },
     { reason: 'an unknown key is named, not ignored', config: { statedir: '.x' }, failing: ['statedir'] },
     { reason: 'a client secret alone cannot sign in', config: { target: 'azure', clientSecret: SECRET }, failing: ['clientSecret'] },
+    { reason: 'data deletion is allowed with a boolean', config: { allowDataDeletion: true }, failing: [] },
+    { reason: 'data deletion takes no other value', config: { allowDataDeletion: 'yes' }, failing: ['allowDataDeletion'] },
   ])('CheckConfig: $reason', async ({ config, failing }) => {
     const req = new providerPb.CheckRequest();
     req.setUrn('urn:pulumi:dev::proj::pulumi:providers:vmbackup::default');
@@ -336,7 +338,7 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     await rpc(c, c.delete, req);
   });
 
-  it('Delete deletes the recovery points only when the program said retainDataOnDelete: false', async () => {
+  it('Delete deletes the recovery points only when asked twice: retainDataOnDelete: false and allowDataDeletion', async () => {
     const urn = 'urn:pulumi:dev::proj::vmbackup:index:VmProtection::app-01';
     const inputs = { ...VAULT, vmId: vmId('rg-app', 'app-01'), policyId: dailyId, retainDataOnDelete: false };
     const { id } = await create(urn, inputs);
@@ -345,9 +347,21 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     req.setId(id);
     req.setProperties(struct(inputs));
     req.setOldInputs(struct(inputs));
+    const appItem = async () => (await observe(sdkTarget, WEU, { refresh: false })).protectedItems.find((i) => i.friendlyName === 'app-01');
+
+    // Asked once (the resource only): refused, nothing changed.
+    const refused = await rpc(c, c.delete, req).catch((e: grpc.ServiceError) => e);
+    expect((refused as grpc.ServiceError).code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect((refused as grpc.ServiceError).details).toMatch(/app-01 says retainDataOnDelete: false.*vmbackup:allowDataDeletion/);
+    expect((await appItem())?.protectionState).not.toBe('ProtectionStopped');
+    expect((await appItem())?.softDeleted).toBe(false);
+
+    // Asked twice: the provider configuration allows it too.
+    const configure = new providerPb.ConfigureRequest();
+    configure.setArgs(struct({ endpoint: emulator.endpoint, subscriptionId: SUBSCRIPTION, caFile: emulator.caFile, tokenFile: emulator.tokenFile, stateDir, allowDataDeletion: true }));
+    await rpc(c, c.configure, configure);
     await rpc(c, c.delete, req);
-    const obs = await observe(sdkTarget, WEU, { refresh: false });
-    const item = obs.protectedItems.find((i) => i.friendlyName === 'app-01');
+    const item = await appItem();
     expect(item === undefined || item.softDeleted).toBe(true);
     expect(engine.logs.some((l) => l.urn === urn && l.message.includes('deleting its recovery points'))).toBe(true);
   });

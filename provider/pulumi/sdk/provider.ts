@@ -16,6 +16,8 @@ export interface ProviderArgs {
   clientId?: pulumi.Input<string>;
   /** Kept secret in state. */
   clientSecret?: pulumi.Input<string>;
+  /** Allow `retainDataOnDelete: false` to delete recovery points; default false. */
+  allowDataDeletion?: pulumi.Input<boolean>;
 }
 
 export class Provider extends pulumi.ProviderResource {
