@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { observe } from '../../provider/discovery/index.js';
 import { installBackupExtension, openTarget, policyToAzure, putPolicy, putProtectedItem, registerContainer, type Target } from '../../provider/azure/index.js';
 import { vaultArmId, vmArmId, vmContainerName, vmProtectedItemName, type DriftReport, type PolicySettings } from '../../provider/core/index.js';
 
@@ -103,6 +104,12 @@ async function protectedItems(): Promise<{ name: string; policyId?: string; prot
     out.push({ name: item.name!, policyId: p.policyId, protectionState: p.protectionState });
   }
   return out;
+}
+
+/** One VM's protected item as discovery sees it, with its recovery points. */
+async function item(vmName: string) {
+  const obs = await observe(sdk, VAULT, { refresh: false, recoveryPoints: true });
+  return obs.protectedItems.find((i) => i.friendlyName === vmName);
 }
 
 async function configureJobs(): Promise<number> {
@@ -288,6 +295,34 @@ describe('vmbackup CLI', () => {
     expect(dash.code).toBe(0);
     const data = JSON.parse(dash.stdout) as { protectedVms: { total: number } };
     expect(data.protectedVms.total).toBe((await protectedItems()).filter((i) => i.protectionState !== 'ProtectionStopped').length);
+  });
+
+  it('undeclared: stop stops the protections no rule declares, retaining their data', async () => {
+    await writeFile(join(dir, 'stop-undeclared.yaml'), `${SPEC}undeclared: stop\n`);
+    const plan = await cli('plan', '-f', 'stop-undeclared.yaml');
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/- stopProtection +VM rg-dev\/dev-01/);
+    expect((await cli('apply', '-f', 'stop-undeclared.yaml', '--yes')).code).toBe(0);
+    expect(await item('dev-01')).toMatchObject({ protectionState: 'ProtectionStopped', softDeleted: false });
+    expect((await cli('drift', '-f', 'stop-undeclared.yaml')).code).toBe(0);
+  });
+
+  it('a stopProtection entry stops protection and keeps the recovery points', async () => {
+    expect((await exec(['emulator', 'clock', 'advance', '24h', '--state', join(dir, 'state')])).code).toBe(0);
+    const pointsBefore = (await item('app-02'))?.recoveryPoints?.length ?? 0;
+    expect(pointsBefore).toBeGreaterThan(0);
+    await writeFile(join(dir, 'stop.yaml'), `${SPEC.replace('names: ["app-*"]', 'names: ["app-01"]')}stopProtection:\n  - vm: { resourceGroup: rg-app, name: app-02 }\n`);
+    expect((await cli('apply', '-f', 'stop.yaml', '--yes')).code).toBe(0);
+    const stopped = await item('app-02');
+    expect(stopped).toMatchObject({ protectionState: 'ProtectionStopped', softDeleted: false });
+    expect(stopped?.recoveryPoints?.length).toBe(pointsBefore);
+  });
+
+  it('with both asks the backup data is deleted (soft delete keeps it for 14 days)', async () => {
+    const r = await cli('apply', '-f', 'delete.yaml', '--yes', '--allow-data-deletion');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/- stopProtectionDeleteData +VM rg-app\/app-02/);
+    expect((await item('app-02'))?.softDeleted).toBe(true);
   });
 
   it('never prints the emulator\'s bearer token, nor writes it into a plan', async () => {
