@@ -1,19 +1,14 @@
 // An apply the service refuses part of: a VM already protected by another vault of the region. The rest converges,
 // and the command exits 1 with the Azure Backup error code and our remedy, as text and as JSON events.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { installBackupExtension, openTarget, putProtectedItem, registerContainer, type Target } from '../../provider/azure/index.js';
 import { vaultArmId, vmArmId, vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
+import { requireBuild, runCli, specText, type CliResult } from './harness.js';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/vmbackup.js');
 const SUB = '0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
 const FLEET = `subscriptionId: ${SUB}
@@ -25,11 +20,8 @@ vms:
   - { name: web-02, resourceGroup: rg-web, location: westeurope, os: Linux, image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest" }
 `;
 
-const SPEC = `apiVersion: vmbackup/v1
-target:
-  subscriptionId: ${SUB}
-  vault: { resourceGroup: rg-backup, name: vault-a }
-policies:
+const SPEC = specText(
+  `policies:
   - name: daily
     schedule: { frequency: Daily, time: "10:00" }
     retention: { daily: 14 }
@@ -39,26 +31,20 @@ protect:
     vms:
       - { resourceGroup: rg-web, name: web-01 }
       - { resourceGroup: rg-web, name: web-02 }
-`;
+`,
+  { subscriptionId: SUB, vault: { resourceGroup: 'rg-backup', name: 'vault-a' } },
+);
 
 let dir: string;
 let emulator: RunningEmulator;
 let sdk: Target;
 
-async function apply(...extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'apply', '-f', 'spec.yaml', '--yes', ...extra, '--endpoint', emulator.endpoint, '--state', 'state'], { cwd: dir, env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function apply(...extra: string[]): Promise<CliResult> {
+  return runCli(['apply', '-f', 'spec.yaml', '--yes', ...extra, '--endpoint', emulator.endpoint, '--state', 'state'], dir);
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/provider/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
+  requireBuild();
   dir = await mkdtemp(join(tmpdir(), 'vmbackup-refused-'));
   await writeFile(join(dir, 'fleet.yaml'), FLEET);
   await writeFile(join(dir, 'spec.yaml'), SPEC);

@@ -1,34 +1,23 @@
 // An apply killed with SIGKILL in the middle of its work, embedded emulator and all, then run again:
 // the world survives the crash and the second run converges without a second protection job for any VM.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTarget } from '../../provider/azure/index.js';
 import { parseArmId } from '../../provider/core/index.js';
+import { BIN, cliEnv, DAILY_1000, DEMO_FLEET, DEMO_SUBSCRIPTION as SUB, DEMO_VAULT as VAULT, requireBuild, specText } from './harness.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/vmbackup.js');
-const SUB = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
-const VAULT = { resourceGroup: 'rg-backup', name: 'vault-weu' };
 const VMS = ['rg-web/web-01', 'rg-web/web-02', 'rg-app/app-01', 'rg-app/app-02', 'rg-data/db-01', 'rg-dev/dev-01'];
 
-const SPEC = `apiVersion: vmbackup/v1
-target:
-  subscriptionId: ${SUB}
-  vault: { resourceGroup: rg-backup, name: vault-weu }
-policies:
-  - name: daily-1000
-    schedule: { frequency: Daily, time: "10:00", timeZone: UTC }
-    retention: { daily: 30 }
-protect:
+const SPEC = specText(`policies:
+${DAILY_1000}protect:
   - name: all
     policy: daily-1000
     vms:
 ${VMS.map((v) => `      - { resourceGroup: ${v.split('/')[0]}, name: ${v.split('/')[1]} }`).join('\n')}
-`;
+`);
 
 let dir: string;
 
@@ -41,11 +30,9 @@ interface ApplyRun {
 
 /** Runs `vmbackup apply` on the embedded emulator; with `killAfter`, SIGKILLs it once that many protections are in flight. */
 function apply(killAfter?: number): Promise<ApplyRun> {
-  const env = { ...process.env, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
-  const child = spawn(process.execPath, [BIN, 'apply', '-f', 'spec.yaml', '--yes', '--format', 'json', '--concurrency', '2', '--state', 'state', '--fleet', join(ROOT, 'examples/fleet.yaml')], {
+  const child = spawn(process.execPath, [BIN, 'apply', '-f', 'spec.yaml', '--yes', '--format', 'json', '--concurrency', '2', '--state', 'state', '--fleet', DEMO_FLEET], {
     cwd: dir,
-    env,
+    env: cliEnv(),
   });
   const events: ApplyRun['events'] = [];
   let stderr = '';
@@ -68,7 +55,7 @@ function apply(killAfter?: number): Promise<ApplyRun> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/provider/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
+  requireBuild();
   dir = await mkdtemp(join(tmpdir(), 'vmbackup-killed-'));
   await writeFile(join(dir, 'spec.yaml'), SPEC);
 });

@@ -1,35 +1,20 @@
 // The vmbackup executable end to end against a standalone emulator seeded with examples/fleet.yaml:
 // exit codes, convergence, a saved plan going stale, and every restorable drift made out of band through the SDK.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { observe } from '../../provider/discovery/index.js';
 import { installBackupExtension, openTarget, policyToAzure, putPolicy, putProtectedItem, registerContainer, type Target } from '../../provider/azure/index.js';
 import { vaultArmId, vmArmId, vmContainerName, vmProtectedItemName, type DriftReport, type PolicySettings } from '../../provider/core/index.js';
+import { DAILY_1000, DEMO_FLEET, DEMO_SUBSCRIPTION as SUB, DEMO_VAULT as VAULT, requireBuild, runCli, specText, type CliResult as Result } from './harness.js';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/vmbackup.js');
-const SUB = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
-const VAULT = { resourceGroup: 'rg-backup', name: 'vault-weu' };
 const VAULT_ID = vaultArmId(SUB, VAULT.resourceGroup, VAULT.name);
 
-const SPEC = `# the CLI test's spec: only VMs that pass the pre-flight checks, so apply can converge completely
-apiVersion: vmbackup/v1
-target:
-  subscriptionId: ${SUB}
-  vault: { resourceGroup: rg-backup, name: vault-weu }
-policies:
-  - name: daily-1000
-    schedule: { frequency: Daily, time: "10:00", timeZone: UTC }
-    retention: { daily: 30 }
-    instantRestoreDays: 2
-protect:
+// Only VMs that pass the pre-flight checks, so apply can converge completely.
+const SPEC = specText(`policies:
+${DAILY_1000}protect:
   - name: web
     policy: daily-1000
     vms:
@@ -38,13 +23,9 @@ protect:
   - name: api
     policy: daily-1000
     select: { resourceGroups: [rg-app], names: ["app-*"], tags: { env: prod } }
-`;
+`);
 
-const BAD_SPEC = `apiVersion: vmbackup/v1
-target:
-  subscriptionId: ${SUB}
-  vault: { resourceGroup: rg-backup, name: vault-weu }
-policies:
+const BAD_SPEC = specText(`policies:
   - name: daily
     schedule: { frequency: Daily, time: "25:00" }
     retention: { daily: 30 }
@@ -53,17 +34,11 @@ protect:
   - name: web
     policy: nightly
     vms: [{ resourceGroup: rg-web, name: web-01 }]
-`;
+`);
 
 let dir: string;
 let emulator: RunningEmulator;
 let sdk: Target;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs the executable against the test's emulator; `validate` takes no target flags. */
 function cli(...args: string[]): Promise<Result> {
@@ -75,27 +50,11 @@ function cli(...args: string[]): Promise<Result> {
 const printed: string[] = [];
 
 async function exec(args: string[]): Promise<Result> {
-  const result = await execUnrecorded(args);
+  const result = await runCli(args, dir);
   printed.push(result.stdout, result.stderr);
   return result;
 }
 
-async function execUnrecorded(args: string[]): Promise<Result> {
-  const env = { ...process.env, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env,
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 async function protectedItems(): Promise<{ name: string; policyId?: string; protectionState?: string }[]> {
   const out = [];
@@ -137,13 +96,11 @@ function protectBody(rg: string, vm: string, policy: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/provider/cli/main.js'))) {
-    throw new Error('dist/ is missing: the CLI tests run the built executable; run `npm run build` (npm test does) first');
-  }
+  requireBuild();
   dir = await mkdtemp(join(tmpdir(), 'vmbackup-cli-'));
   emulator = await startEmulator({
     stateDir: join(dir, 'state'),
-    fleetFile: join(ROOT, 'examples/fleet.yaml'),
+    fleetFile: DEMO_FLEET,
     retryAfterSeconds: 0,
     operationDelayMs: 20,
   });

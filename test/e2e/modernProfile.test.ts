@@ -1,26 +1,15 @@
 // Today's Azure (the emulator's modern profile) end to end: an enhanced hourly policy and long-term retention,
 // beyond the classic limits, are planned without register actions (protect registers implicitly), applied,
 // read back without drift, and the hourly policy yields several backups a day.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import type { DriftReport, ObservedJob, Plan } from '../../provider/core/index.js';
+import { DEMO_FLEET, requireBuild, runCli, specText, type CliResult } from './harness.js';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/vmbackup.js');
-const SUB = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
-
-const SPEC = `apiVersion: vmbackup/v1
-target:
-  subscriptionId: ${SUB}
-  vault: { resourceGroup: rg-backup, name: vault-weu }
-policies:
+const SPEC = specText(`policies:
   - name: hourly-4h
     schedule: { frequency: Hourly, intervalHours: 4, windowStart: "08:00", windowHours: 12, timeZone: UTC }
     retention: { daily: 90 }
@@ -38,30 +27,22 @@ protect:
   - name: api
     policy: weekly-long-term
     vms: [{ resourceGroup: rg-app, name: app-01 }]
-`;
+`);
 
 let dir: string;
 let emulator: RunningEmulator;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
+function cli(...args: string[]): Promise<CliResult> {
   // validate takes no target; the emulator's clock takes only its state directory.
   const target = args[0] === 'validate' ? [] : args[0] === 'emulator' ? ['--state', 'state'] : ['--endpoint', emulator.endpoint, '--state', 'state'];
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, ...target], { cwd: dir, env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return runCli([...args, ...target], dir);
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/provider/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
+  requireBuild();
   dir = await mkdtemp(join(tmpdir(), 'vmbackup-modern-'));
   await writeFile(join(dir, 'spec.yaml'), SPEC);
-  emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: join(ROOT, 'examples/fleet.yaml'), profile: 'modern', retryAfterSeconds: 0, operationDelayMs: 20 });
+  emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: DEMO_FLEET, profile: 'modern', retryAfterSeconds: 0, operationDelayMs: 20 });
 });
 
 afterAll(async () => {

@@ -1,42 +1,28 @@
 // The operator's commands end to end: `vmbackup emulator serve` answering the official SDK, its clock moved by
 // another process, drift that apply cannot repair (a VM shut down or deleted under its protection), and the
 // dashboard as JSON, as a page and served live, each page showing the JSON's counts in headless Chromium.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTarget, refreshContainers, type Target } from '../../provider/azure/index.js';
 import type { DashboardData, DriftReport } from '../../provider/core/index.js';
 import { launchChromium, watchPage } from '../render/browser.js';
+import { DAILY_1000, DEMO_FLEET, DEMO_VAULT as VAULT, requireBuild, runCli, specText, startCli, stopCli } from './harness.js';
 
-const execFileP = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/vmbackup.js');
-const SUB = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
-const VAULT = { resourceGroup: 'rg-backup', name: 'vault-weu' };
-
-const SPEC = `apiVersion: vmbackup/v1
-target:
-  subscriptionId: ${SUB}
-  vault: { resourceGroup: rg-backup, name: vault-weu }
-policies:
-  - name: daily-1000
-    schedule: { frequency: Daily, time: "10:00", timeZone: UTC }
-    retention: { daily: 30 }
-protect:
+const SPEC = specText(`policies:
+${DAILY_1000}protect:
   - name: fleet
     policy: daily-1000
     vms:
       - { resourceGroup: rg-web, name: web-01 }
       - { resourceGroup: rg-web, name: web-02 }
       - { resourceGroup: rg-app, name: app-02 }
-`;
+`);
 
 let dir: string;
 let server: ChildProcess;
@@ -44,53 +30,17 @@ let endpoint: string;
 let sdk: Target;
 let browser: Browser;
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
-  return env;
-}
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileP(process.execPath, [BIN, ...args], { cwd: dir, env: cleanEnv(), timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (...args: string[]) => runCli(args, dir);
+const start = (args: string[], ready: RegExp) => startCli(args, dir, ready);
 
 /** The commands that talk to the served emulator: its endpoint and the state directory it shares. */
 const served = (...args: string[]) => cli(...args, '--endpoint', endpoint, '--state', 'state');
 
-/** Starts a long-running vmbackup command and resolves with the first stdout line matching `ready`. */
-function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: cleanEnv() });
-  let out = '';
-  return new Promise((done, fail) => {
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) done({ child, match: m, output: () => out });
-    });
-    child.on('exit', (code) => fail(new Error(`vmbackup ${args.join(' ')} exited ${code} before it was ready:\n${out}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((done) => {
-    child.once('exit', (code) => done(code));
-    child.kill('SIGTERM');
-  });
-}
-
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/provider/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
+  requireBuild();
   dir = await mkdtemp(join(tmpdir(), 'vmbackup-operator-'));
   await writeFile(join(dir, 'spec.yaml'), SPEC);
-  const started = await start(['emulator', 'serve', '--fleet', join(ROOT, 'examples/fleet.yaml'), '--state', 'state'], /endpoint: +(https:\/\/127\.0\.0\.1:\d+)/);
+  const started = await start(['emulator', 'serve', '--fleet', DEMO_FLEET, '--state', 'state'], /endpoint: +(https:\/\/127\.0\.0\.1:\d+)/);
   server = started.child;
   endpoint = started.match[1];
   expect(started.output()).toMatch(/token file: +\S*state\/token/);
@@ -102,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await sdk?.close();
-  if (server && server.exitCode === null) await stop(server);
+  if (server && server.exitCode === null) await stopCli(server);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -113,7 +63,7 @@ describe('vmbackup emulator serve', () => {
     for await (const item of sdk.clients.backup.backupProtectableItems.list(VAULT.name, VAULT.resourceGroup, { filter: "backupManagementType eq 'AzureIaasVM'" })) {
       names.push(item.properties?.friendlyName ?? '?');
     }
-    const fleet = parse(await readFile(join(ROOT, 'examples/fleet.yaml'), 'utf8')) as { vms: { name: string; location: string }[] };
+    const fleet = parse(await readFile(DEMO_FLEET, 'utf8')) as { vms: { name: string; location: string }[] };
     const inRegion = fleet.vms.filter((vm) => vm.location === 'westeurope').map((vm) => vm.name);
     expect(names.sort()).toEqual(inRegion.sort());
     expect(names).not.toContain('web-ne-01');
@@ -226,7 +176,7 @@ describe('dashboard', () => {
       const live = (await (await fetch(new URL('api/dashboard.json', match[1]))).json()) as DashboardData;
       expect(expected(live)).toEqual(expected(data));
     } finally {
-      expect(await stop(child)).toBe(0);
+      expect(await stopCli(child)).toBe(0);
     }
   });
 });
