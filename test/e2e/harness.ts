@@ -36,7 +36,7 @@ export function requireBuild(): void {
 
 /** The environment of a user with no vmbackup settings and no colours. */
 export function cliEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (k.startsWith('VMBACKUP_')) delete env[k];
   return env;
 }

@@ -84,11 +84,12 @@ export async function launchPlugin(engineAddress: string, cwd: string, env: Node
   };
 }
 
-type Unary<Req, Res> = (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown;
+// The stubs overload each method; TypeScript infers from the last overload, the one with metadata and options.
+type Unary<Req, Res> = (req: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown;
 
 /** Calls one unary method, resolving with its response or rejecting with the gRPC error. */
 export function rpc<Req, Res>(client: object, method: Unary<Req, Res>, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) => method.call(client, req, new grpc.Metadata(), {}, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
 export function struct(value: Record<string, unknown>) {
