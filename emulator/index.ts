@@ -13,6 +13,14 @@ export { FleetError, loadFleetFile, parseFleetText, type Fleet, type FleetProble
 export { parseDuration } from './duration.js';
 export type { Faults, Profile } from './model.js';
 
+/** A state directory without a world, opened without a fleet to seed it. */
+export class UnseededStateError extends Error {
+  override readonly name = 'UnseededStateError';
+  constructor(readonly stateDir: string) {
+    super(`state directory ${stateDir} holds no world yet: give a fleet (fleetFile or fleet) to seed it`);
+  }
+}
+
 export interface EmulatorOptions {
   /** Directory holding world.sqlite, the token and the TLS files; created when missing. */
   stateDir: string;
@@ -65,7 +73,7 @@ function openWorld(opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile
       let fleet: Fleet | undefined;
       if (opts.fleet) fleet = checkFleetObject(opts.fleet);
       else if (opts.fleetFile) fleet = loadFleetFile(opts.fleetFile);
-      if (!fleet) throw new Error(`state directory ${opts.stateDir} holds no world yet: give a fleet (fleetFile or fleet) to seed it`);
+      if (!fleet) throw new UnseededStateError(opts.stateDir);
       // Another process may have seeded it meanwhile; the transaction re-checks.
       store.transaction(() => {
         if (!store.isSeeded()) seedWorld(store, fleet!, { profile: opts.profile, nowMs: Date.now() });
@@ -117,7 +125,7 @@ export function emulatorWorldExists(stateDir: string): boolean {
 
 /** Opens an existing state directory in-process (no server): the clock, as `vmbackup emulator clock` uses it. */
 export function openEmulatorState(stateDir: string, opts: { fleetFile?: string; fleet?: object } = {}): EmulatorState {
-  if (!opts.fleet && !opts.fleetFile && !existsSync(stateDir)) throw new Error(`state directory ${stateDir} does not exist`);
+  if (!opts.fleet && !opts.fleetFile && !existsSync(stateDir)) throw new UnseededStateError(stateDir);
   const world = openWorld({ stateDir, ...opts });
   return {
     subscriptionId: world.subscriptionId,

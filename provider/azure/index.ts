@@ -25,3 +25,4 @@ export {
   type WaitOptions,
 } from './operations.js';
 export { listAll, type Pager, type PagerSource } from './paging.js';
+export { startEmbeddedEmulator, openEmbeddedEmulatorState } from './embedded.js';

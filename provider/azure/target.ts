@@ -8,6 +8,7 @@ import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from '../core/errors.js';
+import { openEmbeddedEmulatorState, startEmbeddedEmulator } from './embedded.js';
 import { CallCounter, type ApiCallCounter } from './callCounter.js';
 import type { RetryOptions } from './retry.js';
 import type { EmulatorOptions } from '../../emulator/index.js';
@@ -122,9 +123,13 @@ function buildClients(credential: TokenCredential, subscriptionId: string, endpo
  * undefined when the directory holds no world (the endpoint may be another machine's).
  */
 async function describeEmulatorWorld(stateDir: string): Promise<{ subscriptionId: string; profile: Profile } | undefined> {
-  const { emulatorWorldExists, openEmulatorState } = await import('../../emulator/index.js');
+  const { emulatorWorldExists } = await import('../../emulator/index.js');
   if (!emulatorWorldExists(stateDir)) return undefined;
-  const state = openEmulatorState(stateDir);
+  const state = await openEmbeddedEmulatorState(stateDir).catch((e: unknown) => {
+    if (e instanceof ConfigurationError) return undefined;
+    throw e;
+  });
+  if (!state) return undefined;
   try {
     return { subscriptionId: state.subscriptionId, profile: state.profile };
   } finally {
@@ -161,10 +166,8 @@ export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
     return { kind, subscriptionId, endpoint: opts.endpoint, profile, clients, calls: counter, timing, close: async () => {} };
   }
 
-  // The emulator (and its SQLite driver) is loaded only when it is embedded.
-  const { startEmulator } = await import('../../emulator/index.js');
   const fleetFile = opts.fleetFile ?? process.env.VMBACKUP_FLEET;
-  const running = await startEmulator({ ...opts.emulator, stateDir, ...(fleetFile ? { fleetFile } : {}) });
+  const running = await startEmbeddedEmulator({ ...opts.emulator, stateDir, ...(fleetFile ? { fleetFile } : {}) });
   const subscriptionId = opts.subscriptionId ?? running.subscriptionId;
   const clients = buildClients(new StaticTokenCredential(running.token), subscriptionId, running.endpoint, running.ca, counter);
   return {

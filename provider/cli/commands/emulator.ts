@@ -1,6 +1,7 @@
 // `vmbackup emulator ...`: run the local ARM emulator standalone, move its clock, make large fleets.
 import { stringify } from 'yaml';
-import { generateFleet, openEmulatorState, startEmulator } from '../../../emulator/index.js';
+import { generateFleet } from '../../../emulator/index.js';
+import { openEmbeddedEmulatorState, startEmbeddedEmulator } from '../../azure/index.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
 import { emit, oneOf, positiveInt } from '../context.js';
@@ -20,7 +21,7 @@ function stateDir(flag: string | undefined): string {
 export async function emulatorServeCommand(flags: ServeFlags): Promise<ExitCode> {
   const profile = flags.profile === undefined ? undefined : oneOf('--profile', flags.profile, ['classic', 'modern'] as const, 'classic');
   const port = flags.port === undefined ? 0 : Number(flags.port);
-  const emulator = await startEmulator({
+  const emulator = await startEmbeddedEmulator({
     stateDir: stateDir(flags.state),
     fleetFile: flags.fleet ?? process.env.VMBACKUP_FLEET,
     port,
@@ -44,7 +45,7 @@ export async function emulatorServeCommand(flags: ServeFlags): Promise<ExitCode>
 }
 
 export async function clockCommand(action: 'show' | 'advance', duration: string | undefined, flags: { state?: string }): Promise<ExitCode> {
-  const state = openEmulatorState(stateDir(flags.state));
+  const state = await openEmbeddedEmulatorState(stateDir(flags.state));
   try {
     if (action === 'advance') {
       const ms = parseDuration(duration ?? '');

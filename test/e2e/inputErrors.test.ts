@@ -1,0 +1,56 @@
+// Bad input to the emulator side of the CLI: a broken fleet is reported like a broken spec (every problem, located,
+// exit 1, no stack trace), and a state directory without a world says how to seed one.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_FLEET, requireBuild, runCli } from './harness.js';
+
+const BAD_FLEET = `subscriptionId: not-a-guid
+vaults:
+  - { name: vault-x, resourceGroup: rg-backup, location: westeurope, colour: red }
+vms:
+  - { name: vm-1, resourceGroup: rg-app, location: westeurope, os: Solaris }
+`;
+
+let dir: string;
+
+beforeAll(async () => {
+  requireBuild();
+  dir = await mkdtemp(join(tmpdir(), 'vmbackup-input-'));
+  await writeFile(join(dir, 'fleet.yaml'), BAD_FLEET);
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('fleet and state errors', () => {
+  it.each([
+    { reason: 'the standalone emulator', args: ['emulator', 'serve', '--fleet', 'fleet.yaml', '--state', 'serve-state'] },
+    { reason: 'the embedded emulator behind a command', args: ['discover', '--vault', 'rg-backup/vault-x', '--fleet', 'fleet.yaml', '--state', 'embedded-state'] },
+  ])('a broken fleet given to $reason lists every problem with its place, and exits 1', async ({ args }) => {
+    const r = await runCli(args, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^fleet\.yaml:1:17: error: subscriptionId/m);
+    expect(r.stderr).toMatch(/^fleet\.yaml:3:\d+: error: .*unknown key 'colour'/m);
+    expect(r.stderr).toMatch(/^fleet\.yaml:5:\d+: error: .*os.*"Windows", "Linux"/m);
+    expect(r.stderr).not.toMatch(/unexpected error|    at /);
+  });
+
+  it.each([
+    { reason: 'a command on the embedded emulator', args: ['discover', '--vault', 'rg-backup/vault-weu', '--state', 'empty'] },
+    { reason: 'the emulator clock', args: ['emulator', 'clock', 'show', '--state', 'nowhere'] },
+  ])('$reason over a state directory without a world says how to seed one', async ({ args }) => {
+    const r = await runCli(args, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/holds no world yet: seed a new state directory with --fleet FILE or VMBACKUP_FLEET/);
+    expect(r.stderr).not.toMatch(/unexpected error|    at /);
+  });
+
+  it('the same directory seeded later works', async () => {
+    const r = await runCli(['discover', '--vault', 'rg-backup/vault-weu', '--state', 'seeded', '--fleet', DEMO_FLEET], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Vault vault-weu \(westeurope\): 20 VMs/);
+  });
+});
