@@ -18,6 +18,10 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'InternalError',
   'ServiceUnavailable',
   'REQUEST_SEND_ERROR',
+  // A dropped connection or a slow answer can go through on retry; a refused one or an unknown host cannot.
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
 ]);
 
 /** Our remedy for each error code (core's table) with whether retrying can help. */
@@ -131,6 +135,13 @@ export function classifyError(e: unknown): ClassifiedAzureError {
   if (e instanceof Error && e.name === 'AbortError') {
     return new ClassifiedAzureError(`Aborted: ${e.message}`, 'Aborted', undefined, undefined, false);
   }
+  if (e instanceof Error && CREDENTIAL_ERRORS.has(e.name)) {
+    // The identity library chains every credential it tried into one message; its first line says what failed.
+    return azureError('CredentialUnavailable', `Azure sign-in failed: ${e.message.split('\n')[0]}`);
+  }
+  if (isRestErrorLike(e) && e.statusCode === undefined && e.code !== undefined && TRANSPORT_CODES.has(e.code)) {
+    return azureError(e.code, `cannot reach the target: ${stripCodePrefix(e.message, e.code)}`);
+  }
   if (isRestErrorLike(e)) {
     const status = e.statusCode;
     const headers = e.response?.headers;
@@ -147,6 +158,9 @@ export function classifyError(e: unknown): ClassifiedAzureError {
   if (lro) return azureError(lro[1], lro[2]);
   return new ClassifiedAzureError(message, 'UnexpectedError', undefined, undefined, false);
 }
+
+const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError']);
+const TRANSPORT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'REQUEST_SEND_ERROR']);
 
 const LRO_FAILED = /^The long-running operation has failed\. ([A-Za-z][A-Za-z0-9]*)\. ([\s\S]*)$/;
 

@@ -26,7 +26,9 @@ export function describeError(err: unknown): string {
   }
   if (err instanceof AzureOperationError) {
     const status = err.statusCode ? ` (HTTP ${err.statusCode})` : '';
-    return `${err.code}${status}: ${err.message}${err.remedy ? `\nRemedy: ${err.remedy}` : ''}`;
+    // Classified errors already lead with their code.
+    const message = err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message;
+    return `${err.code}${status}: ${message}${err.remedy ? `\nRemedy: ${err.remedy}` : ''}`;
   }
   if (err instanceof StalePlanError || err instanceof ConfigurationError || err instanceof ApplyFailedError) {
     return err.message;

@@ -8,6 +8,7 @@ const INTERNAL = 'Azure Backup failed with an internal error: retry in 15 minute
 const EXTENSION_REINSTALL = 'Uninstall the VMSnapshot / VMSnapshotLinux extension from the VM so Azure Backup reinstalls it, then retry.';
 const VM_STATE = 'Bring the VM to Running (or Stopped / deallocated) with the VM agent present, then retry.';
 const CREDENTIAL_REFUSED = 'The credential was refused: for the emulator use the token file it wrote; for Azure sign in again (az login) or check the service principal.';
+const UNREACHABLE = 'The target could not be reached: check --endpoint and that the emulator is running (`vmbackup emulator serve`), or the network path to Azure.';
 const NOT_IMPLEMENTED = 'The target does not implement this operation; use a newer emulator or Azure.';
 
 /** Remedy by error code; look codes up with `azureCodeRemedy`, which ignores case and knows the numeric forms. */
@@ -86,6 +87,14 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   InvalidRequestContent: 'The request body was refused; check the spec values against Azure Backup\'s limits.',
   InvalidQueryParameterValue: 'A filter was refused; this is a bug in vmbackup, please report it.',
   // Transport: the request never got an answer.
+  ECONNREFUSED: UNREACHABLE,
+  ENOTFOUND: UNREACHABLE,
+  ECONNRESET: UNREACHABLE,
+  ETIMEDOUT: UNREACHABLE,
+  EAI_AGAIN: UNREACHABLE,
+  // Credentials (Azure target).
+  CredentialUnavailable:
+    'Sign in to Azure: `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or use a workload or managed identity); the identity needs Backup Contributor on the vault and Virtual Machine Contributor on the VMs.',
   REQUEST_SEND_ERROR: 'The target could not be reached: check the endpoint, the network and that the emulator is running.',
 };
 

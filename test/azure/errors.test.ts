@@ -37,6 +37,10 @@ const cases: { reason: string; error: unknown; code: string; status?: number; tr
   { reason: 'a 401 is terminal', error: restError(401, 'InvalidAuthenticationToken'), code: 'InvalidAuthenticationToken', status: 401, transient: false },
   { reason: 'a 404 is terminal', error: restError(404, 'ResourceNotFound'), code: 'ResourceNotFound', status: 404, transient: false },
   { reason: 'a transport failure is transient', error: new RestError('socket hang up', { code: 'REQUEST_SEND_ERROR' }), code: 'REQUEST_SEND_ERROR', transient: true },
+  { reason: 'a dropped connection is transient', error: new RestError('read ECONNRESET', { code: 'ECONNRESET' }), code: 'ECONNRESET', transient: true },
+  { reason: 'a refused connection is a wrong endpoint or a stopped emulator, not worth retrying', error: new RestError('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), code: 'ECONNREFUSED', transient: false },
+  { reason: 'an unknown host is terminal', error: new RestError('getaddrinfo ENOTFOUND nowhere', { code: 'ENOTFOUND' }), code: 'ENOTFOUND', transient: false },
+  { reason: 'no Azure credential is terminal', error: Object.assign(new Error('ChainedTokenCredential authentication failed.\nmore'), { name: 'CredentialUnavailableError' }), code: 'CredentialUnavailable', transient: false },
   {
     reason: 'a failed operation the SDK polled itself carries its code in the message',
     error: new Error('The long-running operation has failed. UserErrorGuestAgentStatusUnavailable. VM Agent unable to communicate.'),
@@ -55,6 +59,15 @@ describe('classifyError', () => {
     expect(c.statusCode).toBe(status);
     expect(c.transient).toBe(transient);
     if (retryAfterMs !== undefined) expect(c.retryAfterMs).toBe(retryAfterMs);
+  });
+
+  it('says what to do when the target cannot be reached or signed in to', () => {
+    const refused = classifyError(new RestError('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }));
+    expect(refused.message).toMatch(/cannot reach the target/);
+    expect(refused.remedy).toMatch(/--endpoint.*emulator is running/);
+    const signIn = classifyError(Object.assign(new Error('ChainedTokenCredential authentication failed.\nEnvironmentCredential is unavailable.'), { name: 'CredentialUnavailableError' }));
+    expect(signIn.message).toBe('CredentialUnavailable: Azure sign-in failed: ChainedTokenCredential authentication failed.');
+    expect(signIn.remedy).toMatch(/az login.*AZURE_CLIENT_SECRET/);
   });
 
   it('gives our remedy, and the message keeps the code', () => {
