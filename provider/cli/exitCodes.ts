@@ -3,6 +3,7 @@ import {
   ApplyFailedError,
   AzureOperationError,
   ConfigurationError,
+  InterruptedError,
   InvalidInputError,
   StalePlanError,
   formatDiagnostic,
@@ -30,7 +31,7 @@ export function describeError(err: unknown): string {
     const message = err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message;
     return `${err.code}${status}: ${message}${err.remedy ? `\nRemedy: ${err.remedy}` : ''}`;
   }
-  if (err instanceof StalePlanError || err instanceof ConfigurationError || err instanceof ApplyFailedError) {
+  if (err instanceof StalePlanError || err instanceof ConfigurationError || err instanceof ApplyFailedError || err instanceof InterruptedError) {
     return err.message;
   }
   if (err instanceof Error) return `unexpected error: ${err.stack ?? err.message}`;

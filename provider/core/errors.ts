@@ -66,3 +66,8 @@ export class ApplyFailedError extends VmbackupError {
     super(`${failures.length} action(s) failed:\n${failures.map((f) => `  ${f.actionId}: ${f.code}: ${f.message}${f.remedy ? ` Remedy: ${f.remedy}` : ''}`).join('\n')}`);
   }
 }
+
+/** The user interrupted a run; what was not finished is listed, and running again converges. */
+export class InterruptedError extends VmbackupError {
+  override readonly name = 'InterruptedError';
+}

@@ -28,9 +28,12 @@ interface ApplyRun {
   stderr: string;
 }
 
-/** Runs `vmbackup apply` on the embedded emulator; with `killAfter`, SIGKILLs it once that many protections are in flight. */
-function apply(killAfter?: number): Promise<ApplyRun> {
-  const child = spawn(process.execPath, [BIN, 'apply', '-f', 'spec.yaml', '--yes', '--format', 'json', '--concurrency', '2', '--state', 'state', '--fleet', DEMO_FLEET], {
+/**
+ * Runs `vmbackup apply` on the embedded emulator over `state`; with `stopAfter`, sends `signal` once that many
+ * protections are in flight.
+ */
+function apply(state: string, stopAfter?: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<ApplyRun> {
+  const child = spawn(process.execPath, [BIN, 'apply', '-f', 'spec.yaml', '--yes', '--format', 'json', '--concurrency', '2', '--state', state, '--fleet', DEMO_FLEET], {
     cwd: dir,
     env: cliEnv(),
   });
@@ -47,8 +50,8 @@ function apply(killAfter?: number): Promise<ApplyRun> {
       const e = JSON.parse(line) as ApplyRun['events'][number];
       events.push(e);
       if (e.kind === 'protect' && e.phase === 'protecting') protecting += 1;
-      // The protect PUT goes out right after its event: give it a moment to reach the emulator, then crash.
-      if (killAfter !== undefined && protecting === killAfter) setTimeout(() => child.kill('SIGKILL'), 150);
+      // The protect PUT goes out right after its event: give it a moment to reach the emulator, then stop.
+      if (stopAfter !== undefined && protecting === stopAfter) setTimeout(() => child.kill(signal), 150);
     }
   });
   return new Promise((done) => child.on('exit', (code, signal) => done({ code, signal, events, stderr })));
@@ -64,42 +67,59 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('apply killed mid-way', () => {
-  it('converges on the next run with exactly one ConfigureBackup job per VM', async () => {
-    const killed = await apply(2);
+/** Every declared VM is protected, and each has exactly one ConfigureBackup job: nothing was done twice. */
+async function expectOneProtectionPerVm(state: string): Promise<void> {
+  const target = await openTarget({ kind: 'emulator', stateDir: join(dir, state), subscriptionId: SUB });
+  try {
+    const protectedVms = new Set<string>();
+    for await (const item of target.clients.backup.backupProtectedItems.list(VAULT.name, VAULT.resourceGroup)) {
+      const p = item.properties as { sourceResourceId?: string; protectionState?: string };
+      expect(p.protectionState).not.toBe('ProtectionStopped');
+      const id = parseArmId(p.sourceResourceId ?? '');
+      protectedVms.add(`${id.resourcegroups}/${id.virtualmachines}`);
+    }
+    expect([...protectedVms].sort()).toEqual([...VMS].sort());
+
+    const configureJobs = new Map<string, number>();
+    for await (const job of target.clients.backup.backupJobs.list(VAULT.name, VAULT.resourceGroup)) {
+      if (job.properties?.operation !== 'ConfigureBackup') continue;
+      const vm = job.properties.entityFriendlyName ?? '?';
+      configureJobs.set(vm, (configureJobs.get(vm) ?? 0) + 1);
+    }
+    for (const vm of VMS.map((v) => v.split('/')[1])) expect(configureJobs.get(vm), `ConfigureBackup jobs of ${vm}`).toBe(1);
+  } finally {
+    await target.close();
+  }
+}
+
+describe('apply stopped mid-way', () => {
+  it('killed, embedded emulator and all, converges on the next run with exactly one ConfigureBackup job per VM', async () => {
+    const killed = await apply('state', 2);
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const finished = killed.events.filter((e) => e.kind === 'protect' && e.phase === 'done').length;
     expect(finished, 'the crash came before every protection finished').toBeLessThan(VMS.length);
 
-    const rerun = await apply();
+    const rerun = await apply('state');
     expect(rerun.code, rerun.stderr).toBe(0);
     const summary = rerun.events.at(-1)!;
     expect(summary.event).toBe('summary');
 
-    const target = await openTarget({ kind: 'emulator', stateDir: join(dir, 'state'), subscriptionId: SUB });
-    try {
-      const protectedVms = new Set<string>();
-      for await (const item of target.clients.backup.backupProtectedItems.list(VAULT.name, VAULT.resourceGroup)) {
-        const p = item.properties as { sourceResourceId?: string; protectionState?: string };
-        expect(p.protectionState).not.toBe('ProtectionStopped');
-        const id = parseArmId(p.sourceResourceId ?? '');
-        protectedVms.add(`${id.resourcegroups}/${id.virtualmachines}`);
-      }
-      expect([...protectedVms].sort()).toEqual([...VMS].sort());
+    await expectOneProtectionPerVm('state');
 
-      const configureJobs = new Map<string, number>();
-      for await (const job of target.clients.backup.backupJobs.list(VAULT.name, VAULT.resourceGroup)) {
-        if (job.properties?.operation !== 'ConfigureBackup') continue;
-        const vm = job.properties.entityFriendlyName ?? '?';
-        configureJobs.set(vm, (configureJobs.get(vm) ?? 0) + 1);
-      }
-      for (const vm of VMS.map((v) => v.split('/')[1])) expect(configureJobs.get(vm), `ConfigureBackup jobs of ${vm}`).toBe(1);
-    } finally {
-      await target.close();
-    }
-
-    const third = await apply();
+    const third = await apply('state');
     expect(third.code).toBe(0);
     expect(third.events).toEqual([expect.objectContaining({ event: 'summary', applied: 0 })]);
+  });
+
+  it('interrupted with Ctrl+C, stops, says how to finish, and the next run converges without doing anything twice', async () => {
+    const interrupted = await apply('state-int', 2, 'SIGINT');
+    expect(interrupted.code).toBe(1);
+    expect(interrupted.stderr).toMatch(/Interrupt received/);
+    expect(interrupted.stderr).toMatch(/apply was interrupted: \d+ action\(s\) not finished.*run `vmbackup apply -f spec\.yaml` again/s);
+    expect(interrupted.events.at(-1)?.event).toBe('summary');
+
+    const rerun = await apply('state-int');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    await expectOneProtectionPerVm('state-int');
   });
 });

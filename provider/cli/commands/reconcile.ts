@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import {
   ApplyFailedError,
   ConfigurationError,
+  InterruptedError,
   InvalidInputError,
   StalePlanError,
   type Plan,
@@ -102,19 +103,54 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     if (!flags.yes && plan.summary.toApply > 0) await confirm(plan);
 
     const progress = createProgress(format, plan);
-    const result = await applyPlan(target, plan, {
-      concurrency,
-      allowDataDeletion: flags.allowDataDeletion === true,
-      expectedFingerprint,
-      onEvent: progress.onEvent,
-    });
-    await progress.finish(result);
-    const failures = result.actions
-      .filter((a) => a.status === 'failed')
-      .map((a) => ({ actionId: a.actionId, code: a.code ?? 'Unknown', message: a.message ?? 'failed', remedy: a.remedy }));
-    if (failures.length > 0) throw new ApplyFailedError(failures);
-    return ExitCode.ok;
+    const interrupt = onInterrupt();
+    try {
+      const result = await applyPlan(target, plan, {
+        concurrency,
+        allowDataDeletion: flags.allowDataDeletion === true,
+        expectedFingerprint,
+        onEvent: progress.onEvent,
+        signal: interrupt.signal,
+      });
+      await progress.finish(result);
+      const failures = result.actions
+        .filter((a) => a.status === 'failed')
+        .map((a) => ({ actionId: a.actionId, code: a.code ?? 'Unknown', message: a.message ?? 'failed', remedy: a.remedy }));
+      if (failures.length > 0) throw new ApplyFailedError(failures);
+      const cancelled = result.actions.filter((a) => a.status === 'cancelled').length;
+      if (cancelled > 0) {
+        throw new InterruptedError(
+          `apply was interrupted: ${cancelled} action(s) not finished. Operations already sent go on in Azure; ` +
+            `run \`vmbackup apply -f ${spec.file}\` again to converge (it re-reads every item, so nothing is done twice).`,
+        );
+      }
+      return ExitCode.ok;
+    } finally {
+      interrupt.dispose();
+    }
   });
+}
+
+/**
+ * Ctrl+C during apply: the first stops starting actions and stops waiting on those in flight (the service
+ * finishes them, and a re-run picks them up); a second one exits at once.
+ */
+function onInterrupt(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const hard = () => process.exit(130);
+  const soft = () => {
+    process.stderr.write('\nInterrupt received: stopping after the operations in flight are handed to the service. Press Ctrl+C again to quit at once.\n');
+    controller.abort();
+    process.once('SIGINT', hard);
+  };
+  process.once('SIGINT', soft);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', soft);
+      process.off('SIGINT', hard);
+    },
+  };
 }
 
 /** Deleting backup data needs two signs of intent: `retainData: false` in the spec and --allow-data-deletion. */
