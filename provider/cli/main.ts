@@ -16,10 +16,18 @@ function withTargetFlags(cmd: Command): Command {
     .addOption(new Option('--target <kind>', 'emulator (default: the embedded emulator) or azure').env('VMBACKUP_TARGET'))
     .addOption(new Option('--endpoint <url>', 'a running emulator or ARM endpoint').env('VMBACKUP_ENDPOINT'))
     .option('--subscription <id>', 'subscription id (default: the spec\'s)')
-    .addOption(new Option('--state <dir>', 'emulator state directory (default .vmbackup)').env('VMBACKUP_STATE'))
+    .addOption(stateOption())
     .addOption(new Option('--fleet <file>', 'fleet file that seeds a new emulator state').env('VMBACKUP_FLEET'))
     .option('--ca-file <file>', 'CA certificate of a standalone emulator (default: from its state directory)')
     .option('--token-file <file>', 'bearer token file of a standalone emulator (default: from its state directory)');
+}
+
+const specOption = () => new Option('-f, --file <spec>', 'the spec (YAML)').makeOptionMandatory();
+const stateOption = () => new Option('--state <dir>', 'emulator state directory (default .vmbackup)').env('VMBACKUP_STATE');
+
+/** Commands that read one vault name it through a spec's target or directly. */
+function withVaultChoice(cmd: Command, specHelp = 'a spec whose target names the vault'): Command {
+  return withTargetFlags(cmd).option('-f, --file <spec>', specHelp).option('--vault <rg/name>', 'the vault, instead of a spec');
 }
 
 export function buildProgram(setExit: (code: ExitCode) => void): Command {
@@ -37,27 +45,25 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   program
     .command('validate')
     .description('check a spec: every problem at once, with FILE:LINE:COL and the fix')
-    .requiredOption('-f, --file <spec>', 'the spec (YAML)')
+    .addOption(specOption())
     .option('--profile <profile>', 'limits to check against: classic (default) or modern')
     .action(run(validateCommand as Action));
 
-  withTargetFlags(program.command('discover'))
+  withVaultChoice(program.command('discover'))
     .description('list the VMs the vault sees: region, resource group, power state, protection state, policy')
-    .option('-f, --file <spec>', 'a spec whose target names the vault')
-    .option('--vault <rg/name>', 'the vault, instead of a spec')
     .option('--format <format>', 'text or json', 'text')
     .action(run(discoverCommand as Action));
 
   withTargetFlags(program.command('plan'))
     .description('show what apply would do (exit 0 nothing to do, 2 changes, 1 error)')
-    .requiredOption('-f, --file <spec>', 'the spec (YAML)')
+    .addOption(specOption())
     .option('--out <file>', 'also save the plan as JSON for `apply --plan`')
     .option('--format <format>', REPORT_FORMATS.join(' | '), 'text')
     .action(run(planCommand as Action));
 
   withTargetFlags(program.command('apply'))
     .description('make the vault match the spec (exit 0 converged, 1 failures)')
-    .requiredOption('-f, --file <spec>', 'the spec (YAML)')
+    .addOption(specOption())
     .option('--plan <file>', 'apply exactly this saved plan; refused if the state has moved since')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--concurrency <n>', 'operations in flight at once (one per VM at a time)', '4')
@@ -67,25 +73,21 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
 
   withTargetFlags(program.command('drift'))
     .description('report where the world differs from the spec (exit 0 in sync, 2 drift, 1 error)')
-    .requiredOption('-f, --file <spec>', 'the spec (YAML)')
+    .addOption(specOption())
     .option('--format <format>', REPORT_FORMATS.join(' | '), 'text')
     .option('--out <file>', 'write the report to a file')
     .option('--grace-hours <n>', 'hours past the policy\'s interval before a missing recovery point is drift')
     .action(run(driftCommand as Action));
 
-  withTargetFlags(program.command('jobs'))
+  withVaultChoice(program.command('jobs'))
     .description('backup jobs of the vault')
-    .option('-f, --file <spec>', 'a spec whose target names the vault')
-    .option('--vault <rg/name>', 'the vault, instead of a spec')
     .option('--since <duration>', 'window, e.g. 24h or 7d', '24h')
     .option('--status <list>', 'comma-separated: InProgress, Completed, Failed, CompletedWithWarnings, Cancelled')
     .option('--format <format>', 'text or json', 'text')
     .action(run(jobsCommand as Action));
 
-  withTargetFlags(program.command('dashboard'))
+  withVaultChoice(program.command('dashboard'), 'a spec whose target names the vault (adds the drift summary)')
     .description('protected VMs, jobs of the last 24 hours, recovery points and drift')
-    .option('-f, --file <spec>', 'a spec whose target names the vault (adds the drift summary)')
-    .option('--vault <rg/name>', 'the vault, instead of a spec')
     .option('--format <format>', 'text, json or html')
     .option('--out <file>', 'write to a file (e.g. dashboard.html)')
     .option('--serve', 'serve a page that refreshes itself')
@@ -102,7 +104,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   emulator
     .command('serve')
     .description('serve the emulator until stopped; prints the endpoint, token file and CA file')
-    .addOption(new Option('--state <dir>', 'state directory (default .vmbackup)').env('VMBACKUP_STATE'))
+    .addOption(stateOption())
     .addOption(new Option('--fleet <file>', 'fleet file that seeds a new state directory').env('VMBACKUP_FLEET'))
     .option('--port <n>', 'port (default: any free port)')
     .option('--profile <profile>', 'classic (the guide\'s limits) or modern (today\'s Azure)')
@@ -110,12 +112,12 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   const clock = emulator.command('clock').description('the emulator\'s clock');
   clock
     .command('show')
-    .addOption(new Option('--state <dir>', 'state directory (default .vmbackup)').env('VMBACKUP_STATE'))
+    .addOption(stateOption())
     .action(run(((flags: { state?: string }) => clockCommand('show', undefined, flags)) as Action));
   clock
     .command('advance <duration>')
     .description('move time forward (e.g. 24h); scheduled backups that fall due are performed')
-    .addOption(new Option('--state <dir>', 'state directory (default .vmbackup)').env('VMBACKUP_STATE'))
+    .addOption(stateOption())
     .action(run(((duration: string, flags: { state?: string }) => clockCommand('advance', duration, flags)) as Action));
   emulator
     .command('generate-fleet')
