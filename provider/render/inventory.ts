@@ -1,21 +1,30 @@
 // Tables for `vmbackup discover` and `vmbackup jobs`.
-import { parseArmId, sameArmId, type ObservedJob, type Observation } from '../core/index.js';
+import { parseArmId, sameArmId, type ObservedJob, type Observation, type PreflightFinding } from '../core/index.js';
 import { colors, shortTime, table as compactTable } from './format.js';
 
 function table(head: string[]) {
   return compactTable(head, colors(false));
 }
 
-export function renderVms(obs: Observation): string {
-  const t = table(['VM', 'Resource group', 'Region', 'Power', 'Agent', 'Registered', 'Protection', 'Policy']);
+/**
+ * The VMs a vault sees, with what stands in the way of protecting each (`preflight`, by VM id) and, once per
+ * finding, the guide's remedy.
+ */
+export function renderVms(obs: Observation, preflight: ReadonlyMap<string, readonly PreflightFinding[]> = new Map()): string {
+  const t = table(['VM', 'Resource group', 'Region', 'Power', 'Agent', 'Registered', 'Protection', 'Policy', 'Pre-flight']);
   const vms = [...obs.vms].sort((a, b) => a.resourceGroup.localeCompare(b.resourceGroup) || a.name.localeCompare(b.name));
+  const remedies = new Map<string, string>();
   for (const vm of vms) {
     const item = obs.protectedItems.find((p) => sameArmId(p.vmId, vm.id));
     const protection = item ? item.protectionState : vm.location.toLowerCase() === obs.vault.location.toLowerCase() ? 'NotProtected' : 'other region';
-    t.push([vm.name, vm.resourceGroup, vm.location, vm.powerState, vm.agentVersion ?? 'missing', vm.registered ? 'yes' : 'no', protection, item?.policyName ?? '']);
+    const findings = preflight.get(vm.id.toLowerCase()) ?? [];
+    for (const f of findings) remedies.set(f.code, f.remedy);
+    const checks = findings.length ? findings.map((f) => f.code).join(', ') : 'ok';
+    t.push([vm.name, vm.resourceGroup, vm.location, vm.powerState, vm.agentVersion ?? 'missing', vm.registered ? 'yes' : 'no', protection, item?.policyName ?? '', checks]);
   }
   const protectedCount = obs.protectedItems.filter((p) => p.protectionState !== 'ProtectionStopped').length;
-  return `Vault ${obs.vault.name} (${obs.vault.location}): ${obs.vms.length} VMs, ${protectedCount} protected.\n${t.toString()}\n`;
+  const fixes = [...remedies].map(([code, remedy]) => `  ${code}: ${remedy}`);
+  return `Vault ${obs.vault.name} (${obs.vault.location}): ${obs.vms.length} VMs, ${protectedCount} protected.\n${t.toString()}\n${fixes.length ? `Pre-flight remedies:\n${fixes.join('\n')}\n` : ''}`;
 }
 
 function duration(seconds: number | undefined): string {

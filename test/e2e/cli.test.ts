@@ -247,6 +247,15 @@ describe('vmbackup CLI', () => {
     expect(discover.code).toBe(0);
     expect(discover.stdout).toMatch(/web-01/);
     expect(discover.stdout).not.toMatch(/web-ne-01 .*Protected/);
+    // Each VM with the guide's pre-flight findings, and each finding's remedy once.
+    expect(discover.stdout).toMatch(/legacy-01 .*│ AgentMissing +│/);
+    expect(discover.stdout).toMatch(/batch-01 .*│ VmNotRunning +│/);
+    expect(discover.stdout).toMatch(/web-ne-01 .*│ OtherRegion +│/);
+    expect(discover.stdout).toMatch(/^ {2}AgentMissing: Install the Azure VM agent/m);
+    const json = JSON.parse((await cli('discover', '--vault', 'rg-backup/vault-weu', '--format', 'json')).stdout) as { preflight: Record<string, { code: string }[]> };
+    expect(Object.entries(json.preflight).filter(([, f]) => f.some((x) => x.code === 'TooManyDataDisks')).map(([id]) => id)).toEqual([
+      vmArmId(SUB, 'rg-data', 'bigdata-01').toLowerCase(),
+    ]);
 
     const dash = await cli('dashboard', '-f', 'spec.yaml', '--format', 'json');
     expect(dash.code).toBe(0);

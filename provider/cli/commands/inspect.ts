@@ -3,6 +3,7 @@ import { ConfigurationError } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
 import { observe } from '../../discovery/index.js';
 import { buildDashboard, detectDrift } from '../../drift/index.js';
+import { preflight } from '../../plan/index.js';
 import { renderDashboard } from '../../render/index.js';
 import { renderJobs, renderVms } from '../../render/inventory.js';
 import { serveDashboard } from '../serveDashboard.js';
@@ -43,7 +44,11 @@ export async function discoverCommand(flags: VaultFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
   return withVault(flags, async (target, { vault }) => {
     const observation = await observe(target, vault, { refresh: true });
-    process.stdout.write(format === 'json' ? `${JSON.stringify(observation, null, 2)}\n` : renderVms(observation));
+    // The guide's pre-flight checks, VM by VM: what would block registering and protecting it.
+    const checks = new Map(observation.vms.map((vm) => [vm.id.toLowerCase(), preflight(vm, observation.vault, observation.jobs)]));
+    process.stdout.write(
+      format === 'json' ? `${JSON.stringify({ ...observation, preflight: Object.fromEntries(checks) }, null, 2)}\n` : renderVms(observation, checks),
+    );
     return ExitCode.ok;
   });
 }
