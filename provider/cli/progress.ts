@@ -53,6 +53,7 @@ function terminalProgress(plan: Plan): Progress {
   type Waiter = { task?: ListrTaskWrapper<unknown, never, never>; resolve: () => void; reject: (e: Error) => void; done: Promise<void> };
   const waiters = new Map<string, Waiter>();
   const runnable = plan.actions.filter((a) => a.blockedBy.length === 0);
+  const labels = new Map(runnable.map((a) => [a.id, label(a)]));
   for (const action of runnable) {
     let resolve!: () => void;
     let reject!: (e: Error) => void;
@@ -80,7 +81,7 @@ function terminalProgress(plan: Plan): Progress {
       if (!waiter) return;
       if (waiter.task) waiter.task.output = e.message ?? e.phase;
       if (e.phase === 'done') {
-        if (waiter.task) waiter.task.title = label(runnable.find((a) => a.id === e.actionId)!);
+        if (waiter.task) waiter.task.title = labels.get(e.actionId)!;
         waiter.resolve();
       }
       if (e.phase === 'skipped') {
@@ -88,7 +89,7 @@ function terminalProgress(plan: Plan): Progress {
         waiter.resolve();
       }
       if (e.phase === 'failed') waiter.reject(new Error(`${e.code ?? 'Failed'}: ${e.message ?? ''}${e.remedy ? ` Remedy: ${e.remedy}` : ''}`));
-      if (!TERMINAL_PHASES.has(e.phase) && waiter.task) waiter.task.title = `${label(runnable.find((a) => a.id === e.actionId)!)} ${pc.cyan(e.phase)}`;
+      if (!TERMINAL_PHASES.has(e.phase) && waiter.task) waiter.task.title = `${labels.get(e.actionId)} ${pc.cyan(e.phase)}`;
     },
     finish: async (result) => {
       // Anything apply never reported on (e.g. it stopped early) must not keep the renderer waiting.

@@ -1,1 +1,1 @@
-export { observe, jobFilterDate, durationSeconds, type ObserveOptions } from './observe.js';
+export { observe, observeJobs, jobFilterDate, durationSeconds, type ObserveOptions } from './observe.js';

@@ -114,6 +114,22 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   };
 }
 
+/**
+ * Only the vault's jobs (what `vmbackup jobs` shows): the vault read for the service's time, then the two job
+ * lists, without the VM, item and policy lists a full observation makes. `window` is measured back from the
+ * service's time, which on an emulator may run ahead of ours.
+ */
+export async function observeJobs(
+  target: Target,
+  vault: VaultRef,
+  opts: { windowMs?: number; signal?: AbortSignal } = {},
+): Promise<{ observedAt: string; jobs: readonly ObservedJob[] }> {
+  const wait: WaitOptions = { signal: opts.signal };
+  const { serviceTime } = await readVault(target, vault, wait);
+  const since = new Date(serviceTime.getTime() - (opts.windowMs ?? DAY_MS));
+  return { observedAt: serviceTime.toISOString(), jobs: await readJobs(target, vault, since, serviceTime, wait) };
+}
+
 async function readVault(target: Target, vault: VaultRef, wait: WaitOptions): Promise<{ observedVault: ObservedVault; serviceTime: Date }> {
   let dateHeader: string | undefined;
   const v = await call(

@@ -141,10 +141,11 @@ export async function planAndApply(
     summary: { toApply: actions.length, blocked: 0, byKind: Object.fromEntries(actions.map((a) => [a.kind, actions.filter((b) => b.kind === a.kind).length])) },
   };
   for (const a of actions) ctx.log('info', `${a.kind}: ${a.reason}`, urn);
+  // No stale-plan check: the plan was made from `obs` a moment ago under this vault's lock, and apply re-reads
+  // each item before writing it anyway.
   const result = await applyPlan(target, plan, {
     concurrency: 1,
     allowDataDeletion: opts.allowDataDeletion === true,
-    expectedFingerprint: plan.stateFingerprint,
     onEvent: (e) => {
       if (e.phase === 'retry' || e.phase === 'failed') ctx.log(e.phase === 'failed' ? 'warning' : 'info', `${e.kind}${e.vmName ? ` ${e.vmName}` : ''}: ${e.phase}${e.code ? ` ${e.code}` : ''}${e.message ? `: ${e.message}` : ''}`, urn);
       else ctx.log('debug', `${e.kind}${e.vmName ? ` ${e.vmName}` : ''}: ${e.phase}`, urn);

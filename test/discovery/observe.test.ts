@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../emulator/index.js';
 import { sameArmId, type Observation } from '../../provider/core/index.js';
-import { observe } from '../../provider/discovery/index.js';
+import { observe, observeJobs } from '../../provider/discovery/index.js';
+import { diffCalls } from '../../provider/azure/index.js';
 import { openTestTarget, WEU, type TestTarget } from './harness.js';
 
 describe('observe against the demo fleet', () => {
@@ -56,6 +57,16 @@ describe('observe against the demo fleet', () => {
     expect(obs.apiCalls['GET virtualMachines']).toBe(Math.ceil(20 / 3));
     expect(obs.apiCalls['POST refreshContainers']).toBe(1);
     expect(obs.apiCalls['GET backupProtectableItems']).toBe(Math.ceil(18 / 3));
+  });
+
+  it('reads only the vault and the job lists when asked for jobs alone', async () => {
+    const before = t.target.calls.snapshot();
+    const { observedAt, jobs } = await observeJobs(t.target, WEU, { windowMs: 3_600_000 });
+    const calls = diffCalls(before, t.target.calls.snapshot());
+    expect(Object.keys(calls).sort()).toEqual(['GET backupJobs', 'GET vaults/{id}']);
+    expect(calls['GET vaults/{id}']).toBe(1);
+    expect(Date.parse(observedAt)).toBeGreaterThanOrEqual(Date.parse(obs.observedAt));
+    expect(jobs.every((j) => j.status === 'InProgress' || Date.parse(j.startTime) >= Date.parse(observedAt) - 3_600_000)).toBe(true);
   });
 
   it('makes no write but the discovery', () => {

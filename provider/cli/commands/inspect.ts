@@ -1,7 +1,7 @@
 // discover, jobs and dashboard: read-only views of a vault.
-import { ConfigurationError } from '../../core/index.js';
+import { ConfigurationError, type ResolvedSpec } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
-import { observe } from '../../discovery/index.js';
+import { observe, observeJobs } from '../../discovery/index.js';
 import { buildDashboard, detectDrift } from '../../drift/index.js';
 import { preflight } from '../../plan/index.js';
 import { renderDashboard } from '../../render/index.js';
@@ -22,7 +22,8 @@ export interface VaultFlags extends TargetFlags {
 interface VaultChoice {
   subscriptionId?: string;
   vault: { resourceGroup: string; name: string };
-  specFile?: string;
+  /** The spec that named the vault, when one did. */
+  spec?: ResolvedSpec;
 }
 
 async function chooseVault(flags: VaultFlags): Promise<VaultChoice> {
@@ -30,7 +31,7 @@ async function chooseVault(flags: VaultFlags): Promise<VaultChoice> {
   if (fromFlag) return { vault: fromFlag };
   if (flags.file) {
     const spec = await loadSpec(flags.file);
-    return { subscriptionId: spec.target.subscriptionId, vault: spec.target.vault, specFile: flags.file };
+    return { subscriptionId: spec.target.subscriptionId, vault: spec.target.vault, spec };
   }
   throw new ConfigurationError('name the vault: -f SPEC (its target) or --vault RESOURCE_GROUP/VAULT_NAME');
 }
@@ -66,11 +67,7 @@ export async function jobsCommand(flags: JobsFlags): Promise<ExitCode> {
   const statuses = (flags.status ?? '').split(',').filter(Boolean);
   for (const s of statuses) oneOf('--status', s, JOB_STATUSES, 'InProgress');
   return withVault(flags, async (target, { vault }) => {
-    // The service clock (an emulator's may run ahead) never lags ours, so asking from our clock's window start
-    // fetches a superset; the window is then cut at the service's time.
-    const observation = await observe(target, vault, { refresh: false, jobsSince: new Date(Date.now() - sinceMs) });
-    const from = Date.parse(observation.observedAt) - sinceMs;
-    const inWindow = observation.jobs.filter((j) => j.status === 'InProgress' || Date.parse(j.startTime) >= from);
+    const { jobs: inWindow } = await observeJobs(target, vault, { windowMs: sinceMs });
     const jobs = inWindow.filter((j) => statuses.length === 0 || statuses.includes(j.status));
     process.stdout.write(format === 'json' ? `${JSON.stringify(jobs, null, 2)}\n` : renderJobs(jobs));
     return ExitCode.ok;
@@ -87,7 +84,7 @@ export interface DashboardFlags extends VaultFlags {
 export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json', 'html'] as const, flags.serve ? 'html' : 'text');
   const choice = await chooseVault(flags);
-  const spec = choice.specFile ? await loadSpec(choice.specFile) : undefined;
+  const { spec } = choice;
   const load = async (target: Target) => {
     const observation = await observe(target, choice.vault, { refresh: false, recoveryPoints: true });
     return buildDashboard(observation, spec ? detectDrift(spec, observation) : undefined);
