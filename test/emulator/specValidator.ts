@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** The copied specifications live beside the repository (../shared/azure-rest-api) unless AZURE_REST_API_SPECS says otherwise. */
-export const SPEC_ROOT = process.env.AZURE_REST_API_SPECS ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'azure-rest-api');
+/** The subset of the official specifications the tests validate against, copied into the repository (MIT, see its SOURCES.md). */
+export const SPEC_ROOT = join(import.meta.dirname, '..', 'azure-rest-api');
 
 const SPEC_FILES = {
   backup: 'recoveryservicesbackup/resource-manager/Microsoft.RecoveryServices/stable/2023-06-01/bms.json',
