@@ -32,7 +32,9 @@ export const Remedies = {
   vmNotRunning: 'Start the VM (it must be Running) and retry.',
   agentUnavailable:
     'Install or update the Azure VM agent (at least 2.6.1198.718), make sure its status is Ready, then retry.',
-  tooManyDisks: 'Detach data disks until the VM has at most 5, or exclude the VM from backup.',
+  tooManyDisks: 'Detach data disks until the VM has no more than Azure Backup supports, or exclude the VM from backup.',
+  enhancedPolicyRequired: 'Protect the VM with an Enhanced policy (policyType V2, SimpleSchedulePolicyV2).',
+  enhancedToStandard: 'Keep the VM on an Enhanced policy: choose another Enhanced policy, or stop protection and protect it again.',
   internalError: 'Backup failed with an internal error. Please retry the operation in a few minutes.',
   unsupportedOs: 'The operating system is not supported by Azure Backup; exclude the VM from backup.',
   notRegistered: 'Register the VM with the vault first: install the backup extension, then register its container.',
@@ -102,8 +104,20 @@ export const ArmErrors = {
   // Codes the emulator names itself where Azure documents none (listed in emulator/README.md).
   discoveryInProgress: (vault: string) =>
     ArmError.make(409, 'UserErrorDiscoveryInProgress', `Another discovery is already running on vault '${vault}'. ${Remedies.discoveryInProgress}`),
-  tooManyDisks: (vm: string, disks: number) =>
-    ArmError.make(400, 'UserErrorUnsupportedDiskCount', `VM '${vm}' has ${disks} data disks; Azure Backup supports at most 5. ${Remedies.tooManyDisks}`),
+  tooManyDisks: (vm: string, disks: number, max: number) =>
+    ArmError.make(400, 'UserErrorUnsupportedDiskCount', `VM '${vm}' has ${disks} data disks; Azure Backup supports at most ${max}. ${Remedies.tooManyDisks}`),
+  enhancedPolicyRequired: (vm: string, why: string, policy: string) =>
+    ArmError.make(
+      400,
+      'UserErrorEnhancedPolicyRequired',
+      `VM '${vm}' can be protected only with an Enhanced policy (${why}); policy '${policy}' is Standard. ${Remedies.enhancedPolicyRequired}`,
+    ),
+  enhancedToStandard: (vm: string, from: string, to: string) =>
+    ArmError.make(
+      400,
+      'UserErrorPolicyTypeChangeNotAllowed',
+      `VM '${vm}' is protected with Enhanced policy '${from}' and cannot move to Standard policy '${to}'. ${Remedies.enhancedToStandard}`,
+    ),
   vmNotRegistered: (vm: string) =>
     ArmError.make(400, 'UserErrorVmNotRegistered', `VM '${vm}' is not registered with the vault. ${Remedies.notRegistered}`),
   extensionMissing: (vm: string) =>

@@ -29,8 +29,10 @@ export interface FleetVm {
   agentVersion?: string | null;
   dataDisks?: number;
   storageSku?: string;
+  dataDiskSku?: string;
   nics?: number;
   loadBalancer?: string;
+  securityType?: 'Standard' | 'TrustedLaunch';
   osSupported?: boolean;
   tags?: Record<string, string>;
 }
@@ -152,8 +154,10 @@ export function vmFromFleet(subscriptionId: string, v: FleetVm, createdAt: strin
     agentVersion: v.agentVersion === null ? undefined : (v.agentVersion ?? DEFAULT_AGENT_VERSION),
     dataDisks: v.dataDisks ?? 0,
     storageSku: v.storageSku ?? 'Standard_LRS',
+    dataDiskSku: v.dataDiskSku ?? v.storageSku ?? 'Standard_LRS',
     nics: v.nics ?? 1,
     loadBalancer: v.loadBalancer,
+    ...(v.securityType && v.securityType !== 'Standard' ? { securityType: v.securityType } : {}),
     osSupported: v.osSupported ?? !UNSUPPORTED_IMAGE.test(v.image ?? ''),
     tags: v.tags ?? {},
     vmId: stableGuid(`${subscriptionId}/${v.resourceGroup}/${v.name}`.toLowerCase()),

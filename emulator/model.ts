@@ -27,9 +27,14 @@ export interface Vm {
   /** Undefined: no VM agent. */
   readonly agentVersion?: string;
   readonly dataDisks: number;
+  /** OS disk storage SKU. */
   readonly storageSku: string;
+  /** Data disks' storage SKU (Premium SSD v2 and Ultra exist only as data disks); default: storageSku. */
+  readonly dataDiskSku?: string;
   readonly nics: number;
   readonly loadBalancer?: string;
+  /** Compute's securityProfile.securityType; undefined for a standard VM. */
+  readonly securityType?: 'TrustedLaunch';
   /** False for images Azure Backup cannot install its extension on. */
   readonly osSupported: boolean;
   readonly tags: Record<string, string>;

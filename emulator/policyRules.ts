@@ -1,12 +1,11 @@
-// Policy validation per profile. `classic` is the guide's preview world: at most one backup a day and
-// 30 days of retention. `modern` allows today's Azure ranges (enhanced hourly policies, long-term retention).
+// Policy validation per profile, with the ranges of the support table: `classic` is the guide's preview
+// world (at most one backup a day, 30 days of retention), `modern` today's Azure ranges.
 import { ArmErrors, type ArmError } from './errors.js';
 import type { Profile } from './model.js';
 import { maxRetentionDays, readSchedule, timeZoneOf } from './schedule.js';
+import { supportOf, type Range } from './supportMatrix.js';
 
 type Props = Record<string, any>;
-
-const HOURLY_INTERVALS = [4, 6, 8, 12];
 
 /** Azure's DefaultPolicy, present in every vault from its creation: daily, 30 days. */
 export function defaultPolicyProperties(createdAt: Date): Props {
@@ -51,46 +50,40 @@ export function validatePolicy(props: Props, profile: Profile): ArmError | undef
   }
   if (shape.frequency !== 'Hourly' && shape.times.length !== 1) return invalid('A daily or weekly schedule has exactly one run time.');
   if (shape.frequency === 'Weekly' && shape.weekDays.length === 0) return invalid('A weekly schedule names its run days.');
+  const support = supportOf(profile);
   const instant = Number(props.instantRpRetentionRangeInDays ?? 2);
-  const maxInstant = policyType === 'V2' ? 30 : 5;
-  if (!Number.isInteger(instant) || instant < 1 || instant > maxInstant) {
-    return badRetention(`instantRpRetentionRangeInDays must be 1 to ${maxInstant} for a ${policyType} policy.`);
+  const instantRange = policyType === 'V2' ? support.instantRestoreDaysEnhanced : support.instantRestoreDaysStandard;
+  if (!Number.isInteger(instant) || !within(instant, instantRange)) {
+    return badRetention(`instantRpRetentionRangeInDays must be ${instantRange.min} to ${instantRange.max} for a ${policyType} policy.`);
   }
-  const retention = maxRetentionDays(props);
-  if (retention < 1) return badRetention('The retention policy keeps no recovery point.');
-  if (profile === 'classic') {
-    if (shape.frequency === 'Hourly') {
-      return badFrequency('The classic profile allows at most one backup a day (no hourly schedules).');
-    }
-    if (retention > 30) {
-      return badRetention(`The classic profile keeps recovery points at most 30 days; this policy keeps them ${retention} days.`);
-    }
-    return undefined;
-  }
+  if (maxRetentionDays(props) < 1) return badRetention('The retention policy keeps no recovery point.');
   if (shape.frequency === 'Hourly') {
+    if (!support.hourlySchedules) return badFrequency(`The ${profile} profile allows at most one backup a day (no hourly schedules).`);
     if (policyType !== 'V2') return badFrequency('Hourly schedules need an enhanced (V2) policy.');
     const h = shape.hourly!;
-    if (!HOURLY_INTERVALS.includes(h.intervalHours)) {
-      return badFrequency(`Hourly interval must be one of ${HOURLY_INTERVALS.join(', ')} hours.`);
+    if (!support.hourlyIntervals.includes(h.intervalHours)) {
+      return badFrequency(`Hourly interval must be one of ${support.hourlyIntervals.join(', ')} hours.`);
     }
-    if (!Number.isInteger(h.windowHours) || h.windowHours < h.intervalHours || h.windowHours > 24) {
-      return badFrequency('The hourly window lasts from the interval up to 24 hours.');
+    const window = support.hourlyWindowHours;
+    if (!Number.isInteger(h.windowHours) || h.windowHours < Math.max(h.intervalHours, window.min) || h.windowHours > window.max) {
+      return badFrequency(`The hourly window lasts from the interval up to ${window.max} hours.`);
     }
   }
-  const daily = (rp.dailySchedule as Props | undefined)?.retentionDuration as Props | undefined;
-  if (daily && (daily.count < 7 || daily.count > 9999)) {
-    return badRetention('Daily retention must be 7 to 9999 days.');
-  }
-  const limits: [string, number, number][] = [
-    ['weeklySchedule', 1, 5163],
-    ['monthlySchedule', 1, 1188],
-    ['yearlySchedule', 1, 99],
+  const tiers: [string, string, Range | null][] = [
+    ['dailySchedule', 'days', support.dailyRetentionDays],
+    ['weeklySchedule', 'weeks', support.weeklyRetentionWeeks],
+    ['monthlySchedule', 'months', support.monthlyRetentionMonths],
+    ['yearlySchedule', 'years', support.yearlyRetentionYears],
   ];
-  for (const [tier, min, max] of limits) {
+  for (const [tier, unit, range] of tiers) {
     const d = (rp[tier] as Props | undefined)?.retentionDuration as Props | undefined;
-    if (d && (d.count < min || d.count > max)) {
-      return badRetention(`${tier} retention count must be ${min} to ${max}.`);
-    }
+    if (!d) continue;
+    if (!range) return badRetention(`The ${profile} profile has no ${tier} retention.`);
+    if (!within(Number(d.count), range)) return badRetention(`${tier} retention must be ${range.min} to ${range.max} ${unit} in the ${profile} profile.`);
   }
   return undefined;
+}
+
+function within(n: number, r: Range): boolean {
+  return n >= r.min && n <= r.max;
 }

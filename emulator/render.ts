@@ -80,6 +80,9 @@ export function renderVm(vm: Vm, instanceView?: unknown): unknown {
     properties: {
       vmId: vm.vmId,
       hardwareProfile: { vmSize: vm.vmSize },
+      ...(vm.securityType
+        ? { securityProfile: { securityType: vm.securityType, uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } }
+        : {}),
       storageProfile: {
         imageReference: imageReference(vm.image),
         osDisk: {
@@ -96,7 +99,7 @@ export function renderVm(vm: Vm, instanceView?: unknown): unknown {
           createOption: 'Empty',
           caching: 'None',
           diskSizeGB: 256,
-          managedDisk: { storageAccountType: vm.storageSku },
+          managedDisk: { storageAccountType: vm.dataDiskSku ?? vm.storageSku },
         })),
       },
       osProfile: {

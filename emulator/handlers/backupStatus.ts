@@ -2,7 +2,8 @@
 import type { RequestContext, Route } from '../dispatch.js';
 import { ArmErrors, type ArmError } from '../errors.js';
 import { parseArmPath } from '../armPath.js';
-import { hasBackupExtension, extensionFailure, internalFailure, requestBlocker } from '../preconditions.js';
+import { protectFailure, requestBlocker } from '../preconditions.js';
+import { supportOf } from '../supportMatrix.js';
 import { BACKUP_API, bodyObject, checkSubscription, ok, vmTarget } from './common.js';
 import { FAILURES } from '../failures.js';
 
@@ -66,11 +67,11 @@ export const backupStatusRoutes: Route[] = [
         return fail('VirtualMachineAlreadyProtected', `VM '${vm.name}' is already protected by vault '${protectedBy.vaultId}'.`, 'Please do not enable protection again.');
       }
       if (vault && vault.location.toLowerCase() !== vm.location.toLowerCase()) return fromError(ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location));
-      const blocker = requestBlocker(vm, 'protect');
+      const blocker = requestBlocker(vm, 'protect', ctx.world.profile);
       if (blocker) return fromError(blocker);
       const registered = vault ? store.getContainer(vault.id, vm.id)?.registrationStatus === 'Registered' : false;
-      if (ctx.world.profile === 'classic' && vault && !registered) return fromError(ArmErrors.vmNotRegistered(vm.name));
-      const late = (ctx.world.profile === 'modern' && !hasBackupExtension(vm) ? extensionFailure(vm) : undefined) ?? internalFailure(vm);
+      if (supportOf(ctx.world.profile).explicitRegistration && vault && !registered) return fromError(ArmErrors.vmNotRegistered(vm.name));
+      const late = protectFailure(vm, ctx.world.profile);
       if (late) return fail(late.code, late.message, FAILURES[late.code].remedy);
       return ok({ status: 'Succeeded', ...names });
     },

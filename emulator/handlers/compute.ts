@@ -143,7 +143,7 @@ export const computeRoutes: Route[] = [
       const existing = vm.extensions[name];
       if (existing?.provisioningState === 'Succeeded') return ok(renderExtension(vm, name));
       inProgressOn(ctx, vm);
-      const blocker = requestBlocker(vm, 'extension');
+      const blocker = requestBlocker(vm, 'extension', ctx.world.profile);
       if (blocker) throw blocker;
       const extension = {
         name,
@@ -155,7 +155,7 @@ export const computeRoutes: Route[] = [
       };
       const updated: Vm = { ...vm, extensions: { ...vm.extensions, [name]: extension } };
       ctx.world.store.putVm(updated);
-      const fail = extensionFailure(vm);
+      const fail = extensionFailure(vm, ctx.world.profile);
       const op = ctx.world.startOperation({
         kind: 'extension',
         target: computeTarget(vm),

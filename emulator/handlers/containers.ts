@@ -136,7 +136,7 @@ export const containerRoutes: Route[] = [
       const existing = store.getContainer(vault.id, vm.id);
       if (existing?.registrationStatus === 'Registered') return ok(renderContainer(vault, existing));
       refuseWhileRunning(ctx, vmTarget(vm.id), containerName(resourceGroup, vmName));
-      const blocker = requestBlocker(vm, 'register');
+      const blocker = requestBlocker(vm, 'register', ctx.world.profile);
       if (blocker) throw blocker;
       if (!hasBackupExtension(vm)) throw ArmErrors.extensionMissing(vm.name);
       const job = startUserJob(ctx, { vaultId: vault.id, operation: 'Register', vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup });
@@ -144,7 +144,7 @@ export const containerRoutes: Route[] = [
         kind: 'register',
         target: vmTarget(vm.id),
         jobId: job.id,
-        failWith: internalFailure(vm),
+        failWith: internalFailure(vm, ctx.world.profile),
         args: { vaultId: vault.id, vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup },
       });
       return accepted(ctx, location(op.id));

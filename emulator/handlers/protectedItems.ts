@@ -3,10 +3,11 @@
 // the vault-level backupOperations and the protected items list.
 import type { HandlerResult, RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
-import type { Operation, ProtectedItem, Vault } from '../model.js';
+import type { Operation, Policy, ProtectedItem, Vault } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
-import { extensionFailure, hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
+import { policyBlocker, protectFailure, requestBlocker } from '../preconditions.js';
+import { supportOf } from '../supportMatrix.js';
 import { itemId, protectedItemName, renderItem, renderOperationStatus } from '../render.js';
 import { parseArmPath } from '../armPath.js';
 import { accepted, BACKUP_API, bodyObject, containerNameMatches, I, ok, refuseWhileRunning, requireOperation, requireVault, startUserJob, throwIfFailed, V, vmFromPath, vmTarget } from './common.js';
@@ -25,6 +26,10 @@ function requireItem(ctx: RequestContext, vault: Vault): ProtectedItem {
 
 function busy(ctx: RequestContext, vmId: string, name: string): void {
   refuseWhileRunning(ctx, vmTarget(vmId), name);
+}
+
+function policyShape(policy: Policy): { name: string; policyType: string } {
+  return { name: policy.name, policyType: String(policy.properties.policyType ?? 'V1') };
 }
 
 /** PUT I: protect, change policy, stop protection retaining data, or undelete. */
@@ -70,6 +75,9 @@ function putItem(ctx: RequestContext): HandlerResult {
   if (!policy) throw ArmErrors.policyNotFound(props.policyId);
 
   const active = existing && existing.state !== 'ProtectionStopped';
+  const current = active && existing.policyName ? store.getPolicy(vault.id, existing.policyName) : undefined;
+  const policyProblem = policyBlocker(vm, vmName, policyShape(policy), current && policyShape(current), ctx.world.profile);
+  if (policyProblem) throw policyProblem;
   if (!active) {
     // A new protection (or resuming a stopped one): the guide's preconditions apply.
     if (!vm) throw ArmErrors.vmDoesNotExist(vmId);
@@ -78,15 +86,16 @@ function putItem(ctx: RequestContext): HandlerResult {
     if (vm.location.toLowerCase() !== vault.location.toLowerCase()) throw ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location);
     const elsewhere = store.containersOfVm(vm.id).find((c) => c.vaultId.toLowerCase() !== vault.id.toLowerCase());
     if (elsewhere) throw ArmErrors.alreadyRegistered(vm.name, elsewhere.vaultId);
-    if (ctx.world.profile === 'classic' && store.getContainer(vault.id, vm.id)?.registrationStatus !== 'Registered') throw ArmErrors.vmNotRegistered(vm.name);
+    if (supportOf(ctx.world.profile).explicitRegistration && store.getContainer(vault.id, vm.id)?.registrationStatus !== 'Registered') {
+      throw ArmErrors.vmNotRegistered(vm.name);
+    }
   }
   busy(ctx, vmId, name);
   let failWith: Operation['failWith'];
   if (!active && vm) {
-    const blocker = requestBlocker(vm, 'protect');
+    const blocker = requestBlocker(vm, 'protect', ctx.world.profile);
     if (blocker) throw blocker;
-    // Modern: protecting installs the extension itself, so its failures end the operation.
-    failWith = (ctx.world.profile === 'modern' && !hasBackupExtension(vm) ? extensionFailure(vm) : undefined) ?? internalFailure(vm);
+    failWith = protectFailure(vm, ctx.world.profile);
   }
   const job = startUserJob(ctx, { vaultId: vault.id, operation: 'ConfigureBackup', vmId, vmName, resourceGroup });
   const op = ctx.world.startOperation({ kind: 'protect', target: vmTarget(vmId), jobId: job.id, failWith, args: { ...args, policyName: policy.name } });

@@ -5,3 +5,4 @@ export * from './drift.js';
 export * from './errors.js';
 export * from './armId.js';
 export * from './remedies.js';
+export * from './supportMatrix.js';

@@ -1,5 +1,6 @@
 // What discovery saw. Produced only by provider/discovery; read by plan, drift and the views.
 import type { PolicySettings } from './spec.js';
+import type { Profile } from './supportMatrix.js';
 
 export type PowerState = 'running' | 'stopped' | 'deallocated' | 'starting' | 'stopping' | 'deallocating' | 'unknown';
 export type OsType = 'Windows' | 'Linux';
@@ -22,6 +23,10 @@ export interface ObservedVm {
   readonly dataDisks: number;
   /** Storage SKU of the OS disk, e.g. "Standard_LRS", "Premium_LRS". */
   readonly storageSku: string;
+  /** Storage SKUs of the data disks, e.g. "PremiumV2_LRS", "UltraSSD_LRS" (managed disks only). */
+  readonly dataDiskSkus: readonly string[];
+  /** Compute's securityProfile.securityType ("TrustedLaunch", "ConfidentialVM"); undefined for a standard VM. */
+  readonly securityType?: string;
   readonly nicCount: number;
   readonly loadBalanced: boolean;
   readonly tags: Readonly<Record<string, string>>;
@@ -95,6 +100,8 @@ export interface ObservedVault {
 export interface Observation {
   /** Service time at which the observation was made (the emulator's clock, or Azure's Date header). */
   readonly observedAt: string;
+  /** What the observed world supports: the emulator's profile, `modern` for Azure. */
+  readonly profile: Profile;
   readonly vault: ObservedVault;
   readonly vms: readonly ObservedVm[];
   readonly policies: readonly ObservedPolicy[];

@@ -24,7 +24,9 @@ export type PreflightCode =
   | 'LoadBalancerUnsupported'
   | 'UnsupportedOs'
   | 'OtherRegion'
-  | 'OperationInProgress';
+  | 'OperationInProgress'
+  | 'EnhancedPolicyRequired'
+  | 'EnhancedPolicyToStandard';
 
 export interface PreflightFinding {
   readonly code: PreflightCode;

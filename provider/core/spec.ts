@@ -19,7 +19,7 @@ export type PolicySchedule =
   | { readonly frequency: 'Weekly'; readonly time: string; readonly weekDays: readonly WeekDay[] }
   | {
       readonly frequency: 'Hourly';
-      /** Hours between backups: 4, 6, 8 or 12. */
+      /** Hours between backups: 4, 6, 8, 12 or 24. */
       readonly intervalHours: number;
       /** Start of the backup window, "HH:MM". */
       readonly windowStart: string;

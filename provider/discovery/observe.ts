@@ -105,6 +105,7 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
 
   return {
     observedAt: serviceTime.toISOString(),
+    profile: target.profile,
     vault: observedVault,
     vms,
     policies: policies.map(toPolicy),
@@ -183,6 +184,8 @@ function toVm(vm: VirtualMachine, view: VirtualMachineInstanceView | undefined):
     agentStatus: agent?.statuses?.[0]?.displayStatus,
     dataDisks: vm.storageProfile?.dataDisks?.length ?? 0,
     storageSku: vm.storageProfile?.osDisk?.managedDisk?.storageAccountType ?? 'Standard_LRS',
+    dataDiskSkus: (vm.storageProfile?.dataDisks ?? []).flatMap((d) => (d.managedDisk?.storageAccountType ? [d.managedDisk.storageAccountType] : [])),
+    ...(vm.securityProfile?.securityType ? { securityType: vm.securityProfile.securityType } : {}),
     nicCount: Math.max(vm.networkProfile?.networkInterfaces?.length ?? 0, nicConfigs.length),
     loadBalanced: nicConfigs.some((n) => (n.ipConfigurations ?? []).some((ip) => (ip.loadBalancerBackendAddressPools?.length ?? 0) > 0)),
     tags: vm.tags ?? {},

@@ -23,6 +23,7 @@ import {
   itemPolicyName,
   itemVm,
   pickMatches,
+  policyChoice,
   preflight,
   preflightFinding,
   resolveDeclarations,
@@ -213,7 +214,7 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
     const item = findItem(obs.protectedItems, vm.id);
 
     if (!item || item.softDeleted) {
-      const blocked = preflight(vm, obs.vault, obs.jobs);
+      const blocked = preflight(vm, obs, policyChoice(spec, obs, policy));
       add(order, {
         category: 'declaredUnprotected', subject,
         message: blocked.length

@@ -1,5 +1,5 @@
 export { planProtection, type PlanOptions } from './planProtection.js';
-export { isActive, isStopped, itemPolicyName, findItem, findPolicy, itemVm } from './observed.js';
+export { isActive, isStopped, itemPolicyName, findItem, findPolicy, itemVm, policyChoice } from './observed.js';
 export {
   selectVms,
   resolveDeclarations,
@@ -15,11 +15,13 @@ export {
 export {
   preflight,
   preflightFinding,
+  policyChangeFindings,
+  enhancedPolicyReason,
+  type PreflightContext,
+  type PolicyChoice,
   compareVersions,
   unsupportedOsReason,
   jobsInProgress,
-  MIN_AGENT_VERSION,
-  MAX_DATA_DISKS,
   PREFLIGHT_REMEDIES,
   PREFLIGHT_AZURE_CODES,
 } from './preflight.js';

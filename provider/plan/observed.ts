@@ -34,3 +34,15 @@ export function itemVm(item: ObservedProtectedItem): { id: string; name: string;
   return { id: item.vmId, name: parts.virtualmachines ?? item.friendlyName, resourceGroup: parts.resourcegroups ?? '' };
 }
 
+
+/** The policy a rule names, by name and type: as the spec declares it, else as the vault holds it. */
+export function policyChoice(
+  spec: { readonly policies: readonly { readonly name: string; readonly policyType: 'V1' | 'V2' }[] },
+  obs: { readonly policies: readonly ObservedPolicy[] },
+  name: string | undefined,
+): { name: string; policyType: 'V1' | 'V2' } | undefined {
+  if (name === undefined) return undefined;
+  const declared = spec.policies.find((p) => p.name.toLowerCase() === name.toLowerCase());
+  const type = declared?.policyType ?? findPolicy(obs.policies, name)?.settings?.policyType;
+  return type ? { name: declared?.name ?? name, policyType: type } : undefined;
+}

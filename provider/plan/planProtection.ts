@@ -8,22 +8,24 @@ import {
   type ObservedProtectedItem,
   type Plan,
   type PlannedAction,
+  type Profile,
   type ResolvedSpec,
+  supportOf,
 } from '../core/index.js';
 import { fingerprintObservation } from './fingerprint.js';
-import { findItem, findPolicy, isActive, itemPolicyName, itemVm } from './observed.js';
+import { findItem, findPolicy, isActive, itemPolicyName, itemVm, policyChoice } from './observed.js';
 import { describePolicySettings, diffPolicySettings, samePolicySettings } from './policySettings.js';
-import { preflight, preflightFinding } from './preflight.js';
+import { policyChangeFindings, preflight, preflightFinding } from './preflight.js';
 import { compareText, resolveDeclarations, undeclaredItems, vmOrder } from './selectVms.js';
 
 export interface PlanOptions {
   /** Time stamped on the plan. Default: the observation's time, so equal inputs give equal plans. */
   readonly now?: Date;
   /**
-   * classic (default): a VM is registered with the vault before it is protected, as the guide does it;
-   * modern: protecting a VM registers it implicitly, so no register action is planned.
+   * The support rules to plan by; default: the observation's. classic: a VM is registered with the vault
+   * before it is protected, as the guide does it; modern: protecting a VM registers it implicitly.
    */
-  readonly profile?: 'classic' | 'modern';
+  readonly profile?: Profile;
 }
 
 const KIND_ORDER: readonly ActionKind[] = ['createPolicy', 'updatePolicy', 'register', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData'];
@@ -41,7 +43,7 @@ function itemTarget(item: ObservedProtectedItem): { protectedItemName: string; c
  * first (by name), then VMs by resource group and name. Blocked actions are listed but never attempted.
  */
 export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanOptions = {}): Plan {
-  const profile = opts.profile ?? 'classic';
+  const profile = opts.profile ?? obs.profile;
   const decls = resolveDeclarations(spec, obs, { location: obs.vault.location });
   const policyActions: PlannedAction[] = [];
   const vmActions: { order: { resourceGroup: string; name: string; id: string }; action: PlannedAction }[] = [];
@@ -76,23 +78,25 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
     const item = findItem(obs.protectedItems, vm.id);
     const push = (action: PlannedAction): void => void vmActions.push({ order: vm, action });
 
+    const chosen = policyChoice(spec, obs, policy);
     if (item && isActive(item)) {
       const current = itemPolicyName(item);
       if (current === undefined || current.toLowerCase() !== policy.toLowerCase()) {
+        const from = policyChoice({ policies: [] }, obs, current);
         push({
           id: actionId('changePolicy', vm.id), kind: 'changePolicy',
           target: { ...target, policyName: policy, ...itemTarget(item) }, fromPolicyName: current,
           reason: `VM ${vm.name} is protected with policy ${current ?? '(none)'}, rule "${d.rule.name}" gives it ${policy}`,
-          blockedBy: [], dependsOn: policyDeps(policy), source,
+          blockedBy: chosen ? policyChangeFindings(vm, from, chosen, profile) : [], dependsOn: policyDeps(policy), source,
         });
       }
       continue;
     }
 
     // The service checks the same preconditions on protect as on register, so both carry every finding.
-    const findings = preflight(vm, obs.vault, obs.jobs);
+    const findings = preflight(vm, { ...obs, profile }, chosen);
     const dependsOn = policyDeps(policy);
-    const needsRegister = profile === 'classic' && !item && !(vm.registered && vm.backupExtension);
+    const needsRegister = supportOf(profile).explicitRegistration && !item && !(vm.registered && vm.backupExtension);
     if (needsRegister) {
       const id = actionId('register', vm.id);
       push({

@@ -1,10 +1,17 @@
-// The guide's preconditions for registering and protecting a VM, checked before anything is attempted,
-// each with the remedy the guide gives and the Azure Backup code the service would answer with.
-import { sameArmId, type ObservedJob, type ObservedVm, type PreflightCode, type PreflightFinding } from '../core/index.js';
-
-/** Minimum VM agent version the guide asks for. */
-export const MIN_AGENT_VERSION = '2.6.1198.718';
-export const MAX_DATA_DISKS = 5;
+// Azure Backup's preconditions for registering and protecting a VM, checked before anything is attempted,
+// each with its remedy and the Azure Backup code the service would answer with. What the target supports
+// comes from the support table of its profile: the guide's world (`classic`) or today's Azure (`modern`).
+import {
+  sameArmId,
+  skuIn,
+  supportOf,
+  type ObservedJob,
+  type ObservedVm,
+  type PolicySettings,
+  type PreflightCode,
+  type PreflightFinding,
+  type Profile,
+} from '../core/index.js';
 
 /** Remedies, written once and used by plan and drift alike. */
 export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
@@ -14,8 +21,8 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     'Start the VM and wait until its VM agent reports Ready, then run `vmbackup apply` again: the backup extension is installed through the agent of a running VM.',
   AgentMissing:
     'Install the Azure VM agent (Windows: the VM agent MSI; Linux: the walinuxagent package of the distribution), check that it reports Ready, then run `vmbackup apply` again.',
-  AgentOutdated: `Update the Azure VM agent to version ${MIN_AGENT_VERSION} or later, check that it reports Ready, then run \`vmbackup apply\` again.`,
-  TooManyDataDisks: `Azure Backup protects VMs with at most ${MAX_DATA_DISKS} data disks: detach the extra disks (moving their data) or exclude the VM from the rule.`,
+  AgentOutdated: 'Update the Azure VM agent to a version the target supports, check that it reports Ready, then run `vmbackup apply` again.',
+  TooManyDataDisks: 'Detach the data disks beyond what Azure Backup protects (moving their data), or exclude the VM from the rule.',
   PremiumStorageUnsupported:
     'VMs on Premium storage cannot be backed up: move the VM to Standard storage, or exclude it from the rule and protect its data another way.',
   MultipleNicsUnsupported:
@@ -28,6 +35,10 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     "A vault protects only VMs of its own region: protect the VM from a vault in the VM's region (one spec per vault), or remove it from this rule.",
   OperationInProgress:
     'Wait for the running operation to finish (`vmbackup jobs --status InProgress`), then run `vmbackup apply` again: Azure Backup allows one operation per VM at a time.',
+  EnhancedPolicyRequired:
+    'Give the VM an Enhanced policy: set `enhanced: true` on the policy its rule names (or use an hourly schedule, which is always Enhanced), or name another Enhanced policy in the rule.',
+  EnhancedPolicyToStandard:
+    'Keep the VM on an Enhanced policy (set `enhanced: true` on the policy its rule names); a VM cannot move from an Enhanced policy to a Standard one. To start over, stop its protection, then protect it again.',
 };
 
 /**
@@ -47,6 +58,8 @@ export const PREFLIGHT_AZURE_CODES: Readonly<Record<PreflightCode, string>> = {
   UnsupportedOs: 'VMExtensionProvisioningTimeout',
   OtherRegion: 'UserErrorVmInDifferentRegion',
   OperationInProgress: 'UserErrorBackupOperationInProgress',
+  EnhancedPolicyRequired: 'UserErrorEnhancedPolicyRequired',
+  EnhancedPolicyToStandard: 'UserErrorPolicyTypeChangeNotAllowed',
 };
 
 export function preflightFinding(code: PreflightCode, message: string): PreflightFinding {
@@ -101,34 +114,80 @@ export function jobsInProgress(vm: Pick<ObservedVm, 'id' | 'name'>, jobs: readon
   );
 }
 
+/** What pre-flight needs of an observation: the vault's region, the jobs in progress, the target's profile. */
+export interface PreflightContext {
+  readonly vault: { readonly location: string };
+  readonly jobs: readonly ObservedJob[];
+  readonly profile: Profile;
+}
+
+/** The policy a VM is to get, by name and type (V1 Standard, V2 Enhanced). */
+export interface PolicyChoice {
+  readonly name: string;
+  readonly policyType: PolicySettings['policyType'];
+}
+
+/** Why the VM can be protected only with an Enhanced policy on this profile, or undefined. */
+export function enhancedPolicyReason(vm: ObservedVm, profile: Profile): string | undefined {
+  const support = supportOf(profile);
+  if (vm.securityType && support.enhancedPolicySecurityTypes.includes(vm.securityType)) return `it is a ${vm.securityType} VM`;
+  const sku = [vm.storageSku, ...vm.dataDiskSkus].find((s) => skuIn(s, support.enhancedPolicyDiskSkus));
+  return sku ? `it has ${sku} disks` : undefined;
+}
+
 /**
- * Every precondition the VM fails for being registered and protected by a vault in `vault.location`,
- * in the guide's order. `jobs` are the observation's jobs; one in progress on the VM blocks it.
+ * Every precondition the VM fails for being registered and protected by a vault in `ctx.vault.location`, in
+ * the guide's order, as the target's profile supports it. With `policy`, the policy checks too (a VM that
+ * needs an Enhanced policy given a Standard one).
  */
-export function preflight(vm: ObservedVm, vault: { readonly location: string }, jobs: readonly ObservedJob[] = []): PreflightFinding[] {
+export function preflight(vm: ObservedVm, ctx: PreflightContext, policy?: PolicyChoice): PreflightFinding[] {
+  const support = supportOf(ctx.profile);
   const out: PreflightFinding[] = [];
   const label = `${vm.resourceGroup}/${vm.name}`;
-  if (vm.powerState !== 'running') out.push(preflightFinding('VmNotRunning', `VM ${label} is ${vm.powerState}, not running`));
-  const hasVersion = vm.agentVersion !== undefined && /\d/.test(vm.agentVersion);
-  if (!hasVersion) {
-    out.push(preflightFinding('AgentMissing', `VM ${label} has no VM agent`));
-  } else if (compareVersions(vm.agentVersion!, MIN_AGENT_VERSION) < 0) {
-    out.push(preflightFinding('AgentOutdated', `VM ${label} runs VM agent ${vm.agentVersion}, older than ${MIN_AGENT_VERSION}`));
+  const running = vm.powerState === 'running';
+  if (!running && !support.notRunningVms) out.push(preflightFinding('VmNotRunning', `VM ${label} is ${vm.powerState}, not running`));
+  // Only a running VM's agent reports; a stopped VM is backed up crash-consistent without it.
+  if (running || !support.notRunningVms) {
+    const hasVersion = vm.agentVersion !== undefined && /\d/.test(vm.agentVersion);
+    if (!hasVersion) {
+      out.push(preflightFinding('AgentMissing', `VM ${label} has no VM agent`));
+    } else {
+      const min = vm.osType === 'Windows' ? support.minAgentVersionWindows : support.minAgentVersionLinux;
+      if (min !== null && compareVersions(vm.agentVersion!, min) < 0) {
+        out.push(preflightFinding('AgentOutdated', `VM ${label} runs VM agent ${vm.agentVersion}, older than ${min}`));
+      }
+    }
   }
-  if (vm.dataDisks > MAX_DATA_DISKS) {
-    out.push(preflightFinding('TooManyDataDisks', `VM ${label} has ${vm.dataDisks} data disks, more than ${MAX_DATA_DISKS}`));
+  if (vm.dataDisks > support.maxDataDisks) {
+    out.push(preflightFinding('TooManyDataDisks', `VM ${label} has ${vm.dataDisks} data disks, more than the ${support.maxDataDisks} Azure Backup protects`));
   }
-  if (/^premium/i.test(vm.storageSku)) out.push(preflightFinding('PremiumStorageUnsupported', `VM ${label} uses ${vm.storageSku} storage`));
-  if (vm.nicCount > 1) out.push(preflightFinding('MultipleNicsUnsupported', `VM ${label} has ${vm.nicCount} network interfaces`));
-  if (vm.loadBalanced) out.push(preflightFinding('LoadBalancerUnsupported', `VM ${label} is behind a load balancer`));
+  const unsupportedSku = [vm.storageSku, ...vm.dataDiskSkus].find((s) => skuIn(s, support.unsupportedDiskSkus));
+  if (unsupportedSku) out.push(preflightFinding('PremiumStorageUnsupported', `VM ${label} uses ${unsupportedSku} storage`));
+  if (vm.nicCount > 1 && !support.multipleNics) out.push(preflightFinding('MultipleNicsUnsupported', `VM ${label} has ${vm.nicCount} network interfaces`));
+  if (vm.loadBalanced && !support.loadBalancedVms) out.push(preflightFinding('LoadBalancerUnsupported', `VM ${label} is behind a load balancer`));
   const os = unsupportedOsReason(vm);
   if (os) out.push(preflightFinding('UnsupportedOs', `VM ${label}: ${os}`));
-  if (vm.location.toLowerCase() !== vault.location.toLowerCase()) {
-    out.push(preflightFinding('OtherRegion', `VM ${label} is in ${vm.location}, the vault in ${vault.location}`));
+  if (vm.location.toLowerCase() !== ctx.vault.location.toLowerCase()) {
+    out.push(preflightFinding('OtherRegion', `VM ${label} is in ${vm.location}, the vault in ${ctx.vault.location}`));
   }
-  const running = jobsInProgress(vm, jobs);
-  if (running.length > 0) {
-    out.push(preflightFinding('OperationInProgress', `VM ${label} has an operation in progress: ${running.map((j) => j.operation).join(', ')}`));
+  const enhanced = policy?.policyType === 'V1' ? enhancedPolicyReason(vm, ctx.profile) : undefined;
+  if (enhanced) {
+    out.push(preflightFinding('EnhancedPolicyRequired', `VM ${label} needs an Enhanced policy (${enhanced}); policy ${policy!.name} is Standard`));
+  }
+  const inProgress = jobsInProgress(vm, ctx.jobs);
+  if (inProgress.length > 0) {
+    out.push(preflightFinding('OperationInProgress', `VM ${label} has an operation in progress: ${inProgress.map((j) => j.operation).join(', ')}`));
   }
   return out;
+}
+
+/** A protected VM's change of policy: a VM on an Enhanced policy cannot move to a Standard one where the profile says so. */
+export function policyChangeFindings(vm: ObservedVm, from: PolicyChoice | undefined, to: PolicyChoice, profile: Profile): PreflightFinding[] {
+  if (from?.policyType !== 'V2' || to.policyType !== 'V1' || supportOf(profile).enhancedToStandardPolicy) return [];
+  return [
+    preflightFinding(
+      'EnhancedPolicyToStandard',
+      `VM ${vm.resourceGroup}/${vm.name} is protected with Enhanced policy ${from.name} and cannot move to Standard policy ${to.name}`,
+    ),
+  ];
 }

@@ -62,7 +62,7 @@ const getVirtualMachines: Invoke = async (ctx, args) => {
     .filter((vm) => vm.location.replace(/\s/g, '').toLowerCase() === region && selectorMatches(selector, vm))
     .map((vm) => {
       const item = findItem(obs.protectedItems, vm.id);
-      const findings = preflight(vm, obs.vault, obs.jobs);
+      const findings = preflight(vm, obs);
       return {
         id: vm.id,
         name: vm.name,

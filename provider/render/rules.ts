@@ -90,7 +90,7 @@ export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
   },
   VmNotRunning: {
     title: 'VM not running',
-    description: 'Azure Backup registers and protects only running VMs.',
+    description: 'In the guide\'s world (the classic profile) Azure Backup registers and protects only running VMs.',
     help: 'Start the VM, then run `vmbackup apply` again.',
     level: 'error',
   },
@@ -102,31 +102,31 @@ export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
   },
   AgentOutdated: {
     title: 'VM agent outdated',
-    description: 'The VM agent is older than 2.6.1198.718, the oldest version Azure Backup supports.',
-    help: 'Update the Azure VM agent to 2.6.1198.718 or later, then run `vmbackup apply` again.',
+    description: 'The VM agent is older than the oldest version the target supports (2.6.1198.718 in the guide\'s world).',
+    help: 'Update the Azure VM agent, then run `vmbackup apply` again.',
     level: 'error',
   },
   TooManyDataDisks: {
-    title: 'More than 5 data disks',
-    description: 'Azure Backup protects VMs with at most 5 data disks.',
-    help: 'Detach data disks down to 5, or protect the data another way.',
+    title: 'Too many data disks',
+    description: 'The VM has more data disks than Azure Backup protects (5 in the guide\'s world, 32 today).',
+    help: 'Detach data disks down to the limit, or protect the data another way.',
     level: 'error',
   },
   PremiumStorageUnsupported: {
     title: 'Premium storage unsupported',
-    description: 'VMs on Premium LRS storage are not supported; protecting one ends in an internal error.',
+    description: 'In the guide\'s world (the classic profile) VMs on Premium storage are not supported; protecting one ends in an internal error.',
     help: 'Move the VM to Standard storage, or leave it out of the spec.',
     level: 'error',
   },
   MultipleNicsUnsupported: {
     title: 'Several NICs unsupported',
-    description: 'VMs with several network interfaces are not supported; protecting one ends in an internal error.',
+    description: 'In the guide\'s world (the classic profile) VMs with several network interfaces are not supported; protecting one ends in an internal error.',
     help: 'Reduce the VM to one network interface, or leave it out of the spec.',
     level: 'error',
   },
   LoadBalancerUnsupported: {
     title: 'Load-balanced VM unsupported',
-    description: 'Load-balanced VMs are not supported; protecting one ends in an internal error.',
+    description: 'In the guide\'s world (the classic profile) load-balanced VMs are not supported; protecting one ends in an internal error.',
     help: 'Take the VM out of the load balancer, or leave it out of the spec.',
     level: 'error',
   },
@@ -147,6 +147,18 @@ export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
     description: 'Another operation runs on the VM; Azure Backup allows one at a time.',
     help: 'Wait for the running operation to finish, then run `vmbackup apply` again.',
     level: 'warning',
+  },
+  EnhancedPolicyRequired: {
+    title: 'Enhanced policy required',
+    description: 'Trusted Launch and Confidential VMs, and VMs with Premium SSD v2 or Ultra disks, can be protected only with an Enhanced (V2) policy.',
+    help: 'Set `enhanced: true` on the policy the VM\'s rule names, or name an Enhanced policy.',
+    level: 'error',
+  },
+  EnhancedPolicyToStandard: {
+    title: 'Enhanced to Standard policy',
+    description: 'A VM protected with an Enhanced policy cannot move to a Standard policy.',
+    help: 'Keep the VM on an Enhanced policy, or stop its protection and protect it again.',
+    level: 'error',
   },
 };
 

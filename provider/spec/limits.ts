@@ -1,12 +1,10 @@
-// What a vault accepts, per emulator/Azure profile. `classic` is the guide's world (at most one backup a day and
-// 30 days of retention); `modern` is today's Azure. Without a profile, a value is accepted when some profile accepts it.
+// The policy limits of each profile, from the support table: `classic` is the guide's world (at most one backup
+// a day and 30 days of retention); `modern` is today's Azure. Without a profile, a value is accepted when some
+// profile accepts it.
 
-export type Profile = 'classic' | 'modern';
+import { supportOf, type Profile, type Range } from '../core/index.js';
 
-export interface Range {
-  readonly min: number;
-  readonly max: number;
-}
+export type { Profile, Range };
 
 export interface ProfileLimits {
   /** Who sets these limits, as messages say it: "the classic profile allows 1-30 days". */
@@ -22,29 +20,24 @@ export interface ProfileLimits {
   readonly windowHours: Range;
 }
 
-const CLASSIC: ProfileLimits = {
-  label: 'the classic profile',
-  hourly: false,
-  dailyDays: { min: 1, max: 30 },
-  // Four weeks is the most that stays within 30 days; one month counts as 30 days, as Azure Backup counts it; a year never fits.
-  weeklyWeeks: { min: 1, max: 4 },
-  monthlyMonths: { min: 1, max: 1 },
-  instantRestoreDays: { V1: { min: 1, max: 5 }, V2: { min: 1, max: 5 } },
-  intervalHours: [4, 6, 8, 12],
-  windowHours: { min: 4, max: 24 },
-};
+/** A profile's policy limits, as the support table gives them. */
+function limitsOf(profile: Profile, label: string): ProfileLimits {
+  const s = supportOf(profile);
+  return {
+    label,
+    hourly: s.hourlySchedules,
+    dailyDays: s.dailyRetentionDays,
+    weeklyWeeks: s.weeklyRetentionWeeks,
+    monthlyMonths: s.monthlyRetentionMonths,
+    ...(s.yearlyRetentionYears ? { yearlyYears: s.yearlyRetentionYears } : {}),
+    instantRestoreDays: { V1: s.instantRestoreDaysStandard, V2: s.instantRestoreDaysEnhanced },
+    intervalHours: s.hourlyIntervals,
+    windowHours: s.hourlyWindowHours,
+  };
+}
 
-const MODERN: ProfileLimits = {
-  label: 'Azure (the modern profile)',
-  hourly: true,
-  dailyDays: { min: 7, max: 9999 },
-  weeklyWeeks: { min: 1, max: 5163 },
-  monthlyMonths: { min: 1, max: 1188 },
-  yearlyYears: { min: 1, max: 99 },
-  instantRestoreDays: { V1: { min: 1, max: 5 }, V2: { min: 1, max: 30 } },
-  intervalHours: [4, 6, 8, 12],
-  windowHours: { min: 4, max: 24 },
-};
+const CLASSIC = limitsOf('classic', 'the classic profile');
+const MODERN = limitsOf('modern', 'Azure (the modern profile)');
 
 function union(a: Range | undefined, b: Range | undefined): Range | undefined {
   if (!a || !b) return a ?? b;

@@ -56,6 +56,7 @@ export function makeVm(o: Partial<ObservedVm> & { name: string; resourceGroup?: 
     agentStatus: 'Ready',
     dataDisks: 1,
     storageSku: 'Standard_LRS',
+    dataDiskSkus: [],
     nicCount: 1,
     loadBalanced: false,
     tags: {},
@@ -133,6 +134,7 @@ export function makeVault(o: Partial<ObservedVault> = {}): ObservedVault {
 export function makeObservation(o: Partial<Observation> = {}): Observation {
   return {
     observedAt: OBSERVED_AT,
+    profile: 'classic',
     vault: makeVault(),
     vms: [],
     policies: [],

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions, preflight, unsupportedOsReason } from '../../provider/plan/index.js';
-import type { ObservedVm, PreflightCode } from '../../provider/core/index.js';
+import { compareVersions, policyChangeFindings, preflight, unsupportedOsReason, type PolicyChoice } from '../../provider/plan/index.js';
+import type { ObservedVm, PreflightCode, Profile } from '../../provider/core/index.js';
 import { makeJob, makeVm, REGION } from './fixtures.js';
 
 const vault = { location: REGION };
+const STANDARD: PolicyChoice = { name: 'daily', policyType: 'V1' };
+const ENHANCED: PolicyChoice = { name: 'hourly', policyType: 'V2' };
+
+interface Case {
+  reason: string;
+  profile?: Profile;
+  vm: Partial<ObservedVm>;
+  policy?: PolicyChoice;
+  jobs?: Parameters<typeof makeJob>[0][];
+  codes: PreflightCode[];
+  azure?: string[];
+}
 
 describe('preflight', () => {
-  const cases: { reason: string; vm: Partial<ObservedVm>; jobs?: Parameters<typeof makeJob>[0][]; codes: PreflightCode[]; azure?: string[] }[] = [
+  const cases: Case[] = [
     { reason: 'a healthy running VM in the vault region passes every check', vm: {}, codes: [] },
     { reason: 'a deallocated VM cannot get the extension', vm: { powerState: 'deallocated' }, codes: ['VmNotRunning'], azure: ['AzureVmOffline'] },
     { reason: 'a stopped VM is not running either', vm: { powerState: 'stopped' }, codes: ['VmNotRunning'] },
@@ -48,16 +60,53 @@ describe('preflight', () => {
       vm: { powerState: 'deallocated', agentVersion: undefined, dataDisks: 8, storageSku: 'Premium_LRS', nicCount: 3, loadBalanced: true, location: 'eastus' },
       codes: ['VmNotRunning', 'AgentMissing', 'TooManyDataDisks', 'PremiumStorageUnsupported', 'MultipleNicsUnsupported', 'LoadBalancerUnsupported', 'OtherRegion'],
     },
+    { reason: 'classic: Premium SSD v2 data disks are Premium storage too', vm: { dataDiskSkus: ['PremiumV2_LRS'] }, codes: ['PremiumStorageUnsupported'] },
+    { reason: 'classic: the guide knows no Trusted Launch, so a Standard policy is not questioned', vm: { securityType: 'TrustedLaunch' }, policy: STANDARD, codes: [] },
+    // Today's Azure (the support matrix): none of the guide's hardware limits block.
+    { reason: 'modern: a deallocated VM is protected (crash-consistent), its silent agent notwithstanding', profile: 'modern', vm: { powerState: 'deallocated', agentVersion: undefined }, codes: [] },
+    { reason: 'modern: a stopped VM is protected', profile: 'modern', vm: { powerState: 'stopped' }, codes: [] },
+    { reason: 'modern: a running VM still needs its agent', profile: 'modern', vm: { agentVersion: undefined }, codes: ['AgentMissing'] },
+    { reason: 'modern: the Windows agent minimum still holds', profile: 'modern', vm: { agentVersion: '2.6.1198.600' }, codes: ['AgentOutdated'] },
+    { reason: 'modern: Linux agents (waagent 2.2.x) have no documented minimum', profile: 'modern', vm: { osType: 'Linux', agentVersion: '2.2.53' }, codes: [] },
+    {
+      reason: 'modern: Premium SSD, several NICs, a load balancer and 8 data disks are all supported',
+      profile: 'modern',
+      vm: { storageSku: 'Premium_LRS', dataDiskSkus: ['Premium_LRS'], nicCount: 3, loadBalanced: true, dataDisks: 8 },
+      codes: [],
+    },
+    { reason: 'modern: 32 data disks are allowed', profile: 'modern', vm: { dataDisks: 32 }, codes: [] },
+    { reason: 'modern: 33 data disks are too many', profile: 'modern', vm: { dataDisks: 33 }, codes: ['TooManyDataDisks'], azure: ['UserErrorUnsupportedDiskCount'] },
+    { reason: 'modern: a Trusted Launch VM on a Standard policy is blocked', profile: 'modern', vm: { securityType: 'TrustedLaunch' }, policy: STANDARD, codes: ['EnhancedPolicyRequired'] },
+    { reason: 'modern: a Trusted Launch VM on an Enhanced policy passes', profile: 'modern', vm: { securityType: 'TrustedLaunch' }, policy: ENHANCED, codes: [] },
+    { reason: 'modern: without a policy to judge, Trusted Launch is no finding', profile: 'modern', vm: { securityType: 'TrustedLaunch' }, codes: [] },
+    { reason: 'modern: Premium SSD v2 data disks need an Enhanced policy', profile: 'modern', vm: { dataDiskSkus: ['PremiumV2_LRS'] }, policy: STANDARD, codes: ['EnhancedPolicyRequired'] },
+    { reason: 'modern: Ultra disks need an Enhanced policy', profile: 'modern', vm: { dataDiskSkus: ['UltraSSD_LRS'] }, policy: STANDARD, codes: ['EnhancedPolicyRequired'] },
   ];
-  it.each(cases)('$reason', ({ vm, jobs, codes, azure }) => {
+  it.each(cases)('$reason', ({ vm, jobs, codes, azure, profile, policy }) => {
     const v = makeVm({ name: 'vm1', ...vm });
-    const found = preflight(v, vault, (jobs ?? []).map(makeJob));
+    const found = preflight(v, { vault, jobs: (jobs ?? []).map(makeJob), profile: profile ?? 'classic' }, policy);
     expect(found.map((f) => f.code)).toEqual(codes);
     for (const f of found) {
       expect(f.remedy.length, `remedy for ${f.code}`).toBeGreaterThan(20);
       expect(f.message).toContain('vm1');
     }
     if (azure) expect(found.map((f) => f.azureErrorCode)).toEqual(azure);
+  });
+});
+
+describe('policy changes', () => {
+  const vm = makeVm({ name: 'vm1' });
+  const cases: { reason: string; profile: Profile; from?: PolicyChoice; to: PolicyChoice; codes: PreflightCode[] }[] = [
+    { reason: 'modern: Enhanced to Standard is refused', profile: 'modern', from: ENHANCED, to: STANDARD, codes: ['EnhancedPolicyToStandard'] },
+    { reason: 'modern: Standard to Enhanced is a migration Azure allows', profile: 'modern', from: STANDARD, to: ENHANCED, codes: [] },
+    { reason: 'modern: Enhanced to Enhanced is fine', profile: 'modern', from: ENHANCED, to: { name: 'other', policyType: 'V2' }, codes: [] },
+    { reason: 'modern: an unknown current policy is not judged', profile: 'modern', to: STANDARD, codes: [] },
+    { reason: 'classic: the guide has no such rule', profile: 'classic', from: ENHANCED, to: STANDARD, codes: [] },
+  ];
+  it.each(cases)('$reason', ({ profile, from, to, codes }) => {
+    const found = policyChangeFindings(vm, from, to, profile);
+    expect(found.map((f) => f.code)).toEqual(codes);
+    for (const f of found) expect(f.message).toContain(to.name);
   });
 });
 

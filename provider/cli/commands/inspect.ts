@@ -46,7 +46,7 @@ export async function discoverCommand(flags: VaultFlags): Promise<ExitCode> {
   return withVault(flags, async (target, { vault }) => {
     const observation = await observe(target, vault, { refresh: true });
     // The guide's pre-flight checks, VM by VM: what would block registering and protecting it.
-    const checks = new Map(observation.vms.map((vm) => [vm.id.toLowerCase(), preflight(vm, observation.vault, observation.jobs)]));
+    const checks = new Map(observation.vms.map((vm) => [vm.id.toLowerCase(), preflight(vm, observation)]));
     process.stdout.write(
       format === 'json' ? `${JSON.stringify({ ...observation, preflight: Object.fromEntries(checks) }, null, 2)}\n` : renderVms(observation, checks),
     );

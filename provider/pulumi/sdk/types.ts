@@ -12,7 +12,7 @@ export interface PolicySchedule {
   days?: pulumi.Input<pulumi.Input<WeekDay>[]>;
   /** Windows time zone id. Default UTC. */
   timeZone?: pulumi.Input<string>;
-  /** Hours between backups: 4, 6, 8 or 12 (Hourly). */
+  /** Hours between backups: 4, 6, 8, 12 or 24 (Hourly). */
   intervalHours?: pulumi.Input<number>;
   windowStart?: pulumi.Input<string>;
   windowHours?: pulumi.Input<number>;
