@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './armId.js';
 export * from './remedies.js';
 export * from './supportMatrix.js';
+export * from './nameGlob.js';

@@ -67,7 +67,7 @@ export interface VmPick {
 export interface VmSelector {
   /** Resource groups to include (case-insensitive); empty = all. */
   readonly resourceGroups: readonly string[];
-  /** Name globs (minimatch, case-insensitive); empty = all names. */
+  /** Name globs (provider/core/nameGlob.ts, case-insensitive); empty = all names. */
   readonly names: readonly string[];
   /** Tags that must all match; a value of "*" matches any value. */
   readonly tags: Readonly<Record<string, string>>;

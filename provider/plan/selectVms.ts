@@ -1,6 +1,7 @@
 // Which observed VMs each rule declares, and which declarations contradict each other.
-import { minimatch } from 'minimatch';
 import {
+  compileNameGlob,
+  isGlobError,
   parseArmId,
   sameArmId,
   vmArmId,
@@ -8,6 +9,7 @@ import {
   type ObservedProtectedItem,
   type ObservedVm,
   type ProtectionRule,
+  type NameMatcher,
   type ResolvedSpec,
   type SourceLocation,
   type StopProtectionEntry,
@@ -78,7 +80,17 @@ function tagMatches(tags: Readonly<Record<string, string>>, key: string, value: 
   return found !== undefined && (value === '*' || found[1] === value);
 }
 
-const globMatches = (globs: readonly string[], name: string): boolean => globs.some((g) => minimatch(name, g, { nocase: true }));
+// Each list of globs is compiled once, not once per VM; a spec that passed validation has only valid globs,
+// and a pattern that does not compile matches nothing.
+const compiledGlobs = new WeakMap<readonly string[], readonly NameMatcher[]>();
+function globMatches(globs: readonly string[], name: string): boolean {
+  let matchers = compiledGlobs.get(globs);
+  if (!matchers) {
+    matchers = globs.map(compileNameGlob).map((m) => (isGlobError(m) ? () => false : m));
+    compiledGlobs.set(globs, matchers);
+  }
+  return matchers.some((m) => m(name));
+}
 const groupIn = (groups: readonly string[], rg: string): boolean => groups.some((g) => lower(g) === lower(rg));
 
 /** Includes are all required (AND); any one exclusion drops the VM. */

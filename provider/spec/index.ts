@@ -6,3 +6,4 @@ export { loadSpecSchema, TIME_ZONES } from './schema.js';
 export { profileLimits } from './limits.js';
 export type { Profile, ProfileLimits, Range } from './limits.js';
 export type { WrittenPolicy, WrittenSpec } from './writtenSpec.js';
+export { readSourceFile, MAX_SOURCE_BYTES } from './sourceFile.js';

@@ -1,13 +1,13 @@
 // The spec pipeline: YAML with positions -> JSON Schema -> rules -> ResolvedSpec. Every problem is collected;
 // a spec comes back only when there is no error.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Diagnostic, PolicySettings, ResolvedSpec } from '../core/index.js';
 import type { Profile } from './limits.js';
 import { normalizeSpec, policyFromWritten } from './normalize.js';
 import { checkPolicy } from './policyRules.js';
 import { createReporter } from './reporter.js';
 import { validatePolicySchema, validateSpecSchema } from './schema.js';
+import { readSourceFile } from './sourceFile.js';
 import { checkSpec } from './specRules.js';
 import type { WrittenPolicy, WrittenSpec } from './writtenSpec.js';
 import { noLocation, parseYaml } from './yamlSource.js';
@@ -24,16 +24,9 @@ export interface SpecResult {
 }
 
 export async function resolveSpecFile(path: string, opts: ResolveSpecOptions = {}): Promise<SpecResult> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    return {
-      diagnostics: [{ severity: 'error', code: 'SpecUnreadable', message: `cannot read ${path}: ${reason}`, location: { file: path, line: 1, col: 1 } }],
-    };
-  }
-  return resolveSpecText(bytes.toString('utf8'), path, opts);
+  const source = await readSourceFile(path, 'spec');
+  if ('diagnostic' in source) return { diagnostics: [source.diagnostic] };
+  return resolveSpecText(source.text, path, opts);
 }
 
 /** `file` is the name diagnostics and the ResolvedSpec carry. */

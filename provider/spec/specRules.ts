@@ -1,5 +1,6 @@
 // Rules across a whole spec, run after the schema. Each rule looks only at the parts that passed the schema,
 // so one bad policy does not hide the problems of the others.
+import { compileNameGlob, isGlobError } from '../core/index.js';
 import { didYouMean } from './didYouMean.js';
 import { parseVmId, VM_ID_SHAPE } from './armIdCheck.js';
 import { checkPolicy } from './policyRules.js';
@@ -90,6 +91,28 @@ const rulesPickVms: SpecRule = ({ rules }, { reporter }) => {
         message: `rule "${value.name}" selects with no criteria`,
         path: [...path, 'select'],
         remedy: 'give resourceGroups, names or tags; to select every VM write names: ["*"]',
+      });
+    }
+  }
+};
+
+/** Name globs follow the one grammar selectors match with (provider/core/nameGlob.ts). */
+const namePatternsAreValid: SpecRule = ({ rules }, { reporter }) => {
+  for (const { value, path } of rules) {
+    const lists: [readonly string[] | undefined, Path][] = [
+      [value.select?.names, [...path, 'select', 'names']],
+      [value.select?.exclude?.names, [...path, 'select', 'exclude', 'names']],
+    ];
+    for (const [names, at] of lists) {
+      names?.forEach((pattern, i) => {
+        const compiled = compileNameGlob(pattern);
+        if (!isGlobError(compiled)) return;
+        reporter.report({
+          code: 'InvalidNamePattern',
+          message: `name pattern "${pattern.length > 40 ? `${pattern.slice(0, 40)}...` : pattern}": ${compiled.message} (character ${compiled.offset + 1})`,
+          path: [...at, i],
+          remedy: 'name patterns use * ? [a-z] [!a-z] and {a,b}; fix the pattern or write the names out',
+        });
       });
     }
   }
@@ -248,6 +271,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   ruleNamesAreUnique,
   rulesNameKnownPolicies,
   rulesPickVms,
+  namePatternsAreValid,
   picksAreWellFormed,
   vmsArePickedOnce,
   stopEntriesAreConsistent,

@@ -86,6 +86,15 @@ function yamlDiagnostic(
       remedy: 'keep one of them: YAML keeps only the last, silently',
     };
   }
+  if (error.code === 'MULTIPLE_DOCS') {
+    return {
+      severity,
+      code: 'YamlMultipleDocuments',
+      message: 'a second YAML document starts here; a spec is one document',
+      location,
+      remedy: 'remove the `---` line and what follows, or put the second document in a file of its own',
+    };
+  }
   if (error.code === 'TAG_RESOLVE_FAILED') {
     return { severity, code: 'YamlTag', message: error.message, location, remedy: 'remove the tag; a spec uses plain YAML values' };
   }

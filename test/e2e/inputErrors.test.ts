@@ -1,5 +1,7 @@
 // Bad input to the emulator side of the CLI: a broken fleet is reported like a broken spec (every problem, located,
 // exit 1, no stack trace), and a state directory without a world says how to seed one.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,5 +54,24 @@ describe('fleet and state errors', () => {
     const r = await runCli(['discover', '--vault', 'rg-backup/vault-weu', '--state', 'seeded', '--fleet', DEMO_FLEET], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Vault vault-weu \(westeurope\): 20 VMs/);
+  });
+});
+
+describe('spec files that are not spec text', () => {
+  it.each([
+    { reason: 'a device that never ends', file: '/dev/zero', message: /\/dev\/zero is a device, not a spec file/ },
+    { reason: 'a pipe with no writer', file: 'pipe', message: /pipe is a pipe, not a spec file/ },
+    { reason: 'Latin-1 text', file: 'latin1.yaml', message: /latin1\.yaml:2:6: error: latin1\.yaml is not UTF-8: byte 0xe9/ },
+  ])('validate and plan refuse $reason at once, in one line, touching nothing', async ({ file, message }) => {
+    if (file === 'pipe') execFileSync('mkfifo', [join(dir, 'pipe')]);
+    if (file === 'latin1.yaml') await writeFile(join(dir, file), Buffer.concat([Buffer.from('apiVersion: vmbackup/v1\n# caf'), Buffer.from([0xe9]), Buffer.from('\ntarget: {}\n')]));
+    for (const args of [['validate', '-f', file], ['plan', '-f', file, '--state', 'never-made', '--fleet', DEMO_FLEET]]) {
+      const r = await runCli(args, dir);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/unexpected error|    at /);
+    }
+    // Nothing ran against a target: plan refused the spec before seeding a world.
+    expect(existsSync(join(dir, 'never-made'))).toBe(false);
   });
 });

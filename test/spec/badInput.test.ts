@@ -1,9 +1,12 @@
 // The corpus of bad specs under fixtures/: every diagnostic of each file, with its exact place and code.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { formatDiagnostic, type Diagnostic } from '../../provider/core/index.js';
-import { resolveSpecFile, resolveSpecText, type Profile } from '../../provider/spec/index.js';
+import { MAX_SOURCE_BYTES, resolveSpecFile, resolveSpecText, type Profile } from '../../provider/spec/index.js';
 
 const DIR = 'test/spec/fixtures';
 
@@ -146,7 +149,7 @@ const cases: readonly Case[] = [
   },
   {
     file: 'times-and-zones.yaml',
-    reason: 'times are 24-hour HH:MM, time zones are Windows ids, hourly intervals are 4, 6, 8 or 12',
+    reason: 'times are 24-hour HH:MM, time zones are Windows ids, hourly intervals are 4, 6, 8, 12 or 24',
     expected: [
       '7:41 error InvalidTime',
       '7:60 error UnknownTimeZone',
@@ -226,6 +229,16 @@ const cases: readonly Case[] = [
       '17:25 error InstantRestoreOutOfRange',
     ],
   },
+  {
+    file: 'bad-globs.yaml',
+    reason: 'name globs outside the documented grammar (unclosed class or brace, leading !, too many alternatives, a backwards range) are refused where they stand',
+    expected: ['13:15 error InvalidNamePattern', '13:26 error InvalidNamePattern', '13:38 error InvalidNamePattern', '13:47 error InvalidNamePattern', '14:26 error InvalidNamePattern'],
+  },
+  {
+    file: 'multi-document.yaml',
+    reason: 'a second YAML document is refused in our words, where it starts',
+    expected: ['5:1 error YamlMultipleDocuments'],
+  },
 ];
 
 function summary(d: Diagnostic): string {
@@ -254,8 +267,61 @@ describe('bad input corpus', () => {
     const { spec, diagnostics } = await resolveSpecFile(`${DIR}/missing.yaml`);
     expect(spec).toBeUndefined();
     expect(diagnostics.map((d) => [d.code, formatDiagnostic(d)])).toEqual([
-      ['SpecUnreadable', `${DIR}/missing.yaml:1:1: error: cannot read ${DIR}/missing.yaml: no such file`],
+      ['SpecUnreadable', `${DIR}/missing.yaml:1:1: error: cannot read spec ${DIR}/missing.yaml: no such file (give the path of a readable spec file)`],
     ]);
+  });
+});
+
+describe('files that are not spec text', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmbackup-spec-input-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const good = readFileSync('examples/spec.yaml');
+  function file(name: string, bytes: Uint8Array): string {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return path;
+  }
+  /** The example with `bytes` in place of the first "web" it names on line `line`. */
+  function withBytesOnLine(line: number, bytes: number[]): Buffer {
+    const lines = good.toString('utf8').split('\n');
+    const at = lines[line - 1]!.indexOf('web');
+    const before = Buffer.from(`${lines.slice(0, line - 1).join('\n')}\n${lines[line - 1]!.slice(0, at)}`, 'utf8');
+    const after = Buffer.from(`${lines[line - 1]!.slice(at)}\n${lines.slice(line).join('\n')}`, 'utf8');
+    return Buffer.concat([before, Buffer.from(bytes), after]);
+  }
+  function lineNaming(word: string): number {
+    return good.toString('utf8').split('\n').findIndex((l) => l.includes(word)) + 1;
+  }
+
+  const cases: { reason: string; make: () => string; message: RegExp; at?: string }[] = [
+    {
+      reason: 'Latin-1 text: the first byte that is not UTF-8, at its line and column',
+      make: () => file('latin1.yaml', withBytesOnLine(lineNaming('web'), [0xe9])),
+      message: /is not UTF-8: byte 0xe9/,
+      at: `${lineNaming('web')}:${good.toString('utf8').split('\n')[lineNaming('web') - 1]!.indexOf('web') + 1}`,
+    },
+    { reason: 'UTF-16 with its byte order mark', make: () => file('utf16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(good.toString('utf8'), 'utf16le')])), message: /UTF-16/ },
+    { reason: 'UTF-16 without a mark shows as NUL bytes', make: () => file('utf16-nobom.yaml', Buffer.from(good.toString('utf8'), 'utf16le')), message: /NUL byte/, at: '1:2' },
+    { reason: 'an overlong encoding is not UTF-8', make: () => file('overlong.yaml', Buffer.concat([Buffer.from([0xc0, 0xaf]), good])), message: /0xc0/, at: '1:1' },
+    { reason: 'a directory', make: () => dir, message: /directory/ },
+    { reason: 'a pipe is refused at once instead of waiting for a writer', make: () => { const p = join(dir, 'fifo'); execFileSync('mkfifo', [p]); return p; }, message: /a pipe/ },
+    { reason: 'a device that never ends is refused, not read', make: () => '/dev/zero', message: /a device/ },
+    { reason: 'a file over the size cap is not read', make: () => { const p = join(dir, 'huge.yaml'); writeFileSync(p, ''); truncateSync(p, MAX_SOURCE_BYTES + 1); return p; }, message: /MiB; a spec is at most 4 MiB/ },
+  ];
+  test.each(cases)('$reason', async ({ make, message, at }) => {
+    const path = make();
+    const { spec, diagnostics } = await resolveSpecFile(path);
+    expect(spec).toBeUndefined();
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]!.message).toMatch(message);
+    expect(diagnostics[0]!.remedy).toBeTruthy();
+    if (at) expect(`${diagnostics[0]!.location?.line}:${diagnostics[0]!.location?.col}`).toBe(at);
+  });
+
+  test('a UTF-8 byte order mark is allowed, and the text behind it is the spec', async () => {
+    const { spec, diagnostics } = await resolveSpecFile(file('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), good])));
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(spec?.rules.length).toBeGreaterThan(0);
   });
 });
 

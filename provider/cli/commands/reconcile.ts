@@ -1,5 +1,4 @@
 // validate, plan, apply and drift: the commands that compare a spec with the world.
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import {
   ApplyFailedError,
@@ -17,6 +16,7 @@ import { applyPlan } from '../../apply/index.js';
 import { detectDrift } from '../../drift/index.js';
 import { REPORT_FORMATS, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
+import { readSourceFile } from '../../spec/index.js';
 import { ExitCode } from '../exitCodes.js';
 import { emit, loadSpec, oneOf, positiveInt, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
@@ -178,11 +178,13 @@ async function confirm(plan: Plan): Promise<void> {
 }
 
 async function readPlanFile(file: string): Promise<Plan> {
+  const source = await readSourceFile(file, 'plan');
+  if ('diagnostic' in source) throw new InvalidInputError([source.diagnostic], `${file} cannot be read as a plan`);
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
+    raw = JSON.parse(source.text);
   } catch (err) {
-    throw new ConfigurationError(`cannot read plan ${file}: ${(err as Error).message}`);
+    throw new ConfigurationError(`${file} is not a vmbackup plan: ${(err as Error).message}`);
   }
   const diagnostics = validatePlanDocument(raw, file);
   if (diagnostics.length > 0) throw new InvalidInputError(diagnostics, `${file} is not a vmbackup plan`);
