@@ -57,7 +57,7 @@ async function ensureCertificate(stateDir: string): Promise<{ key: string; cert:
 }
 
 export async function ensureCredentials(stateDir: string): Promise<Credentials> {
-  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const { token, tokenFile } = ensureToken(stateDir);
   const { key, cert, caFile } = await ensureCertificate(stateDir);
   return { token, tokenFile, key, cert, caFile };

@@ -1,7 +1,7 @@
 // Persistence behind an interface. SQLite in WAL mode lets the CLI, the Pulumi plugin and a standalone
 // server share one world; every write is committed before the emulator acknowledges it.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Container, Faults, Job, Operation, Policy, Profile, ProtectedItem, RecoveryPoint, Vault, Vm } from './model.js';
 
@@ -115,9 +115,14 @@ const parseAll = <T>(rs: Row[]): T[] => rs.map((r) => JSON.parse(r.doc) as T);
 const lc = (s: string) => s.toLowerCase();
 
 export function openSqliteStore(stateDir: string): Store {
-  mkdirSync(stateDir, { recursive: true });
+  // The world holds the fleet and its backups: only its owner reads it, whatever the umask.
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  closeSync(openSync(worldFile(stateDir), 'a', 0o600));
   const db = new Database(worldFile(stateDir));
   db.pragma('journal_mode = WAL');
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(worldFile(stateDir) + suffix)) chmodSync(worldFile(stateDir) + suffix, 0o600);
+  }
   db.pragma('busy_timeout = 10000');
   // FULL: a write the emulator acknowledged survives a crash of the machine, not only of the process.
   db.pragma('synchronous = FULL');

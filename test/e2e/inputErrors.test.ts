@@ -1,12 +1,12 @@
 // Bad input to the emulator side of the CLI: a broken fleet is reported like a broken spec (every problem, located,
 // exit 1, no stack trace), and a state directory without a world says how to seed one.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_FLEET, requireBuild, runCli } from './harness.js';
+import { BIN, cliEnv, DEMO_FLEET, requireBuild, runCli } from './harness.js';
 
 const BAD_FLEET = `subscriptionId: not-a-guid
 vaults:
@@ -73,5 +73,20 @@ describe('spec files that are not spec text', () => {
     }
     // Nothing ran against a target: plan refused the spec before seeding a world.
     expect(existsSync(join(dir, 'never-made'))).toBe(false);
+  });
+});
+
+describe('the state directory', () => {
+  it('is private to its owner whatever the umask: the directory 0700, the world and the token 0600', async () => {
+    execFileSync('sh', ['-c', `umask 000 && "${process.execPath}" "${BIN}" discover --vault rg-backup/vault-weu --state private-state --fleet "${DEMO_FLEET}" >/dev/null`], {
+      cwd: dir,
+      env: cliEnv(),
+    });
+    const mode = (p: string) => (statSync(join(dir, 'private-state', p)).mode & 0o777).toString(8);
+    expect(mode('.')).toBe('700');
+    expect(mode('world.sqlite')).toBe('600');
+    expect(mode('token')).toBe('600');
+    expect(mode('tls/key.pem')).toBe('600');
+    for (const f of ['world.sqlite-wal', 'world.sqlite-shm']) if (existsSync(join(dir, 'private-state', f))) expect(mode(f), f).toBe('600');
   });
 });
