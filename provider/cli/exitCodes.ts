@@ -5,6 +5,7 @@ import {
   ConfigurationError,
   InterruptedError,
   InvalidInputError,
+  NotConvergedError,
   StalePlanError,
   formatDiagnostic,
 } from '../core/index.js';
@@ -31,10 +32,18 @@ export function describeError(err: unknown): string {
     const message = err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message;
     return `${err.code}${status}: ${message}${err.remedy ? `\nRemedy: ${err.remedy}` : ''}`;
   }
-  if (err instanceof StalePlanError || err instanceof ConfigurationError || err instanceof ApplyFailedError || err instanceof InterruptedError) {
+  if (
+    err instanceof StalePlanError ||
+    err instanceof ConfigurationError ||
+    err instanceof ApplyFailedError ||
+    err instanceof InterruptedError ||
+    err instanceof NotConvergedError
+  ) {
     return err.message;
   }
-  if (err instanceof Error) return `unexpected error: ${err.stack ?? err.message}`;
+  // A stack trace helps us, not the user: it is shown only when asked for.
+  const debug = process.env.VMBACKUP_DEBUG === '1';
+  if (err instanceof Error) return `unexpected error: ${debug ? (err.stack ?? err.message) : err.message} (set VMBACKUP_DEBUG=1 for details and report it)`;
   return `unexpected error: ${String(err)}`;
 }
 

@@ -62,7 +62,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .action(run(planCommand as Action));
 
   withTargetFlags(program.command('apply'))
-    .description('make the vault match the spec (exit 0 converged, 1 failures)')
+    .description('make the vault match the spec (exit 0 converged, 1 failures or blocked actions)')
     .addOption(specOption())
     .option('--plan <file>', 'apply exactly this saved plan; refused if the state has moved since')
     .option('-y, --yes', 'do not ask for confirmation')

@@ -67,6 +67,24 @@ export class ApplyFailedError extends VmbackupError {
   }
 }
 
+/**
+ * Apply did what it could, but the vault does not match the spec: actions blocked by pre-flight findings
+ * (a VM not found, in another region, on unsupported hardware) were not attempted. Each comes with its remedy.
+ */
+export class NotConvergedError extends VmbackupError {
+  override readonly name = 'NotConvergedError';
+  constructor(
+    /** One entry per VM (or policy), with the findings that block it. */
+    readonly blocked: readonly { readonly subject: string; readonly findings: readonly { readonly code: string; readonly message: string; readonly remedy: string }[] }[],
+    done: string,
+  ) {
+    super(
+      `${done}, but the vault does not match the spec: ${blocked.length} declared item(s) are blocked and were not attempted:\n` +
+        blocked.map((b) => `  ${b.subject}: ${b.findings.map((f) => `${f.code}: ${f.message}.\n    Remedy: ${f.remedy}`).join('\n    ')}`).join('\n'),
+    );
+  }
+}
+
 /** The user interrupted a run; what was not finished is listed, and running again converges. */
 export class InterruptedError extends VmbackupError {
   override readonly name = 'InterruptedError';

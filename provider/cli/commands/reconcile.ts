@@ -5,8 +5,10 @@ import {
   ConfigurationError,
   InterruptedError,
   InvalidInputError,
+  NotConvergedError,
   StalePlanError,
   type Plan,
+  type PlannedAction,
   type ResolvedSpec,
 } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
@@ -65,7 +67,8 @@ export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
       await emit(JSON.stringify(plan, null, 2), flags.out);
     }
     process.stdout.write(ensureNewline(renderPlan(plan, format, { color: terminalColor() })));
-    return plan.summary.toApply > 0 ? ExitCode.changes : ExitCode.ok;
+    // Blocked actions are changes the spec wants that cannot be made yet: the vault is not in sync either.
+    return plan.actions.length > 0 ? ExitCode.changes : ExitCode.ok;
   });
 }
 
@@ -97,6 +100,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     // A saved plan always goes through apply, which refuses it when the state has moved, even with nothing to do.
     if (plan.summary.toApply === 0 && !flags.plan) {
       if (format === 'json') process.stdout.write(`${JSON.stringify({ event: 'summary', applied: 0, skipped: 0, failed: 0, blocked: plan.summary.blocked })}\n`);
+      refuseBlocked(plan, 'nothing was left to apply');
       return ExitCode.ok;
     }
     refuseDataDeletion(plan, flags.allowDataDeletion === true);
@@ -124,6 +128,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
             `run \`vmbackup apply -f ${spec.file}\` again to converge (it re-reads every item, so nothing is done twice).`,
         );
       }
+      refuseBlocked(plan, 'every action that could run has converged');
       return ExitCode.ok;
     } finally {
       interrupt.dispose();
@@ -175,6 +180,17 @@ async function confirm(plan: Plan): Promise<void> {
   } finally {
     rl.close();
   }
+}
+
+/** Exit 0 means the vault matches the spec: blocked actions make apply fail, once per VM, each with its remedy. */
+function refuseBlocked(plan: Plan, done: string): void {
+  const bySubject = new Map<string, PlannedAction['blockedBy']>();
+  for (const a of plan.actions) {
+    if (a.blockedBy.length === 0) continue;
+    const t = a.target;
+    bySubject.set(t.vmName ? `${t.resourceGroup}/${t.vmName}` : `policy ${t.policyName}`, a.blockedBy);
+  }
+  if (bySubject.size > 0) throw new NotConvergedError([...bySubject].map(([subject, findings]) => ({ subject, findings })), done);
 }
 
 async function readPlanFile(file: string): Promise<Plan> {
