@@ -10,7 +10,7 @@ export interface VmExtension {
   readonly type: string;
   readonly typeHandlerVersion: string;
   readonly autoUpgradeMinorVersion: boolean;
-  provisioningState: 'Creating' | 'Succeeded' | 'Failed';
+  provisioningState: 'Creating' | 'Updating' | 'Deleting' | 'Succeeded' | 'Failed';
 }
 
 export interface Vm {
@@ -39,6 +39,15 @@ export interface Vm {
   extensions: Record<string, VmExtension>;
 }
 
+export type SoftDeleteState = 'Enabled' | 'Disabled' | 'AlwaysON';
+
+/** The vault's backup config (`backupconfig/vaultconfig`). */
+export interface VaultBackupConfig {
+  readonly softDeleteFeatureState: SoftDeleteState;
+  readonly enhancedSecurityState: 'Enabled' | 'Disabled';
+  readonly softDeleteRetentionPeriodInDays: number;
+}
+
 export interface Vault {
   readonly id: string;
   readonly name: string;
@@ -47,6 +56,8 @@ export interface Vault {
   readonly tags: Record<string, string>;
   /** Clock time (ms) of the last completed discovery; VMs created later are not offered yet. */
   discoveredAt?: number;
+  /** Undefined: Azure's defaults for a new vault. */
+  backupConfig?: VaultBackupConfig;
 }
 
 export interface Container {
@@ -90,7 +101,7 @@ export interface JobErrorDetail {
 }
 
 export type JobOperation = 'Register' | 'ConfigureBackup' | 'Backup' | 'DisableBackup' | 'DeleteBackupData';
-export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelled';
+export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelling' | 'Cancelled';
 
 export interface Job {
   readonly id: string;
@@ -136,6 +147,8 @@ export type OperationKind =
   | 'policyUpdate'
   | 'policyDelete'
   | 'extension'
+  | 'extensionDelete'
+  | 'cancelJob'
   | 'vmPower'
   | 'vmDelete';
 
