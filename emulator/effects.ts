@@ -1,15 +1,16 @@
 // What happens when an operation or a job ends, when a scheduled run falls due, and when retention or
 // soft delete runs out. Called only from World.tick, inside its transaction.
 import { createHash } from 'node:crypto';
+import { withBackupExtension } from './backupExtension.js';
 import { failure, jobErrorDetail } from './failures.js';
 import type { Consistency, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vm } from './model.js';
 import { DAY_MS, retentionExpiry } from './schedule.js';
 import { itemKey } from './store.js';
+import { softDeleteDays } from './vaultConfig.js';
 import type { World } from './world.js';
 
 /** Jobs bound to an operation end with it, not on their own. */
 export const ENDS_WITH_OPERATION = Number.MAX_SAFE_INTEGER;
-export const SOFT_DELETE_DAYS = 14;
 
 function hash(s: string): number {
   return createHash('sha256').update(s).digest().readUInt32BE(0);
@@ -55,9 +56,10 @@ export function completeOperation(world: World, op: Operation): void {
   store.putOperation(op);
   const a = op.args as Record<string, string>;
   if (op.kind === 'backup') {
-    // The on-demand backup's job is the backup itself.
+    // The on-demand backup's job is the backup itself; a cancelled one makes no recovery point.
     const job = op.jobId ? store.jobById(op.jobId) : undefined;
-    if (job) performBackup(world, job, at);
+    if (job && job.status !== 'InProgress') store.putOperation({ ...op, status: 'Canceled' });
+    else if (job) performBackup(world, job, at);
     return;
   }
   if (!failed) {
@@ -103,14 +105,12 @@ export function completeOperation(world: World, op: Operation): void {
       }
       case 'deleteItem': {
         const item = store.getItem(a.vaultId, a.vmId);
-        if (item) {
-          store.putItem({
-            ...item,
-            state: 'ProtectionStopped',
-            policyName: undefined,
-            deferredDeleteAt: new Date(at + SOFT_DELETE_DAYS * DAY_MS).toISOString(),
-          });
-        }
+        const vault = store.getVault(a.vaultId);
+        if (!item || !vault) break;
+        // Soft delete keeps the data for its retention period; with soft delete off it goes at once.
+        const keepDays = softDeleteDays(vault);
+        if (keepDays === undefined) store.deleteItem(item.vaultId, item.vmId);
+        else store.putItem({ ...item, state: 'ProtectionStopped', policyName: undefined, deferredDeleteAt: new Date(at + keepDays * DAY_MS).toISOString() });
         break;
       }
       case 'undelete': {
@@ -125,6 +125,21 @@ export function completeOperation(world: World, op: Operation): void {
         const vm = store.getVm(a.vmId);
         const ext = vm?.extensions[a.extensionName];
         if (vm && ext) store.putVm({ ...vm, extensions: { ...vm.extensions, [ext.name]: { ...ext, provisioningState: 'Succeeded' } } });
+        break;
+      }
+      case 'extensionDelete': {
+        const vm = store.getVm(a.vmId);
+        if (vm) {
+          const { [a.extensionName]: _deleted, ...rest } = vm.extensions;
+          store.putVm({ ...vm, extensions: rest });
+        }
+        break;
+      }
+      case 'cancelJob': {
+        const job = store.jobById(a.jobId);
+        if (job) store.putJob({ ...job, status: 'Cancelled', endTime: new Date(at).toISOString(), dueMs: at });
+        const bound = a.operationId ? store.getOperation(a.operationId) : undefined;
+        if (bound?.status === 'InProgress') store.putOperation({ ...bound, status: 'Canceled', endTime: new Date(at).toISOString(), dueMs: at });
         break;
       }
       case 'vmPower': {
@@ -183,6 +198,9 @@ function performBackup(world: World, job: Job, at: number): void {
     instantUntil: new Date(startMs + instantDays * DAY_MS).toISOString(),
   };
   store.putRecoveryPoint(rp);
+  // The backup reinstalls its extension when it was uninstalled since.
+  const reinstalled = withBackupExtension(vm);
+  if (reinstalled !== vm) store.putVm(reinstalled);
   store.putItem({
     ...item,
     state: item.state === 'ProtectionStopped' ? item.state : 'Protected',

@@ -47,6 +47,7 @@ export const Remedies = {
   policyInUse: 'Move or stop protection of the VMs that use the policy, then delete it.',
   softDeleted: 'Undelete the item (PUT with isRehydrate true) before protecting it again.',
   otherRegion: 'Protect the VM with a vault in the VM\'s own region.',
+  jobNotCancellable: 'Only Backup jobs still in progress can be cancelled.',
 } as const;
 
 export const ArmErrors = {
@@ -98,6 +99,23 @@ export const ArmErrors = {
   vmDoesNotExist: (id: string) =>
     ArmError.make(400, 'BCMV2VMNotFound', `400094: The virtual machine '${id}' doesn't exist. Check the sourceResourceId.`),
 
+  // Azure's answers as quoted in public issues of its SDKs and tools (listed in emulator/README.md).
+  invalidPolicy: (message: string) =>
+    ArmError.make(
+      400,
+      'BMSUserErrorInvalidPolicyInput',
+      `Input for create or update policy is not in proper format: ${message} ${Remedies.policyLimits}`,
+    ),
+  softDeleteAlwaysOn: (vault: string) =>
+    ArmError.make(
+      400,
+      'BMSUserErrorSoftDeleteStateAlwaysOn',
+      `Soft delete cannot be disabled on vault '${vault}' since it is configured to be 'Always on'; this state is irreversible.`,
+    ),
+  /** Compute refuses to change an extension's identity in place (409, as Compute answers it). */
+  propertyChangeNotAllowed: (property: string) =>
+    ArmError.make(409, 'PropertyChangeNotAllowed', `Changing property '${property}' is not allowed.`),
+
   /** A long-running operation that ended Failed, answered where a client polls its result. */
   operationFailed: (code: string, message: string) => ArmError.make(400, code, message),
 
@@ -132,8 +150,6 @@ export const ArmErrors = {
     ArmError.make(400, 'UserErrorVmAlreadyProtected', `VM '${vm}' is already protected by vault '${vaultId}'. ${Remedies.alreadyProtected}`),
   alreadyRegistered: (vm: string, vaultId: string) =>
     ArmError.make(400, 'UserErrorVmAlreadyRegistered', `VM '${vm}' is already registered with vault '${vaultId}'. ${Remedies.alreadyProtected}`),
-  policyLimit: (code: 'UserErrorInvalidScheduleFrequency' | 'UserErrorInvalidRetentionRange' | 'UserErrorInvalidPolicyInput', message: string) =>
-    ArmError.make(400, code, `${message} ${Remedies.policyLimits}`),
   policyInUse: (policy: string, count: number) =>
     ArmError.make(400, 'UserErrorPolicyInUse', `Policy '${policy}' protects ${count} item(s). ${Remedies.policyInUse}`),
   policyNotFound: (policyId: string) =>
@@ -142,6 +158,8 @@ export const ArmErrors = {
     ArmError.make(400, 'UserErrorItemSoftDeleted', `Protected item '${item}' is soft-deleted. ${Remedies.softDeleted}`),
   itemNotProtected: (item: string) =>
     ArmError.make(400, 'UserErrorItemNotProtected', `Item '${item}' has no active protection; protect it before triggering a backup.`),
+  jobNotCancellable: (jobId: string, why: string) =>
+    ArmError.make(400, 'UserErrorJobNotCancellable', `Job '${jobId}' cannot be cancelled: ${why}. ${Remedies.jobNotCancellable}`),
   invalidTimeZone: (tz: string) =>
     ArmError.make(400, 'UserErrorInvalidTimeZone', `Time zone '${tz}' is not known to the vmbackup emulator; use UTC or a Windows time zone id such as 'W. Europe Standard Time'.`),
 } as const;

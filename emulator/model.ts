@@ -10,7 +10,7 @@ export interface VmExtension {
   readonly type: string;
   readonly typeHandlerVersion: string;
   readonly autoUpgradeMinorVersion: boolean;
-  provisioningState: 'Creating' | 'Succeeded' | 'Failed';
+  provisioningState: 'Creating' | 'Updating' | 'Deleting' | 'Succeeded' | 'Failed';
 }
 
 export interface Vm {
@@ -44,6 +44,15 @@ export interface Vm {
   extensions: Record<string, VmExtension>;
 }
 
+export type SoftDeleteState = 'Enabled' | 'Disabled' | 'AlwaysON';
+
+/** The vault's backup config (`backupconfig/vaultconfig`). */
+export interface VaultBackupConfig {
+  readonly softDeleteFeatureState: SoftDeleteState;
+  readonly enhancedSecurityState: 'Enabled' | 'Disabled';
+  readonly softDeleteRetentionPeriodInDays: number;
+}
+
 export interface Vault {
   readonly id: string;
   readonly name: string;
@@ -52,6 +61,8 @@ export interface Vault {
   readonly tags: Record<string, string>;
   /** Clock time (ms) of the last completed discovery; VMs created later are not offered yet. */
   discoveredAt?: number;
+  /** Undefined: Azure's defaults for a new vault. */
+  backupConfig?: VaultBackupConfig;
 }
 
 export interface Container {
@@ -95,7 +106,7 @@ export interface JobErrorDetail {
 }
 
 export type JobOperation = 'Register' | 'ConfigureBackup' | 'Backup' | 'DisableBackup' | 'DeleteBackupData';
-export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelled';
+export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelling' | 'Cancelled';
 
 export interface Job {
   readonly id: string;
@@ -141,6 +152,8 @@ export type OperationKind =
   | 'policyUpdate'
   | 'policyDelete'
   | 'extension'
+  | 'extensionDelete'
+  | 'cancelJob'
   | 'vmPower'
   | 'vmDelete';
 

@@ -25,9 +25,10 @@ export function defaultPolicyProperties(createdAt: Date): Props {
 
 /** The first rule the policy breaks, or undefined. */
 export function validatePolicy(props: Props, profile: Profile): ArmError | undefined {
-  const invalid = (m: string) => ArmErrors.policyLimit('UserErrorInvalidPolicyInput', m);
-  const badRetention = (m: string) => ArmErrors.policyLimit('UserErrorInvalidRetentionRange', m);
-  const badFrequency = (m: string) => ArmErrors.policyLimit('UserErrorInvalidScheduleFrequency', m);
+  // Azure refuses every malformed or out-of-range policy with one code; the message names the rule.
+  const invalid = ArmErrors.invalidPolicy;
+  const badRetention = ArmErrors.invalidPolicy;
+  const badFrequency = ArmErrors.invalidPolicy;
   if (props.backupManagementType !== 'AzureIaasVM') {
     return invalid(`properties.backupManagementType must be 'AzureIaasVM', not '${String(props.backupManagementType)}'.`);
   }

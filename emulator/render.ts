@@ -2,6 +2,7 @@
 import { FAILURES } from './failures.js';
 import type { Container, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vault, Vm } from './model.js';
 import { itemKey } from './store.js';
+import { vaultConfigOf } from './vaultConfig.js';
 
 export const FABRIC = 'Azure';
 
@@ -41,6 +42,7 @@ export function policyId(vault: Vault, name: string): string {
 const etag = (s: string) => `W/"datetime'${encodeURIComponent(s)}'"`;
 
 export function renderVault(v: Vault): unknown {
+  const config = vaultConfigOf(v);
   return {
     id: v.id,
     name: v.name,
@@ -55,8 +57,23 @@ export function renderVault(v: Vault): unknown {
       privateEndpointStateForSiteRecovery: 'None',
       publicNetworkAccess: 'Enabled',
       redundancySettings: { standardTierStorageRedundancy: 'GeoRedundant', crossRegionRestore: 'Disabled' },
-      securitySettings: { softDeleteSettings: { softDeleteState: 'Enabled', softDeleteRetentionPeriodInDays: 14, enhancedSecurityState: 'Enabled' } },
+      securitySettings: {
+        softDeleteSettings: {
+          softDeleteState: config.softDeleteFeatureState,
+          softDeleteRetentionPeriodInDays: config.softDeleteRetentionPeriodInDays,
+          enhancedSecurityState: config.enhancedSecurityState,
+        },
+      },
     },
+  };
+}
+
+export function renderVaultConfig(v: Vault): unknown {
+  return {
+    id: `${v.id}/backupconfig/vaultconfig`,
+    name: 'vaultconfig',
+    type: 'Microsoft.RecoveryServices/vaults/backupconfig',
+    properties: vaultConfigOf(v),
   };
 }
 

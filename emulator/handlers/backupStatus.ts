@@ -1,4 +1,5 @@
-// Region-level questions about one VM: its backup status, and whether protecting it would work.
+// Region-level questions: a VM's backup status, whether protecting it would work, and whether a VM size
+// and SKU support backup.
 import type { RequestContext, Route } from '../dispatch.js';
 import { ArmErrors, type ArmError } from '../errors.js';
 import { parseArmPath } from '../armPath.js';
@@ -6,6 +7,7 @@ import { protectFailure, requestBlocker } from '../preconditions.js';
 import { supportOf } from '../supportMatrix.js';
 import { BACKUP_API, bodyObject, checkSubscription, ok, vmTarget } from './common.js';
 import { FAILURES } from '../failures.js';
+import type { Profile } from '../model.js';
 
 const L = '/Subscriptions/{subscriptionId}/providers/Microsoft.RecoveryServices/locations/{azureRegion}';
 
@@ -18,6 +20,14 @@ function vmOf(ctx: RequestContext, resourceId: unknown) {
 
 function backupNames(rg: string, vm: string) {
   return { containerName: `iaasvmcontainer;iaasvmcontainerv2;${rg};${vm}`, protectedItemName: `vm;iaasvmcontainerv2;${rg};${vm}` };
+}
+
+/**
+ * backupValidateFeatures for Azure VM backup: Azure's own example answers DefaultOFF (supported, not turned on
+ * when the VM is created) for a Premium SKU; the classic profile keeps the guide's "Premium storage unsupported".
+ */
+function vmBackupSupport(profile: Profile, vmSku: unknown): 'DefaultOFF' | 'NotSupported' {
+  return profile === 'classic' && typeof vmSku === 'string' && /premium/i.test(vmSku) ? 'NotSupported' : 'DefaultOFF';
 }
 
 export const backupStatusRoutes: Route[] = [
@@ -74,6 +84,20 @@ export const backupStatusRoutes: Route[] = [
       const late = protectFailure(vm, ctx.world.profile);
       if (late) return fail(late.code, late.message, FAILURES[late.code].remedy);
       return ok({ status: 'Succeeded', ...names });
+    },
+  },
+  {
+    operationId: 'FeatureSupport_Validate',
+    method: 'POST',
+    template: `${L}/backupValidateFeatures`,
+    apiVersions: BACKUP_API,
+    body: 'required',
+    handler: (ctx) => {
+      checkSubscription(ctx);
+      const body = bodyObject(ctx);
+      // The spec defines only the Azure VM feature; any other type is one the service cannot judge.
+      if (body.featureType !== 'AzureVMResourceBackup') return ok({ supportStatus: 'Invalid' });
+      return ok({ supportStatus: vmBackupSupport(ctx.world.profile, body.vmSku) });
     },
   },
 ];

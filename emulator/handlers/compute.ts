@@ -1,8 +1,10 @@
 // Microsoft.Compute (api-version 2024-07-01, what @azure/arm-compute 22.2 sends): VMs list / get /
-// instanceView, the backup extension, and the power and delete LROs tests use for out-of-band changes.
+// instanceView, the backup extension (create, update, delete), and the power and delete LROs tests use
+// for out-of-band changes.
+import { BACKUP_EXTENSION_PUBLISHER, backupExtensionType } from '../backupExtension.js';
 import type { HandlerResult, RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
-import type { Operation, Vm } from '../model.js';
+import type { Operation, Vm, VmExtension } from '../model.js';
 import { pageWindow } from '../paging.js';
 import { extensionFailure, isBackupExtension, requestBlocker } from '../preconditions.js';
 import { renderExtension, renderInstanceView, renderVm, vmArmId } from '../render.js';
@@ -36,6 +38,46 @@ function computeTarget(vm: Vm): string {
 
 function inProgressOn(ctx: RequestContext, vm: Vm): void {
   if (ctx.world.store.runningOperation(computeTarget(vm))) throw ArmErrors.computeConflict(vm.name);
+}
+
+const EXTENSION = `${VMS}/extensions/{vmExtensionName}`;
+
+function requireExtension(ctx: RequestContext, vm: Vm): VmExtension {
+  const extension = vm.extensions[ctx.params.vmExtensionName];
+  if (!extension) throw ArmErrors.notFound(`${vm.id}/extensions/${ctx.params.vmExtensionName}`);
+  return extension;
+}
+
+/** PATCH: version and upgrade settings change in place; publisher and type name another extension. */
+function updateExtension(ctx: RequestContext): HandlerResult {
+  const vm = requireVm(ctx);
+  const existing = requireExtension(ctx, vm);
+  const p = (bodyObject(ctx).properties ?? {}) as Record<string, unknown>;
+  for (const property of ['publisher', 'type'] as const) {
+    if (p[property] !== undefined && p[property] !== existing[property]) throw ArmErrors.propertyChangeNotAllowed(property);
+  }
+  inProgressOn(ctx, vm);
+  const extension: VmExtension = {
+    ...existing,
+    typeHandlerVersion: typeof p.typeHandlerVersion === 'string' ? p.typeHandlerVersion : existing.typeHandlerVersion,
+    autoUpgradeMinorVersion: typeof p.autoUpgradeMinorVersion === 'boolean' ? p.autoUpgradeMinorVersion : existing.autoUpgradeMinorVersion,
+    provisioningState: 'Updating',
+  };
+  const updated: Vm = { ...vm, extensions: { ...vm.extensions, [existing.name]: extension } };
+  ctx.world.store.putVm(updated);
+  const op = ctx.world.startOperation({ kind: 'extension', target: computeTarget(vm), args: { vmId: vm.id, extensionName: existing.name } });
+  return computeAccepted(ctx, vm, op, 200, renderExtension(updated, existing.name));
+}
+
+/** DELETE: the extension is gone when the operation ends; deleting a missing one succeeds. */
+function deleteExtension(ctx: RequestContext): HandlerResult {
+  const vm = requireVm(ctx);
+  const existing = vm.extensions[ctx.params.vmExtensionName];
+  if (!existing) return { status: 204 };
+  inProgressOn(ctx, vm);
+  ctx.world.store.putVm({ ...vm, extensions: { ...vm.extensions, [existing.name]: { ...existing, provisioningState: 'Deleting' } } });
+  const op = ctx.world.startOperation({ kind: 'extensionDelete', target: computeTarget(vm), args: { vmId: vm.id, extensionName: existing.name } });
+  return computeAccepted(ctx, vm, op);
 }
 
 function powerRoute(action: 'powerOff' | 'deallocate' | 'start', target: Vm['powerState']): Route {
@@ -125,7 +167,7 @@ export const computeRoutes: Route[] = [
   {
     operationId: 'VirtualMachineExtensions_CreateOrUpdate',
     method: 'PUT',
-    template: `${VMS}/extensions/{vmExtensionName}`,
+    template: EXTENSION,
     apiVersions: COMPUTE_API,
     body: 'required',
     handler: (ctx) => {
@@ -133,12 +175,12 @@ export const computeRoutes: Route[] = [
       const body = bodyObject(ctx);
       const p = (body.properties ?? {}) as Record<string, unknown>;
       const name = ctx.params.vmExtensionName;
-      if (p.publisher !== 'Microsoft.Azure.RecoveryServices' || typeof p.type !== 'string' || !isBackupExtension(p.type)) {
+      if (p.publisher !== BACKUP_EXTENSION_PUBLISHER || typeof p.type !== 'string' || !isBackupExtension(p.type)) {
         throw ArmErrors.badRequest(
           "The vmbackup emulator installs only the backup extension: publisher 'Microsoft.Azure.RecoveryServices', properties.type 'VMSnapshot' (Windows) or 'VMSnapshotLinux' (Linux) (typePropertiesType in @azure/arm-compute).",
         );
       }
-      const wanted = vm.os === 'Windows' ? 'VMSnapshot' : 'VMSnapshotLinux';
+      const wanted = backupExtensionType(vm.os);
       if (p.type !== wanted) throw ArmErrors.badRequest(`VM '${vm.name}' runs ${vm.os}: its backup extension type is '${wanted}', not '${p.type}'.`);
       const existing = vm.extensions[name];
       if (existing?.provisioningState === 'Succeeded') return ok(renderExtension(vm, name));
@@ -165,16 +207,17 @@ export const computeRoutes: Route[] = [
       return computeAccepted(ctx, vm, op, existing ? 200 : 201, renderExtension(updated, name));
     },
   },
+  { operationId: 'VirtualMachineExtensions_Update', method: 'PATCH', template: EXTENSION, apiVersions: COMPUTE_API, body: 'required', handler: updateExtension },
+  { operationId: 'VirtualMachineExtensions_Delete', method: 'DELETE', template: EXTENSION, apiVersions: COMPUTE_API, body: 'none', handler: deleteExtension },
   {
     operationId: 'VirtualMachineExtensions_Get',
     method: 'GET',
-    template: `${VMS}/extensions/{vmExtensionName}`,
+    template: EXTENSION,
     apiVersions: COMPUTE_API,
     body: 'none',
     handler: (ctx) => {
       const vm = requireVm(ctx);
-      if (!vm.extensions[ctx.params.vmExtensionName]) throw ArmErrors.notFound(`${vm.id}/extensions/${ctx.params.vmExtensionName}`);
-      return ok(renderExtension(vm, ctx.params.vmExtensionName));
+      return ok(renderExtension(vm, requireExtension(ctx, vm).name));
     },
   },
   {

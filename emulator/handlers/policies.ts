@@ -1,11 +1,13 @@
 // Backup policies: list, get, createOrUpdate (200 for a new policy or one no item uses; 202 with
 // Location / Azure-AsyncOperation when protected items must be updated), delete (an LRO the SDK polls:
-// 200 with the polling headers while it runs, 204 when there is nothing to delete).
+// 200 with the polling headers while it runs, 204 when there is nothing to delete). Every answer carries
+// the fields Azure fills in itself (policyDefaults.ts).
 import type { RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
 import type { Operation, Policy, Vault } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
+import { withServerDefaults } from '../policyDefaults.js';
 import { validatePolicy } from '../policyRules.js';
 import { policyId, renderOperationStatus, renderPolicy } from '../render.js';
 import { accepted, BACKUP_API, bodyObject, ok, refuseWhileRunning, requireOperation, requireVault, V } from './common.js';
@@ -18,8 +20,9 @@ function usage(ctx: RequestContext, vault: Vault, name: string): number {
     .filter((i) => i.policyName?.toLowerCase() === name.toLowerCase() && i.deferredDeleteAt === undefined).length;
 }
 
+/** Policies stored before their defaults were filled in (a vault's DefaultPolicy) answer with them too. */
 function render(ctx: RequestContext, vault: Vault, p: Policy): unknown {
-  return renderPolicy(vault, p, usage(ctx, vault, p.name));
+  return renderPolicy(vault, { ...p, properties: withServerDefaults(p.properties) }, usage(ctx, vault, p.name));
 }
 
 function policyTarget(vault: Vault, name: string): string {
@@ -82,7 +85,7 @@ export const policyRoutes: Route[] = [
       const policy: Policy = {
         vaultId: vault.id,
         name: existing?.name ?? ctx.params.policyName,
-        properties: { ...written, policyType: written.policyType ?? ((written.schedulePolicy as any).schedulePolicyType === 'SimpleSchedulePolicyV2' ? 'V2' : 'V1') },
+        properties: withServerDefaults(written, existing?.properties),
         createdAt: existing?.createdAt ?? ctx.world.nowIso(),
       };
       store.putPolicy(policy);

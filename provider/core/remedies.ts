@@ -53,6 +53,9 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   VMRestorePointInternalError: 'Exclude IaaSBcdrExtension.exe and the extension folders from antivirus scanning in the VM, then retry.',
   InternalServerError: INTERNAL,
   InternalError: INTERNAL,
+  // Policies and vault settings.
+  BMSUserErrorInvalidPolicyInput: 'The vault refused the policy (its schedule or retention is beyond what it allows; classic: one backup a day, 30 days): change the policy.',
+  BMSUserErrorSoftDeleteStateAlwaysOn: 'Soft delete is always-on for this vault and cannot be turned off; deleted backup data stays for its retention period.',
   // ARM.
   ResourceNotFound: 'The resource does not exist: check the subscription, resource group and name (a VM that was deleted needs its protection stopped, retaining data).',
   NotFound: 'The resource does not exist: check the subscription, resource group and name.',
@@ -63,6 +66,7 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   AuthorizationFailed: 'Grant the identity the Backup Contributor role on the vault and Virtual Machine Contributor on the VMs.',
   BadRequest: 'The request was refused as invalid; check the spec values against Azure Backup\'s limits.',
   OperationNotAllowed: 'Another operation runs on the VM, or a quota or state forbids this one: wait for running operations on the VM, then retry.',
+  PropertyChangeNotAllowed: 'The property cannot change on an existing resource: delete the resource and create it again with the new value.',
   NotImplemented: NOT_IMPLEMENTED,
   ServiceUnavailable: 'The service is temporarily unavailable; vmbackup retries.',
   // Codes the emulator names where Azure documents none (its README lists them).
@@ -73,9 +77,7 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   UserErrorVmInDifferentRegion: 'A vault protects only VMs of its own region: use a vault in the VM\'s region.',
   UserErrorVmAlreadyProtected: 'The VM is protected by another vault: stop its protection there first.',
   UserErrorVmAlreadyRegistered: 'The VM is registered with another vault: unregister it there first.',
-  UserErrorInvalidScheduleFrequency: 'The schedule is beyond what the vault allows (classic: at most one backup a day): change the policy.',
-  UserErrorInvalidRetentionRange: 'The retention is beyond what the vault allows (classic: at most 30 days): change the policy.',
-  UserErrorInvalidPolicyInput: 'The policy is invalid for an Azure IaaS VM policy: check its schedule and retention.',
+  UserErrorJobNotCancellable: 'Only Backup jobs still in progress can be cancelled; this one has ended or is of another kind.',
   UserErrorPolicyInUse: 'Move the VMs the policy protects to another policy (or stop their protection) before deleting it.',
   UserErrorPolicyNotFound: 'Declare the policy in the spec so vmbackup creates it before protecting VMs with it.',
   UserErrorItemSoftDeleted: 'The item is soft-deleted: undelete it before protecting the VM again.',

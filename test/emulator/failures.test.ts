@@ -202,7 +202,8 @@ describe('policy limits (classic)', () => {
   test.each([
     {
       reason: 'hourly schedule: more than one backup a day',
-      code: 'UserErrorInvalidScheduleFrequency',
+      code: 'BMSUserErrorInvalidPolicyInput',
+      says: /at most one backup a day/,
       props: {
         ...base,
         policyType: 'V2',
@@ -216,7 +217,8 @@ describe('policy limits (classic)', () => {
     },
     {
       reason: 'retention over 30 days',
-      code: 'UserErrorInvalidRetentionRange',
+      code: 'BMSUserErrorInvalidPolicyInput',
+      says: /at most 30 days; this policy keeps them 31 days/,
       props: {
         ...base,
         schedulePolicy: { schedulePolicyType: 'SimpleSchedulePolicy', scheduleRunFrequency: 'Daily', scheduleRunTimes: ['2024-01-01T08:00:00Z'] },
@@ -225,7 +227,8 @@ describe('policy limits (classic)', () => {
     },
     {
       reason: 'weekly retention of 5 weeks (35 days)',
-      code: 'UserErrorInvalidRetentionRange',
+      code: 'BMSUserErrorInvalidPolicyInput',
+      says: /keeps them 35 days/,
       props: {
         ...base,
         schedulePolicy: { schedulePolicyType: 'SimpleSchedulePolicy', scheduleRunFrequency: 'Weekly', scheduleRunDays: ['Sunday'], scheduleRunTimes: ['2024-01-01T08:00:00Z'] },
@@ -238,6 +241,7 @@ describe('policy limits (classic)', () => {
     {
       reason: 'a time zone the emulator does not know',
       code: 'UserErrorInvalidTimeZone',
+      says: /Mars Standard Time/,
       props: {
         ...base,
         timeZone: 'Mars Standard Time',
@@ -245,10 +249,11 @@ describe('policy limits (classic)', () => {
         retentionPolicy: { retentionPolicyType: 'LongTermRetentionPolicy', dailySchedule: { retentionTimes: ['2024-01-01T08:00:00Z'], retentionDuration: { count: 7, durationType: 'Days' } } },
       },
     },
-  ])('$reason -> 400 $code', async ({ props, code }) => {
+  ])('$reason -> 400 $code', async ({ props, code, says }) => {
     await expect(em.clients.backup.protectionPolicies.createOrUpdate(WEU.name, WEU.resourceGroup, 'too-much', { properties: props as any })).rejects.toMatchObject({
       statusCode: 400,
       code,
+      message: expect.stringMatching(says),
     });
   });
 });

@@ -13,6 +13,7 @@ import {
   policyIdOf,
   protect,
   raw,
+  operationsSeen,
   register,
   specProblems,
   startTestEmulator,
@@ -21,6 +22,25 @@ import {
   WEU,
   type TestEmulator,
 } from './helpers.js';
+
+/** Every operation the REST subset vmbackup relies on names (the specs' operationIds); each test below drives some. */
+const SUBSET_OPERATIONS = [
+  ...[
+    'ProtectionContainers_Refresh', 'ProtectionContainerRefreshOperationResults_Get', 'BackupProtectableItems_List', 'BackupProtectionContainers_List',
+    'ProtectionContainers_Get', 'ProtectionContainers_Register', 'ProtectedItems_CreateOrUpdate', 'ProtectedItems_Delete', 'Backups_Trigger',
+    'ProtectedItems_Get', 'BackupProtectedItems_List', 'ProtectedItemOperationStatuses_Get', 'ProtectedItemOperationResults_Get',
+    'BackupOperationStatuses_Get', 'BackupOperationResults_Get', 'BackupJobs_List', 'JobDetails_Get', 'JobCancellations_Trigger',
+    'JobOperationResults_Get', 'RecoveryPoints_List', 'RecoveryPoints_Get', 'BackupPolicies_List', 'ProtectionPolicies_Get',
+    'ProtectionPolicies_CreateOrUpdate', 'ProtectionPolicies_Delete', 'ProtectionPolicyOperationResults_Get', 'ProtectionPolicyOperationStatuses_Get',
+    'BackupStatus_Get', 'ProtectionIntent_Validate', 'FeatureSupport_Validate', 'BackupResourceVaultConfigs_Get', 'BackupResourceVaultConfigs_Put',
+    'BackupResourceVaultConfigs_Update',
+  ].map((op) => `backup:${op}`),
+  ...['Vaults_Get', 'Vaults_ListBySubscriptionId', 'Vaults_ListByResourceGroup'].map((op) => `vaults:${op}`),
+  ...[
+    'VirtualMachines_ListAll', 'VirtualMachines_Get', 'VirtualMachines_InstanceView', 'VirtualMachineExtensions_CreateOrUpdate',
+    'VirtualMachineExtensions_Get', 'VirtualMachineExtensions_List', 'VirtualMachineExtensions_Update', 'VirtualMachineExtensions_Delete',
+  ].map((op) => `compute:${op}`),
+];
 
 let em: TestEmulator;
 const V = `/subscriptions/${SUB}/resourceGroups/${WEU.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${WEU.name}`;
@@ -50,6 +70,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await em.dispose();
   expect(specProblems).toEqual([]);
+  // Served, driven through the official SDK clients, and every answer validated against the specs.
+  expect(SUBSET_OPERATIONS.filter((op) => !operationsSeen.has(op))).toEqual([]);
 });
 
 describe('vaults (2023-04-01)', () => {
@@ -367,6 +389,186 @@ describe('jobs, backup status, pre-validation', () => {
     expect([stopped.errorCode, stopped.recommendation]).toEqual(['UserErrorVmNotInDesirableState', expect.stringMatching(/Start the VM/)]);
     await register(em, 'rg-web', 'web-02', 'Windows');
     expect((await validate('rg-web', 'web-02')).status).toBe('Succeeded');
+  });
+});
+
+const NEU_V = `/subscriptions/${SUB}/resourceGroups/${NEU.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${NEU.name}`;
+
+/** Deletes a protected item (stop protection and delete data) and waits for the operation to end. */
+async function deleteItem(vault: { resourceGroup: string; name: string }, rg: string, vm: string): Promise<void> {
+  const cap = captureResponse();
+  await em.clients.backup.protectedItems.delete(vault.name, vault.resourceGroup, 'Azure', containerOf(rg, vm), itemOf(rg, vm), { onResponse: cap.onResponse });
+  expect((await pollStatus(em, cap.header('azure-asyncoperation'))).status).toBe('Succeeded');
+  await em.clients.backup.backupOperationResults.get(vault.name, vault.resourceGroup, operationIdOf(cap.header('location')));
+}
+
+/** Triggers an on-demand backup; returns its operation status URL and its job id. */
+async function triggerBackup(vault: { resourceGroup: string; name: string }, rg: string, vm: string): Promise<{ statusUrl: string; jobId: string }> {
+  const cap = captureResponse();
+  await em.clients.backup.backups.trigger(vault.name, vault.resourceGroup, 'Azure', containerOf(rg, vm), itemOf(rg, vm), { properties: { objectType: 'IaasVMBackupRequest' } as any }, {
+    onResponse: cap.onResponse,
+  });
+  const statusUrl = cap.header('azure-asyncoperation');
+  const first = await raw(em, 'GET', statusUrl);
+  return { statusUrl, jobId: first.body.properties.jobId };
+}
+
+/** Cancels a job through the SDK; returns the Location of the cancellation's result. */
+async function cancel(vault: { resourceGroup: string; name: string }, jobId: string): Promise<string> {
+  const cap = captureResponse();
+  await em.clients.backup.jobCancellations.trigger(vault.name, vault.resourceGroup, jobId, { onResponse: cap.onResponse });
+  expect(cap.status).toBe(202);
+  return cap.header('location');
+}
+
+describe('vault backup config (soft delete, enhanced security)', () => {
+  test('get answers a new vault\'s defaults; PATCH and PUT change only the fields they carry; the vault shows them', async () => {
+    const configs = em.clients.backup.backupResourceVaultConfigs;
+    const initial = await configs.get(NEU.name, NEU.resourceGroup);
+    expect([initial.name, initial.properties]).toEqual(['vaultconfig', { softDeleteFeatureState: 'Enabled', enhancedSecurityState: 'Enabled', softDeleteRetentionPeriodInDays: 14 }]);
+    const patched = await configs.update(NEU.name, NEU.resourceGroup, { properties: { softDeleteRetentionPeriodInDays: 30 } });
+    expect(patched.properties).toEqual({ softDeleteFeatureState: 'Enabled', enhancedSecurityState: 'Enabled', softDeleteRetentionPeriodInDays: 30 });
+    const put = await configs.put(NEU.name, NEU.resourceGroup, { properties: { enhancedSecurityState: 'Disabled' } });
+    expect(put.properties).toEqual({ softDeleteFeatureState: 'Enabled', enhancedSecurityState: 'Disabled', softDeleteRetentionPeriodInDays: 30 });
+    const vault = await em.clients.vaults.vaults.get(NEU.resourceGroup, NEU.name);
+    expect(vault.properties?.securitySettings?.softDeleteSettings).toMatchObject({ softDeleteState: 'Enabled', softDeleteRetentionPeriodInDays: 30 });
+    await expect(configs.update(NEU.name, NEU.resourceGroup, { properties: { softDeleteRetentionPeriodInDays: 7 } })).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest' });
+    await expect(configs.update(NEU.name, NEU.resourceGroup, { properties: { softDeleteFeatureState: 'Sometimes' as any } })).rejects.toMatchObject({ statusCode: 400 });
+  });
+  test('soft delete Disabled: deleting a protected item deletes its data at once', async () => {
+    await em.clients.backup.backupResourceVaultConfigs.update(NEU.name, NEU.resourceGroup, { properties: { softDeleteFeatureState: 'Disabled' } });
+    await register(em, 'rg-web-ne', 'web-ne-01', 'Windows', NEU);
+    expect((await protect(em, 'rg-web-ne', 'web-ne-01', 'DefaultPolicy', NEU)).status).toBe('Succeeded');
+    expect((await pollStatus(em, (await triggerBackup(NEU, 'rg-web-ne', 'web-ne-01')).statusUrl)).status).toBe('Succeeded');
+    await deleteItem(NEU, 'rg-web-ne', 'web-ne-01');
+    await expect(em.clients.backup.protectedItems.get(NEU.name, NEU.resourceGroup, 'Azure', containerOf('rg-web-ne', 'web-ne-01'), itemOf('rg-web-ne', 'web-ne-01'))).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    const left: string[] = [];
+    for await (const it of em.clients.backup.backupProtectedItems.list(NEU.name, NEU.resourceGroup)) left.push(it.name!);
+    expect(left).not.toContain(itemOf('rg-web-ne', 'web-ne-01'));
+  });
+  test('AlwaysON cannot be turned off again, and deleted data is kept for the retention period', async () => {
+    const configs = em.clients.backup.backupResourceVaultConfigs;
+    expect((await configs.update(NEU.name, NEU.resourceGroup, { properties: { softDeleteFeatureState: 'AlwaysON' } })).properties?.softDeleteFeatureState).toBe('AlwaysON');
+    for (const state of ['Disabled', 'Enabled'] as const) {
+      await expect(configs.update(NEU.name, NEU.resourceGroup, { properties: { softDeleteFeatureState: state } })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'BMSUserErrorSoftDeleteStateAlwaysOn',
+      });
+    }
+    await expect(configs.put(NEU.name, NEU.resourceGroup, { properties: { softDeleteFeatureState: 'Disabled' } })).rejects.toMatchObject({ code: 'BMSUserErrorSoftDeleteStateAlwaysOn' });
+    expect((await configs.get(NEU.name, NEU.resourceGroup)).properties?.softDeleteFeatureState).toBe('AlwaysON');
+    await register(em, 'rg-app-ne', 'app-ne-01', 'Linux', NEU);
+    expect((await protect(em, 'rg-app-ne', 'app-ne-01', 'DefaultPolicy', NEU)).status).toBe('Succeeded');
+    await deleteItem(NEU, 'rg-app-ne', 'app-ne-01');
+    const soft = await em.clients.backup.protectedItems.get(NEU.name, NEU.resourceGroup, 'Azure', containerOf('rg-app-ne', 'app-ne-01'), itemOf('rg-app-ne', 'app-ne-01'));
+    expect((soft.properties as any).isScheduledForDeferredDelete).toBe(true);
+    // The retention period set above (30 days), not the basic 14.
+    expect(Date.parse((soft.properties as any).deferredDeleteTimeInUTC) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+  });
+});
+
+describe('job cancellation', () => {
+  test('an on-demand backup in progress goes Cancelling, then Cancelled, and makes no recovery point', async () => {
+    const { statusUrl, jobId } = await triggerBackup(WEU, 'rg-dev', 'dev-01');
+    const location = await cancel(WEU, jobId);
+    expect(location).toMatch(new RegExp(`/backupJobs/${jobId}/operationResults/`));
+    expect((await em.clients.backup.jobDetails.get(WEU.name, WEU.resourceGroup, jobId)).properties?.status).toBe('Cancelling');
+    expect((await raw(em, 'GET', location)).status).toBe(202);
+    expect((await pollLocation(em, location)).status).toBe(204);
+    await em.clients.backup.jobOperationResults.get(WEU.name, WEU.resourceGroup, jobId, operationIdOf(location));
+    const job = await em.clients.backup.jobDetails.get(WEU.name, WEU.resourceGroup, jobId);
+    expect([job.properties?.status, job.properties?.endTime instanceof Date]).toEqual(['Cancelled', true]);
+    expect((await pollStatus(em, statusUrl)).status).toBe('Canceled');
+    const points: string[] = [];
+    for await (const rp of em.clients.backup.recoveryPoints.list(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-dev', 'dev-01'), itemOf('rg-dev', 'dev-01'))) points.push(rp.name!);
+    expect(points).toEqual([]);
+    const item = await em.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-dev', 'dev-01'), itemOf('rg-dev', 'dev-01'));
+    expect([(item.properties as any).protectionState, (item.properties as any).lastBackupStatus]).toEqual(['IRPending', undefined]);
+  });
+  test('a scheduled backup in progress is cancelled and makes no recovery point', async () => {
+    // A daily policy due 30 minutes from the emulator's clock; the run's job lasts 10 to 20 minutes.
+    const clock = await raw(em, 'GET', '/admin/clock');
+    const due = new Date(Date.parse(clock.body.now) + 30 * 60_000);
+    const hhmm = due.toISOString().slice(11, 16);
+    await em.clients.backup.protectionPolicies.createOrUpdate(WEU.name, WEU.resourceGroup, 'soon', dailyPolicy(hhmm, 7));
+    await register(em, 'rg-app', 'app-02', 'Linux');
+    expect((await protect(em, 'rg-app', 'app-02', 'soon')).status).toBe('Succeeded');
+    await raw(em, 'POST', '/admin/clock/advance', { duration: '31m' });
+    const running: any[] = [];
+    for await (const j of em.clients.backup.backupJobs.list(WEU.name, WEU.resourceGroup, { filter: "operation eq 'Backup' and status eq 'InProgress'" })) running.push(j);
+    const scheduled = running.find((j) => j.properties.entityFriendlyName === 'app-02');
+    expect(scheduled?.properties.isUserTriggered).toBe(false);
+    expect((await pollLocation(em, await cancel(WEU, scheduled.name))).status).toBe(204);
+    await raw(em, 'POST', '/admin/clock/advance', { duration: '30m' });
+    expect((await em.clients.backup.jobDetails.get(WEU.name, WEU.resourceGroup, scheduled.name)).properties?.status).toBe('Cancelled');
+    const points: string[] = [];
+    for await (const rp of em.clients.backup.recoveryPoints.list(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-app', 'app-02'), itemOf('rg-app', 'app-02'))) points.push(rp.name!);
+    expect(points).toEqual([]);
+  });
+  test('a finished job cannot be cancelled: the cancellation result answers 400 UserErrorJobNotCancellable', async () => {
+    const done: any[] = [];
+    for await (const j of em.clients.backup.backupJobs.list(WEU.name, WEU.resourceGroup, { filter: "operation eq 'Backup' and status eq 'Completed'" })) done.push(j);
+    const jobId = done[0].name;
+    const location = await cancel(WEU, jobId);
+    const result = await pollLocation(em, location);
+    expect([result.status, result.body.error.code]).toEqual([400, 'UserErrorJobNotCancellable']);
+    await expect(em.clients.backup.jobOperationResults.get(WEU.name, WEU.resourceGroup, jobId, operationIdOf(location))).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'UserErrorJobNotCancellable',
+    });
+    expect((await em.clients.backup.jobDetails.get(WEU.name, WEU.resourceGroup, jobId)).properties?.status).toBe('Completed');
+  });
+  test('cancelling a job the vault does not hold is a 404', async () => {
+    await expect(em.clients.backup.jobCancellations.trigger(WEU.name, WEU.resourceGroup, '00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe('feature support validation', () => {
+  test.each([
+    { reason: 'classic: the guide leaves Premium storage out', vmSku: 'Premium', status: 'NotSupported' },
+    { reason: 'classic: standard storage is supported, off until configured', vmSku: 'Standard', status: 'DefaultOFF' },
+  ])('$reason -> $status', async ({ vmSku, status }) => {
+    const res = await em.clients.backup.featureSupport.validate('westeurope', { featureType: 'AzureVMResourceBackup', vmSize: 'Standard_D2s_v3', vmSku });
+    expect(res.supportStatus).toBe(status);
+  });
+  test('modern: a Premium VM is supported, off until configured, as Azure\'s example answers', async () => {
+    const modern = await startTestEmulator({ profile: 'modern' });
+    try {
+      const res = await modern.clients.backup.featureSupport.validate('westeurope', { featureType: 'AzureVMResourceBackup', vmSize: 'Basic_A0', vmSku: 'Premium' });
+      expect(res.supportStatus).toBe('DefaultOFF');
+    } finally {
+      await modern.dispose();
+    }
+  });
+});
+
+describe('backup extension update and delete (Compute LROs)', () => {
+  test('update changes the version in place (the SDK polls, then reads the extension); its identity cannot change', async () => {
+    const updated = await em.clients.compute.virtualMachineExtensions.beginUpdateAndWait(
+      'rg-web',
+      'web-01',
+      'VMSnapshot',
+      { typeHandlerVersion: '1.1', autoUpgradeMinorVersion: false },
+      { updateIntervalInMs: 10 },
+    );
+    expect([updated.typeHandlerVersion, updated.autoUpgradeMinorVersion, updated.provisioningState]).toEqual(['1.1', false, 'Succeeded']);
+    await expect(
+      em.clients.compute.virtualMachineExtensions.beginUpdateAndWait('rg-web', 'web-01', 'VMSnapshot', { type: 'VMSnapshotLinux' }, { updateIntervalInMs: 10 }),
+    ).rejects.toMatchObject({ statusCode: 409, code: 'PropertyChangeNotAllowed' });
+    await expect(
+      em.clients.compute.virtualMachineExtensions.beginUpdateAndWait('rg-web', 'web-02', 'NoSuchExtension', { typeHandlerVersion: '1.1' }, { updateIntervalInMs: 10 }),
+    ).rejects.toMatchObject({ statusCode: 404 });
+  });
+  test('deleting the backup extension of a protected VM: the next backup reinstalls it', async () => {
+    await em.clients.compute.virtualMachineExtensions.beginDeleteAndWait('rg-web', 'web-01', 'VMSnapshot', { updateIntervalInMs: 10 });
+    expect((await em.clients.compute.virtualMachineExtensions.list('rg-web', 'web-01')).value).toEqual([]);
+    // Deleting what is gone succeeds.
+    await em.clients.compute.virtualMachineExtensions.beginDeleteAndWait('rg-web', 'web-01', 'VMSnapshot', { updateIntervalInMs: 10 });
+    expect((await pollStatus(em, (await triggerBackup(WEU, 'rg-web', 'web-01')).statusUrl)).status).toBe('Succeeded');
+    const after = await em.clients.compute.virtualMachineExtensions.list('rg-web', 'web-01');
+    expect(after.value?.map((e) => [e.name, e.typePropertiesType, e.provisioningState])).toEqual([['VMSnapshot', 'VMSnapshot', 'Succeeded']]);
   });
 });
 
