@@ -89,7 +89,7 @@ export interface JobErrorDetail {
   readonly recommendations: readonly string[];
 }
 
-export type JobOperation = 'Register' | 'ConfigureBackup' | 'Backup' | 'DisableBackup' | 'DeleteBackupData';
+export type JobOperation = 'Register' | 'UnRegister' | 'ConfigureBackup' | 'Backup' | 'DisableBackup' | 'DeleteBackupData';
 export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelled';
 
 export interface Job {
@@ -128,6 +128,7 @@ export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled'
 export type OperationKind =
   | 'refresh'
   | 'register'
+  | 'unregister'
   | 'protect'
   | 'stopProtection'
   | 'deleteItem'

@@ -11,6 +11,13 @@ const CREDENTIAL_REFUSED = 'The credential was refused: for the emulator use the
 const UNREACHABLE = 'The target could not be reached: check --endpoint and that the emulator is running (`vmbackup emulator serve`), or the network path to Azure.';
 const NOT_IMPLEMENTED = 'The target does not implement this operation; use a newer emulator or Azure.';
 
+/** A VM belongs to one vault at a time; this is how it leaves one for another, written once for plan, drift and apply. */
+export const OTHER_VAULT_REMEDY =
+  'Another vault protects the VM or holds its registration, and a VM belongs to one vault. To keep it there, leave it out of this spec. ' +
+  "To move it here: list it under stopProtection with retainData: false in that vault's spec and apply it with --allow-data-deletion; " +
+  'wait until the soft-delete period ends (14 days; or, with soft delete disabled on that vault, undelete the item and delete it again so it is purged); ' +
+  "apply that vault's spec again so vmbackup unregisters the VM there; then run `vmbackup apply` here.";
+
 /** Remedy by error code; look codes up with `azureCodeRemedy`, which ignores case and knows the numeric forms. */
 export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   // Throttling and concurrency (transient).
@@ -65,14 +72,17 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   OperationNotAllowed: 'Another operation runs on the VM, or a quota or state forbids this one: wait for running operations on the VM, then retry.',
   NotImplemented: NOT_IMPLEMENTED,
   ServiceUnavailable: 'The service is temporarily unavailable; vmbackup retries.',
+  // Another vault: Azure's codes, from the REST spec's example and from its answers to container unregister.
+  VirtualMachineAlreadyProtected: OTHER_VAULT_REMEDY,
+  BMSUserErrorContainerHasDatasources:
+    'The VM still has a protected or soft-deleted item in this vault: stop its protection deleting its data, wait until the soft-delete period ends, then apply again; vmbackup unregisters the VM once its item is gone.',
   // Codes the emulator names where Azure documents none (its README lists them).
   VMExtensionProvisioningTimeout: 'The VM agent never reported the backup extension installed: the operating system is likely unsupported by Azure Backup; exclude the VM or move it to a supported image.',
   UserErrorUnsupportedDiskCount: 'Azure Backup in this profile supports at most 5 data disks: detach disks or exclude the VM.',
   UserErrorVmNotRegistered: 'Register the VM with the vault first (vmbackup plans a `register` action before `protect`).',
   UserErrorBackupExtensionNotInstalled: 'Install the backup extension (VMSnapshot / VMSnapshotLinux) before registering; vmbackup\'s `register` action does both.',
   UserErrorVmInDifferentRegion: 'A vault protects only VMs of its own region: use a vault in the VM\'s region.',
-  UserErrorVmAlreadyProtected: 'The VM is protected by another vault: stop its protection there first.',
-  UserErrorVmAlreadyRegistered: 'The VM is registered with another vault: unregister it there first.',
+  UserErrorVmAlreadyRegistered: OTHER_VAULT_REMEDY,
   UserErrorInvalidScheduleFrequency: 'The schedule is beyond what the vault allows (classic: at most one backup a day): change the policy.',
   UserErrorInvalidRetentionRange: 'The retention is beyond what the vault allows (classic: at most 30 days): change the policy.',
   UserErrorInvalidPolicyInput: 'The policy is invalid for an Azure IaaS VM policy: check its schedule and retention.',

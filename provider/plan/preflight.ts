@@ -1,6 +1,15 @@
 // The guide's preconditions for registering and protecting a VM, checked before anything is attempted,
 // each with the remedy the guide gives and the Azure Backup code the service would answer with.
-import { sameArmId, type ObservedJob, type ObservedVm, type PreflightCode, type PreflightFinding } from '../core/index.js';
+import {
+  describeOtherVault,
+  isProtectedThere,
+  OTHER_VAULT_REMEDY,
+  sameArmId,
+  type ObservedJob,
+  type ObservedVm,
+  type PreflightCode,
+  type PreflightFinding,
+} from '../core/index.js';
 
 /** Minimum VM agent version the guide asks for. */
 export const MIN_AGENT_VERSION = '2.6.1198.718';
@@ -26,6 +35,7 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     'Azure Backup supports Windows Server 2008 R2 SP1 and later, Windows client 10 and later, and the Azure-endorsed Linux distributions: exclude the VM from the rule and protect its data another way.',
   OtherRegion:
     "A vault protects only VMs of its own region: protect the VM from a vault in the VM's region (one spec per vault), or remove it from this rule.",
+  ProtectedByOtherVault: OTHER_VAULT_REMEDY,
   OperationInProgress:
     'Wait for the running operation to finish (`vmbackup jobs --status InProgress`), then run `vmbackup apply` again: Azure Backup allows one operation per VM at a time.',
 };
@@ -46,6 +56,7 @@ export const PREFLIGHT_AZURE_CODES: Readonly<Record<PreflightCode, string>> = {
   LoadBalancerUnsupported: 'BackUpOperationFailedV2',
   UnsupportedOs: 'VMExtensionProvisioningTimeout',
   OtherRegion: 'UserErrorVmInDifferentRegion',
+  ProtectedByOtherVault: 'VirtualMachineAlreadyProtected',
   OperationInProgress: 'UserErrorBackupOperationInProgress',
 };
 
@@ -125,6 +136,11 @@ export function preflight(vm: ObservedVm, vault: { readonly location: string }, 
   if (os) out.push(preflightFinding('UnsupportedOs', `VM ${label}: ${os}`));
   if (vm.location.toLowerCase() !== vault.location.toLowerCase()) {
     out.push(preflightFinding('OtherRegion', `VM ${label} is in ${vm.location}, the vault in ${vault.location}`));
+  }
+  if (vm.otherVault) {
+    const found = preflightFinding('ProtectedByOtherVault', `VM ${label} is ${describeOtherVault(vm.otherVault)}`);
+    // A registration alone is refused with the emulator's code; Azure documents none for it.
+    out.push(isProtectedThere(vm.otherVault) ? found : { ...found, azureErrorCode: 'UserErrorVmAlreadyRegistered' });
   }
   const running = jobsInProgress(vm, jobs);
   if (running.length > 0) {
