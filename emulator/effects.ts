@@ -72,6 +72,9 @@ export function completeOperation(world: World, op: Operation): void {
       case 'register':
         registerContainer(world, a, at);
         break;
+      case 'unregister':
+        store.deleteContainer(a.vaultId, a.vmId);
+        break;
       case 'protect': {
         const existing = store.getItem(a.vaultId, a.vmId);
         // Modern profile: protecting registers the VM implicitly.

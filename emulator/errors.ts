@@ -42,7 +42,9 @@ export const Remedies = {
   operationInProgress: 'Wait for the running operation on this item to finish, then retry.',
   discoveryInProgress: 'Wait for the running discovery to finish, then retry.',
   vmNotFound: 'The VM no longer exists: stop protection and retain the data, or restore the VM.',
-  alreadyProtected: 'The VM is protected by another vault; stop its protection there first.',
+  otherVault:
+    'A VM belongs to one vault: stop its protection in that vault; to move it, delete its backup data there, wait for the soft-delete period to end, then unregister it there.',
+  containerHasDatasources: 'Stop protection and delete the backup data of the item, and wait for its soft-delete period to end, before unregistering.',
   policyLimits: 'Change the policy to fit the profile limits and retry.',
   policyInUse: 'Move or stop protection of the VMs that use the policy, then delete it.',
   softDeleted: 'Undelete the item (PUT with isRehydrate true) before protecting it again.',
@@ -98,6 +100,10 @@ export const ArmErrors = {
     ArmError.make(409, 'OperationNotAllowed', `Operation cannot be started while another operation is in progress on VM '${vm}'. Retry when it completes.`),
   vmDoesNotExist: (id: string) =>
     ArmError.make(400, 'BCMV2VMNotFound', `400094: The virtual machine '${id}' doesn't exist. Check the sourceResourceId.`),
+  alreadyProtected: (vm: string, vaultId: string) =>
+    ArmError.make(400, 'VirtualMachineAlreadyProtected', `Virtual machine '${vm}' is already protected by vault '${vaultId}'. ${Remedies.otherVault}`),
+  containerHasDatasources: (container: string) =>
+    ArmError.make(400, 'BMSUserErrorContainerHasDatasources', `There are backup items associated with the container '${container}'. ${Remedies.containerHasDatasources}`),
 
   // Azure's answers as quoted in public issues of its SDKs and tools (listed in emulator/README.md).
   invalidPolicy: (message: string) =>
@@ -146,10 +152,8 @@ export const ArmErrors = {
       'UserErrorVmInDifferentRegion',
       `VM '${vm}' is in region '${vmRegion}' but the vault is in '${vaultRegion}'. ${Remedies.otherRegion}`,
     ),
-  alreadyProtected: (vm: string, vaultId: string) =>
-    ArmError.make(400, 'UserErrorVmAlreadyProtected', `VM '${vm}' is already protected by vault '${vaultId}'. ${Remedies.alreadyProtected}`),
   alreadyRegistered: (vm: string, vaultId: string) =>
-    ArmError.make(400, 'UserErrorVmAlreadyRegistered', `VM '${vm}' is already registered with vault '${vaultId}'. ${Remedies.alreadyProtected}`),
+    ArmError.make(400, 'UserErrorVmAlreadyRegistered', `Virtual machine '${vm}' is already registered with another Recovery Services vault ('${vaultId}'). ${Remedies.otherVault}`),
   policyInUse: (policy: string, count: number) =>
     ArmError.make(400, 'UserErrorPolicyInUse', `Policy '${policy}' protects ${count} item(s). ${Remedies.policyInUse}`),
   policyNotFound: (policyId: string) =>

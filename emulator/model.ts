@@ -105,7 +105,7 @@ export interface JobErrorDetail {
   readonly recommendations: readonly string[];
 }
 
-export type JobOperation = 'Register' | 'ConfigureBackup' | 'Backup' | 'DisableBackup' | 'DeleteBackupData';
+export type JobOperation = 'Register' | 'UnRegister' | 'ConfigureBackup' | 'Backup' | 'DisableBackup' | 'DeleteBackupData';
 export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelling' | 'Cancelled';
 
 export interface Job {
@@ -144,6 +144,7 @@ export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled'
 export type OperationKind =
   | 'refresh'
   | 'register'
+  | 'unregister'
   | 'protect'
   | 'stopProtection'
   | 'deleteItem'

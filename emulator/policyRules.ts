@@ -80,7 +80,9 @@ export function validatePolicy(props: Props, profile: Profile): ArmError | undef
     const d = (rp[tier] as Props | undefined)?.retentionDuration as Props | undefined;
     if (!d) continue;
     if (!range) return badRetention(`The ${profile} profile has no ${tier} retention.`);
-    if (!within(Number(d.count), range)) return badRetention(`${tier} retention must be ${range.min} to ${range.max} ${unit} in the ${profile} profile.`);
+    if (!within(Number(d.count), range)) {
+      return badRetention(`${tier} retention of ${String(d.count)} ${unit} is outside ${range.min} to ${range.max} ${unit}, the ${profile} profile's range.`);
+    }
   }
   return undefined;
 }

@@ -50,6 +50,7 @@ export interface Store {
   /** Containers of a VM in any vault. */
   containersOfVm(vmId: string): Container[];
   putContainer(c: Container): void;
+  deleteContainer(vaultId: string, vmId: string): void;
 
   getItem(vaultId: string, vmId: string): ProtectedItem | undefined;
   listItems(vaultId?: string): ProtectedItem[];
@@ -195,6 +196,7 @@ export function openSqliteStore(stateDir: string): Store {
     containersOfVm: (vmId) => parseAll<Container>(st('SELECT doc FROM containers WHERE vm = ?').all(lc(vmId)) as Row[]),
     putContainer: (c) =>
       st('INSERT OR REPLACE INTO containers (key, vault, vm, doc) VALUES (?, ?, ?, ?)').run(itemKey(c.vaultId, c.vmId), lc(c.vaultId), lc(c.vmId), JSON.stringify(c)),
+    deleteContainer: (vaultId, vmId) => st('DELETE FROM containers WHERE key = ?').run(itemKey(vaultId, vmId)),
 
     getItem: (vaultId, vmId) => parse<ProtectedItem>(st('SELECT doc FROM items WHERE key = ?').get(itemKey(vaultId, vmId)) as Row | undefined),
     listItems: (vaultId) =>

@@ -76,6 +76,8 @@ export const backupStatusRoutes: Route[] = [
       if (protectedBy) {
         return fail('VirtualMachineAlreadyProtected', `VM '${vm.name}' is already protected by vault '${protectedBy.vaultId}'.`, 'Please do not enable protection again.');
       }
+      const registeredElsewhere = vault && store.containersOfVm(vm.id).find((c) => c.vaultId.toLowerCase() !== vault.id.toLowerCase());
+      if (registeredElsewhere) return fromError(ArmErrors.alreadyRegistered(vm.name, registeredElsewhere.vaultId));
       if (vault && vault.location.toLowerCase() !== vm.location.toLowerCase()) return fromError(ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location));
       const blocker = requestBlocker(vm, 'protect', ctx.world.profile);
       if (blocker) return fromError(blocker);

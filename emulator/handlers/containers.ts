@@ -1,13 +1,29 @@
-// Discovery (refreshContainers + its results), protectable items, protection containers and the
-// classic profile's register (PUT container, an LRO the SDK polls through its Location).
+// Discovery (refreshContainers + its results), protectable items, protection containers, the classic
+// profile's register (PUT container, an LRO the SDK polls through its Location), unregister (DELETE
+// container) and the soft-deleted containers list.
 import type { HandlerResult, RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
-import type { Vault, Vm } from '../model.js';
+import type { Container, Vault, Vm } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
 import { hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
 import { containerName, renderContainer, renderProtectable } from '../render.js';
-import { accepted, BACKUP_API, bodyObject, C, containerNameMatches, ok, refuseWhileRunning, requireOperation, requireVault, startUserJob, throwIfFailed, V, vmFromPath, vmTarget } from './common.js';
+import {
+  accepted,
+  BACKUP_API,
+  bodyObject,
+  C,
+  containerNameMatches,
+  ok,
+  refuseWhileRunning,
+  requireOperation,
+  requireVault,
+  startUserJob,
+  throwIfFailed,
+  V,
+  vmFromPath,
+  vmTarget,
+} from './common.js';
 
 function refreshTarget(vault: Vault): string {
   return `refresh|${vault.id.toLowerCase()}`;
@@ -17,16 +33,28 @@ function refreshAccepted(ctx: RequestContext, vault: Vault, opId: string): Handl
   return accepted(ctx, ctx.link(`${vault.id}/backupFabrics/Azure/operationResults/${opId}`));
 }
 
-/** VMs the vault offers: its region, seen by the last discovery, still there, not protected anywhere. */
+/**
+ * VMs the vault offers: its region, seen by the last discovery, still there, neither protected anywhere nor
+ * registered with another vault (which would refuse to let it go).
+ */
 export function protectableVms(ctx: RequestContext, vault: Vault): Vm[] {
   const { store } = ctx.world;
   if (vault.discoveredAt === undefined) return [];
   const discoveredAt = vault.discoveredAt;
-  const protectedVms = new Set(store.listItems().filter((i) => i.deferredDeleteAt === undefined).map((i) => i.vmId.toLowerCase()));
-  return store
-    .listVms({ location: vault.location })
-    .filter((vm) => Date.parse(vm.createdAt) <= discoveredAt && !protectedVms.has(vm.id.toLowerCase()));
+  const taken = new Set(store.listItems().filter((i) => i.deferredDeleteAt === undefined).map((i) => i.vmId.toLowerCase()));
+  for (const other of store.listVaults().filter((v) => v.id.toLowerCase() !== vault.id.toLowerCase())) {
+    for (const c of store.listContainers(other.id)) taken.add(c.vmId.toLowerCase());
+  }
+  return store.listVms({ location: vault.location }).filter((vm) => Date.parse(vm.createdAt) <= discoveredAt && !taken.has(vm.id.toLowerCase()));
 }
+
+/** 202 for a container's register or unregister, with the Location of its operation result. */
+function containerAccepted(ctx: RequestContext, vault: Vault, resourceGroup: string, vmName: string, opId: string): HandlerResult {
+  return accepted(ctx, ctx.link(`${vault.id}/backupFabrics/Azure/protectionContainers/${containerName(resourceGroup, vmName)}/operationResults/${opId}`));
+}
+
+/** Filters of BMSContainerQueryObject, which both container lists take. */
+const CONTAINER_FILTERS = ['backupManagementType', 'containerType', 'backupEngineName', 'fabricName', 'status', 'friendlyName'];
 
 export const containerRoutes: Route[] = [
   {
@@ -84,7 +112,7 @@ export const containerRoutes: Route[] = [
     body: 'none',
     handler: (ctx) => {
       const vault = requireVault(ctx);
-      const f = parseFilter(ctx.query.get('$filter'), ['backupManagementType', 'containerType', 'backupEngineName', 'fabricName', 'status', 'friendlyName']);
+      const f = parseFilter(ctx.query.get('$filter'), CONTAINER_FILTERS);
       const containers = ctx.world.store.listContainers(vault.id).filter(
         (c) =>
           filterEq(f, 'backupManagementType', 'AzureIaasVM') &&
@@ -132,7 +160,6 @@ export const containerRoutes: Route[] = [
       if (vm.location.toLowerCase() !== vault.location.toLowerCase()) throw ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location);
       const elsewhere = store.containersOfVm(vm.id).find((c) => c.vaultId.toLowerCase() !== vault.id.toLowerCase());
       if (elsewhere) throw ArmErrors.alreadyRegistered(vm.name, elsewhere.vaultId);
-      const location = (opId: string) => ctx.link(`${vault.id}/backupFabrics/Azure/protectionContainers/${containerName(resourceGroup, vmName)}/operationResults/${opId}`);
       const existing = store.getContainer(vault.id, vm.id);
       if (existing?.registrationStatus === 'Registered') return ok(renderContainer(vault, existing));
       refuseWhileRunning(ctx, vmTarget(vm.id), containerName(resourceGroup, vmName));
@@ -147,7 +174,42 @@ export const containerRoutes: Route[] = [
         failWith: internalFailure(vm, ctx.world.profile),
         args: { vaultId: vault.id, vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup },
       });
-      return accepted(ctx, location(op.id));
+      return containerAccepted(ctx, vault, resourceGroup, vmName, op.id);
+    },
+  },
+  {
+    operationId: 'ProtectionContainers_Unregister',
+    method: 'DELETE',
+    template: C,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      const { store } = ctx.world;
+      const { vmId, vmName, resourceGroup } = vmFromPath(ctx);
+      // Unregistering what is not registered succeeds.
+      if (!store.getContainer(vault.id, vmId)) return { status: 204 };
+      const name = containerName(resourceGroup, vmName);
+      refuseWhileRunning(ctx, vmTarget(vmId), name);
+      // A VM's container holds its one item; protected, stopped or soft-deleted, the item keeps it registered.
+      if (store.getItem(vault.id, vmId)) throw ArmErrors.containerHasDatasources(name);
+      const job = startUserJob(ctx, { vaultId: vault.id, operation: 'UnRegister', vmId, vmName, resourceGroup });
+      const op = ctx.world.startOperation({ kind: 'unregister', target: vmTarget(vmId), jobId: job.id, args: { vaultId: vault.id, vmId } });
+      return containerAccepted(ctx, vault, resourceGroup, vmName, op.id);
+    },
+  },
+  {
+    operationId: 'DeletedProtectionContainers_List',
+    method: 'GET',
+    template: `${V}/backupDeletedProtectionContainers`,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      parseFilter(ctx.query.get('$filter'), CONTAINER_FILTERS);
+      // Containers go soft-deleted only for workloads that group several items (SQL, SAP HANA, Azure Files);
+      // an Azure VM's container holds one item, which is soft-deleted itself, so the list holds no VM container.
+      return page(ctx, [] as Container[], (c) => renderContainer(vault, c));
     },
   },
   {
@@ -159,7 +221,7 @@ export const containerRoutes: Route[] = [
     handler: (ctx) => {
       const vault = requireVault(ctx);
       const { vmId } = vmFromPath(ctx);
-      const op = requireOperation(ctx, (o) => o.kind === 'register' && o.target === vmTarget(vmId));
+      const op = requireOperation(ctx, (o) => (o.kind === 'register' || o.kind === 'unregister') && o.target === vmTarget(vmId));
       if (op.status === 'InProgress') return accepted(ctx, ctx.link(ctx.path));
       throwIfFailed(op);
       const c = ctx.world.store.getContainer(vault.id, vmId);

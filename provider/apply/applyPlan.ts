@@ -15,6 +15,7 @@ import {
   putPolicy,
   putProtectedItem,
   registerContainer,
+  unregisterContainer,
   withRetry,
   type CallCounts,
   type Target,
@@ -260,6 +261,8 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
       return stopProtection(action, ctx);
     case 'stopProtectionDeleteData':
       return deleteData(action, ctx);
+    case 'unregister':
+      return unregister(action, ctx);
   }
 }
 
@@ -324,15 +327,20 @@ function extensionInstalled(vm: VirtualMachine): boolean {
   return Boolean(fromView || fromModel);
 }
 
+/** Whether the VM's container is registered with the vault now. */
+async function isRegistered(ctx: RunContext, containerName: string): Promise<boolean> {
+  const container = await readOrAbsent(ctx, () => ctx.target.clients.backup.protectionContainers.get(ctx.vault.name, ctx.vault.resourceGroup, FABRIC, containerName));
+  return container?.properties?.registrationStatus?.toLowerCase() === 'registered';
+}
+
 /** register = backup extension (skipped when present) + container registration (skipped when registered). */
 async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
   const vm = vmOf(action);
-  const containerName = action.target.containerName ?? vmContainerName(vm.resourceGroup, vm.name);
-  const { backup, compute } = ctx.target.clients;
+  const { containerName } = itemNames(action, vm);
+  const { compute } = ctx.target.clients;
   return converge(ctx, async () => {
     const model = await call(ctx.target, () => compute.virtualMachines.get(vm.resourceGroup, vm.name, { expand: 'instanceView' }), ctx.wait);
-    const container = await readOrAbsent(ctx, () => backup.protectionContainers.get(ctx.vault.name, ctx.vault.resourceGroup, FABRIC, containerName));
-    const registered = container?.properties?.registrationStatus?.toLowerCase() === 'registered';
+    const registered = await isRegistered(ctx, containerName);
     const hasExtension = extensionInstalled(model);
     if (registered && hasExtension) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('registering', { message: hasExtension ? 'registering with the vault' : 'installing the backup extension' });
@@ -347,6 +355,19 @@ async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome
       await registerContainer(ctx.target, ctx.vault, vm, containerName, writeWait(ctx));
     }
     return { status: 'applied', message: 'registered' };
+  });
+}
+
+/** unregister: the VM's container leaves the vault (skipped when it already has); no backup data is deleted. */
+async function unregister(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(action);
+  const { containerName } = itemNames(action, vm);
+  return converge(ctx, async () => {
+    if (!(await isRegistered(ctx, containerName))) return { status: 'skipped', message: REASON_CONVERGED };
+    ctx.emit('waiting', { message: 'unregistering from the vault' });
+    ctx.wrote();
+    await unregisterContainer(ctx.target, ctx.vault, containerName, writeWait(ctx));
+    return { status: 'applied', message: 'unregistered' };
   });
 }
 

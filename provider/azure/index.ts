@@ -16,12 +16,15 @@ export {
   operationIdFromUrl,
   putPolicy,
   putProtectedItem,
+  readBackupStatus,
   refreshContainers,
   registerContainer,
   triggerBackup,
+  unregisterContainer,
   waitForJob,
   type OperationOutcome,
   type VaultRef,
+  type VmBackupStatus,
   type WaitOptions,
 } from './operations.js';
 export { listAll, type Pager, type PagerSource } from './paging.js';

@@ -301,26 +301,72 @@ export async function putPolicy(
  * vault is transient: the call is retried until it ends.
  */
 export async function refreshContainers(target: Target, vault: VaultRef, opts: WaitOptions = {}): Promise<void> {
-  const { seen, onResponse } = capture();
   const backup = target.clients.backup;
-  await call(
+  await writeAndPollLocation(
     target,
-    () => backup.protectionContainers.refresh(vault.name, vault.resourceGroup, FABRIC, { filter: IAAS_VM_FILTER, onResponse }),
+    `discovery on vault ${vault.name}`,
+    (onResponse) => backup.protectionContainers.refresh(vault.name, vault.resourceGroup, FABRIC, { filter: IAAS_VM_FILTER, onResponse }),
+    (operationId, onResponse) => backup.protectionContainerRefreshOperationResults.get(vault.name, vault.resourceGroup, FABRIC, operationId, { onResponse }),
     opts,
   );
+}
+
+/**
+ * Unregisters a VM's container from the vault (DELETE, then its Location polled until it stops answering 202).
+ * A container that is already gone is unregistered; one that still holds an item is refused by the service.
+ */
+export async function unregisterContainer(target: Target, vault: VaultRef, containerName: string, opts: WaitOptions = {}): Promise<void> {
+  const backup = target.clients.backup;
+  await writeAndPollLocation(
+    target,
+    `unregister of ${containerName}`,
+    (onResponse) => backup.protectionContainers.unregister(vault.name, vault.resourceGroup, FABRIC, containerName, { onResponse }),
+    (operationId, onResponse) => backup.protectionContainerOperationResults.get(vault.name, vault.resourceGroup, FABRIC, containerName, operationId, { onResponse }),
+    opts,
+  );
+}
+
+/** A write answered 202 + Location, whose operation result answers 202 while it runs and something else once done. */
+async function writeAndPollLocation(
+  target: Target,
+  what: string,
+  write: (onResponse: OnResponse) => Promise<unknown>,
+  result: (operationId: string, onResponse: OnResponse) => Promise<unknown>,
+  opts: WaitOptions,
+): Promise<void> {
+  const { seen, onResponse } = capture();
+  await call(target, () => write(onResponse), opts);
   const operationId = operationIdFromUrl(seen.location ?? seen.asyncOperation);
   if (seen.status !== 202 || !operationId) return;
   await pollUntil<undefined>(
     target,
-    `discovery on vault ${vault.name}`,
+    what,
     seen.retryAfterMs,
     async () => {
       const step = capture();
-      await call(target, () => backup.protectionContainerRefreshOperationResults.get(vault.name, vault.resourceGroup, FABRIC, operationId, { onResponse: step.onResponse }), opts);
+      await call(target, () => result(operationId, step.onResponse), opts);
       return step.seen.status === 202 ? { done: false as const, retryAfterMs: step.seen.retryAfterMs } : { done: true as const, value: undefined };
     },
     opts,
   );
+}
+
+/** What Azure Backup's region-wide backupStatus says of a VM: the vault that protects or registered it, if any. */
+export interface VmBackupStatus {
+  readonly vaultId?: string;
+  /** e.g. "Protected", "NotProtected". */
+  readonly protectionStatus: string;
+  readonly registrationStatus?: string;
+}
+
+/** Asks the VM's region which vault, if any, holds the VM (BackupStatus_Get; a POST that changes nothing). */
+export async function readBackupStatus(target: Target, region: string, vmId: string, opts: WaitOptions = {}): Promise<VmBackupStatus> {
+  const status = await call(target, () => target.clients.backup.backupStatus.get(region, { resourceType: 'VM', resourceId: vmId }), opts);
+  return {
+    ...(status.vaultId ? { vaultId: status.vaultId } : {}),
+    protectionStatus: status.protectionStatus ?? 'Invalid',
+    ...(status.registrationStatus ? { registrationStatus: status.registrationStatus } : {}),
+  };
 }
 
 /** Extension name and type of Azure Backup's VM extension for an OS. */

@@ -5,6 +5,7 @@ export const DRIFT_FORMAT_VERSION = 1;
 
 export type DriftCategory =
   | 'declaredUnprotected'
+  | 'protectedByOtherVault'
   | 'wrongPolicy'
   | 'policyMissing'
   | 'policyChanged'

@@ -36,6 +36,29 @@ export interface ObservedVm {
   readonly registered: boolean;
   /** The vault offers the VM as a protectable item (same region, not yet protected). */
   readonly protectable: boolean;
+  /** Another vault protects the VM or holds its registration, as Azure's backupStatus reports it. */
+  readonly otherVault?: OtherVault;
+}
+
+/** The vault a VM belongs to when it is not the observed one. */
+export interface OtherVault {
+  /** ARM id of that vault. */
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  /** backupStatus's protectionStatus there, e.g. "Protected"; "NotProtected" when the VM is only registered. */
+  readonly protectionStatus: string;
+}
+
+/** "protected by vault rg/name", or "registered with vault rg/name" when that vault holds only the registration. */
+export function describeOtherVault(other: OtherVault): string {
+  const where = `vault ${other.resourceGroup}/${other.name}`;
+  return isProtectedThere(other) ? `protected by ${where}` : `registered with ${where}`;
+}
+
+/** backupStatus says Protected or Protecting; anything else with a vault id is a registration only. */
+export function isProtectedThere(other: OtherVault): boolean {
+  return /^protect(ed|ing)$/i.test(other.protectionStatus);
 }
 
 export interface ObservedPolicy {

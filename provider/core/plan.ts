@@ -10,7 +10,8 @@ export type ActionKind =
   | 'protect'
   | 'changePolicy'
   | 'stopProtection'
-  | 'stopProtectionDeleteData';
+  | 'stopProtectionDeleteData'
+  | 'unregister';
 
 /** Pre-flight findings: the guide's preconditions for registering and protecting a VM. */
 export type PreflightCode =
@@ -24,6 +25,7 @@ export type PreflightCode =
   | 'LoadBalancerUnsupported'
   | 'UnsupportedOs'
   | 'OtherRegion'
+  | 'ProtectedByOtherVault'
   | 'OperationInProgress'
   | 'EnhancedPolicyRequired'
   | 'EnhancedPolicyToStandard';

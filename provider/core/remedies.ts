@@ -11,6 +11,13 @@ const CREDENTIAL_REFUSED = 'The credential was refused: for the emulator use the
 const UNREACHABLE = 'The target could not be reached: check --endpoint and that the emulator is running (`vmbackup emulator serve`), or the network path to Azure.';
 const NOT_IMPLEMENTED = 'The target does not implement this operation; use a newer emulator or Azure.';
 
+/** A VM belongs to one vault at a time; this is how it leaves one for another, written once for plan, drift and apply. */
+export const OTHER_VAULT_REMEDY =
+  'Another vault protects the VM or holds its registration, and a VM belongs to one vault. To keep it there, leave it out of this spec. ' +
+  "To move it here: list it under stopProtection with retainData: false in that vault's spec and apply it with --allow-data-deletion; " +
+  'wait until the soft-delete period ends (14 days; or, with soft delete disabled on that vault, undelete the item and delete it again so it is purged); ' +
+  "apply that vault's spec again so vmbackup unregisters the VM there; then run `vmbackup apply` here.";
+
 /** Remedy by error code; look codes up with `azureCodeRemedy`, which ignores case and knows the numeric forms. */
 export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   // Throttling and concurrency (transient).
@@ -69,14 +76,17 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   PropertyChangeNotAllowed: 'The property cannot change on an existing resource: delete the resource and create it again with the new value.',
   NotImplemented: NOT_IMPLEMENTED,
   ServiceUnavailable: 'The service is temporarily unavailable; vmbackup retries.',
+  // Another vault: Azure's codes, from the REST spec's example and from its answers to container unregister.
+  VirtualMachineAlreadyProtected: OTHER_VAULT_REMEDY,
+  BMSUserErrorContainerHasDatasources:
+    'The VM still has a protected or soft-deleted item in this vault: stop its protection deleting its data, wait until the soft-delete period ends, then apply again; vmbackup unregisters the VM once its item is gone.',
   // Codes the emulator names where Azure documents none (its README lists them).
   VMExtensionProvisioningTimeout: 'The VM agent never reported the backup extension installed: the operating system is likely unsupported by Azure Backup; exclude the VM or move it to a supported image.',
   UserErrorUnsupportedDiskCount: 'Azure Backup in this profile supports at most 5 data disks: detach disks or exclude the VM.',
   UserErrorVmNotRegistered: 'Register the VM with the vault first (vmbackup plans a `register` action before `protect`).',
   UserErrorBackupExtensionNotInstalled: 'Install the backup extension (VMSnapshot / VMSnapshotLinux) before registering; vmbackup\'s `register` action does both.',
   UserErrorVmInDifferentRegion: 'A vault protects only VMs of its own region: use a vault in the VM\'s region.',
-  UserErrorVmAlreadyProtected: 'The VM is protected by another vault: stop its protection there first.',
-  UserErrorVmAlreadyRegistered: 'The VM is registered with another vault: unregister it there first.',
+  UserErrorVmAlreadyRegistered: OTHER_VAULT_REMEDY,
   UserErrorJobNotCancellable: 'Only Backup jobs still in progress can be cancelled; this one has ended or is of another kind.',
   UserErrorPolicyInUse: 'Move the VMs the policy protects to another policy (or stop their protection) before deleting it.',
   UserErrorPolicyNotFound: 'Declare the policy in the spec so vmbackup creates it before protecting VMs with it.',

@@ -1,6 +1,7 @@
-// Discovery: refresh the vault's view of the VMs, then read the world with list calls only, following
-// nextLink. Nothing here changes anything but the discovery itself, and the number of calls grows with
-// pages, not with VMs: power state, agent and extensions come from the VM list's instance views.
+// Discovery: refresh the vault's view of the VMs, then read the world with list calls, following nextLink.
+// Nothing here changes anything but the discovery itself, and the number of calls grows with pages, not
+// with VMs: power state, agent and extensions come from the VM list's instance views, and only VMs the
+// vault can neither offer nor explain are asked about one by one (which vault holds them).
 import type { VirtualMachine, VirtualMachineInstanceView } from '@azure/arm-compute';
 import type {
   AzureIaaSVMJob,
@@ -16,15 +17,18 @@ import type {
 } from '@azure/arm-recoveryservicesbackup';
 import {
   call,
+  classifyError,
   diffCalls,
   FABRIC,
   IAAS_VM_FILTER,
   jobErrorCode,
   listAll,
   policyFromAzure,
+  readBackupStatus,
   refreshContainers,
   type Target,
   type VaultRef,
+  type VmBackupStatus,
   type WaitOptions,
 } from '../azure/index.js';
 import {
@@ -39,6 +43,7 @@ import {
   type ObservedVault,
   type ObservedVm,
   type OsType,
+  type OtherVault,
   type PowerState,
   type ProtectionState,
 } from '../core/index.js';
@@ -55,6 +60,8 @@ export interface ObserveOptions {
 }
 
 const DAY_MS = 24 * 3_600_000;
+/** backupStatus questions in flight at once. */
+const BACKUP_STATUS_CONCURRENCY = 8;
 const BACKUP_EXTENSION_TYPES = new Set(['vmsnapshot', 'vmsnapshotlinux']);
 const SUCCEEDED = 'provisioningstate/succeeded';
 
@@ -90,18 +97,22 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     .map((c) => containerVmId(target.subscriptionId, c))
     .filter((id): id is string => id !== undefined);
 
-  const vms = vmRecords.map((vm) => ({
-    ...vm,
-    registered: registeredIds.some((id) => sameArmId(id, vm.id)),
-    protectable: protectableIds.some((id) => sameArmId(id, vm.id)),
-  }));
-
-  const protectedItems = await Promise.all(
-    items.map(async (item) => {
-      const observed = toProtectedItem(target.subscriptionId, item);
-      return opts.recoveryPoints ? withRecoveryPoints(target, vault, observed, wait) : observed;
-    }),
+  const observedItems = items.map((item) => toProtectedItem(target.subscriptionId, item));
+  const vms = await withOtherVaults(
+    target,
+    observedVault,
+    vmRecords.map((vm) => ({
+      ...vm,
+      registered: registeredIds.some((id) => sameArmId(id, vm.id)),
+      protectable: protectableIds.some((id) => sameArmId(id, vm.id)),
+    })),
+    observedItems,
+    wait,
   );
+
+  const protectedItems = opts.recoveryPoints
+    ? await Promise.all(observedItems.map((observed) => withRecoveryPoints(target, vault, observed, wait)))
+    : observedItems;
 
   return {
     observedAt: serviceTime.toISOString(),
@@ -151,7 +162,61 @@ async function readVault(target: Target, vault: VaultRef, wait: WaitOptions): Pr
   };
 }
 
-type VmRecord = Omit<ObservedVm, 'registered' | 'protectable'>;
+type VmRecord = Omit<ObservedVm, 'registered' | 'protectable' | 'otherVault'>;
+
+/**
+ * A VM of the vault's region that the vault neither offers nor holds (no container, no item) is held by
+ * another vault, or came after the vault's last discovery; Azure's backupStatus tells which, and names the
+ * vault. Only those VMs are asked about, a few at a time.
+ */
+async function withOtherVaults(
+  target: Target,
+  vault: ObservedVault,
+  vms: ObservedVm[],
+  items: readonly ObservedProtectedItem[],
+  wait: WaitOptions,
+): Promise<ObservedVm[]> {
+  const unexplained = vms.filter(
+    (vm) => vm.location.toLowerCase() === vault.location.toLowerCase() && !vm.protectable && !vm.registered && !items.some((i) => sameArmId(i.vmId, vm.id)),
+  );
+  const found = await mapBounded(unexplained, BACKUP_STATUS_CONCURRENCY, async (vm) => otherVaultOf(await backupStatusOf(target, vm, wait), vault.id));
+  const byVm = new Map(unexplained.map((vm, i) => [vm, found[i]]));
+  return vms.map((vm) => {
+    const otherVault = byVm.get(vm);
+    return otherVault ? { ...vm, otherVault } : vm;
+  });
+}
+
+/** The VM's backup status; a VM deleted since the VM list has none. */
+async function backupStatusOf(target: Target, vm: ObservedVm, wait: WaitOptions): Promise<VmBackupStatus | undefined> {
+  try {
+    return await readBackupStatus(target, vm.location, vm.id, wait);
+  } catch (e) {
+    const err = classifyError(e);
+    if (err.statusCode === 404 || err.code === 'BCMV2VMNotFound') return undefined;
+    throw err;
+  }
+}
+
+function otherVaultOf(status: VmBackupStatus | undefined, ownVaultId: string): OtherVault | undefined {
+  if (!status?.vaultId || sameArmId(status.vaultId, ownVaultId)) return undefined;
+  const parts = parseArmId(status.vaultId);
+  return { id: status.vaultId, name: parts.vaults ?? status.vaultId, resourceGroup: parts.resourcegroups ?? '', protectionStatus: status.protectionStatus };
+}
+
+/** `fn` over every item, at most `limit` at a time; results keep the items' order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 /**
  * One subscription-wide list with statusOnly gives the instance views; when the service leaves the VM

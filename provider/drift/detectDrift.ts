@@ -1,5 +1,6 @@
 // Drift: where the observed vault differs from the spec, per policy and per VM. Pure: no I/O.
 import {
+  describeOtherVault,
   DRIFT_FORMAT_VERSION,
   sameArmId,
   type DriftCategory,
@@ -45,7 +46,7 @@ export interface DriftOptions {
 export const DEFAULT_GRACE_HOURS = 4;
 
 const CATEGORY_ORDER: readonly DriftCategory[] = [
-  'policyMissing', 'policyChanged', 'declaredUnprotected', 'protectionStopped', 'wrongPolicy', 'protectionError',
+  'policyMissing', 'policyChanged', 'declaredUnprotected', 'protectedByOtherVault', 'protectionStopped', 'wrongPolicy', 'protectionError',
   'lastBackupFailed', 'recoveryPointOverdue', 'consistencyDegraded', 'undeclaredProtected',
 ];
 const HOUR = 3_600_000;
@@ -215,6 +216,16 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
 
     if (!item || item.softDeleted) {
       const blocked = preflight(vm, obs, policyChoice(spec, obs, policy));
+      const elsewhere = blocked.find((b) => b.code === 'ProtectedByOtherVault');
+      if (vm.otherVault && elsewhere) {
+        add(order, {
+          category: 'protectedByOtherVault', subject,
+          message: `VM ${label} is declared with policy ${policy} in vault ${obs.vault.name} but is ${describeOtherVault(vm.otherVault)}`,
+          remedy: elsewhere.remedy, expected: `protected by vault ${obs.vault.resourceGroup}/${obs.vault.name} with policy ${policy}`,
+          actual: describeOtherVault(vm.otherVault), ...(elsewhere.azureErrorCode ? { azureErrorCode: elsewhere.azureErrorCode } : {}), source,
+        });
+        continue;
+      }
       add(order, {
         category: 'declaredUnprotected', subject,
         message: blocked.length

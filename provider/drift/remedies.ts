@@ -1,11 +1,12 @@
 // What to do about each kind of drift, written once. Remedies for Azure Backup error codes follow the
 // troubleshooting guides; an unknown code falls back to reading the failed job's own recommendation.
-import { azureCodeRemedy, type DriftCategory } from '../core/index.js';
+import { azureCodeRemedy, OTHER_VAULT_REMEDY, type DriftCategory } from '../core/index.js';
 
 const READ_FAILED_JOB = 'Read the failed job (`vmbackup jobs --status Failed`), fix the cause it names, then let the next scheduled backup run.';
 
 export const DRIFT_REMEDIES: Readonly<Record<DriftCategory, string>> = {
   declaredUnprotected: 'Run `vmbackup apply` to register and protect the VM.',
+  protectedByOtherVault: OTHER_VAULT_REMEDY,
   wrongPolicy: 'Run `vmbackup apply` to assign the declared policy, or change the rule if the new policy is intended.',
   policyMissing: 'Run `vmbackup apply` to create the policy in the vault.',
   policyChanged: 'Run `vmbackup apply` to restore the declared settings, or write the new settings into the spec if they are intended.',

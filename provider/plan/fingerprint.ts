@@ -28,6 +28,7 @@ export function fingerprintObservation(obs: Observation): string {
         tags: Object.fromEntries(Object.entries(vm.tags).map(([k, v]) => [k.toLowerCase(), v])),
         backupExtension: vm.backupExtension,
         registered: vm.registered,
+        otherVault: vm.otherVault ? { id: vm.otherVault.id.toLowerCase(), protectionStatus: vm.otherVault.protectionStatus } : undefined,
       }))
       .sort(byKey((v) => v.id)),
     protectedItems: obs.protectedItems

@@ -6,6 +6,7 @@ import {
   type ActionKind,
   type Observation,
   type ObservedProtectedItem,
+  type ObservedVm,
   type Plan,
   type PlannedAction,
   type Profile,
@@ -16,7 +17,7 @@ import { fingerprintObservation } from './fingerprint.js';
 import { findItem, findPolicy, isActive, itemPolicyName, itemVm, policyChoice } from './observed.js';
 import { describePolicySettings, diffPolicySettings, samePolicySettings } from './policySettings.js';
 import { policyChangeFindings, preflight, preflightFinding } from './preflight.js';
-import { compareText, resolveDeclarations, undeclaredItems, vmOrder } from './selectVms.js';
+import { compareText, pickMatches, resolveDeclarations, undeclaredItems, vmOrder, type Declarations } from './selectVms.js';
 
 export interface PlanOptions {
   /** Time stamped on the plan. Default: the observation's time, so equal inputs give equal plans. */
@@ -28,7 +29,9 @@ export interface PlanOptions {
   readonly profile?: Profile;
 }
 
-const KIND_ORDER: readonly ActionKind[] = ['createPolicy', 'updatePolicy', 'register', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData'];
+const KIND_ORDER: readonly ActionKind[] = [
+  'createPolicy', 'updatePolicy', 'register', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData', 'unregister',
+];
 
 export function actionId(kind: ActionKind, subject: string): string {
   return `${kind}:${subject}`;
@@ -36,6 +39,29 @@ export function actionId(kind: ActionKind, subject: string): string {
 
 function itemTarget(item: ObservedProtectedItem): { protectedItemName: string; containerName: string } {
   return { protectedItemName: item.name, containerName: item.containerName };
+}
+
+/**
+ * A VM listed under stopProtection whose item is gone from the vault (its data deleted and purged) while its
+ * container is still registered: unregistering frees it for another vault and deletes no backup data.
+ */
+function unregisterActions(decls: Declarations, obs: Observation): { vm: ObservedVm; planned: PlannedAction }[] {
+  const out: { vm: ObservedVm; planned: PlannedAction }[] = [];
+  for (const vm of obs.vms) {
+    if (!vm.registered || findItem(obs.protectedItems, vm.id) || decls.conflicted.includes(vm)) continue;
+    const stop = decls.stops.find((s) => pickMatches(s.entry.vm, vm));
+    if (!stop) continue;
+    out.push({
+      vm,
+      planned: {
+        id: actionId('unregister', vm.id), kind: 'unregister',
+        target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, containerName: vmContainerName(vm.resourceGroup, vm.name) },
+        reason: `stopProtection entry for VM ${vm.name}: it has no backup item left in vault ${obs.vault.name} but is still registered with it; unregistering frees it for another vault`,
+        blockedBy: [], dependsOn: [], source: stop.entry.source,
+      },
+    });
+  }
+  return out;
 }
 
 /**
@@ -156,6 +182,8 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
       });
     }
   }
+
+  for (const action of unregisterActions(decls, obs)) vmActions.push({ order: action.vm, action: action.planned });
 
   if (spec.undeclared === 'stop') {
     for (const item of undeclaredItems(decls, obs.protectedItems)) {

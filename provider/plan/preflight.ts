@@ -2,6 +2,9 @@
 // each with its remedy and the Azure Backup code the service would answer with. What the target supports
 // comes from the support table of its profile: the guide's world (`classic`) or today's Azure (`modern`).
 import {
+  describeOtherVault,
+  isProtectedThere,
+  OTHER_VAULT_REMEDY,
   sameArmId,
   skuIn,
   supportOf,
@@ -33,6 +36,7 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     'Azure Backup supports Windows Server 2008 R2 SP1 and later, Windows client 10 and later, and the Azure-endorsed Linux distributions: exclude the VM from the rule and protect its data another way.',
   OtherRegion:
     "A vault protects only VMs of its own region: protect the VM from a vault in the VM's region (one spec per vault), or remove it from this rule.",
+  ProtectedByOtherVault: OTHER_VAULT_REMEDY,
   OperationInProgress:
     'Wait for the running operation to finish (`vmbackup jobs --status InProgress`), then run `vmbackup apply` again: Azure Backup allows one operation per VM at a time.',
   EnhancedPolicyRequired:
@@ -57,6 +61,7 @@ export const PREFLIGHT_AZURE_CODES: Readonly<Record<PreflightCode, string>> = {
   LoadBalancerUnsupported: 'BackUpOperationFailedV2',
   UnsupportedOs: 'VMExtensionProvisioningTimeout',
   OtherRegion: 'UserErrorVmInDifferentRegion',
+  ProtectedByOtherVault: 'VirtualMachineAlreadyProtected',
   OperationInProgress: 'UserErrorBackupOperationInProgress',
   EnhancedPolicyRequired: 'UserErrorEnhancedPolicyRequired',
   EnhancedPolicyToStandard: 'UserErrorPolicyTypeChangeNotAllowed',
@@ -173,6 +178,11 @@ export function preflight(vm: ObservedVm, ctx: PreflightContext, policy?: Policy
   const enhanced = policy?.policyType === 'V1' ? enhancedPolicyReason(vm, ctx.profile) : undefined;
   if (enhanced) {
     out.push(preflightFinding('EnhancedPolicyRequired', `VM ${label} needs an Enhanced policy (${enhanced}); policy ${policy!.name} is Standard`));
+  }
+  if (vm.otherVault) {
+    const found = preflightFinding('ProtectedByOtherVault', `VM ${label} is ${describeOtherVault(vm.otherVault)}`);
+    // A registration alone is refused with the emulator's code; Azure documents none for it.
+    out.push(isProtectedThere(vm.otherVault) ? found : { ...found, azureErrorCode: 'UserErrorVmAlreadyRegistered' });
   }
   const inProgress = jobsInProgress(vm, ctx.jobs);
   if (inProgress.length > 0) {

@@ -1,5 +1,5 @@
 // Tables for `vmbackup discover` and `vmbackup jobs`.
-import { parseArmId, sameArmId, type ObservedJob, type Observation, type PreflightFinding } from '../core/index.js';
+import { describeOtherVault, parseArmId, sameArmId, type ObservedJob, type Observation, type ObservedVm, type PreflightFinding } from '../core/index.js';
 import { colors, shortTime, table as compactTable } from './format.js';
 
 function table(head: string[]) {
@@ -16,7 +16,7 @@ export function renderVms(obs: Observation, preflight: ReadonlyMap<string, reado
   const remedies = new Map<string, string>();
   for (const vm of vms) {
     const item = obs.protectedItems.find((p) => sameArmId(p.vmId, vm.id));
-    const protection = item ? item.protectionState : vm.location.toLowerCase() === obs.vault.location.toLowerCase() ? 'NotProtected' : 'other region';
+    const protection = item ? item.protectionState : protectionElsewhere(vm, obs.vault.location);
     const findings = preflight.get(vm.id.toLowerCase()) ?? [];
     for (const f of findings) remedies.set(f.code, f.remedy);
     const checks = findings.length ? findings.map((f) => f.code).join(', ') : 'ok';
@@ -25,6 +25,15 @@ export function renderVms(obs: Observation, preflight: ReadonlyMap<string, reado
   const protectedCount = obs.protectedItems.filter((p) => p.protectionState !== 'ProtectionStopped').length;
   const fixes = [...remedies].map(([code, remedy]) => `  ${code}: ${remedy}`);
   return `Vault ${obs.vault.name} (${obs.vault.location}): ${obs.vms.length} VMs, ${protectedCount} protected.\n${t.toString()}\n${fixes.length ? `Pre-flight remedies:\n${fixes.join('\n')}\n` : ''}`;
+}
+
+/** What protects a VM this vault does not: another vault ("Protected by vault rg/name"), or nothing. */
+function protectionElsewhere(vm: ObservedVm, vaultLocation: string): string {
+  if (vm.otherVault) {
+    const where = describeOtherVault(vm.otherVault);
+    return `${where[0].toUpperCase()}${where.slice(1)}`;
+  }
+  return vm.location.toLowerCase() === vaultLocation.toLowerCase() ? 'NotProtected' : 'other region';
 }
 
 function duration(seconds: number | undefined): string {

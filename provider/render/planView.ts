@@ -32,6 +32,7 @@ const KIND_SYMBOL: Readonly<Record<ActionKind, ActionSymbol>> = {
   changePolicy: '~',
   stopProtection: '-',
   stopProtectionDeleteData: '-',
+  unregister: '-',
 };
 
 export function actionSymbol(a: PlannedAction): ActionSymbol {
@@ -60,6 +61,8 @@ export function actionTarget(a: PlannedAction): string {
       return `${vmLabel(a)} (backup data retained)`;
     case 'stopProtectionDeleteData':
       return `${vmLabel(a)} (backup data DELETED)`;
+    case 'unregister':
+      return `${vmLabel(a)} from the vault (no backup data deleted)`;
     default:
       return unreachable(a.kind, 'action kind');
   }

@@ -23,6 +23,12 @@ export const DRIFT_RULES: Readonly<Record<DriftCategory, RuleInfo>> = {
     help: 'Run `vmbackup apply` to register the VM and enable protection with the declared policy. If the plan shows the action blocked, fix its pre-flight finding first.',
     level: 'error',
   },
+  protectedByOtherVault: {
+    title: 'Protected by another vault',
+    description: 'A VM the spec declares is protected by, or registered with, another vault; a VM belongs to one vault at a time.',
+    help: 'Leave the VM to the other vault, or move it: delete its backup data there, wait for the soft-delete period to end, let vmbackup unregister it there, then apply here.',
+    level: 'error',
+  },
   protectionStopped: {
     title: 'Protection stopped',
     description: "A declared VM's protection was stopped: no new backups are taken.",
@@ -140,6 +146,12 @@ export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
     title: 'Other region than the vault',
     description: "A vault protects only VMs in its own region.",
     help: "Protect the VM with a vault in the VM's region.",
+    level: 'error',
+  },
+  ProtectedByOtherVault: {
+    title: 'Protected by another vault',
+    description: 'Another vault protects the VM or holds its registration; a VM belongs to one vault at a time.',
+    help: 'Stop its protection there; to move it here, delete its backup data there, wait for the soft-delete period to end, unregister it there, then apply here.',
     level: 'error',
   },
   OperationInProgress: {

@@ -12,6 +12,8 @@ describe('operationName', () => {
     { reason: 'refresh action', method: 'POST', url: `${V}/backupFabrics/Azure/refreshContainers`, name: 'POST refreshContainers' },
     { reason: 'refresh result', method: 'GET', url: `${V}/backupFabrics/Azure/operationResults/op1`, name: 'GET backupFabrics/operationResults/{id}' },
     { reason: 'vault get', method: 'get', url: V, name: 'GET vaults/{id}' },
+    { reason: 'backup status of a VM', method: 'POST', url: 'https://h/Subscriptions/s/providers/Microsoft.RecoveryServices/locations/westeurope/backupStatus', name: 'POST backupStatus' },
+    { reason: 'container unregister', method: 'DELETE', url: `${V}/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm`, name: 'DELETE protectionContainers/{id}' },
     { reason: 'subscription-wide VM list', method: 'GET', url: 'https://h/subscriptions/s/providers/Microsoft.Compute/virtualMachines?statusOnly=true', name: 'GET virtualMachines' },
     { reason: 'VM extension', method: 'PUT', url: 'https://h/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/extensions/VMSnapshot', name: 'PUT extensions/{id}' },
   ])('$reason', ({ method, url, name }) => {
@@ -30,5 +32,10 @@ describe('CallCounter', () => {
     expect(d).toEqual({ 'GET backupJobs': 1, 'PUT protectedItems/{id}': 1 });
     expect(countWrites(d)).toBe(1);
     expect(c.total()).toBe(3);
+  });
+
+  it('a backup status question is a POST that writes nothing', () => {
+    expect(countWrites({ 'POST backupStatus': 4, 'GET backupJobs': 1 })).toBe(0);
+    expect(countWrites({ 'POST backupStatus': 4, 'DELETE protectionContainers/{id}': 1 })).toBe(1);
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../emulator/index.js';
-import { sameArmId, type Observation } from '../../provider/core/index.js';
+import { policyArmId, sameArmId, vaultArmId, vmArmId, vmContainerName, vmProtectedItemName, type Observation } from '../../provider/core/index.js';
 import { observe, observeJobs } from '../../provider/discovery/index.js';
-import { diffCalls } from '../../provider/azure/index.js';
+import { deleteProtectedItem, diffCalls, installBackupExtension, isWrite, putProtectedItem, registerContainer } from '../../provider/azure/index.js';
+import { TWO_VAULTS_FLEET } from '../e2e/harness.js';
 import { openTestTarget, WEU, type TestTarget } from './harness.js';
 
 describe('observe against the demo fleet', () => {
@@ -100,5 +101,43 @@ describe('observe call counts', () => {
     const large = await callsFor(60);
     expect(withoutPolls(large)).toEqual(withoutPolls(small));
     expect(small['GET virtualMachines']).toBe(1);
+  });
+});
+
+describe('observe a VM another vault holds', () => {
+  const A = { resourceGroup: 'rg-backup-a', name: 'vault-a' };
+  const B = { resourceGroup: 'rg-backup-b', name: 'vault-b' };
+  let t: TestTarget;
+  beforeAll(async () => {
+    t = await openTestTarget({}, TWO_VAULTS_FLEET);
+    const web = { id: vmArmId(t.target.subscriptionId, 'rg-web', 'web-01'), resourceGroup: 'rg-web', name: 'web-01', location: 'westeurope', osType: 'Windows' as const };
+    await installBackupExtension(t.target, web);
+    await registerContainer(t.target, A, web, vmContainerName('rg-web', 'web-01'));
+    await putProtectedItem(t.target, A, vmContainerName('rg-web', 'web-01'), vmProtectedItemName('rg-web', 'web-01'), {
+      properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: web.id, policyId: policyArmId(vaultArmId(t.target.subscriptionId, A.resourceGroup, A.name), 'DefaultPolicy') },
+    });
+  });
+  afterAll(() => t?.close());
+
+  it('vault B reads which vault protects the VM, asking Azure about that VM alone', async () => {
+    const obs = await observe(t.target, B);
+    const web = obs.vms.find((v) => v.name === 'web-01')!;
+    expect([web.protectable, web.registered]).toEqual([false, false]);
+    expect(web.otherVault).toEqual({ id: vaultArmId(t.target.subscriptionId, A.resourceGroup, A.name), name: 'vault-a', resourceGroup: 'rg-backup-a', protectionStatus: 'Protected' });
+    expect(obs.vms.find((v) => v.name === 'app-01')?.otherVault).toBeUndefined();
+    expect(obs.apiCalls['POST backupStatus']).toBe(1);
+    expect(Object.keys(obs.apiCalls).filter((op) => isWrite(op))).toEqual(['POST refreshContainers']);
+  });
+
+  it('vault A, which holds the VM, asks nothing', async () => {
+    const obs = await observe(t.target, A);
+    expect(obs.vms.every((v) => v.otherVault === undefined)).toBe(true);
+    expect(obs.apiCalls['POST backupStatus']).toBeUndefined();
+  });
+
+  it('after its data is deleted there, the VM is still registered with vault A', async () => {
+    await deleteProtectedItem(t.target, A, vmContainerName('rg-web', 'web-01'), vmProtectedItemName('rg-web', 'web-01'));
+    const obs = await observe(t.target, B, { refresh: false });
+    expect(obs.vms.find((v) => v.name === 'web-01')?.otherVault).toMatchObject({ name: 'vault-a', protectionStatus: 'NotProtected' });
   });
 });

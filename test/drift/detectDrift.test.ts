@@ -6,6 +6,7 @@ import {
   makeJob,
   makeObservation,
   makeObservedPolicy,
+  makeOtherVault,
   makePolicy,
   makePolicySettings,
   makeProtectedItem,
@@ -55,6 +56,14 @@ interface Expect {
 }
 
 describe('detectDrift', () => {
+  it('says which vault holds a declared VM and how to move it', () => {
+    const obs = { ...withItems(appItem), vms: [{ ...web1, registered: false, protectable: false, otherVault: makeOtherVault() }, app1] };
+    const [finding] = detectDrift(spec, obs).findings;
+    expect(finding.message).toBe('VM rg-web/web-01 is declared with policy daily in vault vault-weu but is protected by vault rg-backup-b/vault-b');
+    expect([finding.expected, finding.actual]).toEqual(['protected by vault rg-backup/vault-weu with policy daily', 'protected by vault rg-backup-b/vault-b']);
+    expect(finding.remedy).toMatch(/retainData: false in that vault's spec/);
+  });
+
   it('reports nothing when the vault matches the spec, and lists what it checked', () => {
     const report = detectDrift(spec, inSync);
     expect(report.findings).toEqual([]);
@@ -79,6 +88,16 @@ describe('detectDrift', () => {
       reason: 'a blocked VM is unprotected with the pre-flight finding and its code',
       obs: { ...withItems(appItem), vms: [{ ...web1, powerState: 'deallocated' }, app1] },
       expected: [{ category: 'declaredUnprotected', name: 'web-01', line: 20, azureErrorCode: 'AzureVmOffline' }],
+    },
+    {
+      reason: 'a declared VM another vault protects is its own category, with the vault and the code',
+      obs: { ...withItems(appItem), vms: [{ ...web1, registered: false, protectable: false, otherVault: makeOtherVault() }, app1] },
+      expected: [{ category: 'protectedByOtherVault', name: 'web-01', line: 20, azureErrorCode: 'VirtualMachineAlreadyProtected' }],
+    },
+    {
+      reason: 'a declared VM another vault only holds the registration of, its item there deleted',
+      obs: { ...withItems(appItem), vms: [{ ...web1, registered: false, protectable: false, otherVault: makeOtherVault('NotProtected') }, app1] },
+      expected: [{ category: 'protectedByOtherVault', name: 'web-01', line: 20, azureErrorCode: 'UserErrorVmAlreadyRegistered' }],
     },
     {
       reason: 'a soft-deleted protection is no protection',

@@ -1,11 +1,12 @@
-// An apply the service refuses part of: a VM already protected by another vault of the region. The rest converges,
-// and the command exits 1 with the Azure Backup error code and our remedy, as text and as JSON events.
+// An apply the service refuses part of: a VM whose protection was deleted out of band (soft-deleted), which the
+// service refuses to protect again before it is undeleted. The rest converges, and the command exits 1 with the
+// error code and our remedy, as text and as JSON events.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { installBackupExtension, openTarget, putProtectedItem, registerContainer, type Target } from '../../provider/azure/index.js';
+import { deleteProtectedItem, installBackupExtension, openTarget, putProtectedItem, registerContainer, type Target } from '../../provider/azure/index.js';
 import { vaultArmId, vmArmId, vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
 import { requireBuild, runCli, specText, type CliResult } from './harness.js';
 
@@ -14,7 +15,6 @@ const SUB = '0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const FLEET = `subscriptionId: ${SUB}
 vaults:
   - { name: vault-a, resourceGroup: rg-backup, location: westeurope }
-  - { name: vault-b, resourceGroup: rg-backup-b, location: westeurope }
 vms:
   - { name: web-01, resourceGroup: rg-web, location: westeurope, os: Linux, image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest" }
   - { name: web-02, resourceGroup: rg-web, location: westeurope, os: Linux, image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest" }
@@ -50,18 +50,19 @@ beforeAll(async () => {
   await writeFile(join(dir, 'spec.yaml'), SPEC);
   emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: join(dir, 'fleet.yaml'), retryAfterSeconds: 0, operationDelayMs: 20 });
   sdk = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, stateDir: join(dir, 'state') });
-  // Out of band, vault-b protects web-01 first.
-  const vaultB = { resourceGroup: 'rg-backup-b', name: 'vault-b' };
+  // Out of band, web-01 is protected, then its protection is deleted: the item stays soft-deleted.
+  const vaultA = { resourceGroup: 'rg-backup', name: 'vault-a' };
   const web1 = { id: vmArmId(SUB, 'rg-web', 'web-01'), resourceGroup: 'rg-web', name: 'web-01', location: 'westeurope', osType: 'Linux' as const };
   await installBackupExtension(sdk, web1);
-  await registerContainer(sdk, vaultB, web1, vmContainerName('rg-web', 'web-01'));
-  await putProtectedItem(sdk, vaultB, vmContainerName('rg-web', 'web-01'), vmProtectedItemName('rg-web', 'web-01'), {
+  await registerContainer(sdk, vaultA, web1, vmContainerName('rg-web', 'web-01'));
+  await putProtectedItem(sdk, vaultA, vmContainerName('rg-web', 'web-01'), vmProtectedItemName('rg-web', 'web-01'), {
     properties: {
       protectedItemType: 'Microsoft.Compute/virtualMachines',
       sourceResourceId: web1.id,
-      policyId: `${vaultArmId(SUB, vaultB.resourceGroup, vaultB.name)}/backupPolicies/DefaultPolicy`,
+      policyId: `${vaultArmId(SUB, vaultA.resourceGroup, vaultA.name)}/backupPolicies/DefaultPolicy`,
     },
   });
+  await deleteProtectedItem(sdk, vaultA, vmContainerName('rg-web', 'web-01'), vmProtectedItemName('rg-web', 'web-01'));
 });
 
 afterAll(async () => {
@@ -75,12 +76,14 @@ describe('apply refused by the service', () => {
     const r = await apply();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/1 action\(s\) failed/);
-    expect(r.stderr).toMatch(/web-01.*UserErrorVmAlready(Registered|Protected)/);
-    expect(r.stderr).toMatch(/Remedy: The VM is (registered with|protected by) another vault/);
+    expect(r.stderr).toMatch(/web-01.*UserErrorItemSoftDeleted/);
+    expect(r.stderr).toMatch(/Remedy: The item is soft-deleted: undelete it/);
 
-    const itemsOfA: string[] = [];
-    for await (const item of sdk.clients.backup.backupProtectedItems.list('vault-a', 'rg-backup')) itemsOfA.push(item.name!.toLowerCase());
-    expect(itemsOfA).toEqual(['vm;iaasvmcontainerv2;rg-web;web-02']);
+    const active: string[] = [];
+    for await (const item of sdk.clients.backup.backupProtectedItems.list('vault-a', 'rg-backup')) {
+      if (!(item.properties as { isScheduledForDeferredDelete?: boolean }).isScheduledForDeferredDelete) active.push(item.name!.toLowerCase());
+    }
+    expect(active).toEqual(['vm;iaasvmcontainerv2;rg-web;web-02']);
   });
 
   it('reports the same failure as a JSON event, and a re-run attempts only what is still missing', async () => {
@@ -88,7 +91,7 @@ describe('apply refused by the service', () => {
     expect(r.code).toBe(1);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; phase?: string; vmName?: string; code?: string; remedy?: string; actions?: { status: string }[] });
     const failed = events.filter((e) => e.phase === 'failed');
-    expect(failed).toEqual([expect.objectContaining({ vmName: 'web-01', code: expect.stringMatching(/^UserErrorVmAlready/), remedy: expect.stringMatching(/another vault/) })]);
+    expect(failed).toEqual([expect.objectContaining({ vmName: 'web-01', code: 'UserErrorItemSoftDeleted', remedy: expect.stringMatching(/undelete it/) })]);
     const summary = events.at(-1)!;
     expect(summary.event).toBe('summary');
     // The policy and web-02 are in place: the re-run acts on web-01 alone.

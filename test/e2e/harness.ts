@@ -10,6 +10,10 @@ export const DEMO_FLEET = join(ROOT, 'examples/fleet.yaml');
 /** examples/fleet.yaml's subscription and its West Europe vault. */
 export const DEMO_SUBSCRIPTION = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
 export const DEMO_VAULT = { resourceGroup: 'rg-backup', name: 'vault-weu' } as const;
+/** Two vaults in West Europe (vault-a, vault-b) and two VMs: a VM can move from one vault to the other. */
+export const TWO_VAULTS_FLEET = join(ROOT, 'test/e2e/fixtures/two-vaults.yaml');
+export const VAULT_A = { resourceGroup: 'rg-backup-a', name: 'vault-a' } as const;
+export const VAULT_B = { resourceGroup: 'rg-backup-b', name: 'vault-b' } as const;
 
 /** A daily 10:00 UTC policy kept 30 days, as a spec's `policies:` item. */
 export const DAILY_1000 = `  - name: daily-1000

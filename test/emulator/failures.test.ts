@@ -146,14 +146,14 @@ describe('protect', () => {
     await put(em, { onResponse: first.onResponse });
     expect((await pollStatus(em, first.header('azure-asyncoperation'))).status).toBe('Succeeded');
   });
-  test('one policy per VM: a VM protected by one vault cannot be protected by another -> 400 UserErrorVmAlreadyProtected', async () => {
+  test('one policy per VM: a VM protected by one vault cannot be protected by another -> 400 VirtualMachineAlreadyProtected', async () => {
     const res = await raw(
       em,
       'PUT',
       `/subscriptions/${SUB}/resourceGroups/rg-backup-ne/providers/Microsoft.RecoveryServices/vaults/vault-neu/backupFabrics/Azure/protectionContainers/${containerOf('rg-web', 'web-01')}/protectedItems/${itemOf('rg-web', 'web-01')}?api-version=2023-06-01`,
       { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId('rg-web', 'web-01'), policyId: policyIdOf({ resourceGroup: 'rg-backup-ne', name: 'vault-neu' }, 'DefaultPolicy') } },
     );
-    expect([res.status, res.body.error.code]).toEqual([400, 'UserErrorVmAlreadyProtected']);
+    expect([res.status, res.body.error.code]).toEqual([400, 'VirtualMachineAlreadyProtected']);
   });
   test('on-demand backup of an item whose protection is stopped -> 400 UserErrorItemNotProtected', async () => {
     await register(em, 'rg-app', 'app-02', 'Linux');
@@ -218,7 +218,7 @@ describe('policy limits (classic)', () => {
     {
       reason: 'retention over 30 days',
       code: 'BMSUserErrorInvalidPolicyInput',
-      says: /at most 30 days; this policy keeps them 31 days/,
+      says: /dailySchedule retention of 31 days is outside 1 to 30 days, the classic profile's range/,
       props: {
         ...base,
         schedulePolicy: { schedulePolicyType: 'SimpleSchedulePolicy', scheduleRunFrequency: 'Daily', scheduleRunTimes: ['2024-01-01T08:00:00Z'] },
@@ -228,7 +228,7 @@ describe('policy limits (classic)', () => {
     {
       reason: 'weekly retention of 5 weeks (35 days)',
       code: 'BMSUserErrorInvalidPolicyInput',
-      says: /keeps them 35 days/,
+      says: /weeklySchedule retention of 5 weeks is outside 1 to 4 weeks/,
       props: {
         ...base,
         schedulePolicy: { schedulePolicyType: 'SimpleSchedulePolicy', scheduleRunFrequency: 'Weekly', scheduleRunDays: ['Sunday'], scheduleRunTimes: ['2024-01-01T08:00:00Z'] },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprintObservation, planProtection, samePolicySettings } from '../../provider/plan/index.js';
 import type { Observation, PolicySettings } from '../../provider/core/index.js';
-import { makeJob, makeObservation, makeObservedPolicy, makePolicySettings, makeProtectedItem, makeRule, makeSpec, makeVm, pick } from './fixtures.js';
+import { makeJob, makeObservation, makeObservedPolicy, makeOtherVault, makePolicySettings, makeProtectedItem, makeRule, makeSpec, makeVm, pick } from './fixtures.js';
 
 const web1 = makeVm({ name: 'web-01', resourceGroup: 'rg-web', registered: true, backupExtension: true, tags: { env: 'prod' } });
 const app1 = makeVm({ name: 'app-01', resourceGroup: 'rg-app', osType: 'Linux' });
@@ -17,6 +17,7 @@ describe('fingerprintObservation', () => {
   const changes: { reason: string; obs: Observation }[] = [
     { reason: 'a VM powered off', obs: { ...base, vms: [{ ...web1, powerState: 'deallocated' }, app1] } },
     { reason: 'a VM registered', obs: { ...base, vms: [web1, { ...app1, registered: true }] } },
+    { reason: 'another vault took a VM', obs: { ...base, vms: [web1, { ...app1, otherVault: makeOtherVault() }] } },
     { reason: 'a backup extension removed', obs: { ...base, vms: [{ ...web1, backupExtension: false }, app1] } },
     { reason: 'a VM retagged (selectors read tags)', obs: { ...base, vms: [{ ...web1, tags: { env: 'dev' } }, app1] } },
     { reason: 'an agent updated', obs: { ...base, vms: [web1, { ...app1, agentVersion: '2.9.0.0' }] } },
@@ -29,6 +30,11 @@ describe('fingerprintObservation', () => {
   ];
   it.each(changes)('changes when $reason', ({ obs }) => {
     expect(fingerprintObservation(obs)).not.toBe(fp);
+  });
+
+  it("changes when another vault's protection of a VM ends and only its registration stays", () => {
+    const withOther = (status: string): Observation => ({ ...base, vms: [web1, { ...app1, otherVault: makeOtherVault(status) }] });
+    expect(fingerprintObservation(withOther('NotProtected'))).not.toBe(fingerprintObservation(withOther('Protected')));
   });
 
   const noChanges: { reason: string; obs: Observation }[] = [

@@ -13,6 +13,7 @@ import {
   type ObservedProtectedItem,
   type ObservedVault,
   type ObservedVm,
+  type OtherVault,
   type PolicySettings,
   type ProtectionRule,
   type ResolvedPolicy,
@@ -66,6 +67,11 @@ export function makeVm(o: Partial<ObservedVm> & { name: string; resourceGroup?: 
     ...o,
     resourceGroup,
   };
+}
+
+/** vault-b of the same region, as backupStatus names it: protecting the VM, or only holding its registration. */
+export function makeOtherVault(protectionStatus = 'Protected'): OtherVault {
+  return { id: vaultArmId(SUB, 'rg-backup-b', 'vault-b'), name: 'vault-b', resourceGroup: 'rg-backup-b', protectionStatus };
 }
 
 export function makePolicySettings(o: Partial<PolicySettings> = {}): PolicySettings {

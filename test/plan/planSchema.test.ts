@@ -4,6 +4,7 @@ import type { Plan } from '../../provider/core/index.js';
 import {
   makeObservation,
   makeObservedPolicy,
+  makeOtherVault,
   makePolicy,
   makePolicySettings,
   makeProtectedItem,
@@ -25,6 +26,10 @@ function fullPlan(): Plan {
   const old1 = makeVm({ name: 'old-01', resourceGroup: 'rg-old' });
   const old2 = makeVm({ name: 'old-02', resourceGroup: 'rg-old' });
   const stray = makeVm({ name: 'stray', resourceGroup: 'rg-old' });
+  // Its item is gone from the vault, its registration is not: unregistered.
+  const old3 = makeVm({ name: 'old-03', resourceGroup: 'rg-old', registered: true, backupExtension: true, protectable: false });
+  // Protected by another vault: blocked.
+  const web3 = makeVm({ name: 'web-03', resourceGroup: 'rg-web', protectable: false, otherVault: makeOtherVault() });
   const weekly = makePolicy('weekly', {
     schedule: { frequency: 'Weekly', time: '06:00', weekDays: ['Sunday', 'Wednesday'] },
     retention: {
@@ -42,11 +47,11 @@ function fullPlan(): Plan {
         makeRule('missing', 'hourly', { vms: [pick('rg-x', 'nope'), pick('rg-web', 'web-01')] }),
         makeRule('odd', 'daily', { vms: [{ resourceGroup: 'rg-y', name: 'deallocated' }] }),
       ],
-      stopProtection: [makeStop(pick('rg-old', 'old-01')), makeStop(pick('rg-old', 'old-02'), false)],
+      stopProtection: [makeStop(pick('rg-old', 'old-01')), makeStop(pick('rg-old', 'old-02'), false), makeStop(pick('rg-old', 'old-03'), false)],
       undeclared: 'stop',
     }),
     makeObservation({
-      vms: [web1, web2, old1, old2, stray, makeVm({ name: 'deallocated', resourceGroup: 'rg-y', powerState: 'deallocated' })],
+      vms: [web1, web2, web3, old1, old2, old3, stray, makeVm({ name: 'deallocated', resourceGroup: 'rg-y', powerState: 'deallocated' })],
       policies: [makeObservedPolicy('daily', makePolicySettings({ instantRestoreDays: 5 }))],
       protectedItems: [makeProtectedItem(web2), makeProtectedItem(old1), makeProtectedItem(old2), makeProtectedItem(stray)],
     }),
@@ -57,9 +62,10 @@ describe('plan JSON schema', () => {
   it('accepts a plan with every action kind, blocked actions and every policy shape', () => {
     const plan = fullPlan();
     expect(new Set(plan.actions.map((a) => a.kind))).toEqual(
-      new Set(['createPolicy', 'updatePolicy', 'register', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData']),
+      new Set(['createPolicy', 'updatePolicy', 'register', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData', 'unregister']),
     );
     expect(plan.summary.blocked).toBeGreaterThan(0);
+    expect(plan.actions.flatMap((a) => a.blockedBy.map((f) => f.code))).toContain('ProtectedByOtherVault');
     expect(validate(plan)).toEqual([]);
   });
 
@@ -74,6 +80,7 @@ describe('plan JSON schema', () => {
     { reason: 'a fingerprint that is not sha256 hex', mutate: (p) => (p.stateFingerprint = 'abc'), error: /stateFingerprint/ },
     { reason: 'a policy action without settings', mutate: (p) => delete p.actions[0].policy, error: /policy/ },
     { reason: 'a VM action without its VM', mutate: (p) => delete p.actions.find((a: any) => a.kind === 'protect').target.vmId, error: /vmId/ },
+    { reason: 'an unregister without its container', mutate: (p) => delete p.actions.find((a: any) => a.kind === 'unregister').target.containerName, error: /containerName/ },
     { reason: 'an unknown pre-flight code', mutate: (p) => (p.actions.find((a: any) => a.blockedBy.length).blockedBy[0].code = 'Nope'), error: /code/ },
     { reason: 'an hourly interval Azure does not offer', mutate: (p) => (p.actions.find((a: any) => a.policy?.schedule.frequency === 'Hourly').policy.schedule.intervalHours = 5), error: /schedule/ },
   ];

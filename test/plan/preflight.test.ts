@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareVersions, policyChangeFindings, preflight, unsupportedOsReason, type PolicyChoice } from '../../provider/plan/index.js';
 import type { ObservedVm, PreflightCode, Profile } from '../../provider/core/index.js';
-import { makeJob, makeVm, REGION } from './fixtures.js';
+import { makeJob, makeOtherVault, makeVm, REGION } from './fixtures.js';
 
 const vault = { location: REGION };
 const STANDARD: PolicyChoice = { name: 'daily', policyType: 'V1' };
@@ -41,6 +41,18 @@ describe('preflight', () => {
     },
     { reason: 'the vault protects only its own region', vm: { location: 'northeurope' }, codes: ['OtherRegion'], azure: ['UserErrorVmInDifferentRegion'] },
     { reason: 'regions compare case-insensitively', vm: { location: 'WestEurope' }, codes: [] },
+    {
+      reason: 'a VM another vault protects belongs to that vault',
+      vm: { otherVault: makeOtherVault('Protected') },
+      codes: ['ProtectedByOtherVault'],
+      azure: ['VirtualMachineAlreadyProtected'],
+    },
+    {
+      reason: 'a VM only registered with another vault is refused with the registration code',
+      vm: { otherVault: makeOtherVault('NotProtected') },
+      codes: ['ProtectedByOtherVault'],
+      azure: ['UserErrorVmAlreadyRegistered'],
+    },
     {
       reason: 'a job in progress on the VM blocks it',
       vm: {},
@@ -107,6 +119,18 @@ describe('policy changes', () => {
     const found = policyChangeFindings(vm, from, to, profile);
     expect(found.map((f) => f.code)).toEqual(codes);
     for (const f of found) expect(f.message).toContain(to.name);
+  });
+});
+
+describe('another vault', () => {
+  it.each([
+    { status: 'Protected', says: 'VM rg-app/vm1 is protected by vault rg-backup-b/vault-b' },
+    { status: 'Protecting', says: 'VM rg-app/vm1 is protected by vault rg-backup-b/vault-b' },
+    { status: 'NotProtected', says: 'VM rg-app/vm1 is registered with vault rg-backup-b/vault-b' },
+  ])('names the vault ($status) and the way to move the VM', ({ status, says }) => {
+    const [finding] = preflight(makeVm({ name: 'vm1', otherVault: makeOtherVault(status) }), { vault, jobs: [], profile: 'classic' });
+    expect(finding.message).toBe(says);
+    expect(finding.remedy).toMatch(/stopProtection with retainData: false in that vault's spec.*--allow-data-deletion.*soft-delete period ends \(14 days.*unregisters the VM there.*`vmbackup apply` here/);
   });
 });
 

@@ -185,3 +185,42 @@ describe('renderDrift junit', () => {
     expect(clean).toMatchObject({ tests: '6', failures: '0' });
   });
 });
+
+describe('a VM protected by another vault, in every format', () => {
+  const finding: DriftFinding = {
+    ...driftFindings()[0],
+    category: 'protectedByOtherVault',
+    message: 'VM rg-web/web-02 is declared with policy daily-10 in vault vault-weu but is protected by vault rg-backup-b/vault-b',
+    remedy: 'Move it: delete its data there, wait for soft delete, unregister it there, then apply here.',
+    actual: 'protected by vault rg-backup-b/vault-b',
+    azureErrorCode: 'VirtualMachineAlreadyProtected',
+  };
+  const report = driftFixture([finding]);
+
+  it('text: a heading of its own, the vault and the code', () => {
+    const text = renderDrift(report, 'text');
+    expect(text).toMatch(/^Protected by another vault \(1\)$/m);
+    expect(text).toContain('actual: protected by vault rg-backup-b/vault-b');
+    expect(text).toContain('Azure error code: VirtualMachineAlreadyProtected');
+  });
+
+  it('markdown: a section of its own', () => {
+    expect(renderDrift(report, 'markdown')).toMatch(/^### Protected by another vault \(1\)$/m);
+  });
+
+  it('SARIF: an error under its own rule, and the log passes the schema', () => {
+    const text = renderDrift(report, 'sarif', { baseDir: process.cwd() });
+    const run = JSON.parse(text).runs[0];
+    expect([run.results[0].ruleId, run.results[0].level]).toEqual(['drift/protectedByOtherVault', 'error']);
+    expect(run.tool.driver.rules[run.results[0].ruleIndex].shortDescription.text).toBe('Protected by another vault');
+    expect(sarifSchemaErrors(text)).toEqual([]);
+  });
+
+  it('JUnit: a failure of its type on the VM', () => {
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' });
+    const suite = junit.parse(renderDrift(report, 'junit')).testsuites.testsuite;
+    const c = suite.testcase.find((t: { name: string }) => t.name === 'rg-web/web-02');
+    expect(c.failure.type).toBe('protectedByOtherVault');
+    expect(c.failure['#text']).toContain('Protected by another vault');
+  });
+});

@@ -33,6 +33,15 @@ describe('renderPlan text', () => {
     expect(renderPlan(planFixture(), 'text', { color: true })).toMatch(ANSI);
   });
 
+  it('an unregister says it deletes no backup data', () => {
+    const unregister: PlannedAction = {
+      id: 'unregister:x', kind: 'unregister', target: { vmId: 'x', vmName: 'web-01', resourceGroup: 'rg-web', containerName: 'IaasVMContainer;iaasvmcontainerv2;rg-web;web-01' },
+      reason: 'stopProtection entry for VM web-01', dependsOn: [], blockedBy: [],
+    };
+    const plan = { ...emptyPlan(), actions: [unregister], summary: { toApply: 1, blocked: 0, byKind: { unregister: 1 } } };
+    expect(renderPlan(plan, 'text')).toMatch(/^ {2}- unregister VM rg-web\/web-01 from the vault \(no backup data deleted\)$/m);
+  });
+
   it('says so when there is nothing to do', () => {
     const empty = renderPlan(emptyPlan(), 'text');
     expect(empty).toContain('No changes: the vault matches the spec.');
@@ -43,6 +52,7 @@ describe('renderPlan text', () => {
     { reason: 'additions', kind: 'protect', blocked: false, symbol: '+' },
     { reason: 'changes', kind: 'updatePolicy', blocked: false, symbol: '~' },
     { reason: 'stops', kind: 'stopProtectionDeleteData', blocked: false, symbol: '-' },
+    { reason: 'unregistering', kind: 'unregister', blocked: false, symbol: '-' },
     { reason: 'blocked wins over the kind', kind: 'register', blocked: true, symbol: '!' },
   ] as const)('symbol for $reason', ({ kind, blocked, symbol }) => {
     const a: PlannedAction = {
