@@ -22,7 +22,7 @@ function backupDurationMs(vmId: string, at: number): number {
 
 export function consistencyOf(vm: Vm): Consistency {
   if (vm.powerState !== 'running') return 'CrashConsistent';
-  return vm.os === 'Windows' ? 'ApplicationConsistent' : 'FileSystemConsistent';
+  return vm.os === 'Windows' ? 'AppConsistent' : 'FileSystemConsistent';
 }
 
 function finishJob(world: World, jobId: string | undefined, atMs: number, fail?: { code: string; message: string }): void {

@@ -110,7 +110,8 @@ export interface Job {
   readonly backup?: { readonly expiresAt?: string };
 }
 
-export type Consistency = 'ApplicationConsistent' | 'FileSystemConsistent' | 'CrashConsistent';
+/** Azure's recoveryPointType values. */
+export type Consistency = 'AppConsistent' | 'FileSystemConsistent' | 'CrashConsistent';
 
 export interface RecoveryPoint {
   /** Numeric string, as Azure names them. */

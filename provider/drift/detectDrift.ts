@@ -11,6 +11,8 @@ import {
   type ObservedVm,
   type PolicySchedule,
   type PolicySettings,
+  recoveryPointConsistency,
+  type RecoveryPointConsistency,
   type ResolvedSpec,
   type SourceLocation,
 } from '../core/index.js';
@@ -67,17 +69,8 @@ export function maxBackupGapHours(s: PolicySchedule): number {
   }
 }
 
-type Consistency = 'crash' | 'fs' | 'app';
-const RANK: Readonly<Record<Consistency, number>> = { crash: 1, fs: 2, app: 3 };
-const CONSISTENCY_NAME: Readonly<Record<Consistency, string>> = { crash: 'CrashConsistent', fs: 'FileSystemConsistent', app: 'ApplicationConsistent' };
-
-/** Azure writes "AppConsistent" where vmbackup writes "ApplicationConsistent"; both mean the same. */
-function consistencyOf(value: string): Consistency | undefined {
-  if (/^app/i.test(value)) return 'app';
-  if (/^(filesystem|fs)/i.test(value)) return 'fs';
-  if (/^crash/i.test(value)) return 'crash';
-  return undefined;
-}
+/** How consistent each kind of recovery point is: a higher rank keeps more. */
+const RANK: Readonly<Record<RecoveryPointConsistency, number>> = { CrashConsistent: 1, FileSystemConsistent: 2, AppConsistent: 3 };
 
 /** The newest recovery point the observation knows of, from whichever fields discovery filled. */
 function latestPoint(item: ObservedProtectedItem): { time: number; consistency?: string } | undefined {
@@ -188,18 +181,18 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
       }
     }
 
-    const got = latest?.consistency !== undefined ? consistencyOf(latest.consistency) : undefined;
+    const got = recoveryPointConsistency(latest?.consistency);
     if (got !== undefined && vm.powerState === 'running') {
-      const want: Consistency = vm.osType === 'Windows' ? 'app' : 'fs';
+      const want: RecoveryPointConsistency = vm.osType === 'Windows' ? 'AppConsistent' : 'FileSystemConsistent';
       if (RANK[got] < RANK[want]) {
         add(order, {
           category: 'consistencyDegraded', subject,
-          message: `VM ${label}'s newest recovery point is ${CONSISTENCY_NAME[got]}; a running ${vm.osType} VM gives ${CONSISTENCY_NAME[want]}`,
+          message: `VM ${label}'s newest recovery point is ${got}; a running ${vm.osType} VM gives ${want}`,
           remedy:
             vm.osType === 'Windows'
               ? 'Check the VSS writers and the Volume Shadow Copy service on the VM (`vssadmin list writers`); keep the VM running with its agent Ready at backup time.'
               : 'Check that the file systems can be frozen (the extension log names the mount points that failed); keep the VM running with its agent Ready at backup time.',
-          expected: CONSISTENCY_NAME[want], actual: CONSISTENCY_NAME[got], source,
+          expected: want, actual: got, source,
         });
       }
     }

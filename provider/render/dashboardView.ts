@@ -1,5 +1,5 @@
 // The dashboard as a terminal summary, as JSON, or as a self-contained page.
-import type { DashboardData } from '../core/index.js';
+import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, type DashboardData } from '../core/index.js';
 import { dashboardHtml, type DashboardPageOptions } from './dashboardPage.js';
 import { colors, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
 import { jobGroup, jobsNewestFirst } from './jobGroups.js';
@@ -22,8 +22,6 @@ export function renderDashboard(data: DashboardData, format: DashboardFormat, op
       return unreachable(format, 'format');
   }
 }
-
-const CONSISTENCIES = ['ApplicationConsistent', 'FileSystemConsistent', 'CrashConsistent'] as const;
 
 function dashboardText(data: DashboardData, c: Colors): string {
   const out: string[] = [
@@ -60,8 +58,9 @@ function dashboardText(data: DashboardData, c: Colors): string {
     const t = table(['VM', 'Points', 'Application', 'File system', 'Crash', 'Latest', 'Latest consistency'], c);
     for (const rp of [...data.recoveryPoints].sort((a, b) => a.vmName.localeCompare(b.vmName))) {
       const latest = [...rp.points].sort((a, b) => b.time.localeCompare(a.time))[0];
-      const count = (k: string) => rp.points.filter((p) => p.consistency === k).length;
-      t.push([rp.vmName, rp.points.length, ...CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latest?.consistency ?? '-']);
+      const count = (k: string) => rp.points.filter((p) => recoveryPointConsistency(p.consistency) === k).length;
+      const latestKind = latest ? (recoveryPointConsistency(latest.consistency) ?? latest.consistency) : '-';
+      t.push([rp.vmName, rp.points.length, ...RECOVERY_POINT_CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latestKind]);
     }
     out.push(t.toString());
   }

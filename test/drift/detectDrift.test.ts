@@ -29,7 +29,7 @@ const spec = makeSpec({
 });
 const webItem = makeProtectedItem(web1, {
   policyName: 'daily',
-  latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'ApplicationConsistent' },
+  latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'AppConsistent' },
 });
 const appItem = makeProtectedItem(app1, {
   policyName: 'weekly',
@@ -142,17 +142,17 @@ describe('detectDrift', () => {
     },
     {
       reason: 'a daily recovery point older than 24h + grace is overdue',
-      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T07:59:00.000Z', consistency: 'ApplicationConsistent' }, lastRecoveryPoint: undefined }),
+      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T07:59:00.000Z', consistency: 'AppConsistent' }, lastRecoveryPoint: undefined }),
       expected: [{ category: 'recoveryPointOverdue', name: 'web-01', line: 20 }],
     },
     {
       reason: 'a daily recovery point within 24h + grace is not',
-      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T08:01:00.000Z', consistency: 'ApplicationConsistent' }, lastRecoveryPoint: undefined }),
+      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T08:01:00.000Z', consistency: 'AppConsistent' }, lastRecoveryPoint: undefined }),
       expected: [],
     },
     {
       reason: 'a larger grace period excuses a late point',
-      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T07:00:00.000Z', consistency: 'ApplicationConsistent' }, lastRecoveryPoint: undefined }),
+      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T07:00:00.000Z', consistency: 'AppConsistent' }, lastRecoveryPoint: undefined }),
       opts: { graceHours: 6 },
       expected: [],
     },
@@ -202,8 +202,8 @@ describe('detectDrift', () => {
       expected: [{ category: 'consistencyDegraded', name: 'app-01', line: 31 }],
     },
     {
-      reason: "Azure's AppConsistent is application consistent",
-      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'AppConsistent' } }),
+      reason: 'the spelled-out ApplicationConsistent is application consistent too',
+      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'ApplicationConsistent' } }),
       expected: [],
     },
     {
