@@ -201,25 +201,31 @@ export function completeJob(world: World, job: Job): void {
   else finishJob(world, job.id, job.dueMs);
 }
 
-/** One Backup job per protected VM of the policy (not stopped, configured before the run). */
+/**
+ * One Backup job per protected VM of the policy (not stopped, configured before the run). When another
+ * operation or job holds the item, the run's job fails at once with UserErrorBackupOperationInProgress, as
+ * Azure fails a backup that finds one in progress: never two at a time on one item.
+ */
 export function runScheduledBackups(world: World, policy: Policy, at: number): void {
   const { store } = world;
   for (const item of store.listItems(policy.vaultId)) {
     if (item.policyName?.toLowerCase() !== policy.name.toLowerCase()) continue;
     if (item.state === 'ProtectionStopped' || item.deferredDeleteAt !== undefined || item.configuredAt >= at) continue;
     const vm = store.getVm(item.vmId);
-    world.startJob({
+    const busy = world.itemBusy(item.vmId);
+    const job = world.startJob({
       vaultId: item.vaultId,
       operation: 'Backup',
       vmId: item.vmId,
       vmName: item.vmName,
       resourceGroup: item.resourceGroup,
       // A backup of a deleted VM fails within a couple of minutes.
-      dueMs: at + (vm ? backupDurationMs(item.vmId, at) : 2 * 60_000),
+      dueMs: busy ? at : at + (vm ? backupDurationMs(item.vmId, at) : 2 * 60_000),
       isUserTriggered: false,
       backup: {},
       startMs: at,
     });
+    if (busy) finishJob(world, job.id, at, failure('UserErrorBackupOperationInProgress', item.vmName));
   }
 }
 

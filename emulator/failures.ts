@@ -21,6 +21,11 @@ export const FAILURES = {
   UserErrorGuestAgentStatusUnavailable: { number: 990003, title: 'VM Agent unable to communicate with Azure Backup.', remedy: Remedies.agentUnavailable },
   UserErrorVmNotInDesirableState: { number: 990004, title: 'VM is not in a state that allows backups.', remedy: Remedies.vmNotRunning },
   UserErrorUnsupportedDiskCount: { number: 990005, title: 'The VM has more data disks than Azure Backup supports.', remedy: Remedies.tooManyDisks },
+  UserErrorBackupOperationInProgress: {
+    number: 990006,
+    title: 'Unable to initiate backup as another backup operation is currently in progress.',
+    remedy: Remedies.operationInProgress,
+  },
   AzureVmOffline: { number: 380008, title: 'Failed to install Microsoft Recovery Services extension as virtual machine is not running.', remedy: Remedies.vmNotRunning },
 } as const satisfies Record<string, FailureDef>;
 
