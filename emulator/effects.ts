@@ -1,7 +1,7 @@
 // What happens when an operation or a job ends, when a scheduled run falls due, and when retention or
 // soft delete runs out. Called only from World.tick, inside its transaction.
 import { createHash } from 'node:crypto';
-import { failure, jobErrorDetail } from './failures.js';
+import { BACKUP_FAILURE_CODES, failure, jobErrorDetail, type Failure } from './failures.js';
 import type { Consistency, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vm } from './model.js';
 import { DAY_MS, retentionExpiry } from './schedule.js';
 import { itemKey } from './store.js';
@@ -25,13 +25,15 @@ export function consistencyOf(vm: Vm): Consistency {
   return vm.os === 'Windows' ? 'AppConsistent' : 'FileSystemConsistent';
 }
 
-function finishJob(world: World, jobId: string | undefined, atMs: number, fail?: { code: string; message: string }): void {
+/** Ends a job: Failed with `fail`, CompletedWithWarnings with `warning`, else Completed. */
+function finishJob(world: World, jobId: string | undefined, atMs: number, fail?: { code: string; message: string }, warning?: Failure): void {
   if (!jobId) return;
   const job = world.store.jobById(jobId);
   if (!job) return;
-  job.status = fail ? 'Failed' : 'Completed';
+  job.status = fail ? 'Failed' : warning ? 'CompletedWithWarnings' : 'Completed';
   job.endTime = new Date(atMs).toISOString();
-  job.errorDetails = fail ? [jobErrorDetail(fail)] : [];
+  const detail = fail ?? warning;
+  job.errorDetails = detail ? [jobErrorDetail(detail)] : [];
   world.store.putJob({ ...job, dueMs: atMs });
 }
 
@@ -146,7 +148,31 @@ export function completeOperation(world: World, op: Operation): void {
   finishJob(world, op.jobId, at, op.failWith);
 }
 
-/** Ends a backup job: a recovery point, or a failure when the VM is gone. */
+/** A failed backup: the item reports it and asks for action; no recovery point. */
+function failBackup(world: World, job: Job, item: ProtectedItem, f: Failure, at: number, state: ProtectedItem['state'] = item.state): void {
+  world.store.putItem({
+    ...item,
+    state,
+    healthStatus: 'ActionRequired',
+    lastBackupStatus: 'Failed',
+    lastBackupTime: job.startTime,
+    lastErrorCode: f.code,
+    lastErrorMessage: f.message,
+  });
+  finishJob(world, job.id, at, f);
+}
+
+/**
+ * The VM's backup failure, when it applies now. Failures inside the guest need it running: a VM that is
+ * not is backed up from its disks alone (crash-consistent), while the copy to the vault can time out always.
+ */
+function backupFailureOf(vm: Vm): Failure | undefined {
+  const kind = vm.backupFailure;
+  if (kind === undefined || (kind !== 'vhdCopyTimeout' && vm.powerState !== 'running')) return undefined;
+  return failure(BACKUP_FAILURE_CODES[kind], vm.name);
+}
+
+/** Ends a backup job: a recovery point, or a failure when the VM is gone or its backup fails. */
 function performBackup(world: World, job: Job, at: number): void {
   const { store } = world;
   const item = store.getItem(job.vaultId, job.vmId);
@@ -156,17 +182,14 @@ function performBackup(world: World, job: Job, at: number): void {
     return;
   }
   if (!vm) {
-    const f = failure('UserErrorVmNotFoundV2', job.vmName);
-    store.putItem({
-      ...item,
-      state: item.state === 'ProtectionStopped' ? item.state : 'ProtectionError',
-      healthStatus: 'ActionRequired',
-      lastBackupStatus: 'Failed',
-      lastBackupTime: job.startTime,
-      lastErrorCode: f.code,
-      lastErrorMessage: f.message,
-    });
-    finishJob(world, job.id, at, f);
+    failBackup(world, job, item, failure('UserErrorVmNotFoundV2', job.vmName), at, item.state === 'ProtectionStopped' ? item.state : 'ProtectionError');
+    return;
+  }
+  const trouble = backupFailureOf(vm);
+  // A VSS failure still makes a point, file-system consistent (the guide's snapshot consistency table).
+  const vssFailed = trouble?.code === BACKUP_FAILURE_CODES.vssFailure;
+  if (trouble && !vssFailed) {
+    failBackup(world, job, item, trouble, at);
     return;
   }
   const startMs = Date.parse(job.startTime);
@@ -177,7 +200,7 @@ function performBackup(world: World, job: Job, at: number): void {
     name: `${startMs}${String(hash(vm.id.toLowerCase()) % 1000).padStart(3, '0')}`,
     itemKey: itemKey(item.vaultId, item.vmId),
     time: job.startTime,
-    consistency: consistencyOf(vm),
+    consistency: vssFailed ? 'FileSystemConsistent' : consistencyOf(vm),
     expiresAt: expiresMs === undefined ? undefined : new Date(expiresMs).toISOString(),
     vmSize: vm.vmSize,
     instantUntil: new Date(startMs + instantDays * DAY_MS).toISOString(),
@@ -193,7 +216,7 @@ function performBackup(world: World, job: Job, at: number): void {
     lastErrorCode: undefined,
     lastErrorMessage: undefined,
   });
-  finishJob(world, job.id, at);
+  finishJob(world, job.id, at, undefined, vssFailed ? trouble : undefined);
 }
 
 export function completeJob(world: World, job: Job): void {

@@ -32,12 +32,21 @@ export interface Vm {
   readonly loadBalancer?: string;
   /** False for images Azure Backup cannot install its extension on. */
   readonly osSupported: boolean;
+  /** A failure of the guide that the VM's backups run into (fleet or `PATCH /admin/virtualMachines/...`). */
+  readonly backupFailure?: BackupFailure;
   readonly tags: Record<string, string>;
   /** Compute's GUID for the VM. */
   readonly vmId: string;
   readonly createdAt: string;
   extensions: Record<string, VmExtension>;
 }
+
+/**
+ * Failures the guide describes for a VM's backups: the snapshot times out (the agent does not answer, or the
+ * VM has no network), the copy to the vault times out, VSS fails (Windows gets a file-system-consistent
+ * point), or the VM agent broke after protection.
+ */
+export type BackupFailure = 'snapshotTimeout' | 'snapshotNoNetwork' | 'vhdCopyTimeout' | 'vssFailure' | 'agentBroken';
 
 export interface Vault {
   readonly id: string;
@@ -47,6 +56,8 @@ export interface Vault {
   readonly tags: Record<string, string>;
   /** Clock time (ms) of the last completed discovery; VMs created later are not offered yet. */
   discoveredAt?: number;
+  /** Every discovery (refreshContainers) ends Failed with the guide's internal error. */
+  readonly discoveryFailure?: boolean;
 }
 
 export interface Container {

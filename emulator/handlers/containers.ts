@@ -2,6 +2,7 @@
 // classic profile's register (PUT container, an LRO the SDK polls through its Location).
 import type { HandlerResult, RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
+import { discoveryFailure } from '../failures.js';
 import type { Vault, Vm } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
@@ -39,7 +40,8 @@ export const containerRoutes: Route[] = [
       const vault = requireVault(ctx);
       parseFilter(ctx.query.get('$filter'), ['backupManagementType']);
       if (ctx.world.store.runningOperation(refreshTarget(vault))) throw ArmErrors.discoveryInProgress(vault.name);
-      const op = ctx.world.startOperation({ kind: 'refresh', target: refreshTarget(vault), args: { vaultId: vault.id } });
+      const failWith = vault.discoveryFailure ? discoveryFailure(vault.name) : undefined;
+      const op = ctx.world.startOperation({ kind: 'refresh', target: refreshTarget(vault), failWith, args: { vaultId: vault.id } });
       return refreshAccepted(ctx, vault, op.id);
     },
   },
@@ -53,6 +55,7 @@ export const containerRoutes: Route[] = [
       const vault = requireVault(ctx);
       const op = requireOperation(ctx, (o) => o.target === refreshTarget(vault));
       if (op.status === 'InProgress') return refreshAccepted(ctx, vault, op.id);
+      throwIfFailed(op);
       return { status: 204 };
     },
   },

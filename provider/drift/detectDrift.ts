@@ -7,6 +7,7 @@ import {
   type DriftFinding,
   type DriftReport,
   type Observation,
+  type ObservedJob,
   type ObservedProtectedItem,
   type ObservedVm,
   type PolicySchedule,
@@ -83,22 +84,27 @@ function latestPoint(item: ObservedProtectedItem): { time: number; consistency?:
   return valid[0];
 }
 
-/** When protection was configured, from the configure-backup job if the observation still holds it. */
-function protectedSince(vmId: string, obs: Observation): number | undefined {
-  const starts = obs.jobs
-    .filter((j) => /configure/i.test(j.operation) && j.vmId !== undefined && sameArmId(j.vmId, vmId))
-    .map((j) => Date.parse(j.startTime))
-    .filter((t) => !Number.isNaN(t));
-  return starts.length > 0 ? Math.max(...starts) : undefined;
+/** The VM's newest job that `pick` accepts. */
+function newestJob(vmId: string, obs: Observation, pick: (j: ObservedJob) => boolean): ObservedJob | undefined {
+  return obs.jobs
+    .filter((j) => j.vmId !== undefined && sameArmId(j.vmId, vmId) && pick(j))
+    .sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime))[0];
 }
 
-/** The error code behind a failure: the item's own, or the newest failed backup job's. */
+/** When protection was configured, from the configure-backup job if the observation still holds it. */
+function protectedSince(vmId: string, obs: Observation): number | undefined {
+  const configured = newestJob(vmId, obs, (j) => /configure/i.test(j.operation) && !Number.isNaN(Date.parse(j.startTime)));
+  return configured ? Date.parse(configured.startTime) : undefined;
+}
+
+/** The error code behind a failure: the item's own, or the newest failed job's. */
 function failureCode(item: ObservedProtectedItem, obs: Observation): string | undefined {
-  if (item.errorCode) return item.errorCode;
-  const failed = obs.jobs
-    .filter((j) => j.status === 'Failed' && j.vmId !== undefined && sameArmId(j.vmId, item.vmId) && j.errors.length > 0)
-    .sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
-  return failed[0]?.errors[0]?.code;
+  return item.errorCode || newestJob(item.vmId, obs, (j) => j.status === 'Failed' && j.errors.length > 0)?.errors[0]?.code;
+}
+
+/** The warning of the VM's newest completed backup, e.g. the VSS failure behind a file-system-consistent point. */
+function backupWarningCode(vmId: string, obs: Observation): string | undefined {
+  return newestJob(vmId, obs, (j) => j.operation === 'Backup' && j.status.startsWith('Completed'))?.errors[0]?.code;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -185,14 +191,17 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
     if (got !== undefined && vm.powerState === 'running') {
       const want: RecoveryPointConsistency = vm.osType === 'Windows' ? 'AppConsistent' : 'FileSystemConsistent';
       if (RANK[got] < RANK[want]) {
+        const warning = backupWarningCode(vm.id, obs);
         add(order, {
           category: 'consistencyDegraded', subject,
-          message: `VM ${label}'s newest recovery point is ${got}; a running ${vm.osType} VM gives ${want}`,
-          remedy:
+          message: `VM ${label}'s newest recovery point is ${got}; a running ${vm.osType} VM gives ${want}${warning ? ` (its backup warned ${warning})` : ''}`,
+          remedy: remedyForAzureCode(
+            warning,
             vm.osType === 'Windows'
               ? 'Check the VSS writers and the Volume Shadow Copy service on the VM (`vssadmin list writers`); keep the VM running with its agent Ready at backup time.'
               : 'Check that the file systems can be frozen (the extension log names the mount points that failed); keep the VM running with its agent Ready at backup time.',
-          expected: want, actual: got, source,
+          ),
+          expected: want, actual: got, ...(warning ? { azureErrorCode: warning } : {}), source,
         });
       }
     }

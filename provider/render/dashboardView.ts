@@ -40,15 +40,20 @@ function dashboardText(data: DashboardData, c: Colors): string {
   const jobs = table(['Succeeded', 'Failed', 'In progress'], c);
   jobs.push([c.green(String(j.succeeded)), j.failed > 0 ? c.red(String(j.failed)) : '0', String(j.inProgress)]);
   out.push(jobs.toString());
-  const failed = jobsNewestFirst(data).filter((job) => jobGroup(job.status) === 'failed');
-  if (failed.length > 0) out.push('Failed jobs:');
-  for (const job of failed) {
-    out.push(`  ${c.red('✗')} ${job.vmName}  ${job.operation}  ${c.dim(shortTime(job.startTime))}`);
-    for (const e of job.errors) {
-      out.push(`      ${e.code}: ${e.message}`);
-      for (const r of e.recommendations) out.push(`      ${c.cyan('Remedy:')} ${r}`);
+  const newest = jobsNewestFirst(data);
+  const listJobs = (title: string, mark: string, jobs: typeof newest) => {
+    if (jobs.length > 0) out.push(title);
+    for (const job of jobs) {
+      out.push(`  ${mark} ${job.vmName}  ${job.operation}  ${c.dim(shortTime(job.startTime))}`);
+      for (const e of job.errors) {
+        out.push(`      ${e.code}: ${e.message}`);
+        for (const r of e.recommendations) out.push(`      ${c.cyan('Remedy:')} ${r}`);
+      }
     }
-  }
+  };
+  listJobs('Failed jobs:', c.red('✗'), newest.filter((job) => jobGroup(job.status) === 'failed'));
+  // A job can succeed and still warn, e.g. a backup whose VSS failed gives a file-system-consistent point.
+  listJobs('Jobs with warnings:', c.yellow('!'), newest.filter((job) => jobGroup(job.status) === 'succeeded' && job.errors.length > 0));
   out.push('');
 
   out.push(c.bold('Recovery points by consistency'));

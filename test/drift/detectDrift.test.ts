@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GRACE_HOURS, detectDrift, maxBackupGapHours, type DriftOptions } from '../../provider/drift/index.js';
-import type { DriftCategory, Observation, ObservedProtectedItem, PolicySchedule, ResolvedSpec } from '../../provider/core/index.js';
+import { AZURE_CODE_REMEDIES, type DriftCategory, type Observation, type ObservedProtectedItem, type PolicySchedule, type ResolvedSpec } from '../../provider/core/index.js';
 import {
   loc,
   makeJob,
@@ -202,6 +202,23 @@ describe('detectDrift', () => {
       expected: [{ category: 'consistencyDegraded', name: 'app-01', line: 31 }],
     },
     {
+      reason: "a file-system-consistent point whose backup warned of VSS carries the job's code",
+      obs: {
+        ...withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'FileSystemConsistent' } }),
+        jobs: [
+          makeJob({ vmName: 'web-01', vmId: web1.id, status: 'Completed', startTime: '2025-03-09T10:30:00.000Z' }),
+          makeJob({
+            vmName: 'web-01',
+            vmId: web1.id,
+            status: 'CompletedWithWarnings',
+            startTime: '2025-03-10T10:30:00.000Z',
+            errors: [{ code: 'ExtensionFailedVssWriterInBadState', message: 'Snapshot operation failed because VSS writers were in a bad state.', recommendations: [] }],
+          }),
+        ],
+      },
+      expected: [{ category: 'consistencyDegraded', name: 'web-01', azureErrorCode: 'ExtensionFailedVssWriterInBadState' }],
+    },
+    {
       reason: 'the spelled-out ApplicationConsistent is application consistent too',
       obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'ApplicationConsistent' } }),
       expected: [],
@@ -249,6 +266,17 @@ describe('detectDrift', () => {
     expect(f.expected).toContain('daily at 10:00 UTC');
     expect(f.actual).toContain('daily at 22:00 UTC');
     expect(f.subject).toEqual({ kind: 'policy', name: 'daily', id: inSync.policies[0].id });
+  });
+
+  it("gives a degraded point the remedy of its backup's warning", () => {
+    const warned = makeJob({
+      vmName: 'web-01',
+      vmId: web1.id,
+      status: 'CompletedWithWarnings',
+      errors: [{ code: 'ExtensionFailedVssWriterInBadState', message: 'VSS writers in a bad state', recommendations: [] }],
+    });
+    const obs = { ...withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'FileSystemConsistent' } }), jobs: [warned] };
+    expect(detectDrift(spec, obs).findings[0].remedy).toBe(AZURE_CODE_REMEDIES.ExtensionFailedVssWriterInBadState);
   });
 
   it('gives the remedy the code calls for', () => {

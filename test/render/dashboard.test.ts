@@ -20,6 +20,15 @@ describe('renderDashboard text', () => {
     expect(text).toMatch(line);
   });
 
+  it('lists a job that completed with a warning, with its code and remedy, apart from the failed ones', () => {
+    const data = dashboardFixture();
+    const warning = { code: 'ExtensionFailedVssWriterInBadState', message: 'VSS writers were in a bad state.', recommendations: ['Restart the VSS writers.'] };
+    const jobs = data.jobs24h.jobs.map((j) => (j.status === 'CompletedWithWarnings' ? { ...j, errors: [warning] } : j));
+    const text = renderDashboard({ ...data, jobs24h: { ...data.jobs24h, jobs } }, 'text');
+    expect(text).toMatch(/\nJobs with warnings:\n {2}! db-01 {2}Backup {2}2026-11-25 02:00 UTC\n {6}ExtensionFailedVssWriterInBadState: VSS writers were in a bad state\.\n {6}Remedy: Restart the VSS writers\.\n/);
+    expect(renderDashboard(data, 'text')).not.toContain('Jobs with warnings');
+  });
+
   it('counts an application-consistent point whichever spelling reported it', () => {
     const data = dashboardFixture();
     const spelledOut = { ...data, recoveryPoints: [{ ...data.recoveryPoints[0], points: data.recoveryPoints[0].points.map((p) => ({ ...p, consistency: p.consistency.replace('AppConsistent', 'ApplicationConsistent') })) }] };
