@@ -2,7 +2,7 @@
 // soft delete runs out. Called only from World.tick, inside its transaction.
 import { createHash } from 'node:crypto';
 import { withBackupExtension } from './backupExtension.js';
-import { failure, jobErrorDetail } from './failures.js';
+import { BACKUP_FAILURE_CODES, failure, jobErrorDetail, type Failure } from './failures.js';
 import type { Consistency, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vm } from './model.js';
 import { DAY_MS, retentionExpiry } from './schedule.js';
 import { itemKey } from './store.js';
@@ -23,16 +23,18 @@ function backupDurationMs(vmId: string, at: number): number {
 
 export function consistencyOf(vm: Vm): Consistency {
   if (vm.powerState !== 'running') return 'CrashConsistent';
-  return vm.os === 'Windows' ? 'ApplicationConsistent' : 'FileSystemConsistent';
+  return vm.os === 'Windows' ? 'AppConsistent' : 'FileSystemConsistent';
 }
 
-function finishJob(world: World, jobId: string | undefined, atMs: number, fail?: { code: string; message: string }): void {
+/** Ends a job: Failed with `fail`, CompletedWithWarnings with `warning`, else Completed. */
+function finishJob(world: World, jobId: string | undefined, atMs: number, fail?: { code: string; message: string }, warning?: Failure): void {
   if (!jobId) return;
   const job = world.store.jobById(jobId);
   if (!job) return;
-  job.status = fail ? 'Failed' : 'Completed';
+  job.status = fail ? 'Failed' : warning ? 'CompletedWithWarnings' : 'Completed';
   job.endTime = new Date(atMs).toISOString();
-  job.errorDetails = fail ? [jobErrorDetail(fail)] : [];
+  const detail = fail ?? warning;
+  job.errorDetails = detail ? [jobErrorDetail(detail)] : [];
   world.store.putJob({ ...job, dueMs: atMs });
 }
 
@@ -164,7 +166,31 @@ export function completeOperation(world: World, op: Operation): void {
   finishJob(world, op.jobId, at, op.failWith);
 }
 
-/** Ends a backup job: a recovery point, or a failure when the VM is gone. */
+/** A failed backup: the item reports it and asks for action; no recovery point. */
+function failBackup(world: World, job: Job, item: ProtectedItem, f: Failure, at: number, state: ProtectedItem['state'] = item.state): void {
+  world.store.putItem({
+    ...item,
+    state,
+    healthStatus: 'ActionRequired',
+    lastBackupStatus: 'Failed',
+    lastBackupTime: job.startTime,
+    lastErrorCode: f.code,
+    lastErrorMessage: f.message,
+  });
+  finishJob(world, job.id, at, f);
+}
+
+/**
+ * The VM's backup failure, when it applies now. Failures inside the guest need it running: a VM that is
+ * not is backed up from its disks alone (crash-consistent), while the copy to the vault can time out always.
+ */
+function backupFailureOf(vm: Vm): Failure | undefined {
+  const kind = vm.backupFailure;
+  if (kind === undefined || (kind !== 'vhdCopyTimeout' && vm.powerState !== 'running')) return undefined;
+  return failure(BACKUP_FAILURE_CODES[kind], vm.name);
+}
+
+/** Ends a backup job: a recovery point, or a failure when the VM is gone or its backup fails. */
 function performBackup(world: World, job: Job, at: number): void {
   const { store } = world;
   const item = store.getItem(job.vaultId, job.vmId);
@@ -174,17 +200,14 @@ function performBackup(world: World, job: Job, at: number): void {
     return;
   }
   if (!vm) {
-    const f = failure('UserErrorVmNotFoundV2', job.vmName);
-    store.putItem({
-      ...item,
-      state: item.state === 'ProtectionStopped' ? item.state : 'ProtectionError',
-      healthStatus: 'ActionRequired',
-      lastBackupStatus: 'Failed',
-      lastBackupTime: job.startTime,
-      lastErrorCode: f.code,
-      lastErrorMessage: f.message,
-    });
-    finishJob(world, job.id, at, f);
+    failBackup(world, job, item, failure('UserErrorVmNotFoundV2', job.vmName), at, item.state === 'ProtectionStopped' ? item.state : 'ProtectionError');
+    return;
+  }
+  const trouble = backupFailureOf(vm);
+  // A VSS failure still makes a point, file-system consistent (the guide's snapshot consistency table).
+  const vssFailed = trouble?.code === BACKUP_FAILURE_CODES.vssFailure;
+  if (trouble && !vssFailed) {
+    failBackup(world, job, item, trouble, at);
     return;
   }
   const startMs = Date.parse(job.startTime);
@@ -195,7 +218,7 @@ function performBackup(world: World, job: Job, at: number): void {
     name: `${startMs}${String(hash(vm.id.toLowerCase()) % 1000).padStart(3, '0')}`,
     itemKey: itemKey(item.vaultId, item.vmId),
     time: job.startTime,
-    consistency: consistencyOf(vm),
+    consistency: vssFailed ? 'FileSystemConsistent' : consistencyOf(vm),
     expiresAt: expiresMs === undefined ? undefined : new Date(expiresMs).toISOString(),
     vmSize: vm.vmSize,
     instantUntil: new Date(startMs + instantDays * DAY_MS).toISOString(),
@@ -214,7 +237,7 @@ function performBackup(world: World, job: Job, at: number): void {
     lastErrorCode: undefined,
     lastErrorMessage: undefined,
   });
-  finishJob(world, job.id, at);
+  finishJob(world, job.id, at, undefined, vssFailed ? trouble : undefined);
 }
 
 export function completeJob(world: World, job: Job): void {
@@ -222,25 +245,31 @@ export function completeJob(world: World, job: Job): void {
   else finishJob(world, job.id, job.dueMs);
 }
 
-/** One Backup job per protected VM of the policy (not stopped, configured before the run). */
+/**
+ * One Backup job per protected VM of the policy (not stopped, configured before the run). When another
+ * operation or job holds the item, the run's job fails at once with UserErrorBackupOperationInProgress, as
+ * Azure fails a backup that finds one in progress: never two at a time on one item.
+ */
 export function runScheduledBackups(world: World, policy: Policy, at: number): void {
   const { store } = world;
   for (const item of store.listItems(policy.vaultId)) {
     if (item.policyName?.toLowerCase() !== policy.name.toLowerCase()) continue;
     if (item.state === 'ProtectionStopped' || item.deferredDeleteAt !== undefined || item.configuredAt >= at) continue;
     const vm = store.getVm(item.vmId);
-    world.startJob({
+    const busy = world.itemBusy(item.vmId);
+    const job = world.startJob({
       vaultId: item.vaultId,
       operation: 'Backup',
       vmId: item.vmId,
       vmName: item.vmName,
       resourceGroup: item.resourceGroup,
       // A backup of a deleted VM fails within a couple of minutes.
-      dueMs: at + (vm ? backupDurationMs(item.vmId, at) : 2 * 60_000),
+      dueMs: busy ? at : at + (vm ? backupDurationMs(item.vmId, at) : 2 * 60_000),
       isUserTriggered: false,
       backup: {},
       startMs: at,
     });
+    if (busy) finishJob(world, job.id, at, failure('UserErrorBackupOperationInProgress', item.vmName));
   }
 }
 

@@ -50,6 +50,12 @@ export const Remedies = {
   softDeleted: 'Undelete the item (PUT with isRehydrate true) before protecting it again.',
   otherRegion: 'Protect the VM with a vault in the VM\'s own region.',
   jobNotCancellable: 'Only Backup jobs still in progress can be cancelled.',
+  // The guide's workarounds for failed backups and discoveries.
+  snapshotTimeout: 'Check the VM agent and the VM\'s network access to Azure; if the agent is not the cause, restart the VM, then retry.',
+  noNetwork: 'Allow outbound access from the VM to Azure Storage, then retry.',
+  vhdCopyTimeout: 'Retry the backup in a few minutes; the copy times out when there is too much data to copy.',
+  vssWriters: 'Restart the VSS writers whose state is not Stable (`vssadmin list writers`), then retry.',
+  discoveryFailed: 'Retry the discovery after 15 minutes.',
 } as const;
 
 export const ArmErrors = {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import type { Faults, Profile, Vault, Vm } from './model.js';
+import type { BackupFailure, Faults, Profile, Vault, Vm } from './model.js';
 import { defaultPolicyProperties } from './policyRules.js';
 import { vmArmId } from './render.js';
 import type { Store } from './store.js';
@@ -16,6 +16,7 @@ export interface FleetVault {
   resourceGroup: string;
   location: string;
   tags?: Record<string, string>;
+  discoveryFailure?: boolean;
 }
 
 export interface FleetVm {
@@ -34,6 +35,7 @@ export interface FleetVm {
   loadBalancer?: string;
   securityType?: 'Standard' | 'TrustedLaunch';
   osSupported?: boolean;
+  backupFailure?: BackupFailure;
   tags?: Record<string, string>;
 }
 
@@ -111,6 +113,10 @@ export function parseFleetText(text: string, file: string): Fleet {
       if (seen.has(key)) problems.push(at(nodeAt(['vms', i])?.range?.[0], `vms.${i}: VM '${vm.name}' in resource group '${vm.resourceGroup}' is already listed (vms.${seen.get(key)})`));
       else seen.set(key, i);
     });
+    fleet.vms.forEach((vm, i) => {
+      const problem = backupFailureProblem(vm);
+      if (problem) problems.push(at(nodeAt(['vms', i, 'backupFailure'])?.range?.[0], `vms.${i}.backupFailure: ${problem}`));
+    });
     const vaults = new Map<string, number>();
     fleet.vaults.forEach((v, i) => {
       const key = `${v.resourceGroup}/${v.name}`.toLowerCase();
@@ -122,6 +128,11 @@ export function parseFleetText(text: string, file: string): Fleet {
   return value as Fleet;
 }
 
+/** Why a VM cannot have its backup failure, or undefined: VSS exists only on Windows. */
+export function backupFailureProblem(vm: { name: string; os: 'Windows' | 'Linux'; backupFailure?: BackupFailure }): string | undefined {
+  return vm.backupFailure === 'vssFailure' && vm.os !== 'Windows' ? `vssFailure needs a Windows VM (VSS is Windows only); '${vm.name}' runs Linux` : undefined;
+}
+
 export function loadFleetFile(file: string): Fleet {
   return parseFleetText(readFileSync(file, 'utf8'), file);
 }
@@ -129,6 +140,12 @@ export function loadFleetFile(file: string): Fleet {
 /** Validates a fleet given as an object (the same rules as a file, positions omitted). */
 export function checkFleetObject(fleet: object): Fleet {
   const problems = validate(fleet).map((e) => ({ file: '<fleet>', line: 0, col: 0, message: `${e.instancePath || 'fleet'}: ${e.message}` }));
+  if (problems.length === 0) {
+    (fleet as Fleet).vms.forEach((vm, i) => {
+      const problem = backupFailureProblem(vm);
+      if (problem) problems.push({ file: '<fleet>', line: 0, col: 0, message: `/vms/${i}/backupFailure: ${problem}` });
+    });
+  }
   if (problems.length) throw new FleetError(problems);
   return fleet as Fleet;
 }
@@ -159,6 +176,7 @@ export function vmFromFleet(subscriptionId: string, v: FleetVm, createdAt: strin
     loadBalancer: v.loadBalancer,
     ...(v.securityType && v.securityType !== 'Standard' ? { securityType: v.securityType } : {}),
     osSupported: v.osSupported ?? !UNSUPPORTED_IMAGE.test(v.image ?? ''),
+    ...(v.backupFailure ? { backupFailure: v.backupFailure } : {}),
     tags: v.tags ?? {},
     vmId: stableGuid(`${subscriptionId}/${v.resourceGroup}/${v.name}`.toLowerCase()),
     createdAt,
@@ -181,6 +199,7 @@ export function seedWorld(store: Store, fleet: Fleet, opts: { profile?: Profile;
         resourceGroup: v.resourceGroup,
         location: v.location,
         tags: v.tags ?? {},
+        ...(v.discoveryFailure ? { discoveryFailure: true } : {}),
       };
       store.putVault(vault);
       store.putPolicy({ vaultId: vault.id, name: 'DefaultPolicy', properties: defaultPolicyProperties(new Date(opts.nowMs)), createdAt });

@@ -37,6 +37,8 @@ export interface Vm {
   readonly securityType?: 'TrustedLaunch';
   /** False for images Azure Backup cannot install its extension on. */
   readonly osSupported: boolean;
+  /** A failure of the guide that the VM's backups run into (fleet or `PATCH /admin/virtualMachines/...`). */
+  readonly backupFailure?: BackupFailure;
   readonly tags: Record<string, string>;
   /** Compute's GUID for the VM. */
   readonly vmId: string;
@@ -53,6 +55,13 @@ export interface VaultBackupConfig {
   readonly softDeleteRetentionPeriodInDays: number;
 }
 
+/**
+ * Failures the guide describes for a VM's backups: the snapshot times out (the agent does not answer, or the
+ * VM has no network), the copy to the vault times out, VSS fails (Windows gets a file-system-consistent
+ * point), or the VM agent broke after protection.
+ */
+export type BackupFailure = 'snapshotTimeout' | 'snapshotNoNetwork' | 'vhdCopyTimeout' | 'vssFailure' | 'agentBroken';
+
 export interface Vault {
   readonly id: string;
   readonly name: string;
@@ -63,6 +72,8 @@ export interface Vault {
   discoveredAt?: number;
   /** Undefined: Azure's defaults for a new vault. */
   backupConfig?: VaultBackupConfig;
+  /** Every discovery (refreshContainers) ends Failed with the guide's internal error. */
+  readonly discoveryFailure?: boolean;
 }
 
 export interface Container {
@@ -126,7 +137,8 @@ export interface Job {
   readonly backup?: { readonly expiresAt?: string };
 }
 
-export type Consistency = 'ApplicationConsistent' | 'FileSystemConsistent' | 'CrashConsistent';
+/** Azure's recoveryPointType values. */
+export type Consistency = 'AppConsistent' | 'FileSystemConsistent' | 'CrashConsistent';
 
 export interface RecoveryPoint {
   /** Numeric string, as Azure names them. */

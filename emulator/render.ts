@@ -166,7 +166,8 @@ export function renderVm(vm: Vm, instanceView?: unknown): unknown {
 const POWER_DISPLAY: Record<Vm['powerState'], string> = { running: 'VM running', stopped: 'VM stopped', deallocated: 'VM deallocated' };
 
 export function renderInstanceView(vm: Vm, nowIso: string): unknown {
-  const agentReady = vm.agentVersion !== undefined && vm.powerState === 'running';
+  // An agent that broke after protection still reports its version, but no longer Ready.
+  const agentReady = vm.agentVersion !== undefined && vm.powerState === 'running' && vm.backupFailure !== 'agentBroken';
   return {
     computerName: vm.name.slice(0, 15),
     osName: vm.os === 'Windows' ? 'Windows Server' : 'Linux',
@@ -190,7 +191,9 @@ export function renderInstanceView(vm: Vm, nowIso: string): unknown {
               message:
                 vm.agentVersion === undefined
                   ? 'VM agent is not installed on the VM.'
-                  : 'VM status blob is found but not yet populated.',
+                  : vm.backupFailure === 'agentBroken'
+                    ? 'VM agent is unresponsive.'
+                    : 'VM status blob is found but not yet populated.',
               time: nowIso,
             },
       ],
@@ -368,7 +371,7 @@ export function renderJob(vault: Vault, j: Job, nowMs: number): unknown {
                 { taskId: 'Transfer data to vault', status: j.status === 'InProgress' ? 'NotStarted' : j.status, duration: isoDuration(((end - start) * 2) / 3) },
               ]
             : [],
-        propertyBag: { 'VM Name': j.vmName, 'Backup Size': j.operation === 'Backup' && j.status === 'Completed' ? '10240 MB' : '0 MB' },
+        propertyBag: { 'VM Name': j.vmName, 'Backup Size': j.operation === 'Backup' && j.status.startsWith('Completed') ? '10240 MB' : '0 MB' },
         progressPercentage: j.status === 'InProgress' ? 50 : 100,
         ...(j.errorDetails[0] ? { dynamicErrorMessage: j.errorDetails[0].errorTitle } : {}),
       },

@@ -70,6 +70,8 @@ export interface Store {
   listJobs(q: JobQuery): Job[];
   putJob(j: Job): void;
   dueJobs(untilMs: number): Job[];
+  /** An InProgress job of the VM, in any vault. */
+  runningJobOfVm(vmId: string): Job | undefined;
 
   listRecoveryPoints(itemKey: string): RecoveryPoint[];
   putRecoveryPoint(rp: RecoveryPoint): void;
@@ -82,6 +84,11 @@ export interface Store {
   dueOperations(untilMs: number): Operation[];
 
   close(): void;
+}
+
+/** Target key for "one operation per VM at a time". */
+export function vmTarget(vmId: string): string {
+  return `vm|${vmId.toLowerCase()}`;
 }
 
 /** The key a protected item, container or recovery point is filed under. */
@@ -255,6 +262,9 @@ export function openSqliteStore(stateDir: string): Store {
         JSON.stringify(j),
       ),
     dueJobs: (untilMs) => parseAll<Job>(st("SELECT doc FROM jobs WHERE status = 'InProgress' AND due_ms <= ? ORDER BY due_ms, key").all(untilMs) as Row[]),
+    // The status index narrows this to running jobs; only their documents are read for the VM id.
+    runningJobOfVm: (vmId) =>
+      parse<Job>(st("SELECT doc FROM jobs WHERE status = 'InProgress' AND lower(json_extract(doc, '$.vmId')) = ? LIMIT 1").get(lc(vmId)) as Row | undefined),
 
     listRecoveryPoints: (item) => parseAll<RecoveryPoint>(st('SELECT doc FROM rps WHERE item = ? ORDER BY time_ms DESC').all(item) as Row[]),
     putRecoveryPoint: (rp) =>

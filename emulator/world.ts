@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { completeJob, completeOperation, expireRecoveryPoints, purgeSoftDeleted, runScheduledBackups } from './effects.js';
 import type { Job, Operation, OperationKind, Profile } from './model.js';
 import { occurrences } from './schedule.js';
-import type { Store } from './store.js';
+import { vmTarget, type Store } from './store.js';
 
 export interface WorldOptions {
   /** Items per page of every pageable list. Default 100. */
@@ -92,6 +92,14 @@ export class World {
     }
     expireRecoveryPoints(this, until);
     purgeSoftDeleted(this, until);
+  }
+
+  /**
+   * Azure Backup's lock on a VM's item: an operation on the VM, or a running job (a scheduled backup has no
+   * operation of its own).
+   */
+  itemBusy(vmId: string): boolean {
+    return this.store.runningOperation(vmTarget(vmId)) !== undefined || this.store.runningJobOfVm(vmId) !== undefined;
   }
 
   /** Records a new InProgress operation that ends after the configured delay. */

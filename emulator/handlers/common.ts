@@ -7,6 +7,8 @@ import type { Job, Operation, Vault, Vm } from '../model.js';
 import { filterEq, type Filter } from '../odata.js';
 import { containerName, parseBackupName, vmArmId } from '../render.js';
 
+export { vmTarget } from '../store.js';
+
 export const BACKUP_API = ['2023-06-01'] as const;
 export const VAULTS_API = ['2023-04-01'] as const;
 export const COMPUTE_API = ['2024-07-01'] as const;
@@ -68,9 +70,9 @@ export function bodyObject(ctx: RequestContext): Record<string, any> {
   return b as Record<string, any>;
 }
 
-/** Target key for "one operation per VM at a time". */
-export function vmTarget(vmId: string): string {
-  return `vm|${vmId.toLowerCase()}`;
+/** Azure Backup's 409 while another operation or job (a scheduled backup too) runs on the VM's item. */
+export function refuseWhileItemBusy(ctx: RequestContext, vmId: string, name: string): void {
+  if (ctx.world.itemBusy(vmId)) throw ArmErrors.operationInProgress(name);
 }
 
 /** Azure Backup's 409 while another operation runs on the same target. */

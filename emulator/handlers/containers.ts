@@ -3,6 +3,7 @@
 // container) and the soft-deleted containers list.
 import type { HandlerResult, RequestContext, Route } from '../dispatch.js';
 import { ArmErrors } from '../errors.js';
+import { discoveryFailure } from '../failures.js';
 import type { Container, Vault, Vm } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
@@ -15,7 +16,7 @@ import {
   C,
   containerNameMatches,
   ok,
-  refuseWhileRunning,
+  refuseWhileItemBusy,
   requireOperation,
   requireVault,
   startUserJob,
@@ -67,7 +68,8 @@ export const containerRoutes: Route[] = [
       const vault = requireVault(ctx);
       parseFilter(ctx.query.get('$filter'), ['backupManagementType']);
       if (ctx.world.store.runningOperation(refreshTarget(vault))) throw ArmErrors.discoveryInProgress(vault.name);
-      const op = ctx.world.startOperation({ kind: 'refresh', target: refreshTarget(vault), args: { vaultId: vault.id } });
+      const failWith = vault.discoveryFailure ? discoveryFailure(vault.name) : undefined;
+      const op = ctx.world.startOperation({ kind: 'refresh', target: refreshTarget(vault), failWith, args: { vaultId: vault.id } });
       return refreshAccepted(ctx, vault, op.id);
     },
   },
@@ -81,6 +83,7 @@ export const containerRoutes: Route[] = [
       const vault = requireVault(ctx);
       const op = requireOperation(ctx, (o) => o.target === refreshTarget(vault));
       if (op.status === 'InProgress') return refreshAccepted(ctx, vault, op.id);
+      throwIfFailed(op);
       return { status: 204 };
     },
   },
@@ -162,7 +165,7 @@ export const containerRoutes: Route[] = [
       if (elsewhere) throw ArmErrors.alreadyRegistered(vm.name, elsewhere.vaultId);
       const existing = store.getContainer(vault.id, vm.id);
       if (existing?.registrationStatus === 'Registered') return ok(renderContainer(vault, existing));
-      refuseWhileRunning(ctx, vmTarget(vm.id), containerName(resourceGroup, vmName));
+      refuseWhileItemBusy(ctx, vm.id, containerName(resourceGroup, vmName));
       const blocker = requestBlocker(vm, 'register', ctx.world.profile);
       if (blocker) throw blocker;
       if (!hasBackupExtension(vm)) throw ArmErrors.extensionMissing(vm.name);
@@ -190,7 +193,7 @@ export const containerRoutes: Route[] = [
       // Unregistering what is not registered succeeds.
       if (!store.getContainer(vault.id, vmId)) return { status: 204 };
       const name = containerName(resourceGroup, vmName);
-      refuseWhileRunning(ctx, vmTarget(vmId), name);
+      refuseWhileItemBusy(ctx, vmId, name);
       // A VM's container holds its one item; protected, stopped or soft-deleted, the item keeps it registered.
       if (store.getItem(vault.id, vmId)) throw ArmErrors.containerHasDatasources(name);
       const job = startUserJob(ctx, { vaultId: vault.id, operation: 'UnRegister', vmId, vmName, resourceGroup });

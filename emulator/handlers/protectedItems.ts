@@ -10,7 +10,7 @@ import { policyBlocker, protectFailure, requestBlocker } from '../preconditions.
 import { supportOf } from '../supportMatrix.js';
 import { itemId, protectedItemName, renderItem, renderOperationStatus } from '../render.js';
 import { parseArmPath } from '../armPath.js';
-import { accepted, BACKUP_API, bodyObject, containerNameMatches, I, ok, refuseWhileRunning, requireOperation, requireVault, startUserJob, throwIfFailed, V, vmFromPath, vmTarget } from './common.js';
+import { accepted, BACKUP_API, bodyObject, containerNameMatches, I, ok, refuseWhileItemBusy, requireOperation, requireVault, startUserJob, throwIfFailed, V, vmFromPath, vmTarget } from './common.js';
 
 function itemAccepted(ctx: RequestContext, vault: Vault, rg: string, vm: string, op: Operation): HandlerResult {
   const base = itemId(vault, rg, vm);
@@ -22,10 +22,6 @@ function requireItem(ctx: RequestContext, vault: Vault): ProtectedItem {
   const item = ctx.world.store.getItem(vault.id, vmId);
   if (!item) throw ArmErrors.notFound(`${vault.id}/backupFabrics/Azure/protectionContainers/${ctx.params.containerName}/protectedItems/${ctx.params.protectedItemName}`);
   return item;
-}
-
-function busy(ctx: RequestContext, vmId: string, name: string): void {
-  refuseWhileRunning(ctx, vmTarget(vmId), name);
 }
 
 function policyShape(policy: Policy): { name: string; policyType: string } {
@@ -51,7 +47,7 @@ function putItem(ctx: RequestContext): HandlerResult {
 
   if (props.isRehydrate === true) {
     if (!existing?.deferredDeleteAt) throw ArmErrors.badRequest(`Item '${name}' is not soft-deleted; there is nothing to undelete.`);
-    busy(ctx, vmId, name);
+    refuseWhileItemBusy(ctx, vmId, name);
     const op = ctx.world.startOperation({ kind: 'undelete', target: vmTarget(vmId), args });
     return itemAccepted(ctx, vault, resourceGroup, vmName, op);
   }
@@ -59,7 +55,7 @@ function putItem(ctx: RequestContext): HandlerResult {
 
   if (props.protectionState === 'ProtectionStopped') {
     if (!existing) throw ArmErrors.notFound(itemId(vault, resourceGroup, vmName));
-    busy(ctx, vmId, name);
+    refuseWhileItemBusy(ctx, vmId, name);
     const job = startUserJob(ctx, { vaultId: vault.id, operation: 'DisableBackup', vmId, vmName, resourceGroup });
     const op = ctx.world.startOperation({ kind: 'stopProtection', target: vmTarget(vmId), jobId: job.id, args });
     return itemAccepted(ctx, vault, resourceGroup, vmName, op);
@@ -90,7 +86,7 @@ function putItem(ctx: RequestContext): HandlerResult {
       throw ArmErrors.vmNotRegistered(vm.name);
     }
   }
-  busy(ctx, vmId, name);
+  refuseWhileItemBusy(ctx, vmId, name);
   let failWith: Operation['failWith'];
   if (!active && vm) {
     const blocker = requestBlocker(vm, 'protect', ctx.world.profile);
@@ -142,7 +138,7 @@ export const protectedItemRoutes: Route[] = [
       const item = ctx.world.store.getItem(vault.id, vmId);
       // Deleting what is already gone (or already soft-deleted) succeeds.
       if (!item || item.deferredDeleteAt) return { status: 204 };
-      busy(ctx, vmId, protectedItemName(resourceGroup, vmName));
+      refuseWhileItemBusy(ctx, vmId, protectedItemName(resourceGroup, vmName));
       const job = startUserJob(ctx, { vaultId: vault.id, operation: 'DeleteBackupData', vmId, vmName, resourceGroup });
       const op = ctx.world.startOperation({ kind: 'deleteItem', target: vmTarget(vmId), jobId: job.id, args: { vaultId: vault.id, vmId: item.vmId } });
       return vaultOperationAccepted(ctx, vault, op);
@@ -159,7 +155,7 @@ export const protectedItemRoutes: Route[] = [
       const item = requireItem(ctx, vault);
       const name = protectedItemName(item.resourceGroup, item.vmName);
       if (item.state === 'ProtectionStopped' || item.deferredDeleteAt) throw ArmErrors.itemNotProtected(name);
-      busy(ctx, item.vmId, name);
+      refuseWhileItemBusy(ctx, item.vmId, name);
       const props = ((ctx.body as Record<string, any> | undefined)?.properties ?? {}) as Record<string, unknown>;
       if (props.objectType !== undefined && props.objectType !== 'IaasVMBackupRequest') {
         throw ArmErrors.invalidBody(`properties.objectType must be 'IaasVMBackupRequest', not '${String(props.objectType)}'.`);

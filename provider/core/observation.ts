@@ -4,7 +4,22 @@ import type { Profile } from './supportMatrix.js';
 
 export type PowerState = 'running' | 'stopped' | 'deallocated' | 'starting' | 'stopping' | 'deallocating' | 'unknown';
 export type OsType = 'Windows' | 'Linux';
-export type RecoveryPointConsistency = 'ApplicationConsistent' | 'FileSystemConsistent' | 'CrashConsistent';
+/** Azure's `recoveryPointType` values for VM recovery points, most consistent first. */
+export const RECOVERY_POINT_CONSISTENCIES = ['AppConsistent', 'FileSystemConsistent', 'CrashConsistent'] as const;
+export type RecoveryPointConsistency = (typeof RECOVERY_POINT_CONSISTENCIES)[number];
+
+const CONSISTENCY_SPELLINGS: Readonly<Record<string, RecoveryPointConsistency>> = {
+  appconsistent: 'AppConsistent',
+  // Older emulators and other Azure services spell it out.
+  applicationconsistent: 'AppConsistent',
+  filesystemconsistent: 'FileSystemConsistent',
+  crashconsistent: 'CrashConsistent',
+};
+
+/** A recovery point's consistency as Azure names it, whichever spelling reported it; undefined when unknown. */
+export function recoveryPointConsistency(value: string | undefined): RecoveryPointConsistency | undefined {
+  return value === undefined ? undefined : CONSISTENCY_SPELLINGS[value.toLowerCase()];
+}
 
 export interface ObservedVm {
   /** ARM id exactly as Compute returns it; compare with `sameArmId`. */

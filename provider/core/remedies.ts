@@ -27,7 +27,8 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   UserErrorDiscoveryInProgress: 'Another discovery runs on the vault; vmbackup waits for it and retries.',
   // VM not running, agent missing or outdated.
   UserErrorGuestAgentStatusUnavailable: AGENT_NOT_READY,
-  GuestAgentSnapshotTaskStatusError: 'The VM agent did not answer for the snapshot: restart the agent (WindowsAzureGuestAgent or waagent), update it, check outbound connectivity, then retry.',
+  GuestAgentSnapshotTaskStatusError:
+    'The snapshot timed out: the VM agent did not answer. Restart the agent (WindowsAzureGuestAgent or waagent), update it and check the VM\'s outbound access to Azure; if the agent is not the cause, restart the VM. Then retry.',
   UserErrorVmNotInDesirableState: VM_STATE,
   VmNotInDesirableState: VM_STATE,
   UserErrorVmProvisioningStateFailed: 'The VM is in failed provisioning state: fix or remove the failed extension until the VM shows "Provisioning succeeded", then retry.',
@@ -47,7 +48,7 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   ExtensionFailedSnapshotLimitReachedError: 'Delete disk snapshots not taken by Azure Backup, then retry.',
   UserErrorRpCollectionLimitReached: 'Remove the lock on the restore point collection\'s resource group so old restore points can be cleaned up, then retry.',
   UserErrorFsFreezeFailed: 'Fix or unmount the mount points that cannot be frozen (or exclude them in /etc/azure/vmbackup.conf), then retry.',
-  CopyingVHDsFromBackUpVaultTakingLongTime: 'The transfer to the vault timed out; the next backup usually succeeds. Retry the backup.',
+  CopyingVHDsFromBackUpVaultTakingLongTime: 'Copying the backup to the vault timed out, which happens when there is too much data to copy: retry the backup in a few minutes.',
   // Disks.
   UserErrorUnsupportedDiskSize: 'Azure Backup supports disks up to 32 TB (4 TB encrypted): resize or exclude the disk.',
   UserErrorStandardSSDNotSupported: 'Move the VM\'s disks to a storage type Azure Backup supports.',
@@ -81,6 +82,7 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   BMSUserErrorContainerHasDatasources:
     'The VM still has a protected or soft-deleted item in this vault: stop its protection deleting its data, wait until the soft-delete period ends, then apply again; vmbackup unregisters the VM once its item is gone.',
   // Codes the emulator names where Azure documents none (its README lists them).
+  DiscoveryInternalError: 'Azure Backup\'s discovery failed with an internal error: run the discovery again (`vmbackup discover`) after 15 minutes, as the guide advises.',
   VMExtensionProvisioningTimeout: 'The VM agent never reported the backup extension installed: the operating system is likely unsupported by Azure Backup; exclude the VM or move it to a supported image.',
   UserErrorUnsupportedDiskCount: 'Azure Backup in this profile supports at most 5 data disks: detach disks or exclude the VM.',
   UserErrorVmNotRegistered: 'Register the VM with the vault first (vmbackup plans a `register` action before `protect`).',

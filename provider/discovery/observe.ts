@@ -32,6 +32,7 @@ import {
   type WaitOptions,
 } from '../azure/index.js';
 import {
+  azureCodeRemedy,
   parseArmId,
   sameArmId,
   vmArmId,
@@ -396,11 +397,12 @@ function toJob(subscriptionId: string, j: JobResource): ObservedJob {
     startTime: iso(p.startTime) ?? '',
     endTime: iso(p.endTime),
     durationSeconds: durationSeconds(p.duration),
-    errors: (p.errorDetails ?? []).map((e) => ({
-      code: jobErrorCode(e) ?? '',
-      message: e.errorTitle ?? e.errorString ?? '',
-      recommendations: e.recommendations ?? [],
-    })),
+    errors: (p.errorDetails ?? []).map((e) => {
+      const code = jobErrorCode(e) ?? '';
+      // Our remedy where the table has one, so jobs, the dashboard and drift say the same; else the service's.
+      const remedy = azureCodeRemedy(code);
+      return { code, message: e.errorTitle ?? e.errorString ?? '', recommendations: remedy ? [remedy] : (e.recommendations ?? []) };
+    }),
   };
 }
 

@@ -1,5 +1,5 @@
 // The data behind Azure Backup's dashboard: protected VMs, the last day of jobs, recovery points, drift.
-import type { DashboardData, DriftReport, JobStatus, Observation } from '../core/index.js';
+import { recoveryPointConsistency, type DashboardData, type DriftReport, type JobStatus, type Observation } from '../core/index.js';
 
 const DAY_MS = 24 * 3_600_000;
 const SUCCEEDED: ReadonlySet<JobStatus> = new Set(['Completed', 'CompletedWithWarnings']);
@@ -19,10 +19,11 @@ export function buildDashboard(obs: Observation, drift?: DriftReport): Dashboard
     .filter((j) => RUNNING.has(j.status) || Date.parse(j.startTime) >= since)
     .sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
+  // Points carry Azure's spelling of their consistency, whichever one the service reported.
+  const point = (p: { time: string; consistency: string }) => ({ time: p.time, consistency: recoveryPointConsistency(p.consistency) ?? p.consistency });
   const recoveryPoints = items
     .map((i) => {
-      const points = i.recoveryPoints?.map((p) => ({ time: p.time, consistency: p.consistency })) ??
-        (i.latestRecoveryPoint ? [{ time: i.latestRecoveryPoint.time, consistency: i.latestRecoveryPoint.consistency }] : []);
+      const points = (i.recoveryPoints ?? (i.latestRecoveryPoint ? [i.latestRecoveryPoint] : [])).map(point);
       return { vmName: i.friendlyName, vmId: i.vmId, points: points.sort((a, b) => Date.parse(b.time) - Date.parse(a.time)) };
     })
     .sort((a, b) => (a.vmId.toLowerCase() < b.vmId.toLowerCase() ? -1 : a.vmId.toLowerCase() > b.vmId.toLowerCase() ? 1 : 0));

@@ -8,10 +8,13 @@ import {
   type DriftFinding,
   type DriftReport,
   type Observation,
+  type ObservedJob,
   type ObservedProtectedItem,
   type ObservedVm,
   type PolicySchedule,
   type PolicySettings,
+  recoveryPointConsistency,
+  type RecoveryPointConsistency,
   type ResolvedSpec,
   type SourceLocation,
 } from '../core/index.js';
@@ -69,17 +72,8 @@ export function maxBackupGapHours(s: PolicySchedule): number {
   }
 }
 
-type Consistency = 'crash' | 'fs' | 'app';
-const RANK: Readonly<Record<Consistency, number>> = { crash: 1, fs: 2, app: 3 };
-const CONSISTENCY_NAME: Readonly<Record<Consistency, string>> = { crash: 'CrashConsistent', fs: 'FileSystemConsistent', app: 'ApplicationConsistent' };
-
-/** Azure writes "AppConsistent" where vmbackup writes "ApplicationConsistent"; both mean the same. */
-function consistencyOf(value: string): Consistency | undefined {
-  if (/^app/i.test(value)) return 'app';
-  if (/^(filesystem|fs)/i.test(value)) return 'fs';
-  if (/^crash/i.test(value)) return 'crash';
-  return undefined;
-}
+/** How consistent each kind of recovery point is: a higher rank keeps more. */
+const RANK: Readonly<Record<RecoveryPointConsistency, number>> = { CrashConsistent: 1, FileSystemConsistent: 2, AppConsistent: 3 };
 
 /** The newest recovery point the observation knows of, from whichever fields discovery filled. */
 function latestPoint(item: ObservedProtectedItem): { time: number; consistency?: string } | undefined {
@@ -92,22 +86,27 @@ function latestPoint(item: ObservedProtectedItem): { time: number; consistency?:
   return valid[0];
 }
 
-/** When protection was configured, from the configure-backup job if the observation still holds it. */
-function protectedSince(vmId: string, obs: Observation): number | undefined {
-  const starts = obs.jobs
-    .filter((j) => /configure/i.test(j.operation) && j.vmId !== undefined && sameArmId(j.vmId, vmId))
-    .map((j) => Date.parse(j.startTime))
-    .filter((t) => !Number.isNaN(t));
-  return starts.length > 0 ? Math.max(...starts) : undefined;
+/** The VM's newest job that `pick` accepts. */
+function newestJob(vmId: string, obs: Observation, pick: (j: ObservedJob) => boolean): ObservedJob | undefined {
+  return obs.jobs
+    .filter((j) => j.vmId !== undefined && sameArmId(j.vmId, vmId) && pick(j))
+    .sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime))[0];
 }
 
-/** The error code behind a failure: the item's own, or the newest failed backup job's. */
+/** When protection was configured, from the configure-backup job if the observation still holds it. */
+function protectedSince(vmId: string, obs: Observation): number | undefined {
+  const configured = newestJob(vmId, obs, (j) => /configure/i.test(j.operation) && !Number.isNaN(Date.parse(j.startTime)));
+  return configured ? Date.parse(configured.startTime) : undefined;
+}
+
+/** The error code behind a failure: the item's own, or the newest failed job's. */
 function failureCode(item: ObservedProtectedItem, obs: Observation): string | undefined {
-  if (item.errorCode) return item.errorCode;
-  const failed = obs.jobs
-    .filter((j) => j.status === 'Failed' && j.vmId !== undefined && sameArmId(j.vmId, item.vmId) && j.errors.length > 0)
-    .sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
-  return failed[0]?.errors[0]?.code;
+  return item.errorCode || newestJob(item.vmId, obs, (j) => j.status === 'Failed' && j.errors.length > 0)?.errors[0]?.code;
+}
+
+/** The warning of the VM's newest completed backup, e.g. the VSS failure behind a file-system-consistent point. */
+function backupWarningCode(vmId: string, obs: Observation): string | undefined {
+  return newestJob(vmId, obs, (j) => j.operation === 'Backup' && j.status.startsWith('Completed'))?.errors[0]?.code;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -190,18 +189,21 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
       }
     }
 
-    const got = latest?.consistency !== undefined ? consistencyOf(latest.consistency) : undefined;
+    const got = recoveryPointConsistency(latest?.consistency);
     if (got !== undefined && vm.powerState === 'running') {
-      const want: Consistency = vm.osType === 'Windows' ? 'app' : 'fs';
+      const want: RecoveryPointConsistency = vm.osType === 'Windows' ? 'AppConsistent' : 'FileSystemConsistent';
       if (RANK[got] < RANK[want]) {
+        const warning = backupWarningCode(vm.id, obs);
         add(order, {
           category: 'consistencyDegraded', subject,
-          message: `VM ${label}'s newest recovery point is ${CONSISTENCY_NAME[got]}; a running ${vm.osType} VM gives ${CONSISTENCY_NAME[want]}`,
-          remedy:
+          message: `VM ${label}'s newest recovery point is ${got}; a running ${vm.osType} VM gives ${want}${warning ? ` (its backup warned ${warning})` : ''}`,
+          remedy: remedyForAzureCode(
+            warning,
             vm.osType === 'Windows'
               ? 'Check the VSS writers and the Volume Shadow Copy service on the VM (`vssadmin list writers`); keep the VM running with its agent Ready at backup time.'
               : 'Check that the file systems can be frozen (the extension log names the mount points that failed); keep the VM running with its agent Ready at backup time.',
-          expected: CONSISTENCY_NAME[want], actual: CONSISTENCY_NAME[got], source,
+          ),
+          expected: want, actual: got, ...(warning ? { azureErrorCode: warning } : {}), source,
         });
       }
     }

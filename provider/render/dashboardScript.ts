@@ -25,8 +25,9 @@ export const DASHBOARD_SCRIPT = String.raw`
     IRPending: 'Initial backup pending', ProtectionError: 'Protection error', ProtectionStopped: 'Protection stopped',
     ProtectionPaused: 'Protection paused', BackupsSuspended: 'Backups suspended'
   };
+  // Keyed by Azure's recoveryPointType, the spelling the dashboard data gives every point.
   var CONSISTENCY = {
-    ApplicationConsistent: { label: 'Application-consistent', short: 'Application', cls: 'c-app', tone: 'ok' },
+    AppConsistent: { label: 'Application-consistent', short: 'Application', cls: 'c-app', tone: 'ok' },
     FileSystemConsistent: { label: 'File-system-consistent', short: 'File system', cls: 'c-fs', tone: 'run' },
     CrashConsistent: { label: 'Crash-consistent', short: 'Crash', cls: 'c-crash', tone: 'warn' }
   };

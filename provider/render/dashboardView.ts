@@ -1,5 +1,5 @@
 // The dashboard as a terminal summary, as JSON, or as a self-contained page.
-import type { DashboardData } from '../core/index.js';
+import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, type DashboardData } from '../core/index.js';
 import { dashboardHtml, type DashboardPageOptions } from './dashboardPage.js';
 import { colors, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
 import { jobGroup, jobsNewestFirst } from './jobGroups.js';
@@ -23,8 +23,6 @@ export function renderDashboard(data: DashboardData, format: DashboardFormat, op
   }
 }
 
-const CONSISTENCIES = ['ApplicationConsistent', 'FileSystemConsistent', 'CrashConsistent'] as const;
-
 function dashboardText(data: DashboardData, c: Colors): string {
   const out: string[] = [
     c.bold(`Backup dashboard: vault ${data.vault.name} (${data.vault.location}), ${shortTime(data.generatedAt)}`),
@@ -42,15 +40,20 @@ function dashboardText(data: DashboardData, c: Colors): string {
   const jobs = table(['Succeeded', 'Failed', 'In progress'], c);
   jobs.push([c.green(String(j.succeeded)), j.failed > 0 ? c.red(String(j.failed)) : '0', String(j.inProgress)]);
   out.push(jobs.toString());
-  const failed = jobsNewestFirst(data).filter((job) => jobGroup(job.status) === 'failed');
-  if (failed.length > 0) out.push('Failed jobs:');
-  for (const job of failed) {
-    out.push(`  ${c.red('✗')} ${job.vmName}  ${job.operation}  ${c.dim(shortTime(job.startTime))}`);
-    for (const e of job.errors) {
-      out.push(`      ${e.code}: ${e.message}`);
-      for (const r of e.recommendations) out.push(`      ${c.cyan('Remedy:')} ${r}`);
+  const newest = jobsNewestFirst(data);
+  const listJobs = (title: string, mark: string, jobs: typeof newest) => {
+    if (jobs.length > 0) out.push(title);
+    for (const job of jobs) {
+      out.push(`  ${mark} ${job.vmName}  ${job.operation}  ${c.dim(shortTime(job.startTime))}`);
+      for (const e of job.errors) {
+        out.push(`      ${e.code}: ${e.message}`);
+        for (const r of e.recommendations) out.push(`      ${c.cyan('Remedy:')} ${r}`);
+      }
     }
-  }
+  };
+  listJobs('Failed jobs:', c.red('✗'), newest.filter((job) => jobGroup(job.status) === 'failed'));
+  // A job can succeed and still warn, e.g. a backup whose VSS failed gives a file-system-consistent point.
+  listJobs('Jobs with warnings:', c.yellow('!'), newest.filter((job) => jobGroup(job.status) === 'succeeded' && job.errors.length > 0));
   out.push('');
 
   out.push(c.bold('Recovery points by consistency'));
@@ -60,8 +63,9 @@ function dashboardText(data: DashboardData, c: Colors): string {
     const t = table(['VM', 'Points', 'Application', 'File system', 'Crash', 'Latest', 'Latest consistency'], c);
     for (const rp of [...data.recoveryPoints].sort((a, b) => a.vmName.localeCompare(b.vmName))) {
       const latest = [...rp.points].sort((a, b) => b.time.localeCompare(a.time))[0];
-      const count = (k: string) => rp.points.filter((p) => p.consistency === k).length;
-      t.push([rp.vmName, rp.points.length, ...CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latest?.consistency ?? '-']);
+      const count = (k: string) => rp.points.filter((p) => recoveryPointConsistency(p.consistency) === k).length;
+      const latestKind = latest ? (recoveryPointConsistency(latest.consistency) ?? latest.consistency) : '-';
+      t.push([rp.vmName, rp.points.length, ...RECOVERY_POINT_CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latestKind]);
     }
     out.push(t.toString());
   }

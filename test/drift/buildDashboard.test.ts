@@ -14,6 +14,7 @@ const obs: Observation = makeObservation({
     makeProtectedItem(vms[0], {
       recoveryPoints: [
         { name: 'rp1', time: '2025-03-08T10:30:00.000Z', consistency: 'ApplicationConsistent' },
+        { name: 'rp0', time: '2025-03-07T10:30:00.000Z', consistency: 'AppConsistent' },
         { name: 'rp2', time: '2025-03-09T10:30:00.000Z', consistency: 'CrashConsistent' },
       ],
     }),
@@ -61,9 +62,9 @@ describe('buildDashboard', () => {
     expect(data.jobs24h.jobs.find((j) => j.status === 'InProgress')?.endTime).toBeUndefined();
   });
 
-  it('lists recovery points per VM, newest first, with their consistency', () => {
+  it("lists recovery points per VM, newest first, with their consistency in Azure's spelling", () => {
     expect(data.recoveryPoints.map((r) => [r.vmName, r.points.map((p) => p.consistency)])).toEqual([
-      ['vm-a', ['CrashConsistent', 'ApplicationConsistent']],
+      ['vm-a', ['CrashConsistent', 'AppConsistent', 'AppConsistent']],
       ['vm-b', []],
       ['vm-c', ['FileSystemConsistent']],
       ['vm-d', []],

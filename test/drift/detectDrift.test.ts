@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GRACE_HOURS, detectDrift, maxBackupGapHours, type DriftOptions } from '../../provider/drift/index.js';
-import type { DriftCategory, Observation, ObservedProtectedItem, PolicySchedule, ResolvedSpec } from '../../provider/core/index.js';
+import { AZURE_CODE_REMEDIES, type DriftCategory, type Observation, type ObservedProtectedItem, type PolicySchedule, type ResolvedSpec } from '../../provider/core/index.js';
 import {
   loc,
   makeJob,
@@ -30,7 +30,7 @@ const spec = makeSpec({
 });
 const webItem = makeProtectedItem(web1, {
   policyName: 'daily',
-  latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'ApplicationConsistent' },
+  latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'AppConsistent' },
 });
 const appItem = makeProtectedItem(app1, {
   policyName: 'weekly',
@@ -161,17 +161,17 @@ describe('detectDrift', () => {
     },
     {
       reason: 'a daily recovery point older than 24h + grace is overdue',
-      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T07:59:00.000Z', consistency: 'ApplicationConsistent' }, lastRecoveryPoint: undefined }),
+      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T07:59:00.000Z', consistency: 'AppConsistent' }, lastRecoveryPoint: undefined }),
       expected: [{ category: 'recoveryPointOverdue', name: 'web-01', line: 20 }],
     },
     {
       reason: 'a daily recovery point within 24h + grace is not',
-      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T08:01:00.000Z', consistency: 'ApplicationConsistent' }, lastRecoveryPoint: undefined }),
+      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T08:01:00.000Z', consistency: 'AppConsistent' }, lastRecoveryPoint: undefined }),
       expected: [],
     },
     {
       reason: 'a larger grace period excuses a late point',
-      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T07:00:00.000Z', consistency: 'ApplicationConsistent' }, lastRecoveryPoint: undefined }),
+      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-09T07:00:00.000Z', consistency: 'AppConsistent' }, lastRecoveryPoint: undefined }),
       opts: { graceHours: 6 },
       expected: [],
     },
@@ -221,8 +221,25 @@ describe('detectDrift', () => {
       expected: [{ category: 'consistencyDegraded', name: 'app-01', line: 31 }],
     },
     {
-      reason: "Azure's AppConsistent is application consistent",
-      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'AppConsistent' } }),
+      reason: "a file-system-consistent point whose backup warned of VSS carries the job's code",
+      obs: {
+        ...withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'FileSystemConsistent' } }),
+        jobs: [
+          makeJob({ vmName: 'web-01', vmId: web1.id, status: 'Completed', startTime: '2025-03-09T10:30:00.000Z' }),
+          makeJob({
+            vmName: 'web-01',
+            vmId: web1.id,
+            status: 'CompletedWithWarnings',
+            startTime: '2025-03-10T10:30:00.000Z',
+            errors: [{ code: 'ExtensionFailedVssWriterInBadState', message: 'Snapshot operation failed because VSS writers were in a bad state.', recommendations: [] }],
+          }),
+        ],
+      },
+      expected: [{ category: 'consistencyDegraded', name: 'web-01', azureErrorCode: 'ExtensionFailedVssWriterInBadState' }],
+    },
+    {
+      reason: 'the spelled-out ApplicationConsistent is application consistent too',
+      obs: withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'ApplicationConsistent' } }),
       expected: [],
     },
     {
@@ -268,6 +285,17 @@ describe('detectDrift', () => {
     expect(f.expected).toContain('daily at 10:00 UTC');
     expect(f.actual).toContain('daily at 22:00 UTC');
     expect(f.subject).toEqual({ kind: 'policy', name: 'daily', id: inSync.policies[0].id });
+  });
+
+  it("gives a degraded point the remedy of its backup's warning", () => {
+    const warned = makeJob({
+      vmName: 'web-01',
+      vmId: web1.id,
+      status: 'CompletedWithWarnings',
+      errors: [{ code: 'ExtensionFailedVssWriterInBadState', message: 'VSS writers in a bad state', recommendations: [] }],
+    });
+    const obs = { ...withItems(appItem, { ...webItem, latestRecoveryPoint: { time: '2025-03-10T10:30:00.000Z', consistency: 'FileSystemConsistent' } }), jobs: [warned] };
+    expect(detectDrift(spec, obs).findings[0].remedy).toBe(AZURE_CODE_REMEDIES.ExtensionFailedVssWriterInBadState);
   });
 
   it('gives the remedy the code calls for', () => {

@@ -36,7 +36,7 @@ describe('scheduled backups', () => {
     em = await startTestEmulator();
     await discover(em);
     const vms = [
-      { rg: 'rg-web', name: 'web-01', os: 'Windows' as const, expect: 'ApplicationConsistent', reason: 'running Windows: VSS' },
+      { rg: 'rg-web', name: 'web-01', os: 'Windows' as const, expect: 'AppConsistent', reason: 'running Windows: VSS' },
       { rg: 'rg-app', name: 'app-01', os: 'Linux' as const, expect: 'FileSystemConsistent', reason: 'Linux' },
       { rg: 'rg-dev', name: 'dev-02', os: 'Windows' as const, expect: 'CrashConsistent', reason: 'shut down at backup time' },
       { rg: 'rg-dev', name: 'dev-01', os: 'Linux' as const, expect: undefined, reason: 'deleted: the backup fails' },

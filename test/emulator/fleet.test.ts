@@ -50,6 +50,16 @@ describe('fleet file', () => {
       want: "fleet.yaml:6:5: vms.1: VM 'A' in resource group 'RG' is already listed (vms.0)",
     },
     { reason: 'YAML syntax', vm: '  - { name: a, resourceGroup: rg', want: 'fleet.yaml:6:1: Flow map' },
+    {
+      reason: 'an unknown backup failure',
+      vm: '  - { name: a, resourceGroup: rg, location: westeurope, os: Linux, backupFailure: meteor }',
+      want: 'fleet.yaml:5:83: vms.0.backupFailure: must be one of "snapshotTimeout", "snapshotNoNetwork", "vhdCopyTimeout", "vssFailure", "agentBroken"',
+    },
+    {
+      reason: 'a VSS failure on Linux',
+      vm: '  - { name: a, resourceGroup: rg, location: westeurope, os: Linux, backupFailure: vssFailure }',
+      want: "fleet.yaml:5:83: vms.0.backupFailure: vssFailure needs a Windows VM (VSS is Windows only); 'a' runs Linux",
+    },
   ])('$reason is reported at its position', ({ vm, want }) => {
     const found = problems(HEAD + vm + '\n');
     expect(found.length).toBeGreaterThanOrEqual(1);

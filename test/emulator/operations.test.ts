@@ -259,7 +259,7 @@ describe('protected items', () => {
     const points: any[] = [];
     for await (const rp of em.clients.backup.recoveryPoints.list(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'))) points.push(rp);
     expect(points).toHaveLength(1);
-    expect(points[0].properties.recoveryPointType).toBe('ApplicationConsistent');
+    expect(points[0].properties.recoveryPointType).toBe('AppConsistent');
     const one = await em.clients.backup.recoveryPoints.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'), points[0].name);
     expect(one.name).toBe(points[0].name);
     const after = await em.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-web', 'web-01'), itemOf('rg-web', 'web-01'));

@@ -14,10 +14,26 @@ describe('renderDashboard text', () => {
     { reason: 'jobs of the last 24 hours by status', line: /│ Succeeded │ Failed │ In progress │\n│ 4 +│ 2 +│ 1 +│/ },
     { reason: 'each failed job with its error code', line: /✗ web-01 {2}Backup {2}2026-11-25 04:00 UTC\n {6}BackUpOperationFailed: Snapshot operation failed due to timeout\./ },
     { reason: 'and its remedies', line: /^ {6}Remedy: Ensure the VM has network access to Azure\.$/m },
-    { reason: 'recovery points by consistency per VM', line: /│ db-01 +│ 4 +│ 3 +│ 1 +│ 0 +│ 2026-11-23 10:00 UTC │ ApplicationConsistent │/ },
+    { reason: "recovery points by consistency per VM, Azure's AppConsistent in the application column", line: /│ db-01 +│ 4 +│ 3 +│ 1 +│ 0 +│ 2026-11-23 10:00 UTC │ AppConsistent +│/ },
     { reason: 'the drift summary', line: /^Drift: 4 findings \(1 declared but unprotected, 2 last backup failed, 1 wrong policy\)\.$/m },
   ])('shows $reason', ({ line }) => {
     expect(text).toMatch(line);
+  });
+
+  it('lists a job that completed with a warning, with its code and remedy, apart from the failed ones', () => {
+    const data = dashboardFixture();
+    const warning = { code: 'ExtensionFailedVssWriterInBadState', message: 'VSS writers were in a bad state.', recommendations: ['Restart the VSS writers.'] };
+    const jobs = data.jobs24h.jobs.map((j) => (j.status === 'CompletedWithWarnings' ? { ...j, errors: [warning] } : j));
+    const text = renderDashboard({ ...data, jobs24h: { ...data.jobs24h, jobs } }, 'text');
+    expect(text).toMatch(/\nJobs with warnings:\n {2}! db-01 {2}Backup {2}2026-11-25 02:00 UTC\n {6}ExtensionFailedVssWriterInBadState: VSS writers were in a bad state\.\n {6}Remedy: Restart the VSS writers\.\n/);
+    expect(renderDashboard(data, 'text')).not.toContain('Jobs with warnings');
+  });
+
+  it('counts an application-consistent point whichever spelling reported it', () => {
+    const data = dashboardFixture();
+    const spelledOut = { ...data, recoveryPoints: [{ ...data.recoveryPoints[0], points: data.recoveryPoints[0].points.map((p) => ({ ...p, consistency: p.consistency.replace('AppConsistent', 'ApplicationConsistent') })) }] };
+    expect(spelledOut.recoveryPoints[0].points[0].consistency).toBe('ApplicationConsistent');
+    expect(renderDashboard(spelledOut, 'text')).toMatch(/│ web-01 +│ 3 +│ 2 +│ 0 +│ 1 +│ 2026-11-22 10:00 UTC │ CrashConsistent +│/);
   });
 
   it.each([

@@ -238,9 +238,9 @@ export function dashboardFixture(): DashboardData {
     protectedVms: { total: 7, byState: { Protected: 4, IRPending: 1, ProtectionError: 1, ProtectionStopped: 1 } },
     jobs24h: { succeeded: 4, failed: 2, inProgress: 1, jobs },
     recoveryPoints: [
-      points('web-01', 'rg-web', ['ApplicationConsistent', 'ApplicationConsistent', 'CrashConsistent']),
+      points('web-01', 'rg-web', ['AppConsistent', 'AppConsistent', 'CrashConsistent']),
       points('app-01', 'rg-app', ['FileSystemConsistent', 'FileSystemConsistent']),
-      points('db-01', 'rg-data', ['ApplicationConsistent', 'FileSystemConsistent', 'ApplicationConsistent', 'ApplicationConsistent']),
+      points('db-01', 'rg-data', ['AppConsistent', 'FileSystemConsistent', 'AppConsistent', 'AppConsistent']),
     ],
     drift: { inSync: false, byCategory: { declaredUnprotected: 1, wrongPolicy: 1, lastBackupFailed: 2 }, findings: 4 },
   };
