@@ -1,7 +1,6 @@
 // Domain records -> ARM response bodies (bms 2023-06-01, vaults 2023-04-01, Compute 2024-07-01).
 import { FAILURES } from './failures.js';
 import type { Container, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vault, Vm } from './model.js';
-import { itemKey } from './store.js';
 import { vaultConfigOf } from './vaultConfig.js';
 
 export const FABRIC = 'Azure';

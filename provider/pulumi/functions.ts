@@ -95,7 +95,7 @@ const getDrift: Invoke = async (ctx, args) => {
   const resolved =
     typeof specFile === 'string'
       ? await resolveSpecFile(path.resolve(ctx.programDir, specFile), { profile: target.profile })
-      : await resolveSpecText(String(text), '<inline spec>', { profile: target.profile });
+      : resolveSpecText(String(text), '<inline spec>', { profile: target.profile });
   if (!resolved.spec) {
     throw new ProviderError(`the spec is invalid:\n${resolved.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
   }

@@ -17,7 +17,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     if (closing) return;
     closing = true;
     // The embedded emulator must close its SQLite state before the process ends.
-    provider.close().finally(() => process.exit(0));
+    void provider.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

@@ -75,6 +75,7 @@ export function mdCode(text: string): string {
 }
 
 // XML 1.0 forbids most control characters even when escaped; drop them rather than emit an unparsable report.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 /** Text for XML or HTML content and attribute values. */

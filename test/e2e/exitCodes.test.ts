@@ -46,10 +46,10 @@ describe('exit codes', () => {
     const r = await cli('apply', '-f', 'blocked.yaml', '--yes');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/every action that could run has converged, but the vault does not match the spec: 3 declared item\(s\) are blocked/);
-    expect(r.stderr).toMatch(/rg-batch\/batch-01: VmNotRunning: .*\n    Remedy: Start the VM/);
+    expect(r.stderr).toMatch(/rg-batch\/batch-01: VmNotRunning: .*\n {4}Remedy: Start the VM/);
     expect(r.stderr).toMatch(/nope-01.*VmNotFound/);
     expect(r.stderr).toMatch(/web-ne-01.*OtherRegion/);
-    expect(r.stderr).not.toMatch(/    at /);
+    expect(r.stderr).not.toMatch(/ {4}at /);
     // web-01 was protected all the same; what remains is blocked, and plan still says so.
     expect((await cli('plan', '-f', 'blocked.yaml')).code).toBe(2);
     const again = await cli('apply', '-f', 'blocked.yaml', '--yes');

@@ -37,7 +37,7 @@ describe('fleet and state errors', () => {
     expect(r.stderr).toMatch(/^fleet\.yaml:1:17: error: subscriptionId/m);
     expect(r.stderr).toMatch(/^fleet\.yaml:3:\d+: error: .*unknown key 'colour'/m);
     expect(r.stderr).toMatch(/^fleet\.yaml:5:\d+: error: .*os.*"Windows", "Linux"/m);
-    expect(r.stderr).not.toMatch(/unexpected error|    at /);
+    expect(r.stderr).not.toMatch(/unexpected error| {4}at /);
   });
 
   it.each([
@@ -47,7 +47,7 @@ describe('fleet and state errors', () => {
     const r = await runCli(args, dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/holds no world yet: seed a new state directory with --fleet FILE or VMBACKUP_FLEET/);
-    expect(r.stderr).not.toMatch(/unexpected error|    at /);
+    expect(r.stderr).not.toMatch(/unexpected error| {4}at /);
   });
 
   it('the same directory seeded later works', async () => {
@@ -69,7 +69,7 @@ describe('spec files that are not spec text', () => {
       const r = await runCli(args, dir);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(message);
-      expect(r.stderr).not.toMatch(/unexpected error|    at /);
+      expect(r.stderr).not.toMatch(/unexpected error| {4}at /);
     }
     // Nothing ran against a target: plan refused the spec before seeding a world.
     expect(existsSync(join(dir, 'never-made'))).toBe(false);

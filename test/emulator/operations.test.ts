@@ -392,7 +392,6 @@ describe('jobs, backup status, pre-validation', () => {
   });
 });
 
-const NEU_V = `/subscriptions/${SUB}/resourceGroups/${NEU.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${NEU.name}`;
 
 /** Deletes a protected item (stop protection and delete data) and waits for the operation to end. */
 async function deleteItem(vault: { resourceGroup: string; name: string }, rg: string, vm: string): Promise<void> {

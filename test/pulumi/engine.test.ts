@@ -54,7 +54,7 @@ async function makeStack(home: string, programDir: string): Promise<Stack> {
         return { code: 0, stdout, stderr };
       } catch (e) {
         const err = e as { code?: number; stdout?: string; stderr?: string };
-        if (!opts.allowFailure) throw new Error(`pulumi ${args.join(' ')} failed (${err.code}):\n${err.stdout}\n${err.stderr}`);
+        if (!opts.allowFailure) throw new Error(`pulumi ${args.join(' ')} failed (${err.code}):\n${err.stdout}\n${err.stderr}`, { cause: e });
         return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
       }
     },

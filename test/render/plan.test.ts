@@ -6,6 +6,7 @@ import { actionSymbol, PREFLIGHT_CODES, renderPlan } from '../../provider/render
 import { emptyPlan, planFixture, SPEC_FILE } from './fixtures.js';
 import { sarifMultitoolValidate, sarifSchemaErrors, writeArtifact } from './helpers.js';
 
+// eslint-disable-next-line no-control-regex -- an ANSI escape starts with ESC
 const ANSI = /\u001b\[/;
 
 describe('renderPlan text', () => {
