@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-artifacts/', 'test/azure-rest-api/', 'examples/pulumi-ts/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'test-artifacts/', 'test/azure-rest-api/', 'examples/pulumi-ts/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
