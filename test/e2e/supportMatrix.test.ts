@@ -107,15 +107,16 @@ describe('modern profile: today\'s support matrix', () => {
 
   it('every VM was backed up; the deallocated one crash-consistent', async () => {
     const jobs = JSON.parse((await w.cli('jobs', '-f', 'spec.yaml', '--status', 'Completed', '--format', 'json')).stdout) as { operation: string; vmName: string }[];
-    expect(jobs.filter((j) => j.operation === 'Backup').map((j) => j.vmName).sort()).toEqual(
+    // 25 hours hold one or two 10:00 runs, depending on the time of day the test starts at.
+    expect([...new Set(jobs.filter((j) => j.operation === 'Backup').map((j) => j.vmName))].sort()).toEqual(
       ['api-01', 'batch-01', 'fast-01', 'lb-01', 'sql-01', 'tl-01', 'ultra-01', 'web-01'],
     );
     const dash = await w.cli('dashboard', '-f', 'spec.yaml', '--format', 'json');
     expect(dash.code, dash.stderr).toBe(0);
     const points = (JSON.parse(dash.stdout) as DashboardData).recoveryPoints;
-    const consistency = (vm: string) => points.find((p) => p.vmName === vm)?.points.map((p) => p.consistency);
-    expect(consistency('batch-01')).toEqual(['CrashConsistent']);
-    expect(consistency('api-01')).toEqual(['FileSystemConsistent']);
+    const consistency = (vm: string) => new Set(points.find((p) => p.vmName === vm)?.points.map((p) => p.consistency));
+    expect(consistency('batch-01')).toEqual(new Set(['CrashConsistent']));
+    expect(consistency('api-01')).toEqual(new Set(['FileSystemConsistent']));
   });
 
   it('a Trusted Launch VM on a Standard policy is blocked at plan, with the remedy', async () => {

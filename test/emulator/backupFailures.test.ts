@@ -46,7 +46,12 @@ beforeAll(async () => {
   // The agent breaks after protection; off-01 is shut down, so its snapshot needs no agent.
   expect((await raw(em, 'PATCH', vmPath('agent-01'), { backupFailure: 'agentBroken' })).status).toBe(200);
   await em.clients.compute.virtualMachines.beginPowerOffAndWait('rg-fail', 'off-01', { updateIntervalInMs: 10 });
-  expect((await raw(em, 'POST', '/admin/clock/advance', { duration: '24h30m' })).status).toBe(200);
+  // DefaultPolicy runs daily at 22:30 UTC: move to half an hour after its next run (backups take 10 to 20
+  // minutes), whatever the time of day the test starts at.
+  const now = Date.parse((await raw(em, 'GET', '/admin/clock')).body.now);
+  let next = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate(), 22, 30);
+  if (next <= now) next += 86_400_000;
+  expect((await raw(em, 'POST', '/admin/clock/advance', { duration: `${Math.ceil((next - now) / 60_000) + 30}m` })).status).toBe(200);
 });
 
 afterAll(async () => {
