@@ -6,7 +6,7 @@ import { REPORT_FORMATS } from '../render/index.js';
 import { dashboardCommand, discoverCommand, jobsCommand } from './commands/inspect.js';
 import { clockCommand, emulatorServeCommand, generateFleetCommand } from './commands/emulator.js';
 import { demoCommand } from './commands/demo.js';
-import { packagePath } from './packagePath.js';
+import { packagePath } from '../core/packagePath.js';
 import { readFileSync } from 'node:fs';
 
 type Action = (...args: never[]) => Promise<ExitCode>;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { PLAN_FORMAT_VERSION, type Diagnostic } from '../core/index.js';
-import { packagePath } from './packagePath.js';
+import { packagePath } from '../core/packagePath.js';
 
 let validate: ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } | undefined;
 

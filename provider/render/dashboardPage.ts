@@ -1,7 +1,8 @@
 // The dashboard as one self-contained page: inline CSS, inline script, inline SVG charts, no network
 // unless it is served live, when it fetches the same JSON the CLI prints.
 import type { DashboardData } from '../core/index.js';
-import { DASHBOARD_SCRIPT } from './dashboardScript.js';
+import type { DashboardConfig } from './dashboardConfig.js';
+import { dashboardScript } from './dashboardScript.js';
 import { DASHBOARD_STYLE } from './dashboardStyle.js';
 import { xmlEscape } from './format.js';
 import { JOB_STATUS_GROUPS } from './jobGroups.js';
@@ -21,7 +22,7 @@ function scriptJson(value: unknown): string {
 
 export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = {}): string {
   const refreshSeconds = opts.refreshSeconds !== undefined && opts.refreshSeconds > 0 ? opts.refreshSeconds : 30;
-  const config = {
+  const config: DashboardConfig = {
     liveUrl: opts.liveUrl ?? null,
     refreshSeconds,
     statusGroups: JOB_STATUS_GROUPS,
@@ -52,7 +53,7 @@ export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = 
 </main>
 <script type="application/json" id="dashboard-data">${scriptJson(data)}</script>
 <script type="application/json" id="dashboard-config">${scriptJson(config)}</script>
-<script>${DASHBOARD_SCRIPT}</script>
+<script>${dashboardScript()}</script>
 </body>
 </html>
 `;

@@ -2,7 +2,7 @@
 import { isAbsolute, relative } from 'node:path';
 import pc from 'picocolors';
 import { NotConvergedError } from '../../core/index.js';
-import { packagePath } from '../packagePath.js';
+import { packagePath } from '../../core/packagePath.js';
 import { ExitCode } from '../exitCodes.js';
 import type { TargetFlags } from '../context.js';
 import { applyCommand, driftCommand, planCommand } from './reconcile.js';

@@ -1,4 +1,6 @@
-// Files shipped with the package (schemas, examples) are found from this module, not from the working directory.
+// Files shipped with the package (schemas, examples, the dashboard's built script) are found from this module,
+// not from the working directory. In core because the CLI and the views both read them; imported by path,
+// not through core/index.ts, whose types the browser script also reads.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
