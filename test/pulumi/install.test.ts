@@ -27,6 +27,20 @@ async function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
   }
 }
 
+/** The life of a program's stack: a policy and one protection created, nothing to change or refresh, all destroyed. */
+async function upPreviewRefreshDestroy(stack: Stack, policyName: string): Promise<void> {
+  const up = await stack.pulumi(['up', '--yes']);
+  expect(up.stdout).toMatch(/3 created/);
+  const outputs = JSON.parse((await stack.pulumi(['stack', 'output', '--json'])).stdout) as Record<string, string>;
+  expect(outputs.policyName).toBe(policyName);
+  expect(outputs.protectionState).toMatch(/IRPending|Protected/);
+  await stack.pulumi(['preview', '--expect-no-changes']);
+  await stack.pulumi(['refresh', '--yes', '--expect-no-changes']);
+  await stack.pulumi(['destroy', '--yes']);
+  const left = JSON.parse((await stack.pulumi(['stack', 'export'])).stdout) as { deployment: { resources?: unknown[] } };
+  expect(left.deployment.resources ?? []).toEqual([]);
+}
+
 let outside: string;
 let tarball: string;
 let archive: string;
@@ -87,15 +101,22 @@ describe('installed outside the repository', () => {
     const about = await stack.pulumi(['about']);
     expect(about.stdout).toMatch(new RegExp(`vmbackup\\s+${VERSION.replace(/\./g, '\\.')}`));
 
-    const up = await stack.pulumi(['up', '--yes']);
-    expect(up.stdout).toMatch(/\+ 3 created|3 created/);
-    const outputs = JSON.parse((await stack.pulumi(['stack', 'output', '--json'])).stdout) as Record<string, string>;
-    expect(outputs.policyName).toBe('outside-daily');
-    expect(outputs.protectionState).toMatch(/IRPending|Protected/);
-    await stack.pulumi(['preview', '--expect-no-changes']);
-    await stack.pulumi(['refresh', '--yes', '--expect-no-changes']);
-    await stack.pulumi(['destroy', '--yes']);
-    const left = JSON.parse((await stack.pulumi(['stack', 'export'])).stdout) as { deployment: { resources?: unknown[] } };
-    expect(left.deployment.resources ?? []).toEqual([]);
+    await upPreviewRefreshDestroy(stack, 'outside-daily');
+  }, 600_000);
+
+  it('a Python program with the SDK generated from the schema: up, preview --expect-no-changes, refresh, destroy', async () => {
+    const sdk = (await sh('bash', [path.join(ROOT, 'scripts', 'gen-sdks.sh'), path.join(outside, 'sdk'), 'python'], ROOT)).trim();
+    const dir = path.join(outside, 'python');
+    await cp(path.join(ROOT, 'test', 'pulumi', 'fixtures', 'python'), dir, { recursive: true });
+    await cp(FLEET, path.join(dir, 'fleet.yaml'));
+    // The program's own virtualenv, with the `pulumi` package from PyPI at the engine's version and the generated SDK.
+    const venv = path.join(outside, 'venv');
+    await sh('python3', ['-m', 'venv', venv], outside);
+    const engine = (JSON.parse(await readFile(path.join(ROOT, 'node_modules', '@pulumi', 'pulumi', 'package.json'), 'utf8')) as { version: string }).version;
+    await sh(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `pulumi==${engine}`, path.join(sdk, 'python')], outside);
+
+    const stack = await makeStack(path.join(outside, 'py-home'), dir, { repositoryPlugin: false, hosts: ['pulumi-language-python'], path: [path.join(venv, 'bin')] });
+    await stack.pulumi(['plugin', 'install', 'resource', 'vmbackup', VERSION, '--file', archive]);
+    await upPreviewRefreshDestroy(stack, 'python-daily');
   }, 600_000);
 });
