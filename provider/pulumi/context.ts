@@ -2,6 +2,7 @@
 // vault so operations on one vault never race each other's discovery, one read-only observation per
 // vault (read again after a write), the VMs the program's resources claim, and the engine's log.
 import { createHash } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import { openTarget, refreshContainers, type Target } from '../azure/index.js';
 import { applyPlan } from '../apply/index.js';
 import { observe } from '../discovery/index.js';
@@ -18,7 +19,6 @@ import {
 } from '../core/index.js';
 import { targetOptions, type ProviderConfig } from './config.js';
 import type { LogLevel } from './engineLog.js';
-import * as grpc from '@grpc/grpc-js';
 import { ProviderError } from './protocol.js';
 import { describeFinding, uniqueFindings } from './remedies.js';
 
