@@ -5,6 +5,7 @@
 #
 #   bash scripts/pulumi-engine.sh                  build what is missing, log what is built
 #   bash scripts/pulumi-engine.sh --print-bin-dir  print the directory holding the three binaries
+#   bash scripts/pulumi-engine.sh --python         also build pulumi-language-python, for Python programs
 #
 # Environment: VMBACKUP_PULUMI_VERSION (default: the installed @pulumi/pulumi version),
 # VMBACKUP_PULUMI_YAML_VERSION (default below), VMBACKUP_PULUMI_CACHE (default under XDG_CACHE_HOME).
@@ -13,9 +14,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # The newest tagged pulumi-yaml the module proxy serves; it speaks the engine's language protocol.
 YAML_VERSION="${VMBACKUP_PULUMI_YAML_VERSION:-v1.25.0}"
-# The last sdk/v3 release that still carried the Node language host inside the sdk module; used only
-# when the proxy does not serve the host's own module (it has no tags, only pseudo-versions).
-NODEJS_HOST_FALLBACK_SDK="v3.68.0"
+# The last sdk/v3 release that still carried the language hosts inside the sdk module; used only
+# when the proxy does not serve a host's own module (they have no tags, only pseudo-versions).
+LANGUAGE_HOST_FALLBACK_SDK="v3.68.0"
 
 log() { printf '[pulumi-engine] %s\n' "$*" >&2; }
 die() { printf '[pulumi-engine] error: %s\n' "$*" >&2; exit 1; }
@@ -62,13 +63,19 @@ if [[ "${1:-}" == "--print-bin-dir" ]]; then
   echo "$BIN"
   exit 0
 fi
-[[ $# -eq 0 ]] || die "usage: $0 [--print-bin-dir]"
+WITH_PYTHON=false
+case "${1:-}" in
+  "") ;;
+  --python) WITH_PYTHON=true ;;
+  *) die "usage: $0 [--print-bin-dir | --python]" ;;
+esac
+python_ready() { ! $WITH_PYTHON || [[ -x "$BIN/pulumi-language-python" && -f "$BIN/pulumi-language-python-exec" ]]; }
 
-if cached_complete; then
+if cached_complete && python_ready; then
   log "using cached engine v$VERSION in $BIN"
   exit 0
 fi
-if dir="$(path_engine_dir)"; then
+if ! $WITH_PYTHON && dir="$(path_engine_dir)"; then
   log "using pulumi $(PULUMI_SKIP_UPDATE_CHECK=1 pulumi version) from PATH ($dir)"
   exit 0
 fi
@@ -147,27 +154,42 @@ if [[ ! -x "$BIN/pulumi-language-yaml" ]]; then
     || die "could not build pulumi-language-yaml $YAML_VERSION (github.com/pulumi/pulumi-yaml); see the log above"
 fi
 
-if [[ ! -x "$BIN/pulumi-language-nodejs" ]]; then
-  # The host's own module is untagged: ask the proxy for the commit of the engine's release tag.
-  nodejs_module="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
+# build_language_host LANG: the language host of the engine's release, or, when the module proxy does not
+# serve the host's own module (it has no tags, only pseudo-versions), the host that the sdk module
+# carried up to $LANGUAGE_HOST_FALLBACK_SDK. Both speak the engine's language protocol.
+build_language_host() {
+  local lang="$1" name="pulumi-language-$1" module release_commit pseudo=""
+  module="github.com/pulumi/pulumi/sdk/$lang/cmd/pulumi-language-$lang/v3"
   release_commit="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@v$VERSION" 2>/dev/null \
     | sed -n 's/^[[:space:]]*"Hash":[[:space:]]*"\([0-9a-f]\{12\}\).*/\1/p' | head -n1)"
-  pseudo=""
   if [[ -n "$release_commit" ]]; then
-    pseudo="$(go list -m -json "$nodejs_module@$release_commit" 2>"$WORK/nodejs-resolve.log" \
+    pseudo="$(go list -m -json "$module@$release_commit" 2>"$WORK/$lang-resolve.log" \
       | sed -n 's/^[[:space:]]*"Version":[[:space:]]*"\(.*\)",*$/\1/p' | head -n1)" || true
   fi
-  if [[ -n "$pseudo" ]] && build_binary pulumi-language-nodejs "$nodejs_module" "$pseudo" "$nodejs_module" "$SDK_VERSION_FLAG"; then
-    :
-  else
-    [[ -s "$WORK/nodejs-resolve.log" ]] && log "proxy answer: $(tr '\n' ' ' <"$WORK/nodejs-resolve.log")"
-    log "the module proxy does not serve $nodejs_module at commit ${release_commit:-unknown};" \
-      "falling back to the Node language host inside github.com/pulumi/pulumi/sdk/v3@$NODEJS_HOST_FALLBACK_SDK"
-    build_binary pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3 "$NODEJS_HOST_FALLBACK_SDK" \
-      github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
-      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$NODEJS_HOST_FALLBACK_SDK" \
-      || die "could not build pulumi-language-nodejs: neither $nodejs_module@${release_commit:-?} nor sdk/v3@$NODEJS_HOST_FALLBACK_SDK built"
+  if [[ -n "$pseudo" ]] && build_binary "$name" "$module" "$pseudo" "$module" "$SDK_VERSION_FLAG"; then
+    return 0
   fi
+  [[ -s "$WORK/$lang-resolve.log" ]] && log "proxy answer: $(tr '\n' ' ' <"$WORK/$lang-resolve.log")"
+  log "the module proxy does not serve $module at commit ${release_commit:-unknown};" \
+    "falling back to the $lang language host inside github.com/pulumi/pulumi/sdk/v3@$LANGUAGE_HOST_FALLBACK_SDK"
+  build_binary "$name" github.com/pulumi/pulumi/sdk/v3 "$LANGUAGE_HOST_FALLBACK_SDK" \
+    "github.com/pulumi/pulumi/sdk/v3/$lang/cmd/$name" \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGUAGE_HOST_FALLBACK_SDK" \
+    || die "could not build $name: neither $module@${release_commit:-?} nor sdk/v3@$LANGUAGE_HOST_FALLBACK_SDK built"
+}
+
+if [[ ! -x "$BIN/pulumi-language-nodejs" ]]; then
+  build_language_host nodejs
+fi
+
+if $WITH_PYTHON && ! python_ready; then
+  [[ -x "$BIN/pulumi-language-python" ]] || build_language_host python
+  # The host runs programs through this shim, found beside it; the engine release's own copy matches the
+  # `pulumi` package on PyPI of the same version.
+  shim="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$VERSION" 2>/dev/null \
+    | sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",*$/\1/p')/python/cmd/pulumi-language-python-exec"
+  [[ -f "$shim" ]] || die "github.com/pulumi/pulumi/sdk/v3@v$VERSION has no python/cmd/pulumi-language-python-exec"
+  install -m 0755 "$shim" "$BIN/pulumi-language-python-exec"
 fi
 
 log "engine v$VERSION ready in $BIN: $(cd "$BIN" && ls | tr '\n' ' ')"

@@ -15,5 +15,6 @@ if [[ ! -x /usr/bin/chromium ]]; then
   fi
 fi
 
-# Built once from the Go module proxy and cached outside the repository; a compatible pulumi on PATH wins.
-bash scripts/pulumi-engine.sh
+# Built once from the Go module proxy and cached outside the repository, with the Python language host
+# the Python SDK test runs its program with.
+bash scripts/pulumi-engine.sh --python

@@ -127,6 +127,20 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   };
 }
 
+/** One protected item by its ARM id, with a single GET (a Pulumi refresh reads one resource); undefined when gone. */
+export async function observeProtectedItem(target: Target, id: string, opts: WaitOptions = {}): Promise<ObservedProtectedItem | undefined> {
+  const p = parseArmId(id);
+  if (!p.vaults || !p.resourcegroups || !p.protectioncontainers || !p.protecteditems) return undefined;
+  const backup = target.clients.backup;
+  try {
+    const item = await call(target, () => backup.protectedItems.get(p.vaults!, p.resourcegroups!, FABRIC, p.protectioncontainers!, p.protecteditems!), opts);
+    return toProtectedItem(target.subscriptionId, item);
+  } catch (e) {
+    if (classifyError(e).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
 /**
  * Only the vault's jobs (what `vmbackup jobs` shows): the vault read for the service's time, then the two job
  * lists, without the VM, item and policy lists a full observation makes. `window` is measured back from the

@@ -1,7 +1,9 @@
 // What every resource operation shares: the configured target (opened once, lazily), a lock per
-// vault so operations on one vault never race each other's discovery, and the engine's log.
+// vault so operations on one vault never race each other's discovery, one read-only observation per
+// vault (read again after a write), the VMs the program's resources claim, and the engine's log.
 import { createHash } from 'node:crypto';
-import { openTarget, type Target } from '../azure/index.js';
+import * as grpc from '@grpc/grpc-js';
+import { openTarget, refreshContainers, type Target } from '../azure/index.js';
 import { applyPlan } from '../apply/index.js';
 import { observe } from '../discovery/index.js';
 import { planProtection } from '../plan/index.js';
@@ -18,6 +20,7 @@ import {
 import { targetOptions, type ProviderConfig } from './config.js';
 import type { LogLevel } from './engineLog.js';
 import { ProviderError } from './protocol.js';
+import { describeFinding, uniqueFindings } from './remedies.js';
 
 export interface VaultRef {
   readonly resourceGroup: string;
@@ -34,12 +37,23 @@ export interface ProviderContext {
   readonly programDir: string;
   /** The provider configuration, once Configure has run. */
   readonly configured: ProviderConfig | undefined;
+  /** The vault as last read, without starting a discovery: what preview may look at. */
+  observation(vault: VaultRef): Promise<Observation>;
+  /** Forgets the vault's observation after a write, so the next one reads the vault again. */
+  invalidate(vault: VaultRef): void;
+  /**
+   * Records that the resource `urn` protects `vmId`; returns the URN of another resource of this program
+   * that already claimed it (one VM, one protection).
+   */
+  claimVm(vmId: string, urn: string): string | undefined;
 }
 
 export class TargetHolder {
   private opening?: Promise<Target>;
   private config?: ProviderConfig;
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly observations = new Map<string, Promise<Observation>>();
+  private readonly claims = new Map<string, string>();
 
   constructor(
     private readonly dir: () => string,
@@ -77,8 +91,32 @@ export class TargetHolder {
     return this.opening;
   }
 
+  observation(vault: VaultRef): Promise<Observation> {
+    const key = vaultKey(vault);
+    let seen = this.observations.get(key);
+    if (!seen) {
+      seen = this.target().then((t) => observe(t, vault, { refresh: false }));
+      this.observations.set(key, seen);
+      // A failed read is not remembered: the next operation reads again.
+      seen.catch(() => this.observations.get(key) === seen && this.observations.delete(key));
+    }
+    return seen;
+  }
+
+  invalidate(vault: VaultRef): void {
+    this.observations.delete(vaultKey(vault));
+  }
+
+  claimVm(vmId: string, urn: string): string | undefined {
+    const key = vmId.toLowerCase();
+    const other = this.claims.get(key);
+    if (other !== undefined && other !== urn) return other;
+    this.claims.set(key, urn);
+    return undefined;
+  }
+
   async withVault<T>(vault: VaultRef, fn: () => Promise<T>): Promise<T> {
-    const key = `${vault.resourceGroup}/${vault.name}`.toLowerCase();
+    const key = vaultKey(vault);
     const before = this.locks.get(key) ?? Promise.resolve();
     const run = before.catch(() => undefined).then(fn);
     this.locks.set(key, run);
@@ -96,6 +134,10 @@ export class TargetHolder {
   }
 }
 
+function vaultKey(vault: VaultRef): string {
+  return `${vault.resourceGroup}/${vault.name}`.toLowerCase();
+}
+
 /** A spec of one resource's intent, so the CLI's planner decides the actions for it. */
 export function resourceSpec(target: Target, vault: VaultRef, urn: string, parts: Partial<Pick<ResolvedSpec, 'policies' | 'rules' | 'stopProtection'>>): ResolvedSpec {
   const body = { vault, ...parts };
@@ -111,8 +153,15 @@ export function resourceSpec(target: Target, vault: VaultRef, urn: string, parts
   };
 }
 
-export async function observeVault(ctx: ProviderContext, vault: VaultRef, refresh: boolean): Promise<Observation> {
-  return observe(await ctx.target(), vault, { refresh });
+/**
+ * The vault for an operation: `shared`, the read-only observation this process last made (what preview
+ * and create look at; apply re-reads each item before writing); `fresh`, read again now (update and
+ * delete act on what is there); `discover`, after a discovery, the one write an observation makes.
+ */
+export async function observeVault(ctx: ProviderContext, vault: VaultRef, mode: 'shared' | 'fresh' | 'discover' = 'shared'): Promise<Observation> {
+  if (mode === 'discover') await refreshContainers(await ctx.target(), vault);
+  if (mode !== 'shared') ctx.invalidate(vault);
+  return ctx.observation(vault);
 }
 
 /**
@@ -129,10 +178,9 @@ export async function planAndApply(
   const target = await ctx.target();
   const full = planProtection(spec, obs, { profile: target.profile });
   const actions = full.actions.filter(opts.keep ?? (() => true));
-  const blocked = actions.filter((a) => a.blockedBy.length > 0);
-  if (blocked.length > 0) {
-    const lines = blocked.flatMap((a) => a.blockedBy.map((f) => `${a.target.vmName ?? a.target.policyName ?? a.id}: ${f.azureErrorCode ? `${f.azureErrorCode}: ` : ''}${f.message} Remedy: ${f.remedy}`));
-    throw new ProviderError(`pre-flight checks block this change (nothing was applied):\n  ${lines.join('\n  ')}`);
+  const findings = uniqueFindings(actions.flatMap((a) => a.blockedBy));
+  if (findings.length > 0) {
+    throw new ProviderError(`Azure Backup would refuse this change, so nothing was changed:\n  ${findings.map(describeFinding).join('\n  ')}`, grpc.status.FAILED_PRECONDITION);
   }
   if (actions.length === 0) return { ...full, actions: [] };
   const plan: Plan = {
@@ -140,9 +188,10 @@ export async function planAndApply(
     actions,
     summary: { toApply: actions.length, blocked: 0, byKind: Object.fromEntries(actions.map((a) => [a.kind, actions.filter((b) => b.kind === a.kind).length])) },
   };
-  for (const a of actions) ctx.log('info', `${a.kind}: ${a.reason}`, urn);
+  for (const a of actions) ctx.log('info', describeAction(a), urn);
   // No stale-plan check: the plan was made from `obs` a moment ago under this vault's lock, and apply re-reads
   // each item before writing it anyway.
+  ctx.invalidate(spec.target.vault);
   const result = await applyPlan(target, plan, {
     concurrency: 1,
     allowDataDeletion: opts.allowDataDeletion === true,
@@ -156,6 +205,28 @@ export async function planAndApply(
     .map((a) => ({ actionId: a.actionId, code: a.code ?? 'Unknown', message: a.message ?? 'failed', remedy: a.remedy }));
   if (failures.length > 0) throw new ApplyFailedError(failures);
   return plan;
+}
+
+/** An action in the program's terms (the plan's reasons speak of spec rules). */
+function describeAction(a: PlannedAction): string {
+  const vm = a.target.vmName ? `VM ${a.target.resourceGroup}/${a.target.vmName}` : undefined;
+  switch (a.kind) {
+    case 'createPolicy':
+    case 'updatePolicy':
+      return `${a.kind === 'createPolicy' ? 'creating' : 'updating'} policy ${a.target.policyName}`;
+    case 'register':
+      return `registering ${vm} with the vault`;
+    case 'protect':
+      return `protecting ${vm} with policy ${a.target.policyName}`;
+    case 'changePolicy':
+      return `moving ${vm} from policy ${a.fromPolicyName ?? '(none)'} to ${a.target.policyName}`;
+    case 'stopProtection':
+      return `stopping the protection of ${vm}, retaining its recovery points`;
+    case 'stopProtectionDeleteData':
+      return `stopping the protection of ${vm} and deleting its recovery points`;
+    case 'unregister':
+      return `unregistering ${vm} from the vault`;
+  }
 }
 
 export function vaultIdOf(target: Target, vault: VaultRef): string {

@@ -7,6 +7,7 @@ import { resolveSpecFile, resolveSpecText } from '../spec/index.js';
 import { formatDiagnostic, type VmSelector } from '../core/index.js';
 import type { ProviderContext } from './context.js';
 import { ProviderError, type PropertyMap } from './protocol.js';
+import { describeFinding, uniqueFindings } from './remedies.js';
 import { checkVaultInputs, type CheckFailure } from './resource.js';
 
 export interface InvokeResult {
@@ -55,14 +56,15 @@ const getVirtualMachines: Invoke = async (ctx, args) => {
   if (args.protectableOnly !== undefined && typeof args.protectableOnly !== 'boolean') failures.push({ property: 'protectableOnly', reason: 'protectableOnly must be true or false' });
   if (failures.length > 0) return { outputs: {}, failures };
   const vault = { resourceGroup: String(args.vaultResourceGroup), name: String(args.vaultName) };
-  const obs = await ctx.withVault(vault, async () => observe(await ctx.target(), vault, { refresh: true }));
+  // Read-only, like everything a preview runs: the VMs come from Compute, not from a discovery.
+  const obs = await ctx.observation(vault);
   const region = obs.vault.location.replace(/\s/g, '').toLowerCase();
   // A vault protects only VMs of its own region.
   const vms = obs.vms
     .filter((vm) => vm.location.replace(/\s/g, '').toLowerCase() === region && selectorMatches(selector, vm))
     .map((vm) => {
       const item = findItem(obs.protectedItems, vm.id);
-      const findings = preflight(vm, obs);
+      const findings = uniqueFindings(preflight(vm, obs));
       return {
         id: vm.id,
         name: vm.name,
@@ -75,7 +77,7 @@ const getVirtualMachines: Invoke = async (ctx, args) => {
         protectable: vm.protectable,
         protected: item !== undefined && isActive(item),
         ...(item && isActive(item) ? { policyName: itemPolicyName(item) } : {}),
-        preflight: findings.map((f) => `${f.code}: ${f.message} (${f.remedy})`),
+        preflight: findings.map((f) => `${f.code}: ${describeFinding(f)}`),
       };
     })
     .filter((vm) => args.protectableOnly !== true || vm.preflight.length === 0)
@@ -100,7 +102,7 @@ const getDrift: Invoke = async (ctx, args) => {
     throw new ProviderError(`the spec is invalid:\n${resolved.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
   }
   const spec = resolved.spec;
-  const obs = await ctx.withVault(spec.target.vault, () => observe(target, spec.target.vault, { refresh: true, recoveryPoints: true }));
+  const obs = await observe(target, spec.target.vault, { refresh: false, recoveryPoints: true });
   const report = detectDrift(spec, obs, typeof graceHours === 'number' ? { graceHours } : {});
   return {
     outputs: {

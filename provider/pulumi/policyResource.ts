@@ -63,11 +63,13 @@ export const policyResource: ResourceHandler = {
     for (const k of Object.keys(inputs)) if (!known.has(k)) failures.push({ property: k, reason: `unknown property "${k}" of vmbackup:index:Policy` });
     if (!containsUnknown(policyPart(inputs))) {
       const target = await ctx.target();
-      const { diagnostics } = validatePolicyInput(policyPart(inputs), { profile: target.profile });
+      const { policy, diagnostics } = validatePolicyInput(policyPart(inputs), { profile: target.profile });
       for (const d of diagnostics) {
         if (d.severity !== 'error') continue;
         failures.push({ property: d.path ?? '', reason: `${d.message}${d.remedy ? ` (${d.remedy})` : ''}` });
       }
+      // The default the vault applies is written into the inputs, so state, refresh and preview all agree on it.
+      if (policy && inputs.instantRestoreDays === undefined) inputs.instantRestoreDays = policy.instantRestoreDays;
     }
     return { inputs, failures };
   },
@@ -92,7 +94,7 @@ export const policyResource: ResourceHandler = {
     if (preview) return { id: '', outputs: { ...inputs, vaultId: vaultIdOf(target, vault) } };
     const settings = await resolveSettings(ctx, inputs);
     return ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, false);
+      const obs = await observeVault(ctx, vault);
       const existing = findPolicy(obs.policies, String(inputs.name));
       if (existing && !(existing.settings && samePolicySettings(existing.settings, settings))) {
         throw new ProviderError(
@@ -111,7 +113,7 @@ export const policyResource: ResourceHandler = {
     const name = id.split('/').pop() ?? '';
     const target = await ctx.target();
     return ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, false);
+      const obs = await observeVault(ctx, vault, 'fresh');
       const seen = findPolicy(obs.policies, name);
       if (!seen) return undefined;
       if (!seen.settings) throw new ProviderError(`policy ${name} is not an Azure VM backup policy vmbackup can read`);
@@ -135,7 +137,7 @@ export const policyResource: ResourceHandler = {
     if (preview) return { ...olds, ...news, vaultId: vaultIdOf(target, vault) };
     const settings = await resolveSettings(ctx, news);
     return ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, false);
+      const obs = await observeVault(ctx, vault, 'fresh');
       await planAndApply(ctx, resourceSpec(target, vault, urn, { policies: [{ name: String(news.name), ...settings }] }), obs, urn);
       return outputs(vaultIdOf(target, vault), news, settings);
     });
@@ -146,11 +148,12 @@ export const policyResource: ResourceHandler = {
     const name = id.split('/').pop() ?? '';
     const target = await ctx.target();
     await ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, false);
+      const obs = await observeVault(ctx, vault, 'fresh');
       const seen = findPolicy(obs.policies, name);
       if (!seen) return;
       // Deleting a policy deletes no backup data; Azure refuses it while protected items still use it.
       ctx.log('info', `deleting policy ${name} from vault ${vault.name}`, urn);
+      ctx.invalidate(vault);
       await call(target, () => target.clients.backup.protectionPolicies.beginDeleteAndWait(vault.name, vault.resourceGroup, seen.name));
     });
   },

@@ -1,11 +1,13 @@
 // vmbackup:index:VmProtection: one VM protected by one policy, planned and applied by the CLI's engine.
 import * as grpc from '@grpc/grpc-js';
 import type { Target } from '../azure/index.js';
-import { findItem, findPolicy, isActive, isStopped, itemPolicyName } from '../plan/index.js';
-import { parseArmId, sameArmId, vmContainerName, vmProtectedItemName, type Observation, type ObservedProtectedItem } from '../core/index.js';
+import { findItem, findPolicy, isActive, isStopped, itemPolicyName, policyChangeFindings, policyChoice, preflight, preflightFinding } from '../plan/index.js';
+import { parseArmId, sameArmId, vmContainerName, vmProtectedItemName, type Observation, type ObservedProtectedItem, type PreflightFinding } from '../core/index.js';
 import { diffProperties, type ResourceDiff } from './diff.js';
+import { observeProtectedItem } from '../discovery/index.js';
 import { observeVault, planAndApply, resourceSpec, vaultFromId, type ProviderContext, type VaultRef } from './context.js';
-import { PartialFailure, ProviderError, UNKNOWN, type PropertyMap } from './protocol.js';
+import { containsUnknown, PartialFailure, ProviderError, UNKNOWN, type PropertyMap } from './protocol.js';
+import { describeFinding, FINDING_PROPERTY, uniqueFindings } from './remedies.js';
 import { checkVaultInputs, type CheckFailure, type ReadResult, type ResourceHandler } from './resource.js';
 
 const INPUTS = ['vaultResourceGroup', 'vaultName', 'vmId', 'policyId', 'retainDataOnDelete'] as const;
@@ -65,6 +67,47 @@ function ruleSpec(target: Target, urn: string, inputs: PropertyMap, policyName: 
   });
 }
 
+/**
+ * What Azure Backup would refuse about this protection, judged from the vault as last read (preview
+ * starts no discovery): the VM's pre-flight findings, or, for a VM this vault already protects, the
+ * policy change's.
+ */
+export function protectionFindings(obs: Observation, vmId: string, policyName: string | undefined): PreflightFinding[] {
+  const vm = obs.vms.find((v) => sameArmId(v.id, vmId));
+  if (!vm) {
+    const p = parseArmId(vmId);
+    return [preflightFinding('VmNotFound', `VM ${p.resourcegroups}/${p.virtualmachines} does not exist in subscription ${p.subscriptions}`)];
+  }
+  const chosen = policyChoice({ policies: [] }, obs, policyName);
+  const item = findItem(obs.protectedItems, vmId);
+  if (item && isActive(item)) {
+    const current = itemPolicyName(item);
+    if (!chosen || current?.toLowerCase() === chosen.name.toLowerCase()) return [];
+    return policyChangeFindings(vm, policyChoice({ policies: [] }, obs, current), chosen, obs.profile);
+  }
+  return uniqueFindings(preflight(vm, obs, chosen));
+}
+
+async function previewFailures(ctx: ProviderContext, urn: string, inputs: PropertyMap): Promise<CheckFailure[]> {
+  const vmId = String(inputs.vmId);
+  const other = ctx.claimVm(vmId, urn);
+  if (other) {
+    return [
+      {
+        property: 'vmId',
+        reason: `${urn} and ${other} both protect VM ${vmId}; a VM has one protection, so one of them must go: remove one VmProtection from the program (or give it another vmId).`,
+      },
+    ];
+  }
+  const obs = await ctx.observation(vaultOf(inputs));
+  const policyName = inputs.policyId === UNKNOWN ? undefined : policyNameOf(String(inputs.policyId));
+  const failures: CheckFailure[] = protectionFindings(obs, vmId, policyName).map((f) => ({ property: FINDING_PROPERTY[f.code], reason: describeFinding(f) }));
+  if (policyName && !findPolicy(obs.policies, policyName)) {
+    failures.push({ property: 'policyId', reason: `policy ${policyName} does not exist in vault ${obs.vault.name}; pass the id of a vmbackup:index:Policy of that vault.` });
+  }
+  return failures;
+}
+
 /** Plans and applies this VM's protection; a failure after the item exists is a partial failure with its id. */
 async function protect(ctx: ProviderContext, urn: string, inputs: PropertyMap, obs: Observation): Promise<ObservedProtectedItem> {
   const target = await ctx.target();
@@ -77,21 +120,21 @@ async function protect(ctx: ProviderContext, urn: string, inputs: PropertyMap, o
   try {
     await planAndApply(ctx, ruleSpec(target, urn, inputs, policyName), obs, urn, { keep: (a) => sameArmId(a.target.vmId, vmId) });
   } catch (e) {
-    const after = await observeVault(ctx, vault, false).catch(() => undefined);
+    const after = await observeVault(ctx, vault).catch(() => undefined);
     const item = after && findItem(after.protectedItems, vmId);
     if (item && !item.softDeleted) {
       throw new PartialFailure((e as Error).message, item.id, outputsOf(inputs, item), inputs, [(e as Error).message]);
     }
     throw e;
   }
-  const after = await observeVault(ctx, vault, false);
+  const after = await observeVault(ctx, vault);
   const item = findItem(after.protectedItems, vmId);
   if (!item) throw new ProviderError(`protection of ${vmId} was applied but the vault does not list it`);
   return item;
 }
 
 export const vmProtectionResource: ResourceHandler = {
-  async check(_ctx, _urn, news) {
+  async check(ctx, urn, news) {
     const inputs: PropertyMap = { ...news, retainDataOnDelete: news.retainDataOnDelete ?? true };
     const failures: CheckFailure[] = checkVaultInputs(inputs);
     const known = new Set<string>(INPUTS);
@@ -113,6 +156,10 @@ export const vmProtectionResource: ResourceHandler = {
       }
     }
     if (retainDataOnDelete !== UNKNOWN && typeof retainDataOnDelete !== 'boolean') failures.push({ property: 'retainDataOnDelete', reason: 'retainDataOnDelete must be true or false' });
+    // Preview tells what `up` would refuse, once the inputs are well-formed and the VM and vault are known.
+    if (failures.length === 0 && ctx.configured && !containsUnknown([inputs.vmId, inputs.vaultName, inputs.vaultResourceGroup])) {
+      failures.push(...(await previewFailures(ctx, urn, inputs)));
+    }
     return { inputs, failures };
   },
 
@@ -122,21 +169,18 @@ export const vmProtectionResource: ResourceHandler = {
       replaceOn: new Set(['vaultResourceGroup', 'vaultName', 'vmId']),
       equal: { vaultResourceGroup: sameText, vaultName: sameText, vmId: sameText, policyId: sameText },
     });
-    const changes = [...d.changes];
-    // Protection stopped out of band: the update resumes it.
-    if (typeof olds.protectionState === 'string' && ['ProtectionStopped', 'ProtectionPaused', 'BackupsSuspended'].includes(olds.protectionState)) {
-      changes.push({ path: 'protectionState', kind: 'update', replace: false });
-    }
     const vaultMoves = d.replaces.some((k) => k === 'vaultName' || k === 'vaultResourceGroup');
     // One VM is protected by one vault at a time: the old protection must go before the new one.
-    return { changes, replaces: d.replaces, deleteBeforeReplace: vaultMoves && !d.replaces.includes('vmId') };
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: vaultMoves && !d.replaces.includes('vmId') };
   },
 
   async create(ctx, urn, inputs, preview) {
     if (preview) return { id: '', outputs: derived(inputs) };
     const vault = vaultOf(inputs);
     return ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, true);
+      const known = await observeVault(ctx, vault);
+      // Discovery (a slow, throttled write) only for a VM the vault has not discovered yet.
+      const obs = knownToVault(known, String(inputs.vmId)) ? known : await observeVault(ctx, vault, 'discover');
       const existing = findItem(obs.protectedItems, String(inputs.vmId));
       const policyName = policyNameOf(String(inputs.policyId)) ?? '';
       if (existing && isActive(existing)) {
@@ -157,31 +201,29 @@ export const vmProtectionResource: ResourceHandler = {
 
   async read(ctx, id, state, oldInputs): Promise<ReadResult | undefined> {
     const vault = vaultFromId(id);
-    return ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, false);
-      const item = itemById(obs, id);
-      if (!item) return undefined;
-      const prior = oldInputs ?? (state ? pickInputs(state) : {});
-      const priorPolicy = typeof prior.policyId === 'string' ? prior.policyId : undefined;
-      const priorVm = typeof prior.vmId === 'string' ? prior.vmId : undefined;
-      // Keep the program's spelling of ids that still match (ARM ids are case-insensitive).
-      const policyId = item.policyId && !sameArmId(item.policyId, priorPolicy) ? item.policyId : (priorPolicy ?? item.policyId ?? '');
-      const inputs: PropertyMap = {
-        vaultResourceGroup: prior.vaultResourceGroup ?? vault.resourceGroup,
-        vaultName: prior.vaultName ?? vault.name,
-        vmId: priorVm && sameArmId(priorVm, item.vmId) ? priorVm : item.vmId,
-        policyId,
-        retainDataOnDelete: prior.retainDataOnDelete ?? true,
-      };
-      return { id: item.id, inputs, outputs: outputsOf(inputs, item) };
-    });
+    const item = await observeProtectedItem(await ctx.target(), id);
+    if (!item || item.softDeleted) return undefined;
+    const prior = oldInputs ?? (state ? pickInputs(state) : {});
+    const priorPolicy = typeof prior.policyId === 'string' ? prior.policyId : undefined;
+    const priorVm = typeof prior.vmId === 'string' ? prior.vmId : undefined;
+    // Keep the program's spelling of ids that still match (ARM ids are case-insensitive). A protection
+    // stopped out of band applies no policy: the next preview shows policyId "" => the program's.
+    const policyId = !isActive(item) ? '' : item.policyId && !sameArmId(item.policyId, priorPolicy) ? item.policyId : (priorPolicy ?? item.policyId ?? '');
+    const inputs: PropertyMap = {
+      vaultResourceGroup: prior.vaultResourceGroup ?? vault.resourceGroup,
+      vaultName: prior.vaultName ?? vault.name,
+      vmId: priorVm && sameArmId(priorVm, item.vmId) ? priorVm : item.vmId,
+      policyId,
+      retainDataOnDelete: prior.retainDataOnDelete ?? true,
+    };
+    return { id: item.id, inputs, outputs: outputsOf(inputs, item) };
   },
 
   async update(ctx, urn, _id, olds, news, preview) {
     if (preview) return { ...olds, ...derived(news) };
     const vault = vaultOf(news);
     return ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, false);
+      const obs = await observeVault(ctx, vault, 'fresh');
       const current = findItem(obs.protectedItems, String(news.vmId));
       const samePolicy = current && isActive(current) && itemPolicyName(current)?.toLowerCase() === policyNameOf(String(news.policyId))?.toLowerCase();
       if (current && samePolicy) return outputsOf(news, current);
@@ -199,14 +241,15 @@ export const vmProtectionResource: ResourceHandler = {
     const retainData = inputs.retainDataOnDelete !== false;
     if (!retainData && ctx.configured?.allowDataDeletion !== true) {
       throw new ProviderError(
-        `${urn.split('::').pop()} says retainDataOnDelete: false, which deletes its backup data, but the provider does not allow data deletion; ` +
-          'nothing was changed. Set the provider configuration vmbackup:allowDataDeletion to true to confirm, or set retainDataOnDelete: true to stop protection retaining the data.',
+        `${urn.split('::').pop()} says retainDataOnDelete: false, which deletes its recovery points, but the provider does not allow data deletion, so nothing was changed. ` +
+          'To delete them, confirm in this order: `pulumi config set vmbackup:allowDataDeletion true`, `pulumi up` (the provider takes its configuration from the last update), then `pulumi destroy` again. ' +
+          'To keep them, set retainDataOnDelete: true, `pulumi up`, then `pulumi destroy`.',
         grpc.status.FAILED_PRECONDITION,
       );
     }
     const target = await ctx.target();
     await ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, false);
+      const obs = await observeVault(ctx, vault, 'fresh');
       const item = itemById(obs, id);
       if (!item) return;
       ctx.log('info', retainData ? `stopping protection of ${item.friendlyName}; its recovery points are retained` : `stopping protection of ${item.friendlyName} and deleting its recovery points (retainDataOnDelete: false)`, urn);
@@ -215,6 +258,12 @@ export const vmProtectionResource: ResourceHandler = {
     });
   },
 };
+
+/** Whether the vault has discovered the VM: it offers it for protection, holds its registration or an item. */
+function knownToVault(obs: Observation, vmId: string): boolean {
+  const vm = obs.vms.find((v) => sameArmId(v.id, vmId));
+  return vm !== undefined && (vm.protectable || vm.registered || findItem(obs.protectedItems, vmId) !== undefined);
+}
 
 function sameText(a: unknown, b: unknown): boolean {
   return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();

@@ -1,68 +1,16 @@
 // End to end under the real Pulumi engine (built by scripts/pulumi-engine.sh), with a local backend in a
 // temporary directory: the root YAML program and examples/pulumi-ts, each over its own emulator state.
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmulatorState, startEmulator } from '../../emulator/index.js';
 import { openTarget, putProtectedItem } from '../../provider/azure/index.js';
 import { observe } from '../../provider/discovery/index.js';
+import { makeStack } from './engineStack.js';
 import { FLEET, ROOT, SUBSCRIPTION } from './harness.js';
 
-const run = promisify(execFile);
 const DAY_MS = 24 * 3_600_000;
-
-/** The directory holding pulumi and both language hosts: PATH first, then the engine script's cache. */
-function engineBinDir(): string {
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).find((d) => existsSync(path.join(d, 'pulumi')) && existsSync(path.join(d, 'pulumi-language-yaml')) && existsSync(path.join(d, 'pulumi-language-nodejs')));
-  if (onPath) return onPath;
-  const dir = execFileSync('bash', [path.join(ROOT, 'scripts', 'pulumi-engine.sh'), '--print-bin-dir'], { encoding: 'utf8' }).trim();
-  for (const bin of ['pulumi', 'pulumi-language-yaml', 'pulumi-language-nodejs']) {
-    if (!existsSync(path.join(dir, bin))) {
-      throw new Error(`the Pulumi engine is missing (${path.join(dir, bin)}): run \`bash scripts/pulumi-engine.sh\` to build it from the Go module proxy`);
-    }
-  }
-  return dir;
-}
-
-interface Stack {
-  readonly dir: string;
-  pulumi(args: string[], opts?: { allowFailure?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
-}
-
-async function makeStack(home: string, programDir: string): Promise<Stack> {
-  const bin = engineBinDir();
-  const env = {
-    ...process.env,
-    PATH: `${bin}${path.delimiter}${path.join(ROOT, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
-    PULUMI_HOME: path.join(home, '.pulumi'),
-    PULUMI_BACKEND_URL: `file://${path.join(home, 'backend')}`,
-    PULUMI_SKIP_UPDATE_CHECK: '1',
-    PULUMI_CONFIG_PASSPHRASE: 'e2e-passphrase',
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    NO_COLOR: '1',
-  };
-  await mkdir(path.join(home, 'backend'), { recursive: true });
-  const stack: Stack = {
-    dir: programDir,
-    async pulumi(args, opts = {}) {
-      try {
-        const { stdout, stderr } = await run('pulumi', [...args, '--non-interactive'], { cwd: programDir, env, maxBuffer: 32 * 1024 * 1024 });
-        return { code: 0, stdout, stderr };
-      } catch (e) {
-        const err = e as { code?: number; stdout?: string; stderr?: string };
-        if (!opts.allowFailure) throw new Error(`pulumi ${args.join(' ')} failed (${err.code}):\n${err.stdout}\n${err.stderr}`, { cause: e });
-        return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-      }
-    },
-  };
-  await stack.pulumi(['login', '--local']);
-  await stack.pulumi(['stack', 'init', 'e2e']);
-  return stack;
-}
 
 /** Changes a VM's policy behind the engine's back, through the official SDK on the same emulator state. */
 async function changePolicyOutOfBand(stateDir: string, vault: { resourceGroup: string; name: string }, vm: { resourceGroup: string; name: string }, policyName: string): Promise<void> {

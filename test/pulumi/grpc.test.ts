@@ -203,8 +203,11 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     const otherVm = await rpc(c, c.diff, diffReq(PROTECTION_URN, vm, { ...vm, vmId: vmId('rg-web', 'web-02') }));
     expect(otherVm.getReplacesList()).toEqual(['vmId']);
     expect(otherVm.getDeletebeforereplace()).toBe(false);
+    // Output-only properties are never input diffs: a stop out of band shows as the policy refresh read.
     const stopped = await rpc(c, c.diff, diffReq(PROTECTION_URN, { ...vm, protectionState: 'ProtectionStopped' }, vm));
-    expect(detailed(stopped)).toEqual({ protectionState: Kind.UPDATE });
+    expect(stopped.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_NONE);
+    const stoppedRead = await rpc(c, c.diff, diffReq(PROTECTION_URN, { ...vm, policyId: '', protectionState: 'ProtectionStopped' }, vm));
+    expect(detailed(stoppedRead)).toEqual({ policyId: Kind.UPDATE });
   });
 
   let dailyId = '';
@@ -234,15 +237,44 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     expect(first.outputs).toMatchObject({ vmName: 'web-01', policyName: 'daily', protectionState: expect.stringMatching(/IRPending|Protected/) });
     const again = await create(PROTECTION_URN, inputs);
     expect(again.id).toBe(itemId);
-    expect(engine.logs.some((l) => l.message.includes('adopting the existing protection') && l.urn === PROTECTION_URN)).toBe(true);
+    // Logs travel by their own RPC and may land just after the response.
+    await expect.poll(() => engine.logs.some((l) => l.message.includes('adopting the existing protection') && l.urn === PROTECTION_URN)).toBe(true);
   });
 
   it('Create fails with the pre-flight finding and its remedy, leaving nothing behind', async () => {
     const inputs = { ...VAULT, vmId: vmId('rg-batch', 'batch-01'), policyId: dailyId, retainDataOnDelete: true };
     const err = await create('urn:pulumi:dev::proj::vmbackup:index:VmProtection::batch-01', inputs).catch((e: grpc.ServiceError) => e);
-    expect((err as grpc.ServiceError).details).toMatch(/batch-01.*Remedy/s);
+    // The finding once, with Azure's code and the remedy in a Pulumi user's terms.
+    const details = (err as grpc.ServiceError).details;
+    expect(details).toMatch(/batch-01 is deallocated, not running \(Azure Backup would answer AzureVmOffline\); to fix it, start the VM.*`pulumi up`/);
+    expect(details.match(/not running/g)).toHaveLength(1);
+    expect(details).not.toMatch(/vmbackup apply|rule/);
     const obs = await observe(sdkTarget, WEU, { refresh: false });
     expect(obs.protectedItems.some((i) => i.friendlyName === 'batch-01')).toBe(false);
+  });
+
+  it.each([
+    { reason: 'an unknown VM', rg: 'rg-web', name: 'web-99', property: 'vmId', text: /VM rg-web\/web-99 does not exist.*BCMV2VMNotFound.*to fix it, check vmId/ },
+    { reason: 'a stopped VM (classic profile)', rg: 'rg-batch', name: 'batch-02', property: 'vmId', text: /batch-02 is stopped, not running.*start the VM/ },
+    { reason: 'too many data disks', rg: 'rg-data', name: 'bigdata-01', property: 'vmId', text: /bigdata-01 has 8 data disks.*remove this VmProtection/ },
+    { reason: "a VM outside the vault's region", rg: 'rg-web-ne', name: 'web-ne-01', property: 'vaultName', text: /northeurope, the vault in westeurope.*set vaultResourceGroup and vaultName/ },
+  ])('Check at preview refuses what up would refuse: $reason', async ({ rg, name, property, text }) => {
+    const { failures } = await check(`urn:pulumi:dev::proj::vmbackup:index:VmProtection::${name}`, { ...VAULT, vmId: vmId(rg, name), policyId: dailyId });
+    expect(failures.map((f) => f.property)).toEqual([property]);
+    expect(failures[0]!.reason).toMatch(text);
+  });
+
+  it('Check refuses a second VmProtection of one VM, naming both resources', async () => {
+    const inputs = { ...VAULT, vmId: vmId('rg-app', 'app-02'), policyId: dailyId };
+    const first = 'urn:pulumi:dev::proj::vmbackup:index:VmProtection::app-02';
+    const second = 'urn:pulumi:dev::proj::vmbackup:index:VmProtection::app-02-again';
+    expect((await check(first, inputs)).failures).toEqual([]);
+    expect((await check(first, inputs)).failures).toEqual([]);
+    const { failures } = await check(second, { ...inputs, vmId: inputs.vmId.toUpperCase() });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ property: 'vmId' });
+    expect(failures[0]!.reason).toContain(first);
+    expect(failures[0]!.reason).toContain(second);
   });
 
   it('Read on refresh shows a policy changed out of band', async () => {
