@@ -6,6 +6,7 @@ import type { VirtualMachine } from '@azure/arm-compute';
 import {
   call,
   classifyError,
+  ClassifiedAzureError,
   deleteProtectedItem,
   diffCalls,
   FABRIC,
@@ -26,6 +27,7 @@ import {
   ConfigurationError,
   parseArmId,
   policyArmId,
+  sameArmId,
   StalePlanError,
   vaultArmId,
   vmContainerName,
@@ -34,7 +36,7 @@ import {
   type Plan,
   type PlannedAction,
 } from '../core/index.js';
-import { observe } from '../discovery/index.js';
+import { observe, observeJobsInProgress } from '../discovery/index.js';
 import { fingerprintObservation, samePolicySettings } from '../plan/index.js';
 
 export interface ApplyOptions {
@@ -113,8 +115,10 @@ interface RunContext {
   readonly vaultId: string;
   readonly wait: WaitOptions;
   readonly emit: (phase: ApplyPhase, extra?: Partial<ApplyEvent>) => void;
-  /** Counts a write this action issues. */
-  readonly wrote: () => void;
+  /** Issues one write of this action and counts it, unless the service refused it because the item was busy. */
+  readonly write: <T>(send: () => Promise<T>) => Promise<T>;
+  /** The last refusal of this action's writes because another operation held the item, if any. */
+  readonly refusal: () => ClassifiedAzureError | undefined;
 }
 
 /** Applies `plan` to `target`. Throws StalePlanError or ConfigurationError before any write when it must refuse. */
@@ -134,13 +138,14 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
     }
   }
 
-  const results = await runScheduled(plan.actions, opts, async (action, emit, wrote) =>
+  const results = await runScheduled(plan.actions, opts, async (action, emit, write, refusal) =>
     runAction(action, {
       target,
       vault,
       vaultId: vaultArmId(target.subscriptionId, vault.resourceGroup, vault.name),
       emit,
-      wrote,
+      write,
+      refusal,
       wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.message }) },
     }),
   );
@@ -153,7 +158,16 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
   };
 }
 
-type Runner = (action: PlannedAction, emit: RunContext['emit'], wrote: () => void) => Promise<Outcome>;
+type Runner = (action: PlannedAction, emit: RunContext['emit'], write: RunContext['write'], refusal: RunContext['refusal']) => Promise<Outcome>;
+
+/**
+ * A write answered 409 "another operation in progress" was not made: someone else (another apply, a scheduled
+ * backup) is on the item. The action waits, reads again and moves on, without counting it.
+ */
+function refusedAsBusy(e: unknown): ClassifiedAzureError | undefined {
+  const err = classifyError(e);
+  return err.statusCode === 409 && err.inProgress ? err : undefined;
+}
 
 /**
  * Starts actions in plan order as their dependencies succeed, at most `concurrency` at a time and one per
@@ -211,9 +225,22 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
         a.id,
         (async () => {
           let writes = 0;
+          let refusal: ClassifiedAzureError | undefined;
+          const write = async <T>(send: () => Promise<T>): Promise<T> => {
+            try {
+              const sent = await send();
+              writes += 1;
+              return sent;
+            } catch (e) {
+              refusal = refusedAsBusy(e);
+              // Accepted and then failed, timed out or abandoned: the write was made.
+              if (!refusal) writes += 1;
+              throw e;
+            }
+          };
           event(a, 'start', { message: a.reason });
           try {
-            const out = await run(a, (phase, extra) => event(a, phase, extra), () => (writes += 1));
+            const out = await run(a, (phase, extra) => event(a, phase, extra), write, () => refusal);
             // A retry that finds converged what an earlier attempt of this action wrote has applied it.
             const status = out.status === 'skipped' && writes > 0 ? 'applied' : out.status;
             finish(a, { status, message: out.message, operations: writes, ...(out.jobId ? { jobId: out.jobId } : {}) });
@@ -266,9 +293,21 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
   }
 }
 
-/** Re-reads and writes as one unit, so a retry after "operation in progress" reads again first. */
-function converge(ctx: RunContext, attempt: () => Promise<Outcome>): Promise<Outcome> {
-  return withRetry(attempt, { ...ctx.target.timing.retry, signal: ctx.wait.signal, onRetry: ctx.wait.onRetry });
+/**
+ * Re-reads and writes as one unit, so a retry after "operation in progress" reads again first. Once a write on
+ * `vmId`'s item was refused as busy, each new read waits until no job runs on the VM: a read made while another
+ * operation runs misses what that operation is about to write, and a write sent once it has ended would do it again.
+ */
+function converge(ctx: RunContext, vmId: string | undefined, attempt: () => Promise<Outcome>): Promise<Outcome> {
+  const afterOthers = async (): Promise<Outcome> => {
+    const refusal = ctx.refusal();
+    if (refusal && vmId !== undefined) {
+      const running = await observeJobsInProgress(ctx.target, ctx.vault, { signal: ctx.wait.signal });
+      if (running.some((j) => j.vmId !== undefined && sameArmId(j.vmId, vmId))) throw refusal;
+    }
+    return attempt();
+  };
+  return withRetry(afterOthers, { ...ctx.target.timing.retry, signal: ctx.wait.signal, onRetry: ctx.wait.onRetry });
 }
 
 const writeWait = (ctx: RunContext): WaitOptions => ({ ...ctx.wait, conflictsToCaller: true });
@@ -291,13 +330,12 @@ function requirePolicy(action: PlannedAction) {
 async function writePolicy(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
   const { name, settings } = requirePolicy(action);
   const backup = ctx.target.clients.backup;
-  return converge(ctx, async () => {
+  return converge(ctx, undefined, async () => {
     const current = await readOrAbsent(ctx, () => backup.protectionPolicies.get(ctx.vault.name, ctx.vault.resourceGroup, name));
     const currentSettings = current ? policyFromAzure(current) : undefined;
     if (currentSettings && samePolicySettings(currentSettings, settings)) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('waiting', { message: `writing policy ${name}` });
-    ctx.wrote();
-    await putPolicy(ctx.target, ctx.vault, name, policyToAzure(settings), writeWait(ctx));
+    await ctx.write(() => putPolicy(ctx.target, ctx.vault, name, policyToAzure(settings), writeWait(ctx)));
     return { status: 'applied', message: current ? `policy ${name} updated` : `policy ${name} created` };
   });
 }
@@ -338,21 +376,19 @@ async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome
   const vm = vmOf(action);
   const { containerName } = itemNames(action, vm);
   const { compute } = ctx.target.clients;
-  return converge(ctx, async () => {
+  return converge(ctx, vm.id, async () => {
     const model = await call(ctx.target, () => compute.virtualMachines.get(vm.resourceGroup, vm.name, { expand: 'instanceView' }), ctx.wait);
     const registered = await isRegistered(ctx, containerName);
     const hasExtension = extensionInstalled(model);
     if (registered && hasExtension) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('registering', { message: hasExtension ? 'registering with the vault' : 'installing the backup extension' });
     if (!hasExtension) {
-      ctx.wrote();
       const osType = model.storageProfile?.osDisk?.osType === 'Windows' ? 'Windows' : 'Linux';
-      await installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: model.location, osType }, writeWait(ctx));
+      await ctx.write(() => installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: model.location, osType }, writeWait(ctx)));
     }
     if (!registered) {
       ctx.emit('registering', { message: 'registering with the vault' });
-      ctx.wrote();
-      await registerContainer(ctx.target, ctx.vault, vm, containerName, writeWait(ctx));
+      await ctx.write(() => registerContainer(ctx.target, ctx.vault, vm, containerName, writeWait(ctx)));
     }
     return { status: 'applied', message: 'registered' };
   });
@@ -362,11 +398,10 @@ async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome
 async function unregister(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
   const vm = vmOf(action);
   const { containerName } = itemNames(action, vm);
-  return converge(ctx, async () => {
+  return converge(ctx, vm.id, async () => {
     if (!(await isRegistered(ctx, containerName))) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('waiting', { message: 'unregistering from the vault' });
-    ctx.wrote();
-    await unregisterContainer(ctx.target, ctx.vault, containerName, writeWait(ctx));
+    await ctx.write(() => unregisterContainer(ctx.target, ctx.vault, containerName, writeWait(ctx)));
     return { status: 'applied', message: 'unregistered' };
   });
 }
@@ -400,16 +435,15 @@ async function protect(action: PlannedAction, ctx: RunContext): Promise<Outcome>
   const policyName = action.target.policyName;
   if (!policyName) throw new ConfigurationError(`action ${action.id} names no policy`);
   const { containerName, itemName } = itemNames(action, vm);
-  return converge(ctx, async () => {
+  return converge(ctx, vm.id, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     const active = ACTIVE_STATES.has((p.protectionState ?? '').toLowerCase()) && !p.isScheduledForDeferredDelete;
     if (item && active && itemPolicyName(p)?.toLowerCase() === policyName.toLowerCase()) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: `assigning policy ${policyName}` });
-    ctx.wrote();
     const body: ProtectedItemResource = {
       properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vm.id, policyId: policyArmId(ctx.vaultId, policyName) },
     };
-    const outcome = await putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx));
+    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx)));
     return { status: 'applied', message: `protected with ${policyName}`, jobId: outcome.jobId };
   });
 }
@@ -418,11 +452,10 @@ async function protect(action: PlannedAction, ctx: RunContext): Promise<Outcome>
 async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
   const vm = vmOf(action);
   const { containerName, itemName } = itemNames(action, vm);
-  return converge(ctx, async () => {
+  return converge(ctx, vm.id, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.protectionState === 'ProtectionStopped' || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: 'stopping protection, retaining data' });
-    ctx.wrote();
     const body: ProtectedItemResource = {
       properties: {
         protectedItemType: 'Microsoft.Compute/virtualMachines',
@@ -430,7 +463,7 @@ async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<O
         protectionState: 'ProtectionStopped',
       } as AzureIaaSVMProtectedItem,
     };
-    const outcome = await putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx));
+    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx)));
     return { status: 'applied', message: 'protection stopped, data retained', jobId: outcome.jobId };
   });
 }
@@ -439,12 +472,11 @@ async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<O
 async function deleteData(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
   const vm = vmOf(action);
   const { containerName, itemName } = itemNames(action, vm);
-  return converge(ctx, async () => {
+  return converge(ctx, vm.id, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: 'stopping protection and deleting data' });
-    ctx.wrote();
-    const outcome = await deleteProtectedItem(ctx.target, ctx.vault, containerName, itemName, writeWait(ctx));
+    const outcome = await ctx.write(() => deleteProtectedItem(ctx.target, ctx.vault, containerName, itemName, writeWait(ctx)));
     return { status: 'applied', message: 'protection stopped, data deleted', jobId: outcome.jobId };
   });
 }

@@ -156,6 +156,32 @@ describe('applyPlan', () => {
     expect([...jobs.values()]).toEqual(HEALTHY.map(() => 1));
   });
 
+  it('a second apply that meets the first one\'s protections waits for them, reads again and moves on, so nothing is done twice', async () => {
+    t = await openTestTarget({ operationDelayMs: 1000 });
+    const plan = protectAll();
+    const target = t.target;
+    let second: Promise<Awaited<ReturnType<typeof applyPlan>>> | undefined;
+    const refused: ApplyEvent[] = [];
+    // The second apply starts while the first one's protections run: its writes are refused with 409 until they end.
+    const a = await applyPlan(target, plan, {
+      onEvent: (e) => {
+        if (e.phase === 'protecting' && !second) second = applyPlan(target, plan, { onEvent: (x) => x.kind === 'protect' && x.phase === 'retry' && refused.push(x) });
+      },
+    });
+    const b = await second!;
+    expect(a.converged && b.converged).toBe(true);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((e) => e.code === 'UserErrorBackupOperationInProgress')).toBe(true);
+    const jobs = await configureJobsByVm(t);
+    expect([...jobs.values()]).toEqual(HEALTHY.map(() => 1));
+    // Each protection was made by one apply; the other counts no write for it and reports it converged.
+    for (const id of plan.actions.filter((x) => x.kind === 'protect').map((x) => x.id)) {
+      const [ra, rb] = [a, b].map((r) => r.actions.find((x) => x.actionId === id)!);
+      expect([ra.status, rb.status].sort(), id).toEqual(['applied', 'skipped']);
+      expect(ra.operations + rb.operations, id).toBe(1);
+    }
+  });
+
   it('refuses a plan made from a state that has moved', async () => {
     t = await openTestTarget();
     const fingerprint = fingerprintObservation(await observe(t.target, WEU));
