@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   NotConvergedError,
   StalePlanError,
+  VaultLockedError,
   formatDiagnostic,
 } from '../core/index.js';
 
@@ -37,7 +38,8 @@ export function describeError(err: unknown): string {
     err instanceof ConfigurationError ||
     err instanceof ApplyFailedError ||
     err instanceof InterruptedError ||
-    err instanceof NotConvergedError
+    err instanceof NotConvergedError ||
+    err instanceof VaultLockedError
   ) {
     return err.message;
   }

@@ -89,3 +89,27 @@ export class NotConvergedError extends VmbackupError {
 export class InterruptedError extends VmbackupError {
   override readonly name = 'InterruptedError';
 }
+
+/** Who holds a vault's apply lock: the process and when it took the lock. */
+export interface LockHolder {
+  readonly pid: number;
+  /** ISO 8601 time the lock was taken. */
+  readonly startedAt: string;
+  readonly host: string;
+}
+
+/** Another apply on the same vault runs on this machine; nothing was read or applied. */
+export class VaultLockedError extends VmbackupError {
+  override readonly name = 'VaultLockedError';
+  constructor(
+    readonly vault: string,
+    readonly holder: LockHolder,
+    waitedMs: number,
+  ) {
+    const waited = waitedMs >= 1000 ? `waited ${Math.round(waitedMs / 1000)}s for it; ` : '';
+    super(
+      `another apply on vault ${vault} is running since ${holder.startedAt} (pid ${holder.pid} on ${holder.host}); ${waited}nothing was applied. ` +
+        'Let it finish and run apply again, or pass --wait-lock DURATION (e.g. --wait-lock 30m) to wait for it.',
+    );
+  }
+}
