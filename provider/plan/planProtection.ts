@@ -90,7 +90,7 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
         id: actionId('updatePolicy', name), kind: 'updatePolicy', target: { policyName: name }, policy: settings,
         ...(seen.settings ? { previousPolicy: seen.settings } : {}),
         reason: seen.settings
-          ? `policy ${name} differs: ${diffPolicySettings(settings, seen.settings).join('; ')}`
+          ? `policy ${name} differs: ${diffPolicySettings(seen.settings, settings).join('; ')}`
           : `policy ${name} exists but is not an Azure VM policy vmbackup can read; it is rewritten as ${describePolicySettings(settings)}`,
         blockedBy: [], dependsOn: [], source,
       });
