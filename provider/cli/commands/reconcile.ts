@@ -13,7 +13,7 @@ import {
 } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
 import { observe } from '../../discovery/index.js';
-import { findConflicts, planProtection } from '../../plan/index.js';
+import { findConflicts, planProtection, unaskedDataDeletions } from '../../plan/index.js';
 import { applyPlan, lockVault } from '../../apply/index.js';
 import { detectDrift } from '../../drift/index.js';
 import { REPORT_FORMATS, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
@@ -107,7 +107,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       refuseBlocked(plan, 'nothing was left to apply');
       return ExitCode.ok;
     }
-    refuseDataDeletion(plan, flags.allowDataDeletion === true);
+    refuseDataDeletion(plan, spec, flags.allowDataDeletion === true, flags.plan);
     if (!flags.yes && plan.summary.toApply > 0) await confirm(plan);
 
     const progress = createProgress(format, plan);
@@ -177,8 +177,18 @@ function onInterrupt(): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-/** Deleting backup data needs two signs of intent: `retainData: false` in the spec and --allow-data-deletion. */
-function refuseDataDeletion(plan: Plan, allowed: boolean): void {
+/**
+ * Deleting backup data needs two signs of intent: `retainData: false` in the spec for that VM, checked against
+ * every plan (a saved one may have been edited), and --allow-data-deletion.
+ */
+function refuseDataDeletion(plan: Plan, spec: ResolvedSpec, allowed: boolean, planFile: string | undefined): void {
+  const unasked = unaskedDataDeletions(plan, spec);
+  if (unasked.length > 0) {
+    throw new ConfigurationError(
+      `${planFile ?? 'the plan'} deletes backup data ${spec.file} does not ask to delete (${unasked.map((a) => a.target.vmId ?? a.id).join(', ')}): ` +
+        `only a stopProtection entry with retainData: false does; nothing was applied. Make the plan again with \`vmbackup plan -f ${spec.file} --out FILE\`.`,
+    );
+  }
   const deletions = plan.actions.filter((a) => a.kind === 'stopProtectionDeleteData' && a.blockedBy.length === 0);
   if (deletions.length === 0 || allowed) return;
   const names = deletions.map((a) => `${a.target.resourceGroup}/${a.target.vmName}`).join(', ');
