@@ -52,7 +52,7 @@ export interface ApplyOptions {
   signal?: AbortSignal;
 }
 
-export type ApplyPhase = 'start' | 'registering' | 'protecting' | 'waiting' | 'retry' | 'done' | 'failed' | 'skipped';
+export type ApplyPhase = 'start' | 'registering' | 'protecting' | 'waiting' | 'retry' | 'done' | 'failed' | 'skipped' | 'interrupted';
 
 export interface ApplyEvent {
   readonly actionId: string;
@@ -146,7 +146,7 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
       emit,
       write,
       refusal,
-      wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.message }) },
+      wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.detail }) },
     }),
   );
   const ordered = plan.actions.map((a) => results.get(a.id)!);
@@ -250,12 +250,13 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
             const cancelled = opts.signal?.aborted === true;
             finish(a, {
               status: cancelled ? 'cancelled' : 'failed',
-              message: cancelled ? REASON_CANCELLED : err.message,
+              message: cancelled ? REASON_CANCELLED : err.detail,
               code: cancelled ? undefined : err.code,
               remedy: cancelled ? undefined : err.remedy,
               operations: writes,
             });
-            event(a, 'failed', cancelled ? { message: REASON_CANCELLED } : { message: err.message, code: err.code, remedy: err.remedy });
+            if (cancelled) event(a, 'interrupted', { message: REASON_CANCELLED });
+            else event(a, 'failed', { message: err.detail, code: err.code, remedy: err.remedy });
           } finally {
             if (vmKey) busyVms.delete(vmKey);
             running.delete(a.id);

@@ -42,8 +42,15 @@ export class AzureOperationError extends VmbackupError {
     readonly remedy: string | undefined,
     readonly statusCode?: number,
     readonly transient = false,
+    /** x-ms-request-id of the failed call, for a support request. */
+    readonly requestId?: string,
   ) {
     super(message);
+  }
+
+  /** The message without the leading "CODE: " it may carry, for views that print the code beside it. */
+  get detail(): string {
+    return this.message.startsWith(`${this.code}: `) ? this.message.slice(this.code.length + 2) : this.message;
   }
 }
 
