@@ -146,7 +146,8 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
       emit,
       write,
       refusal,
-      wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.detail }) },
+      // converge() owns each action's retry budget: the calls inside it are made once.
+      wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.detail }), retriedByCaller: true },
     }),
   );
   const ordered = plan.actions.map((a) => results.get(a.id)!);
@@ -303,15 +304,13 @@ function converge(ctx: RunContext, vmId: string | undefined, attempt: () => Prom
   const afterOthers = async (): Promise<Outcome> => {
     const refusal = ctx.refusal();
     if (refusal && vmId !== undefined) {
-      const running = await observeJobsInProgress(ctx.target, ctx.vault, { signal: ctx.wait.signal });
+      const running = await observeJobsInProgress(ctx.target, ctx.vault, ctx.wait);
       if (running.some((j) => j.vmId !== undefined && sameArmId(j.vmId, vmId))) throw refusal;
     }
     return attempt();
   };
   return withRetry(afterOthers, { ...ctx.target.timing.retry, signal: ctx.wait.signal, onRetry: ctx.wait.onRetry });
 }
-
-const writeWait = (ctx: RunContext): WaitOptions => ({ ...ctx.wait, conflictsToCaller: true });
 
 /** GET that answers undefined for 404. */
 async function readOrAbsent<T>(ctx: RunContext, read: () => Promise<T>): Promise<T | undefined> {
@@ -336,7 +335,7 @@ async function writePolicy(action: PlannedAction, ctx: RunContext): Promise<Outc
     const currentSettings = current ? policyFromAzure(current) : undefined;
     if (currentSettings && samePolicySettings(currentSettings, settings)) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('waiting', { message: `writing policy ${name}` });
-    await ctx.write(() => putPolicy(ctx.target, ctx.vault, name, policyToAzure(settings), writeWait(ctx)));
+    await ctx.write(() => putPolicy(ctx.target, ctx.vault, name, policyToAzure(settings), ctx.wait));
     return { status: 'applied', message: current ? `policy ${name} updated` : `policy ${name} created` };
   });
 }
@@ -385,11 +384,11 @@ async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome
     ctx.emit('registering', { message: hasExtension ? 'registering with the vault' : 'installing the backup extension' });
     if (!hasExtension) {
       const osType = model.storageProfile?.osDisk?.osType === 'Windows' ? 'Windows' : 'Linux';
-      await ctx.write(() => installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: model.location, osType }, writeWait(ctx)));
+      await ctx.write(() => installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: model.location, osType }, ctx.wait));
     }
     if (!registered) {
       ctx.emit('registering', { message: 'registering with the vault' });
-      await ctx.write(() => registerContainer(ctx.target, ctx.vault, vm, containerName, writeWait(ctx)));
+      await ctx.write(() => registerContainer(ctx.target, ctx.vault, vm, containerName, ctx.wait));
     }
     return { status: 'applied', message: 'registered' };
   });
@@ -402,7 +401,7 @@ async function unregister(action: PlannedAction, ctx: RunContext): Promise<Outco
   return converge(ctx, vm.id, async () => {
     if (!(await isRegistered(ctx, containerName))) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('waiting', { message: 'unregistering from the vault' });
-    await ctx.write(() => unregisterContainer(ctx.target, ctx.vault, containerName, writeWait(ctx)));
+    await ctx.write(() => unregisterContainer(ctx.target, ctx.vault, containerName, ctx.wait));
     return { status: 'applied', message: 'unregistered' };
   });
 }
@@ -444,7 +443,7 @@ async function protect(action: PlannedAction, ctx: RunContext): Promise<Outcome>
     const body: ProtectedItemResource = {
       properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vm.id, policyId: policyArmId(ctx.vaultId, policyName) },
     };
-    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx)));
+    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, ctx.wait));
     return { status: 'applied', message: `protected with ${policyName}`, jobId: outcome.jobId };
   });
 }
@@ -464,7 +463,7 @@ async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<O
         protectionState: 'ProtectionStopped',
       } as AzureIaaSVMProtectedItem,
     };
-    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx)));
+    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, ctx.wait));
     return { status: 'applied', message: 'protection stopped, data retained', jobId: outcome.jobId };
   });
 }
@@ -477,7 +476,7 @@ async function deleteData(action: PlannedAction, ctx: RunContext): Promise<Outco
     const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: 'stopping protection and deleting data' });
-    const outcome = await ctx.write(() => deleteProtectedItem(ctx.target, ctx.vault, containerName, itemName, writeWait(ctx)));
+    const outcome = await ctx.write(() => deleteProtectedItem(ctx.target, ctx.vault, containerName, itemName, ctx.wait));
     return { status: 'applied', message: 'protection stopped, data deleted', jobId: outcome.jobId };
   });
 }

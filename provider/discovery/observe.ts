@@ -377,8 +377,8 @@ function listJobs(target: Target, vault: VaultRef, filter: string, wait: WaitOpt
 const IN_PROGRESS_FILTER = "status eq 'InProgress'";
 
 /** The vault's jobs in progress, one list: what holds an item while it runs (a scheduled backup, another apply's write). */
-export async function observeJobsInProgress(target: Target, vault: VaultRef, opts: { signal?: AbortSignal } = {}): Promise<ObservedJob[]> {
-  return (await listJobs(target, vault, IN_PROGRESS_FILTER, { signal: opts.signal })).map((j) => toJob(target.subscriptionId, j));
+export async function observeJobsInProgress(target: Target, vault: VaultRef, wait: WaitOptions = {}): Promise<ObservedJob[]> {
+  return (await listJobs(target, vault, IN_PROGRESS_FILTER, wait)).map((j) => toJob(target.subscriptionId, j));
 }
 
 async function readJobs(target: Target, vault: VaultRef, since: Date, until: Date, wait: WaitOptions): Promise<ObservedJob[]> {

@@ -132,9 +132,13 @@ describe('applyPlan', () => {
   });
 
   it('a persistent 500 on a policy read fails with its code said once and a remedy about the service, not the VM', async () => {
-    t = await openTestTarget({ faults: { internalErrorRate: 1, internalErrorOn: 'reads' } });
+    t = await openTestTarget({ faults: { internalErrorRate: 1, internalErrorOn: 'reads' } }, undefined, { retries: 2 });
     const events: ApplyEvent[] = [];
+    const before = t.target.calls.snapshot();
     const result = await applyPlan(t.target, makePlan([createPolicy('daily')]), { onEvent: (e) => events.push(e) });
+    // One owner of the retry budget: the first attempt and 2 retries, not 3 x 3.
+    expect(diffCalls(before, t.target.calls.snapshot())).toEqual({ 'GET backupPolicies/{id}': 3 });
+    expect(events.filter((e) => e.phase === 'retry')).toHaveLength(2);
     const failed = result.actions[0];
     expect(failed).toMatchObject({ status: 'failed', code: 'InternalServerError', remedy: AZURE_CODE_REMEDIES.InternalServerError });
     expect(failed.remedy).not.toMatch(/Premium|NIC|load balancer|VM/);
