@@ -25,16 +25,18 @@ import {
 } from '../azure/index.js';
 import {
   ConfigurationError,
-  parseArmId,
   policyArmId,
   sameArmId,
   StalePlanError,
   vaultArmId,
-  vmContainerName,
-  vmProtectedItemName,
   type ActionKind,
+  type ContainerTarget,
+  type ItemTarget,
   type Plan,
   type PlannedAction,
+  type PolicySettings,
+  type PolicyTarget,
+  type VmTarget,
 } from '../core/index.js';
 import { observe, observeJobsInProgress } from '../discovery/index.js';
 import { fingerprintObservation, samePolicySettings } from '../plan/index.js';
@@ -276,22 +278,23 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
   return results;
 }
 
+/** Each kind carries the fields it needs (the plan schema checked a saved plan's): nothing to re-validate here. */
 async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
   switch (action.kind) {
     case 'createPolicy':
     case 'updatePolicy':
-      return writePolicy(action, ctx);
+      return writePolicy(action.target.policyName, action.policy, ctx);
     case 'register':
-      return register(action, ctx);
+      return register(action.target, ctx);
     case 'protect':
     case 'changePolicy':
-      return protect(action, ctx);
+      return protect(action.target, ctx);
     case 'stopProtection':
-      return stopProtection(action, ctx);
+      return stopProtection(action.target, ctx);
     case 'stopProtectionDeleteData':
-      return deleteData(action, ctx);
+      return deleteData(action.target, ctx);
     case 'unregister':
-      return unregister(action, ctx);
+      return unregister(action.target, ctx);
   }
 }
 
@@ -322,13 +325,7 @@ async function readOrAbsent<T>(ctx: RunContext, read: () => Promise<T>): Promise
   }
 }
 
-function requirePolicy(action: PlannedAction) {
-  if (!action.policy || !action.target.policyName) throw new ConfigurationError(`action ${action.id} has no policy settings`);
-  return { name: action.target.policyName, settings: action.policy };
-}
-
-async function writePolicy(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const { name, settings } = requirePolicy(action);
+async function writePolicy(name: string, settings: PolicySettings, ctx: RunContext): Promise<Outcome> {
   const backup = ctx.target.clients.backup;
   return converge(ctx, undefined, async () => {
     const current = await readOrAbsent(ctx, () => backup.protectionPolicies.get(ctx.vault.name, ctx.vault.resourceGroup, name));
@@ -340,19 +337,9 @@ async function writePolicy(action: PlannedAction, ctx: RunContext): Promise<Outc
   });
 }
 
-interface VmRef {
-  readonly id: string;
-  readonly name: string;
-  readonly resourceGroup: string;
-}
-
-function vmOf(action: PlannedAction): VmRef {
-  const t = action.target;
-  const parsed = t.vmId ? parseArmId(t.vmId) : {};
-  const name = t.vmName ?? parsed.virtualmachines;
-  const resourceGroup = t.resourceGroup ?? parsed.resourcegroups;
-  if (!t.vmId || !name || !resourceGroup) throw new ConfigurationError(`action ${action.id} does not name its VM`);
-  return { id: t.vmId, name, resourceGroup };
+/** The VM as the calls that name it take it. */
+function vmOf(t: VmTarget): { id: string; name: string; resourceGroup: string } {
+  return { id: t.vmId, name: t.vmName, resourceGroup: t.resourceGroup };
 }
 
 const BACKUP_EXTENSION = /^(VMSnapshot|VMSnapshotLinux)$/i;
@@ -372,9 +359,9 @@ async function isRegistered(ctx: RunContext, containerName: string): Promise<boo
 }
 
 /** register = backup extension (skipped when present) + container registration (skipped when registered). */
-async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const { containerName } = itemNames(action, vm);
+async function register(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(t);
+  const containerName = t.containerName;
   const { compute } = ctx.target.clients;
   return converge(ctx, vm.id, async () => {
     const model = await call(ctx.target, () => compute.virtualMachines.get(vm.resourceGroup, vm.name, { expand: 'instanceView' }), ctx.wait);
@@ -395,22 +382,15 @@ async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome
 }
 
 /** unregister: the VM's container leaves the vault (skipped when it already has); no backup data is deleted. */
-async function unregister(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const { containerName } = itemNames(action, vm);
+async function unregister(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(t);
+  const containerName = t.containerName;
   return converge(ctx, vm.id, async () => {
     if (!(await isRegistered(ctx, containerName))) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('waiting', { message: 'unregistering from the vault' });
     await ctx.write(() => unregisterContainer(ctx.target, ctx.vault, containerName, ctx.wait));
     return { status: 'applied', message: 'unregistered' };
   });
-}
-
-function itemNames(action: PlannedAction, vm: VmRef): { containerName: string; itemName: string } {
-  return {
-    containerName: action.target.containerName ?? vmContainerName(vm.resourceGroup, vm.name),
-    itemName: action.target.protectedItemName ?? vmProtectedItemName(vm.resourceGroup, vm.name),
-  };
 }
 
 /** The protected item as it is now (absent: undefined) and its VM item properties (absent: none). */
@@ -430,11 +410,9 @@ function itemPolicyName(p: Partial<AzureIaaSVMProtectedItem>): string | undefine
 const ACTIVE_STATES = new Set(['irpending', 'protected', 'protectionerror']);
 
 /** protect / changePolicy: PUT the item with its policy, waiting for the operation and its ConfigureBackup job. */
-async function protect(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const policyName = action.target.policyName;
-  if (!policyName) throw new ConfigurationError(`action ${action.id} names no policy`);
-  const { containerName, itemName } = itemNames(action, vm);
+async function protect(t: ItemTarget & PolicyTarget, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(t);
+  const { policyName, containerName, protectedItemName: itemName } = t;
   return converge(ctx, vm.id, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     const active = ACTIVE_STATES.has((p.protectionState ?? '').toLowerCase()) && !p.isScheduledForDeferredDelete;
@@ -449,9 +427,9 @@ async function protect(action: PlannedAction, ctx: RunContext): Promise<Outcome>
 }
 
 /** Stop protection, retaining the data: PUT with protectionState ProtectionStopped and no policy. */
-async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const { containerName, itemName } = itemNames(action, vm);
+async function stopProtection(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(t);
+  const { containerName, protectedItemName: itemName } = t;
   return converge(ctx, vm.id, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.protectionState === 'ProtectionStopped' || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
@@ -469,10 +447,9 @@ async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<O
 }
 
 /** Stop protection and delete the data (soft delete keeps it 14 days); allowed only with allowDataDeletion. */
-async function deleteData(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const { containerName, itemName } = itemNames(action, vm);
-  return converge(ctx, vm.id, async () => {
+async function deleteData(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
+  const { containerName, protectedItemName: itemName } = t;
+  return converge(ctx, t.vmId, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: 'stopping protection and deleting data' });

@@ -153,7 +153,10 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
       order: m,
       action: {
         id: actionId('protect', m.id), kind: 'protect',
-        target: { vmId: m.id, vmName: m.name, resourceGroup: m.resourceGroup, policyName: m.rule.policy },
+        target: {
+          vmId: m.id, vmName: m.name, resourceGroup: m.resourceGroup, policyName: m.rule.policy,
+          protectedItemName: vmProtectedItemName(m.resourceGroup, m.name), containerName: vmContainerName(m.resourceGroup, m.name),
+        },
         reason: `rule "${m.rule.name}" picks VM ${what}, which does not exist`,
         blockedBy: [preflightFinding('VmNotFound', `no VM ${what} in subscription ${spec.target.subscriptionId}`)],
         dependsOn: policyDeps(m.rule.policy), source: m.pick.source ?? m.rule.source,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { openTarget, type Target } from '../../provider/azure/index.js';
-import type { Plan } from '../../provider/core/index.js';
+import type { Plan, PlannedAction } from '../../provider/core/index.js';
 import { observe } from '../../provider/discovery/index.js';
 import { DAILY_1000, requireBuild, runCli, specText, type CliResult } from './harness.js';
 
@@ -72,7 +72,7 @@ describe('a saved plan edited to delete data', () => {
   it.each([
     {
       reason: 'its stop that retains the data turned into a deletion',
-      forge: (p: Plan): Plan => ({ ...p, actions: p.actions.map((a) => ({ ...a, kind: 'stopProtectionDeleteData' as const, id: a.id.replace('stopProtection', 'stopProtectionDeleteData') })) }),
+      forge: (p: Plan): Plan => ({ ...p, actions: p.actions.map((a) => ({ ...a, kind: 'stopProtectionDeleteData', id: a.id.replace('stopProtection', 'stopProtectionDeleteData') }) as PlannedAction) }),
     },
     {
       reason: 'a deletion of a VM the spec protects added',
@@ -84,8 +84,14 @@ describe('a saved plan edited to delete data', () => {
             ...p.actions[0],
             id: p.actions[0].id.replace('stopProtection', 'stopProtectionDeleteData').replace('web-01', 'web-02'),
             kind: 'stopProtectionDeleteData',
-            target: { vmId: p.actions[0].target.vmId!.replace('web-01', 'web-02'), vmName: 'web-02', resourceGroup: 'rg-web' },
-          },
+            target: {
+              vmId: p.actions[0].target.vmId!.replace('web-01', 'web-02'),
+              vmName: 'web-02',
+              resourceGroup: 'rg-web',
+              containerName: 'IaasVMContainer;iaasvmcontainerv2;rg-web;web-02',
+              protectedItemName: 'VM;iaasvmcontainerv2;rg-web;web-02',
+            },
+          } as PlannedAction,
         ],
       }),
     },

@@ -16,7 +16,8 @@ function planOf(stops: StopProtectionEntry[], forge: (a: PlannedAction) => Plann
   return { spec, plan: { ...plan, actions: plan.actions.map((a) => (a.kind.startsWith('stop') ? forge(a) : a)) } };
 }
 
-const deleteOf = (a: PlannedAction): PlannedAction => ({ ...a, kind: 'stopProtectionDeleteData', id: a.id.replace('stopProtection:', 'stopProtectionDeleteData:') });
+// Forged actions are outside the plan's types by design: each is cast as a reader of the file would take it.
+const deleteOf = (a: PlannedAction): PlannedAction => ({ ...a, kind: 'stopProtectionDeleteData', id: a.id.replace('stopProtection:', 'stopProtectionDeleteData:') }) as PlannedAction;
 
 describe('unaskedDataDeletions', () => {
   it.each([
@@ -34,27 +35,27 @@ describe('unaskedDataDeletions', () => {
     {
       reason: 'a deletion moved to a VM the spec does not name',
       stops: [makeStop(pick('rg-web', 'web-01'), false)],
-      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, vmId: vmId('rg-web', 'web-02'), vmName: 'web-02' } }),
+      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, vmId: vmId('rg-web', 'web-02'), vmName: 'web-02' } }) as PlannedAction,
     },
     {
       reason: "a deletion of web-01 aimed at web-02's item",
       stops: [makeStop(pick('rg-web', 'web-01'), false)],
-      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, protectedItemName: 'VM;iaasvmcontainerv2;rg-web;web-02' } }),
+      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, protectedItemName: 'VM;iaasvmcontainerv2;rg-web;web-02' } }) as PlannedAction,
     },
     {
       reason: "a deletion of web-01 aimed at web-02's container",
       stops: [makeStop(pick('rg-web', 'web-01'), false)],
-      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, containerName: 'IaasVMContainer;iaasvmcontainerv2;rg-web;web-02' } }),
+      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, containerName: 'IaasVMContainer;iaasvmcontainerv2;rg-web;web-02' } }) as PlannedAction,
     },
     {
       reason: 'a deletion whose name contradicts its id',
       stops: [makeStop(pick('rg-web', 'web-02'), false)],
-      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, vmId: vmId('rg-web', 'web-01') } }),
+      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, vmId: vmId('rg-web', 'web-01') } }) as PlannedAction,
     },
     {
       reason: 'a deletion of a VM in another subscription',
       stops: [makeStop({ name: 'web-01' }, false)],
-      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, vmId: a.target.vmId!.replace(SUB, '99999999-0000-0000-0000-000000000009') } }),
+      forge: (a: PlannedAction) => ({ ...a, target: { ...a.target, vmId: a.target.vmId!.replace(SUB, '99999999-0000-0000-0000-000000000009') } }) as PlannedAction,
     },
   ])('catches $reason', ({ stops, forge }) => {
     const { spec, plan } = planOf(stops, forge);
