@@ -6,6 +6,7 @@ import type { VirtualMachine } from '@azure/arm-compute';
 import {
   call,
   classifyError,
+  ClassifiedAzureError,
   deleteProtectedItem,
   diffCalls,
   FABRIC,
@@ -24,17 +25,20 @@ import {
 } from '../azure/index.js';
 import {
   ConfigurationError,
-  parseArmId,
   policyArmId,
+  sameArmId,
   StalePlanError,
   vaultArmId,
-  vmContainerName,
-  vmProtectedItemName,
   type ActionKind,
+  type ContainerTarget,
+  type ItemTarget,
   type Plan,
   type PlannedAction,
+  type PolicySettings,
+  type PolicyTarget,
+  type VmTarget,
 } from '../core/index.js';
-import { observe } from '../discovery/index.js';
+import { observe, observeJobsInProgress } from '../discovery/index.js';
 import { fingerprintObservation, samePolicySettings } from '../plan/index.js';
 
 export interface ApplyOptions {
@@ -50,7 +54,7 @@ export interface ApplyOptions {
   signal?: AbortSignal;
 }
 
-export type ApplyPhase = 'start' | 'registering' | 'protecting' | 'waiting' | 'retry' | 'done' | 'failed' | 'skipped';
+export type ApplyPhase = 'start' | 'registering' | 'protecting' | 'waiting' | 'retry' | 'done' | 'failed' | 'skipped' | 'interrupted';
 
 export interface ApplyEvent {
   readonly actionId: string;
@@ -113,8 +117,10 @@ interface RunContext {
   readonly vaultId: string;
   readonly wait: WaitOptions;
   readonly emit: (phase: ApplyPhase, extra?: Partial<ApplyEvent>) => void;
-  /** Counts a write this action issues. */
-  readonly wrote: () => void;
+  /** Issues one write of this action and counts it, unless the service refused it because the item was busy. */
+  readonly write: <T>(send: () => Promise<T>) => Promise<T>;
+  /** The last refusal of this action's writes because another operation held the item, if any. */
+  readonly refusal: () => ClassifiedAzureError | undefined;
 }
 
 /** Applies `plan` to `target`. Throws StalePlanError or ConfigurationError before any write when it must refuse. */
@@ -134,14 +140,16 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
     }
   }
 
-  const results = await runScheduled(plan.actions, opts, async (action, emit, wrote) =>
+  const results = await runScheduled(plan.actions, opts, async (action, emit, write, refusal) =>
     runAction(action, {
       target,
       vault,
       vaultId: vaultArmId(target.subscriptionId, vault.resourceGroup, vault.name),
       emit,
-      wrote,
-      wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.message }) },
+      write,
+      refusal,
+      // converge() owns each action's retry budget: the calls inside it are made once.
+      wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.detail }), retriedByCaller: true },
     }),
   );
   const ordered = plan.actions.map((a) => results.get(a.id)!);
@@ -153,7 +161,16 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
   };
 }
 
-type Runner = (action: PlannedAction, emit: RunContext['emit'], wrote: () => void) => Promise<Outcome>;
+type Runner = (action: PlannedAction, emit: RunContext['emit'], write: RunContext['write'], refusal: RunContext['refusal']) => Promise<Outcome>;
+
+/**
+ * A write answered 409 "another operation in progress" was not made: someone else (another apply, a scheduled
+ * backup) is on the item. The action waits, reads again and moves on, without counting it.
+ */
+function refusedAsBusy(e: unknown): ClassifiedAzureError | undefined {
+  const err = classifyError(e);
+  return err.statusCode === 409 && err.inProgress ? err : undefined;
+}
 
 /**
  * Starts actions in plan order as their dependencies succeed, at most `concurrency` at a time and one per
@@ -211,9 +228,22 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
         a.id,
         (async () => {
           let writes = 0;
+          let refusal: ClassifiedAzureError | undefined;
+          const write = async <T>(send: () => Promise<T>): Promise<T> => {
+            try {
+              const sent = await send();
+              writes += 1;
+              return sent;
+            } catch (e) {
+              refusal = refusedAsBusy(e);
+              // Accepted and then failed, timed out or abandoned: the write was made.
+              if (!refusal) writes += 1;
+              throw e;
+            }
+          };
           event(a, 'start', { message: a.reason });
           try {
-            const out = await run(a, (phase, extra) => event(a, phase, extra), () => (writes += 1));
+            const out = await run(a, (phase, extra) => event(a, phase, extra), write, () => refusal);
             // A retry that finds converged what an earlier attempt of this action wrote has applied it.
             const status = out.status === 'skipped' && writes > 0 ? 'applied' : out.status;
             finish(a, { status, message: out.message, operations: writes, ...(out.jobId ? { jobId: out.jobId } : {}) });
@@ -223,12 +253,13 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
             const cancelled = opts.signal?.aborted === true;
             finish(a, {
               status: cancelled ? 'cancelled' : 'failed',
-              message: cancelled ? REASON_CANCELLED : err.message,
+              message: cancelled ? REASON_CANCELLED : err.detail,
               code: cancelled ? undefined : err.code,
               remedy: cancelled ? undefined : err.remedy,
               operations: writes,
             });
-            event(a, 'failed', cancelled ? { message: REASON_CANCELLED } : { message: err.message, code: err.code, remedy: err.remedy });
+            if (cancelled) event(a, 'interrupted', { message: REASON_CANCELLED });
+            else event(a, 'failed', { message: err.detail, code: err.code, remedy: err.remedy });
           } finally {
             if (vmKey) busyVms.delete(vmKey);
             running.delete(a.id);
@@ -247,31 +278,42 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
   return results;
 }
 
+/** Each kind carries the fields it needs (the plan schema checked a saved plan's): nothing to re-validate here. */
 async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
   switch (action.kind) {
     case 'createPolicy':
     case 'updatePolicy':
-      return writePolicy(action, ctx);
+      return writePolicy(action.target.policyName, action.policy, ctx);
     case 'register':
-      return register(action, ctx);
+      return register(action.target, ctx);
     case 'protect':
     case 'changePolicy':
-      return protect(action, ctx);
+      return protect(action.target, ctx);
     case 'stopProtection':
-      return stopProtection(action, ctx);
+      return stopProtection(action.target, ctx);
     case 'stopProtectionDeleteData':
-      return deleteData(action, ctx);
+      return deleteData(action.target, ctx);
     case 'unregister':
-      return unregister(action, ctx);
+      return unregister(action.target, ctx);
   }
 }
 
-/** Re-reads and writes as one unit, so a retry after "operation in progress" reads again first. */
-function converge(ctx: RunContext, attempt: () => Promise<Outcome>): Promise<Outcome> {
-  return withRetry(attempt, { ...ctx.target.timing.retry, signal: ctx.wait.signal, onRetry: ctx.wait.onRetry });
+/**
+ * Re-reads and writes as one unit, so a retry after "operation in progress" reads again first. Once a write on
+ * `vmId`'s item was refused as busy, each new read waits until no job runs on the VM: a read made while another
+ * operation runs misses what that operation is about to write, and a write sent once it has ended would do it again.
+ */
+function converge(ctx: RunContext, vmId: string | undefined, attempt: () => Promise<Outcome>): Promise<Outcome> {
+  const afterOthers = async (): Promise<Outcome> => {
+    const refusal = ctx.refusal();
+    if (refusal && vmId !== undefined) {
+      const running = await observeJobsInProgress(ctx.target, ctx.vault, ctx.wait);
+      if (running.some((j) => j.vmId !== undefined && sameArmId(j.vmId, vmId))) throw refusal;
+    }
+    return attempt();
+  };
+  return withRetry(afterOthers, { ...ctx.target.timing.retry, signal: ctx.wait.signal, onRetry: ctx.wait.onRetry });
 }
-
-const writeWait = (ctx: RunContext): WaitOptions => ({ ...ctx.wait, conflictsToCaller: true });
 
 /** GET that answers undefined for 404. */
 async function readOrAbsent<T>(ctx: RunContext, read: () => Promise<T>): Promise<T | undefined> {
@@ -283,38 +325,21 @@ async function readOrAbsent<T>(ctx: RunContext, read: () => Promise<T>): Promise
   }
 }
 
-function requirePolicy(action: PlannedAction) {
-  if (!action.policy || !action.target.policyName) throw new ConfigurationError(`action ${action.id} has no policy settings`);
-  return { name: action.target.policyName, settings: action.policy };
-}
-
-async function writePolicy(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const { name, settings } = requirePolicy(action);
+async function writePolicy(name: string, settings: PolicySettings, ctx: RunContext): Promise<Outcome> {
   const backup = ctx.target.clients.backup;
-  return converge(ctx, async () => {
+  return converge(ctx, undefined, async () => {
     const current = await readOrAbsent(ctx, () => backup.protectionPolicies.get(ctx.vault.name, ctx.vault.resourceGroup, name));
     const currentSettings = current ? policyFromAzure(current) : undefined;
     if (currentSettings && samePolicySettings(currentSettings, settings)) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('waiting', { message: `writing policy ${name}` });
-    ctx.wrote();
-    await putPolicy(ctx.target, ctx.vault, name, policyToAzure(settings), writeWait(ctx));
+    await ctx.write(() => putPolicy(ctx.target, ctx.vault, name, policyToAzure(settings), ctx.wait));
     return { status: 'applied', message: current ? `policy ${name} updated` : `policy ${name} created` };
   });
 }
 
-interface VmRef {
-  readonly id: string;
-  readonly name: string;
-  readonly resourceGroup: string;
-}
-
-function vmOf(action: PlannedAction): VmRef {
-  const t = action.target;
-  const parsed = t.vmId ? parseArmId(t.vmId) : {};
-  const name = t.vmName ?? parsed.virtualmachines;
-  const resourceGroup = t.resourceGroup ?? parsed.resourcegroups;
-  if (!t.vmId || !name || !resourceGroup) throw new ConfigurationError(`action ${action.id} does not name its VM`);
-  return { id: t.vmId, name, resourceGroup };
+/** The VM as the calls that name it take it. */
+function vmOf(t: VmTarget): { id: string; name: string; resourceGroup: string } {
+  return { id: t.vmId, name: t.vmName, resourceGroup: t.resourceGroup };
 }
 
 const BACKUP_EXTENSION = /^(VMSnapshot|VMSnapshotLinux)$/i;
@@ -334,48 +359,38 @@ async function isRegistered(ctx: RunContext, containerName: string): Promise<boo
 }
 
 /** register = backup extension (skipped when present) + container registration (skipped when registered). */
-async function register(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const { containerName } = itemNames(action, vm);
+async function register(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(t);
+  const containerName = t.containerName;
   const { compute } = ctx.target.clients;
-  return converge(ctx, async () => {
+  return converge(ctx, vm.id, async () => {
     const model = await call(ctx.target, () => compute.virtualMachines.get(vm.resourceGroup, vm.name, { expand: 'instanceView' }), ctx.wait);
     const registered = await isRegistered(ctx, containerName);
     const hasExtension = extensionInstalled(model);
     if (registered && hasExtension) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('registering', { message: hasExtension ? 'registering with the vault' : 'installing the backup extension' });
     if (!hasExtension) {
-      ctx.wrote();
       const osType = model.storageProfile?.osDisk?.osType === 'Windows' ? 'Windows' : 'Linux';
-      await installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: model.location, osType }, writeWait(ctx));
+      await ctx.write(() => installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: model.location, osType }, ctx.wait));
     }
     if (!registered) {
       ctx.emit('registering', { message: 'registering with the vault' });
-      ctx.wrote();
-      await registerContainer(ctx.target, ctx.vault, vm, containerName, writeWait(ctx));
+      await ctx.write(() => registerContainer(ctx.target, ctx.vault, vm, containerName, ctx.wait));
     }
     return { status: 'applied', message: 'registered' };
   });
 }
 
 /** unregister: the VM's container leaves the vault (skipped when it already has); no backup data is deleted. */
-async function unregister(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const { containerName } = itemNames(action, vm);
-  return converge(ctx, async () => {
+async function unregister(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(t);
+  const containerName = t.containerName;
+  return converge(ctx, vm.id, async () => {
     if (!(await isRegistered(ctx, containerName))) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('waiting', { message: 'unregistering from the vault' });
-    ctx.wrote();
-    await unregisterContainer(ctx.target, ctx.vault, containerName, writeWait(ctx));
+    await ctx.write(() => unregisterContainer(ctx.target, ctx.vault, containerName, ctx.wait));
     return { status: 'applied', message: 'unregistered' };
   });
-}
-
-function itemNames(action: PlannedAction, vm: VmRef): { containerName: string; itemName: string } {
-  return {
-    containerName: action.target.containerName ?? vmContainerName(vm.resourceGroup, vm.name),
-    itemName: action.target.protectedItemName ?? vmProtectedItemName(vm.resourceGroup, vm.name),
-  };
 }
 
 /** The protected item as it is now (absent: undefined) and its VM item properties (absent: none). */
@@ -395,34 +410,30 @@ function itemPolicyName(p: Partial<AzureIaaSVMProtectedItem>): string | undefine
 const ACTIVE_STATES = new Set(['irpending', 'protected', 'protectionerror']);
 
 /** protect / changePolicy: PUT the item with its policy, waiting for the operation and its ConfigureBackup job. */
-async function protect(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const policyName = action.target.policyName;
-  if (!policyName) throw new ConfigurationError(`action ${action.id} names no policy`);
-  const { containerName, itemName } = itemNames(action, vm);
-  return converge(ctx, async () => {
+async function protect(t: ItemTarget & PolicyTarget, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(t);
+  const { policyName, containerName, protectedItemName: itemName } = t;
+  return converge(ctx, vm.id, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     const active = ACTIVE_STATES.has((p.protectionState ?? '').toLowerCase()) && !p.isScheduledForDeferredDelete;
     if (item && active && itemPolicyName(p)?.toLowerCase() === policyName.toLowerCase()) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: `assigning policy ${policyName}` });
-    ctx.wrote();
     const body: ProtectedItemResource = {
       properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vm.id, policyId: policyArmId(ctx.vaultId, policyName) },
     };
-    const outcome = await putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx));
+    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, ctx.wait));
     return { status: 'applied', message: `protected with ${policyName}`, jobId: outcome.jobId };
   });
 }
 
 /** Stop protection, retaining the data: PUT with protectionState ProtectionStopped and no policy. */
-async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const { containerName, itemName } = itemNames(action, vm);
-  return converge(ctx, async () => {
+async function stopProtection(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
+  const vm = vmOf(t);
+  const { containerName, protectedItemName: itemName } = t;
+  return converge(ctx, vm.id, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.protectionState === 'ProtectionStopped' || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: 'stopping protection, retaining data' });
-    ctx.wrote();
     const body: ProtectedItemResource = {
       properties: {
         protectedItemType: 'Microsoft.Compute/virtualMachines',
@@ -430,21 +441,19 @@ async function stopProtection(action: PlannedAction, ctx: RunContext): Promise<O
         protectionState: 'ProtectionStopped',
       } as AzureIaaSVMProtectedItem,
     };
-    const outcome = await putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, writeWait(ctx));
+    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, ctx.wait));
     return { status: 'applied', message: 'protection stopped, data retained', jobId: outcome.jobId };
   });
 }
 
 /** Stop protection and delete the data (soft delete keeps it 14 days); allowed only with allowDataDeletion. */
-async function deleteData(action: PlannedAction, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(action);
-  const { containerName, itemName } = itemNames(action, vm);
-  return converge(ctx, async () => {
+async function deleteData(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
+  const { containerName, protectedItemName: itemName } = t;
+  return converge(ctx, t.vmId, async () => {
     const { item, p } = await readItem(ctx, containerName, itemName);
     if (!item || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
     ctx.emit('protecting', { message: 'stopping protection and deleting data' });
-    ctx.wrote();
-    const outcome = await deleteProtectedItem(ctx.target, ctx.vault, containerName, itemName, writeWait(ctx));
+    const outcome = await ctx.write(() => deleteProtectedItem(ctx.target, ctx.vault, containerName, itemName, ctx.wait));
     return { status: 'applied', message: 'protection stopped, data deleted', jobId: outcome.jobId };
   });
 }

@@ -7,3 +7,4 @@ export {
   type ActionResult,
   type ActionStatus,
 } from './applyPlan.js';
+export { lockVault, runtimeDir, type VaultLock, type VaultLockOptions } from './vaultLock.js';

@@ -53,10 +53,9 @@ export class ClassifiedAzureError extends AzureOperationError {
     transient: boolean,
     /** Delay the service asked for (Retry-After), in milliseconds. */
     readonly retryAfterMs?: number,
-    /** x-ms-request-id of the failed call, for a support request. */
-    readonly requestId?: string,
+    requestId?: string,
   ) {
-    super(message, code, remedy, statusCode, transient);
+    super(message, code, remedy, statusCode, transient, requestId);
   }
 
   /** Busy with another operation: wait for it rather than back off. */
@@ -130,7 +129,7 @@ export function azureError(code: string, message: string, opts: { statusCode?: n
 export function classifyError(e: unknown): ClassifiedAzureError {
   if (e instanceof ClassifiedAzureError) return e;
   if (e instanceof AzureOperationError) {
-    return new ClassifiedAzureError(e.message, e.code, e.remedy ?? remedyFor(e.code, e.statusCode), e.statusCode, e.transient);
+    return new ClassifiedAzureError(e.message, e.code, e.remedy ?? remedyFor(e.code, e.statusCode), e.statusCode, e.transient, undefined, e.requestId);
   }
   if (e instanceof Error && e.name === 'AbortError') {
     return new ClassifiedAzureError(`Aborted: ${e.message}`, 'Aborted', undefined, undefined, false);

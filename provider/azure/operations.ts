@@ -27,10 +27,11 @@ export interface WaitOptions {
   /** Called when a call is retried, with the classified failure. */
   readonly onRetry?: (error: ClassifiedAzureError) => void;
   /**
-   * Throw 409 "operation in progress" conflicts instead of retrying them in place, so the caller can
-   * re-read the item before writing again (a retried write could start a second operation). Default false.
+   * The caller owns the retry budget: each call is made once and its classified failure handed back, so a
+   * caller that retries a read-compare-write as one unit never multiplies its attempts with ours (and re-reads
+   * an item before writing it again). Default false: each call retries its own transient failures.
    */
-  readonly conflictsToCaller?: boolean;
+  readonly retriedByCaller?: boolean;
 }
 
 /** How an asynchronous write ended. */
@@ -71,18 +72,14 @@ export function operationIdFromUrl(url: string | undefined): string | undefined 
   return last === undefined ? undefined : decodeURIComponent(last);
 }
 
-function retryOpts(target: Target, opts: WaitOptions) {
-  return {
-    ...target.timing.retry,
-    signal: opts.signal,
-    onRetry: opts.onRetry,
-    ...(opts.conflictsToCaller ? { retryIf: (e: ClassifiedAzureError) => e.statusCode !== 409 } : {}),
-  };
-}
-
-/** One SDK call, retried when the failure is transient. */
-export function call<T>(target: Target, fn: () => Promise<T>, opts: WaitOptions = {}): Promise<T> {
-  return withRetry(fn, retryOpts(target, opts));
+/** One SDK call, retried when the failure is transient unless the caller retries it. */
+export async function call<T>(target: Target, fn: () => Promise<T>, opts: WaitOptions = {}): Promise<T> {
+  if (!opts.retriedByCaller) return withRetry(fn, { ...target.timing.retry, signal: opts.signal, onRetry: opts.onRetry });
+  try {
+    return await fn();
+  } catch (e) {
+    throw classifyError(e);
+  }
 }
 
 function pollDelay(target: Target, retryAfterMs: number | undefined): number {

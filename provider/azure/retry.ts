@@ -20,13 +20,11 @@ export interface RetryOptions {
   /** Give up retrying after this long in all, in ms. Default 30 minutes. */
   readonly maxRetryTimeMs?: number;
   readonly signal?: AbortSignal;
-  /** Which transient failures to retry here; the others go to the caller. Default: all transient ones. */
-  readonly retryIf?: (error: ClassifiedAzureError) => boolean;
   /** Called before waiting for a retry. */
   readonly onRetry?: (error: ClassifiedAzureError, attempt: number, delayMs: number) => void;
 }
 
-export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry' | 'retryIf'>> = {
+export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry'>> = {
   retries: 6,
   minDelayMs: 1000,
   maxDelayMs: 30_000,
@@ -45,7 +43,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
           return await fn(attempt);
         } catch (e) {
           const classified = classifyError(e);
-          if (!classified.transient || !(opts.retryIf?.(classified) ?? true) || opts.signal?.aborted) throw new AbortError(classified);
+          if (!classified.transient || opts.signal?.aborted) throw new AbortError(classified);
           throw classified;
         }
       },

@@ -59,6 +59,11 @@ export interface Target {
   readonly kind: 'emulator' | 'azure';
   readonly subscriptionId: string;
   readonly endpoint: string;
+  /**
+   * The world this target reaches, the same for every process that reaches it: the endpoint of Azure or of a
+   * standalone emulator, or the state directory of an embedded one (whose endpoint changes with each process).
+   */
+  readonly world: string;
   readonly profile: Profile;
   readonly clients: TargetClients;
   readonly calls: ApiCallCounter;
@@ -149,7 +154,7 @@ export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
     const { DefaultAzureCredential } = await import('@azure/identity');
     const endpoint = opts.endpoint ?? AZURE_ENDPOINT;
     const clients = buildClients(new DefaultAzureCredential(), subscriptionId, endpoint, undefined, counter);
-    return { kind, subscriptionId, endpoint, profile: 'modern', clients, calls: counter, timing, close: async () => {} };
+    return { kind, subscriptionId, endpoint, world: endpoint, profile: 'modern', clients, calls: counter, timing, close: async () => {} };
   }
 
   const stateDir = path.resolve(opts.stateDir ?? defaultStateDir());
@@ -163,7 +168,7 @@ export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
     }
     const clients = buildClients(new StaticTokenCredential(token), subscriptionId, opts.endpoint, ca, counter);
     const profile = opts.profile ?? world?.profile ?? 'classic';
-    return { kind, subscriptionId, endpoint: opts.endpoint, profile, clients, calls: counter, timing, close: async () => {} };
+    return { kind, subscriptionId, endpoint: opts.endpoint, world: opts.endpoint, profile, clients, calls: counter, timing, close: async () => {} };
   }
 
   const fleetFile = opts.fleetFile ?? process.env.VMBACKUP_FLEET;
@@ -174,6 +179,7 @@ export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
     kind,
     subscriptionId,
     endpoint: running.endpoint,
+    world: stateDir,
     profile: running.profile,
     clients,
     calls: counter,

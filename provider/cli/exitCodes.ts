@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   NotConvergedError,
   StalePlanError,
+  VaultLockedError,
   formatDiagnostic,
 } from '../core/index.js';
 
@@ -28,16 +29,16 @@ export function describeError(err: unknown): string {
   }
   if (err instanceof AzureOperationError) {
     const status = err.statusCode ? ` (HTTP ${err.statusCode})` : '';
-    // Classified errors already lead with their code.
-    const message = err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message;
-    return `${err.code}${status}: ${message}${err.remedy ? `\nRemedy: ${err.remedy}` : ''}`;
+    const request = err.requestId ? ` (request id ${err.requestId})` : '';
+    return `${err.code}${status}: ${err.detail}${request}${err.remedy ? `\nRemedy: ${err.remedy}` : ''}`;
   }
   if (
     err instanceof StalePlanError ||
     err instanceof ConfigurationError ||
     err instanceof ApplyFailedError ||
     err instanceof InterruptedError ||
-    err instanceof NotConvergedError
+    err instanceof NotConvergedError ||
+    err instanceof VaultLockedError
   ) {
     return err.message;
   }

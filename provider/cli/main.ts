@@ -69,6 +69,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--concurrency <n>', 'operations in flight at once (one per VM at a time)', '4')
     .option('--allow-data-deletion', 'allow deleting backup data where the spec says retainData: false')
     .option('--format <format>', 'text or json (one event per line)', 'text')
+    .option('--wait-lock <duration>', 'wait up to DURATION (e.g. 10m) for another apply on the vault to finish (default: refuse at once)')
     .action(run(applyCommand as Action));
 
   withTargetFlags(program.command('drift'))

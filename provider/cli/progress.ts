@@ -9,7 +9,7 @@ export interface Progress {
   finish(result: ApplyResult): Promise<void>;
 }
 
-const TERMINAL_PHASES = new Set<ApplyEvent['phase']>(['done', 'failed', 'skipped']);
+const TERMINAL_PHASES = new Set<ApplyEvent['phase']>(['done', 'failed', 'skipped', 'interrupted']);
 
 function label(action: PlannedAction): string {
   const t = action.target;
@@ -19,7 +19,11 @@ function label(action: PlannedAction): string {
 
 function summaryLine(result: ApplyResult): string {
   const count = (s: string) => result.actions.filter((a) => a.status === s).length;
-  return `Apply: ${count('applied')} applied, ${count('skipped')} already converged, ${count('blocked')} blocked, ${count('failed')} failed; ${result.operationsIssued} operations issued.`;
+  const interrupted = count('cancelled');
+  return (
+    `Apply: ${count('applied')} applied, ${count('skipped')} already converged, ${count('blocked')} blocked, ${count('failed')} failed` +
+    `${interrupted > 0 ? `, ${interrupted} interrupted` : ''}; ${result.operationsIssued} operations issued.`
+  );
 }
 
 export function createProgress(format: 'text' | 'json', plan: Plan): Progress {
@@ -89,10 +93,15 @@ function terminalProgress(plan: Plan): Progress {
         waiter.resolve();
       }
       if (e.phase === 'failed') waiter.reject(new Error(`${e.code ?? 'Failed'}: ${e.message ?? ''}${e.remedy ? ` Remedy: ${e.remedy}` : ''}`));
+      if (e.phase === 'interrupted') {
+        waiter.task?.skip(e.message);
+        waiter.resolve();
+      }
       if (!TERMINAL_PHASES.has(e.phase) && waiter.task) waiter.task.title = `${labels.get(e.actionId)} ${pc.cyan(e.phase)}`;
     },
     finish: async (result) => {
-      // Anything apply never reported on (e.g. it stopped early) must not keep the renderer waiting.
+      // Anything apply never reported on (e.g. it stopped early) must not keep the renderer waiting, nor read as done.
+      for (const r of result.actions) if (r.status === 'cancelled') waiters.get(r.actionId)?.task?.skip(r.message);
       for (const waiter of waiters.values()) waiter.resolve();
       await running;
       process.stdout.write(`${summaryLine(result)}\n`);

@@ -42,8 +42,15 @@ export class AzureOperationError extends VmbackupError {
     readonly remedy: string | undefined,
     readonly statusCode?: number,
     readonly transient = false,
+    /** x-ms-request-id of the failed call, for a support request. */
+    readonly requestId?: string,
   ) {
     super(message);
+  }
+
+  /** The message without the leading "CODE: " it may carry, for views that print the code beside it. */
+  get detail(): string {
+    return this.message.startsWith(`${this.code}: `) ? this.message.slice(this.code.length + 2) : this.message;
   }
 }
 
@@ -88,4 +95,28 @@ export class NotConvergedError extends VmbackupError {
 /** The user interrupted a run; what was not finished is listed, and running again converges. */
 export class InterruptedError extends VmbackupError {
   override readonly name = 'InterruptedError';
+}
+
+/** Who holds a vault's apply lock: the process and when it took the lock. */
+export interface LockHolder {
+  readonly pid: number;
+  /** ISO 8601 time the lock was taken. */
+  readonly startedAt: string;
+  readonly host: string;
+}
+
+/** Another apply on the same vault runs on this machine; nothing was read or applied. */
+export class VaultLockedError extends VmbackupError {
+  override readonly name = 'VaultLockedError';
+  constructor(
+    readonly vault: string,
+    readonly holder: LockHolder,
+    waitedMs: number,
+  ) {
+    const waited = waitedMs >= 1000 ? `waited ${Math.round(waitedMs / 1000)}s for it; ` : '';
+    super(
+      `another apply on vault ${vault} is running since ${holder.startedAt} (pid ${holder.pid} on ${holder.host}); ${waited}nothing was applied. ` +
+        'Let it finish and run apply again, or pass --wait-lock DURATION (e.g. --wait-lock 30m) to wait for it.',
+    );
+  }
 }

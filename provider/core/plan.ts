@@ -38,6 +38,7 @@ export interface PreflightFinding {
   readonly azureErrorCode?: string;
 }
 
+/** What an action names, as every kind may name it; each kind's own target says which fields it requires. */
 export interface ActionTarget {
   /** ARM id of the VM, for VM actions. */
   readonly vmId?: string;
@@ -50,17 +51,32 @@ export interface ActionTarget {
   readonly containerName?: string;
 }
 
-export interface PlannedAction {
+export interface PolicyTarget extends ActionTarget {
+  readonly policyName: string;
+}
+
+/** A VM, named by its ARM id and by resource group and name. */
+export interface VmTarget extends ActionTarget {
+  readonly vmId: string;
+  readonly vmName: string;
+  readonly resourceGroup: string;
+}
+
+/** A VM and its container in the vault, e.g. "IaasVMContainer;iaasvmcontainerv2;rg;vm". */
+export interface ContainerTarget extends VmTarget {
+  readonly containerName: string;
+}
+
+/** A VM, its container and its protected item, e.g. "VM;iaasvmcontainerv2;rg;vm". */
+export interface ItemTarget extends ContainerTarget {
+  readonly protectedItemName: string;
+}
+
+interface ActionOf<K extends ActionKind, T extends ActionTarget> {
   /** Stable within a plan, e.g. "protect:/subscriptions/.../virtualMachines/vm1". */
   readonly id: string;
-  readonly kind: ActionKind;
-  readonly target: ActionTarget;
-  /** Full settings for createPolicy / updatePolicy. */
-  readonly policy?: PolicySettings;
-  /** For updatePolicy: the settings seen before, for display. */
-  readonly previousPolicy?: PolicySettings;
-  /** For changePolicy: the policy currently assigned. */
-  readonly fromPolicyName?: string;
+  readonly kind: K;
+  readonly target: T;
   readonly reason: string;
   /** Non-empty means the action is shown but not attempted. */
   readonly blockedBy: readonly PreflightFinding[];
@@ -69,6 +85,43 @@ export interface PlannedAction {
   /** Where in the spec the action comes from. */
   readonly source?: SourceLocation;
 }
+
+export interface CreatePolicyAction extends ActionOf<'createPolicy', PolicyTarget> {
+  /** The settings written. */
+  readonly policy: PolicySettings;
+}
+
+export interface UpdatePolicyAction extends ActionOf<'updatePolicy', PolicyTarget> {
+  readonly policy: PolicySettings;
+  /** The settings seen before, for display; absent when the vault's policy is not one vmbackup can read. */
+  readonly previousPolicy?: PolicySettings;
+}
+
+export type RegisterAction = ActionOf<'register', ContainerTarget>;
+
+export type ProtectAction = ActionOf<'protect', ItemTarget & PolicyTarget>;
+
+export interface ChangePolicyAction extends ActionOf<'changePolicy', ItemTarget & PolicyTarget> {
+  /** The policy currently assigned. */
+  readonly fromPolicyName?: string;
+}
+
+export type StopProtectionAction = ActionOf<'stopProtection', ItemTarget>;
+
+export type DeleteDataAction = ActionOf<'stopProtectionDeleteData', ItemTarget>;
+
+export type UnregisterAction = ActionOf<'unregister', ContainerTarget>;
+
+/** The closed set of actions, each with the fields its kind requires (schemas/plan.schema.json says the same). */
+export type PlannedAction =
+  | CreatePolicyAction
+  | UpdatePolicyAction
+  | RegisterAction
+  | ProtectAction
+  | ChangePolicyAction
+  | StopProtectionAction
+  | DeleteDataAction
+  | UnregisterAction;
 
 export interface Plan {
   readonly formatVersion: typeof PLAN_FORMAT_VERSION;

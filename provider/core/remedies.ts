@@ -4,7 +4,10 @@
 const IN_PROGRESS = 'Another operation runs on this VM; vmbackup retries when it ends. If it persists, wait for the running job (`vmbackup jobs --status InProgress`) or cancel it.';
 const AGENT_NOT_READY = 'Start the VM and make sure the VM agent is installed, at least version 2.6.1198.718, and reports Ready; then retry.';
 const VM_GONE = 'The VM no longer exists: stop its protection retaining the data (a `stopProtection` entry in the spec), so its recovery points stay restorable.';
-const INTERNAL = 'Azure Backup failed with an internal error: retry in 15 minutes, as the guide advises; if it persists, check that the VM has no Premium storage, several NICs or a load balancer, then open a support request quoting the job id.';
+// A VM's backup operation that failed inside Azure Backup: the guide's unsupported hardware ends this way.
+const BACKUP_INTERNAL = 'Azure Backup failed with an internal error: retry in 15 minutes, as the guide advises; if it persists, check that the VM has no Premium storage, several NICs or a load balancer, then open a support request quoting the job id.';
+// An HTTP 500 answered to any request (a policy read as much as a VM's write): says nothing about the VM.
+const SERVICE_INTERNAL = 'The service answered an internal error and kept answering it through vmbackup\'s retries: run the command again in 15 minutes, as Azure Backup\'s guide advises for internal errors; if it persists, open a support request quoting the request id.';
 const EXTENSION_REINSTALL = 'Uninstall the VMSnapshot / VMSnapshotLinux extension from the VM so Azure Backup reinstalls it, then retry.';
 const VM_STATE = 'Bring the VM to Running (or Stopped / deallocated) with the VM agent present, then retry.';
 const CREDENTIAL_REFUSED = 'The credential was refused: for the emulator use the token file it wrote; for Azure sign in again (az login) or check the service principal.';
@@ -56,11 +59,11 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   UserErrorVmNotFoundV2: VM_GONE,
   BCMV2VMNotFound: VM_GONE,
   // Internal errors.
-  BackUpOperationFailed: INTERNAL,
-  BackUpOperationFailedV2: INTERNAL,
+  BackUpOperationFailed: BACKUP_INTERNAL,
+  BackUpOperationFailedV2: BACKUP_INTERNAL,
   VMRestorePointInternalError: 'Exclude IaaSBcdrExtension.exe and the extension folders from antivirus scanning in the VM, then retry.',
-  InternalServerError: INTERNAL,
-  InternalError: INTERNAL,
+  InternalServerError: SERVICE_INTERNAL,
+  InternalError: SERVICE_INTERNAL,
   // Policies and vault settings.
   BMSUserErrorInvalidPolicyInput: 'The vault refused the policy (its schedule or retention is beyond what it allows; classic: one backup a day, 30 days): change the policy.',
   BMSUserErrorSoftDeleteStateAlwaysOn: 'Soft delete is always-on for this vault and cannot be turned off; deleted backup data stays for its retention period.',

@@ -384,12 +384,21 @@ export function jobFilterDate(d: Date): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(h12)}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
+function listJobs(target: Target, vault: VaultRef, filter: string, wait: WaitOptions): Promise<JobResource[]> {
+  return listAll<JobResource>(target, 'backup', target.clients.backup.backupJobs.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM_FILTER} and ${filter}` }), wait);
+}
+
+const IN_PROGRESS_FILTER = "status eq 'InProgress'";
+
+/** The vault's jobs in progress, one list: what holds an item while it runs (a scheduled backup, another apply's write). */
+export async function observeJobsInProgress(target: Target, vault: VaultRef, wait: WaitOptions = {}): Promise<ObservedJob[]> {
+  return (await listJobs(target, vault, IN_PROGRESS_FILTER, wait)).map((j) => toJob(target.subscriptionId, j));
+}
+
 async function readJobs(target: Target, vault: VaultRef, since: Date, until: Date, wait: WaitOptions): Promise<ObservedJob[]> {
-  const backup = target.clients.backup;
-  const list = (filter: string) => listAll<JobResource>(target, 'backup', backup.backupJobs.list(vault.name, vault.resourceGroup, { filter }), wait);
   const [recent, running] = await Promise.all([
-    list(`${IAAS_VM_FILTER} and startTime eq '${jobFilterDate(since)}' and endTime eq '${jobFilterDate(until)}'`),
-    list(`${IAAS_VM_FILTER} and status eq 'InProgress'`),
+    listJobs(target, vault, `startTime eq '${jobFilterDate(since)}' and endTime eq '${jobFilterDate(until)}'`, wait),
+    listJobs(target, vault, IN_PROGRESS_FILTER, wait),
   ]);
   const byId = new Map<string, JobResource>();
   for (const j of [...recent, ...running]) byId.set((j.id ?? j.name ?? '').toLowerCase(), j);

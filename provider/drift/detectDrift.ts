@@ -139,6 +139,7 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
       add(order, {
         category: 'policyChanged', subject,
         message: seen.settings
+          // Out of band, the policy went from the spec's settings to what the vault holds now.
           ? `policy ${name} was changed outside the spec: ${diffPolicySettings(settings, seen.settings).join('; ')}`
           : `policy ${name} was replaced by a policy that is not an Azure VM policy`,
         remedy: DRIFT_REMEDIES.policyChanged, expected: describePolicySettings(settings),

@@ -27,3 +27,4 @@ export {
 } from './preflight.js';
 export { fingerprintObservation } from './fingerprint.js';
 export { samePolicySettings, normalizePolicySettings, describePolicySettings, diffPolicySettings } from './policySettings.js';
+export { unaskedDataDeletions } from './dataDeletions.js';

@@ -90,7 +90,7 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
         id: actionId('updatePolicy', name), kind: 'updatePolicy', target: { policyName: name }, policy: settings,
         ...(seen.settings ? { previousPolicy: seen.settings } : {}),
         reason: seen.settings
-          ? `policy ${name} differs: ${diffPolicySettings(settings, seen.settings).join('; ')}`
+          ? `policy ${name} differs: ${diffPolicySettings(seen.settings, settings).join('; ')}`
           : `policy ${name} exists but is not an Azure VM policy vmbackup can read; it is rewritten as ${describePolicySettings(settings)}`,
         blockedBy: [], dependsOn: [], source,
       });
@@ -153,7 +153,10 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
       order: m,
       action: {
         id: actionId('protect', m.id), kind: 'protect',
-        target: { vmId: m.id, vmName: m.name, resourceGroup: m.resourceGroup, policyName: m.rule.policy },
+        target: {
+          vmId: m.id, vmName: m.name, resourceGroup: m.resourceGroup, policyName: m.rule.policy,
+          protectedItemName: vmProtectedItemName(m.resourceGroup, m.name), containerName: vmContainerName(m.resourceGroup, m.name),
+        },
         reason: `rule "${m.rule.name}" picks VM ${what}, which does not exist`,
         blockedBy: [preflightFinding('VmNotFound', `no VM ${what} in subscription ${spec.target.subscriptionId}`)],
         dependsOn: policyDeps(m.rule.policy), source: m.pick.source ?? m.rule.source,

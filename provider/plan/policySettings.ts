@@ -79,18 +79,21 @@ function describeSchedule(s: PolicySchedule, timeZone: string): string {
   }
 }
 
+/** "1 day", "30 days". */
+const count = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
 /** One labelled line per aspect, so a difference can be shown aspect by aspect. */
 function describeParts(p: PolicySettings): string[] {
   const r = p.retention;
   return [
     `schedule: ${describeSchedule(p.schedule, p.timeZone)}`,
-    `daily retention: ${r.dailyDays !== undefined ? `${r.dailyDays} days` : 'none'}`,
-    `weekly retention: ${r.weekly ? `${r.weekly.weeks} weeks (${r.weekly.days.join(', ')})` : 'none'}`,
-    `monthly retention: ${r.monthly ? `${r.monthly.months} months (${r.monthly.weeksOfMonth.join(', ')} ${r.monthly.days.join(', ')})` : 'none'}`,
+    `daily retention: ${r.dailyDays !== undefined ? count(r.dailyDays, 'day') : 'none'}`,
+    `weekly retention: ${r.weekly ? `${count(r.weekly.weeks, 'week')} (${r.weekly.days.join(', ')})` : 'none'}`,
+    `monthly retention: ${r.monthly ? `${count(r.monthly.months, 'month')} (${r.monthly.weeksOfMonth.join(', ')} ${r.monthly.days.join(', ')})` : 'none'}`,
     `yearly retention: ${
-      r.yearly ? `${r.yearly.years} years (${r.yearly.months.join(', ')}, ${r.yearly.weeksOfMonth.join(', ')} ${r.yearly.days.join(', ')})` : 'none'
+      r.yearly ? `${count(r.yearly.years, 'year')} (${r.yearly.months.join(', ')}, ${r.yearly.weeksOfMonth.join(', ')} ${r.yearly.days.join(', ')})` : 'none'
     }`,
-    `instant restore: ${p.instantRestoreDays} days`,
+    `instant restore: ${count(p.instantRestoreDays, 'day')}`,
     `policy type: ${p.policyType}`,
   ];
 }
@@ -100,12 +103,12 @@ export function describePolicySettings(p: PolicySettings): string {
   return describeParts(normalizePolicyForDisplay(p)).join('; ');
 }
 
-/** The aspects that differ, as "aspect: expected -> actual" lines. */
-export function diffPolicySettings(expected: PolicySettings, actual: PolicySettings): string[] {
-  const e = describeParts(normalizePolicyForDisplay(expected));
-  const a = describeParts(normalizePolicyForDisplay(actual));
-  const ne = describeParts(normalizePolicySettings(expected));
-  const na = describeParts(normalizePolicySettings(actual));
+/** The aspects that differ, as "aspect: before -> after" lines, in the direction of the change. */
+export function diffPolicySettings(before: PolicySettings, after: PolicySettings): string[] {
+  const e = describeParts(normalizePolicyForDisplay(before));
+  const a = describeParts(normalizePolicyForDisplay(after));
+  const ne = describeParts(normalizePolicySettings(before));
+  const na = describeParts(normalizePolicySettings(after));
   const out: string[] = [];
   for (let i = 0; i < e.length; i++) {
     if (ne[i] === na[i]) continue;

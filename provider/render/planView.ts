@@ -64,7 +64,7 @@ export function actionTarget(a: PlannedAction): string {
     case 'unregister':
       return `${vmLabel(a)} from the vault (no backup data deleted)`;
     default:
-      return unreachable(a.kind, 'action kind');
+      return unreachable(a, 'action kind');
   }
 }
 
@@ -106,7 +106,7 @@ function planText(plan: Plan, c: Colors): string {
     const sym = actionSymbol(a);
     out.push(`  ${paint[sym](`${sym} ${a.kind.padEnd(width)}`)} ${actionTarget(a)}`);
     out.push(`      ${c.dim(`# ${a.reason}`)}`);
-    for (const change of policyChanges(a.previousPolicy, a.policy)) out.push(`      ${c.yellow('~')} ${change}`);
+    if (a.kind === 'updatePolicy') for (const change of policyChanges(a.previousPolicy, a.policy)) out.push(`      ${c.yellow('~')} ${change}`);
     for (const f of a.blockedBy) {
       const code = f.azureErrorCode ? ` (${f.azureErrorCode})` : '';
       out.push(`      ${c.magenta(`blocked: ${f.code}${code}`)}: ${f.message}`);

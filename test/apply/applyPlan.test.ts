@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AzureIaaSVMJob, AzureIaaSVMProtectedItem, JobResource } from '@azure/arm-recoveryservicesbackup';
 import { countWrites, diffCalls, FABRIC, listAll } from '../../provider/azure/index.js';
 import { applyPlan, type ApplyEvent } from '../../provider/apply/index.js';
-import { ConfigurationError, StalePlanError, vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
+import { ApplyFailedError, AZURE_CODE_REMEDIES, ConfigurationError, StalePlanError, vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
 import { observe } from '../../provider/discovery/index.js';
 import { fingerprintObservation } from '../../provider/plan/index.js';
 import { openTestTarget, WEU, type TestTarget } from '../discovery/harness.js';
@@ -131,6 +131,21 @@ describe('applyPlan', () => {
     expect([...jobs.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('a persistent 500 on a policy read fails with its code said once and a remedy about the service, not the VM', async () => {
+    t = await openTestTarget({ faults: { internalErrorRate: 1, internalErrorOn: 'reads' } }, undefined, { retries: 2 });
+    const events: ApplyEvent[] = [];
+    const before = t.target.calls.snapshot();
+    const result = await applyPlan(t.target, makePlan([createPolicy('daily')]), { onEvent: (e) => events.push(e) });
+    // One owner of the retry budget: the first attempt and 2 retries, not 3 x 3.
+    expect(diffCalls(before, t.target.calls.snapshot())).toEqual({ 'GET backupPolicies/{id}': 3 });
+    expect(events.filter((e) => e.phase === 'retry')).toHaveLength(2);
+    const failed = result.actions[0];
+    expect(failed).toMatchObject({ status: 'failed', code: 'InternalServerError', remedy: AZURE_CODE_REMEDIES.InternalServerError });
+    expect(failed.remedy).not.toMatch(/Premium|NIC|load balancer|VM/);
+    for (const e of [failed, ...events.filter((x) => x.code)]) expect(e.message).not.toMatch(/^InternalServerError\b/);
+    expect(new ApplyFailedError([{ actionId: failed.actionId, code: failed.code!, message: failed.message! }]).message).not.toMatch(/InternalServerError: InternalServerError/);
+  });
+
   it('an interrupted apply, run again, converges without duplicate ConfigureBackup jobs', async () => {
     t = await openTestTarget({ operationDelayMs: 300 });
     const registered = await applyPlan(t.target, makePlan([createPolicy('daily'), ...HEALTHY.map(([rg, name]) => register(rg, name))]));
@@ -138,13 +153,21 @@ describe('applyPlan', () => {
     const plan = protectAll();
     // Interrupt as soon as the first protection finishes: the others have been accepted and are still running.
     const abort = new AbortController();
+    const seen: ApplyEvent[] = [];
     const first = await applyPlan(t.target, plan, {
       signal: abort.signal,
-      onEvent: (e) => e.kind === 'protect' && e.phase === 'done' && abort.abort(),
+      onEvent: (e) => {
+        seen.push(e);
+        if (e.kind === 'protect' && e.phase === 'done') abort.abort();
+      },
     });
     const interrupted = first.actions.filter((a) => a.kind === 'protect' && a.status === 'cancelled');
     expect(interrupted.length).toBeGreaterThan(0);
     expect(interrupted.every((a) => a.operations === 1)).toBe(true);
+    // Interrupted, not failed: the events say what the result says.
+    expect(first.actions.filter((a) => a.status === 'failed')).toEqual([]);
+    expect(seen.filter((e) => e.phase === 'failed')).toEqual([]);
+    expect(seen.filter((e) => e.phase === 'interrupted').map((e) => e.actionId).sort()).toEqual(interrupted.map((a) => a.actionId).sort());
 
     const second = await applyPlan(t.target, plan);
     expect(second.converged).toBe(true);
@@ -154,6 +177,32 @@ describe('applyPlan', () => {
     const jobs = await configureJobsByVm(t);
     expect(jobs.size).toBe(HEALTHY.length);
     expect([...jobs.values()]).toEqual(HEALTHY.map(() => 1));
+  });
+
+  it('a second apply that meets the first one\'s protections waits for them, reads again and moves on, so nothing is done twice', async () => {
+    t = await openTestTarget({ operationDelayMs: 1000 });
+    const plan = protectAll();
+    const target = t.target;
+    let second: Promise<Awaited<ReturnType<typeof applyPlan>>> | undefined;
+    const refused: ApplyEvent[] = [];
+    // The second apply starts while the first one's protections run: its writes are refused with 409 until they end.
+    const a = await applyPlan(target, plan, {
+      onEvent: (e) => {
+        if (e.phase === 'protecting' && !second) second = applyPlan(target, plan, { onEvent: (x) => x.kind === 'protect' && x.phase === 'retry' && refused.push(x) });
+      },
+    });
+    const b = await second!;
+    expect(a.converged && b.converged).toBe(true);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((e) => e.code === 'UserErrorBackupOperationInProgress')).toBe(true);
+    const jobs = await configureJobsByVm(t);
+    expect([...jobs.values()]).toEqual(HEALTHY.map(() => 1));
+    // Each protection was made by one apply; the other counts no write for it and reports it converged.
+    for (const id of plan.actions.filter((x) => x.kind === 'protect').map((x) => x.id)) {
+      const [ra, rb] = [a, b].map((r) => r.actions.find((x) => x.actionId === id)!);
+      expect([ra.status, rb.status].sort(), id).toEqual(['applied', 'skipped']);
+      expect(ra.operations + rb.operations, id).toBe(1);
+    }
   });
 
   it('refuses a plan made from a state that has moved', async () => {

@@ -2,6 +2,8 @@
 import {
   PLAN_FORMAT_VERSION,
   vmArmId,
+  vmContainerName,
+  vmProtectedItemName,
   type ActionKind,
   type Plan,
   type PlannedAction,
@@ -31,22 +33,29 @@ export function createPolicy(name: string, policy: PolicySettings = DAILY): Plan
   return { id: `createPolicy:${name}`, kind: 'createPolicy', target: { policyName: name }, policy, reason: 'declared', blockedBy: [], dependsOn: [] };
 }
 
-function vmAction(kind: ActionKind, rg: string, name: string, extra: Partial<PlannedAction> = {}): PlannedAction {
-  const vmId = vmArmId(SUBSCRIPTION, rg, name);
-  return { id: `${kind}:${vmId}`, kind, reason: kind, blockedBy: [], dependsOn: [], ...extra, target: { vmId, vmName: name, resourceGroup: rg, ...extra.target } };
+/** A VM of the fleet as actions name it: id, names, container and protected item. */
+function vm(rg: string, name: string) {
+  return { vmId: vmArmId(SUBSCRIPTION, rg, name), vmName: name, resourceGroup: rg, containerName: vmContainerName(rg, name), protectedItemName: vmProtectedItemName(rg, name) };
 }
 
-export const register = (rg: string, name: string, blockedBy: PreflightFinding[] = []) => vmAction('register', rg, name, { blockedBy });
+const common = (kind: ActionKind, rg: string, name: string) => ({ id: `${kind}:${vmArmId(SUBSCRIPTION, rg, name)}`, reason: kind, blockedBy: [], dependsOn: [] });
+
+export const register = (rg: string, name: string, blockedBy: PreflightFinding[] = []): PlannedAction => ({ ...common('register', rg, name), kind: 'register', target: vm(rg, name), blockedBy });
 
 /** register + protect with `policy`, protect depending on both. */
 export function protect(rg: string, name: string, policy = 'daily'): PlannedAction[] {
   const reg = register(rg, name);
-  return [reg, vmAction('protect', rg, name, { target: { policyName: policy }, dependsOn: [reg.id, `createPolicy:${policy}`] })];
+  return [reg, { ...common('protect', rg, name), kind: 'protect', target: { ...vm(rg, name), policyName: policy }, dependsOn: [reg.id, `createPolicy:${policy}`] }];
 }
 
-export const changePolicy = (rg: string, name: string, policy: string) => vmAction('changePolicy', rg, name, { target: { policyName: policy }, dependsOn: [`createPolicy:${policy}`] });
-export const stopProtection = (rg: string, name: string) => vmAction('stopProtection', rg, name);
-export const deleteData = (rg: string, name: string) => vmAction('stopProtectionDeleteData', rg, name);
+export const changePolicy = (rg: string, name: string, policy: string): PlannedAction => ({
+  ...common('changePolicy', rg, name),
+  kind: 'changePolicy',
+  target: { ...vm(rg, name), policyName: policy },
+  dependsOn: [`createPolicy:${policy}`],
+});
+export const stopProtection = (rg: string, name: string): PlannedAction => ({ ...common('stopProtection', rg, name), kind: 'stopProtection', target: vm(rg, name) });
+export const deleteData = (rg: string, name: string): PlannedAction => ({ ...common('stopProtectionDeleteData', rg, name), kind: 'stopProtectionDeleteData', target: vm(rg, name) });
 
 export function makePlan(actions: PlannedAction[], stateFingerprint = ''): Plan {
   const byKind: Partial<Record<ActionKind, number>> = {};

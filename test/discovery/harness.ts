@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openTarget, type Target, type TargetOptions } from '../../provider/azure/index.js';
+import { openTarget, type RetryOptions, type Target, type TargetOptions } from '../../provider/azure/index.js';
 
 export const FLEET_FILE = fileURLToPath(new URL('../../examples/fleet.yaml', import.meta.url));
 export const WEU = { resourceGroup: 'rg-backup', name: 'vault-weu' } as const;
@@ -15,13 +15,22 @@ export interface TestTarget {
   close(): Promise<void>;
 }
 
-export async function openTestTarget(emulator: TargetOptions['emulator'] = {}, fleetFile: string | undefined = FLEET_FILE): Promise<TestTarget> {
+export async function openTestTarget(
+  emulator: TargetOptions['emulator'] = {},
+  fleetFile: string | undefined = FLEET_FILE,
+  retry: RetryOptions = {},
+): Promise<TestTarget> {
   const stateDir = await mkdtemp(path.join(tmpdir(), 'vmbackup-test-'));
   const target = await openTarget({
     stateDir,
     ...(fleetFile ? { fleetFile } : {}),
     emulator: { port: 0, retryAfterSeconds: 0, operationDelayMs: 30, ...emulator },
-    timing: { retry: { retries: 10, minDelayMs: 5, maxDelayMs: 50, conflictWaitMs: 20, maxRetryTimeMs: 20_000 }, pollMinMs: 10, pollMaxMs: 100, operationTimeoutMs: 20_000 },
+    timing: {
+      retry: { retries: 10, minDelayMs: 5, maxDelayMs: 50, conflictWaitMs: 20, maxRetryTimeMs: 20_000, ...retry },
+      pollMinMs: 10,
+      pollMaxMs: 100,
+      operationTimeoutMs: 20_000,
+    },
   });
   return {
     target,

@@ -78,6 +78,8 @@ describe('apply refused by the service', () => {
     expect(r.stderr).toMatch(/1 action\(s\) failed/);
     expect(r.stderr).toMatch(/web-01.*UserErrorItemSoftDeleted/);
     expect(r.stderr).toMatch(/Remedy: The item is soft-deleted: undelete it/);
+    // Each code is said once, never "CODE: CODE: ...".
+    expect(r.stdout + r.stderr).not.toMatch(/\b(\w+): \1:/);
 
     const active: string[] = [];
     for await (const item of sdk.clients.backup.backupProtectedItems.list('vault-a', 'rg-backup')) {

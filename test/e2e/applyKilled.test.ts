@@ -117,6 +117,13 @@ describe('apply stopped mid-way', () => {
     expect(interrupted.stderr).toMatch(/Interrupt received/);
     expect(interrupted.stderr).toMatch(/apply was interrupted: \d+ action\(s\) not finished.*run `vmbackup apply -f spec\.yaml` again/s);
     expect(interrupted.events.at(-1)?.event).toBe('summary');
+    // What was in flight reads as interrupted, not failed, as the summary counts it.
+    const summary = interrupted.events.at(-1) as unknown as { actions: { status: string }[] };
+    expect(interrupted.events.filter((e) => e.phase === 'failed')).toEqual([]);
+    expect(summary.actions.filter((a) => a.status === 'failed')).toEqual([]);
+    const inFlight = interrupted.events.filter((e) => e.phase === 'interrupted').length;
+    expect(inFlight).toBeGreaterThan(0);
+    expect(summary.actions.filter((a) => a.status === 'cancelled').length).toBeGreaterThanOrEqual(inFlight);
 
     const rerun = await apply('state-int');
     expect(rerun.code, rerun.stderr).toBe(0);

@@ -318,8 +318,15 @@ describe('planProtection', () => {
     );
     const update = plan.actions.find((a) => a.kind === 'updatePolicy');
     expect(update?.previousPolicy).toEqual(old);
-    expect(update?.reason).toContain('daily at 10:00 UTC -> daily at 22:00 UTC');
+    // The reason reads in the change's direction: from what the vault holds to what the spec says.
+    expect(update?.reason).toContain('schedule: daily at 22:00 UTC -> daily at 10:00 UTC');
     expect(plan.actions.find((a) => a.kind === 'changePolicy')).toMatchObject({ fromPolicyName: 'daily', target: { policyName: 'weekly' } });
+  });
+
+  it('says a retention cut is a cut, in the words of its change lines', () => {
+    const spec = makeSpec({ policies: [makePolicy('daily', { retention: { dailyDays: 1 } })] });
+    const plan = planProtection(spec, makeObservation({ policies: [makeObservedPolicy('daily', makePolicySettings({ retention: { dailyDays: 30 } }))] }));
+    expect(plan.actions.map((a) => a.reason)).toEqual(['policy daily differs: daily retention: 30 days -> 1 day']);
   });
 
   it('is deterministic: the same inputs in another order give the same plan', () => {

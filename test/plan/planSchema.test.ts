@@ -81,6 +81,12 @@ describe('plan JSON schema', () => {
     { reason: 'a policy action without settings', mutate: (p) => delete p.actions[0].policy, error: /policy/ },
     { reason: 'a VM action without its VM', mutate: (p) => delete p.actions.find((a: any) => a.kind === 'protect').target.vmId, error: /vmId/ },
     { reason: 'an unregister without its container', mutate: (p) => delete p.actions.find((a: any) => a.kind === 'unregister').target.containerName, error: /containerName/ },
+    { reason: 'a register without its container', mutate: (p) => delete p.actions.find((a: any) => a.kind === 'register').target.containerName, error: /containerName/ },
+    {
+      reason: 'a deletion without its protected item',
+      mutate: (p) => delete p.actions.find((a: any) => a.kind === 'stopProtectionDeleteData').target.protectedItemName,
+      error: /protectedItemName/,
+    },
     { reason: 'an unknown pre-flight code', mutate: (p) => (p.actions.find((a: any) => a.blockedBy.length).blockedBy[0].code = 'Nope'), error: /code/ },
     { reason: 'an hourly interval Azure does not offer', mutate: (p) => (p.actions.find((a: any) => a.policy?.schedule.frequency === 'Hourly').policy.schedule.intervalHours = 5), error: /schedule/ },
   ];

@@ -4,6 +4,8 @@ import {
   PLAN_FORMAT_VERSION,
   vaultArmId,
   vmArmId,
+  vmContainerName,
+  vmProtectedItemName,
   type DashboardData,
   type DriftFinding,
   type DriftReport,
@@ -25,10 +27,19 @@ export const dailyPolicy: PolicySettings = {
   policyType: 'V1',
 };
 
-const vm = (rg: string, name: string) => ({ vmId: vmArmId(SUB, rg, name), vmName: name, resourceGroup: rg });
+const vm = (rg: string, name: string) => ({
+  vmId: vmArmId(SUB, rg, name),
+  vmName: name,
+  resourceGroup: rg,
+  containerName: vmContainerName(rg, name),
+  protectedItemName: vmProtectedItemName(rg, name),
+});
 
-function action(a: Partial<PlannedAction> & Pick<PlannedAction, 'id' | 'kind' | 'target' | 'reason'>): PlannedAction {
-  return { blockedBy: [], dependsOn: [], ...a };
+/** An action of any kind, with no findings and no dependencies unless given. */
+type Loose<A> = A extends PlannedAction ? Omit<A, 'blockedBy' | 'dependsOn'> & Partial<Pick<A, 'blockedBy' | 'dependsOn'>> : never;
+
+function action(a: Loose<PlannedAction>): PlannedAction {
+  return { blockedBy: [], dependsOn: [], ...a } as PlannedAction;
 }
 
 export function planFixture(): Plan {

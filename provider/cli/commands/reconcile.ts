@@ -13,13 +13,14 @@ import {
 } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
 import { observe } from '../../discovery/index.js';
-import { findConflicts, planProtection } from '../../plan/index.js';
-import { applyPlan } from '../../apply/index.js';
+import { findConflicts, planProtection, unaskedDataDeletions } from '../../plan/index.js';
+import { applyPlan, lockVault } from '../../apply/index.js';
 import { detectDrift } from '../../drift/index.js';
 import { REPORT_FORMATS, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { readSourceFile } from '../../spec/index.js';
 import { ExitCode } from '../exitCodes.js';
+import { parseDuration } from '../duration.js';
 import { emit, loadSpec, oneOf, positiveInt, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
 
@@ -79,12 +80,15 @@ export interface ApplyFlags extends TargetFlags {
   concurrency?: string;
   allowDataDeletion?: boolean;
   format?: string;
+  /** How long to wait for another apply on the vault to finish, e.g. "10m"; default: refuse at once. */
+  waitLock?: string;
 }
 
 export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
   const concurrency = positiveInt('--concurrency', flags.concurrency, 4);
-  return withSpecAndTarget(flags.file, flags, async (spec, target) => {
+  const waitLock = flags.waitLock === undefined ? undefined : { text: flags.waitLock, ms: parseDuration(flags.waitLock) };
+  return withSpecAndTarget(flags.file, flags, (spec, target) => withApplyLock(target, spec, waitLock, async () => {
     let plan: Plan;
     let expectedFingerprint: string | undefined;
     if (flags.plan) {
@@ -103,7 +107,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       refuseBlocked(plan, 'nothing was left to apply');
       return ExitCode.ok;
     }
-    refuseDataDeletion(plan, flags.allowDataDeletion === true);
+    refuseDataDeletion(plan, spec, flags.allowDataDeletion === true, flags.plan);
     if (!flags.yes && plan.summary.toApply > 0) await confirm(plan);
 
     const progress = createProgress(format, plan);
@@ -133,7 +137,22 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     } finally {
       interrupt.dispose();
     }
+  }));
+}
+
+/** Holds the vault's apply lock from the first read to the last write: a second apply waits, then reads what the first did. */
+async function withApplyLock<T>(target: Target, spec: ResolvedSpec, wait: { text: string; ms: number } | undefined, fn: () => Promise<T>): Promise<T> {
+  const vault = spec.target.vault;
+  const lock = await lockVault(target, vault, {
+    waitMs: wait?.ms ?? 0,
+    onWait: (h) =>
+      process.stderr.write(`another apply on vault ${vault.resourceGroup}/${vault.name} is running since ${h.startedAt} (pid ${h.pid}); waiting for it, at most ${wait?.text}\n`),
   });
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
 }
 
 /**
@@ -158,8 +177,18 @@ function onInterrupt(): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-/** Deleting backup data needs two signs of intent: `retainData: false` in the spec and --allow-data-deletion. */
-function refuseDataDeletion(plan: Plan, allowed: boolean): void {
+/**
+ * Deleting backup data needs two signs of intent: `retainData: false` in the spec for that VM, checked against
+ * every plan (a saved one may have been edited), and --allow-data-deletion.
+ */
+function refuseDataDeletion(plan: Plan, spec: ResolvedSpec, allowed: boolean, planFile: string | undefined): void {
+  const unasked = unaskedDataDeletions(plan, spec);
+  if (unasked.length > 0) {
+    throw new ConfigurationError(
+      `${planFile ?? 'the plan'} deletes backup data ${spec.file} does not ask to delete (${unasked.map((a) => a.target.vmId ?? a.id).join(', ')}): ` +
+        `only a stopProtection entry with retainData: false does; nothing was applied. Make the plan again with \`vmbackup plan -f ${spec.file} --out FILE\`.`,
+    );
+  }
   const deletions = plan.actions.filter((a) => a.kind === 'stopProtectionDeleteData' && a.blockedBy.length === 0);
   if (deletions.length === 0 || allowed) return;
   const names = deletions.map((a) => `${a.target.resourceGroup}/${a.target.vmName}`).join(', ');
