@@ -1,8 +1,9 @@
 // The bearer token and the TLS certificate, made on first start and kept in the state directory.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { makePrivateDirectory } from './store.js';
 
 export interface Credentials {
   readonly token: string;
@@ -32,7 +33,7 @@ async function ensureCertificate(stateDir: string): Promise<{ key: string; cert:
   const keyFile = join(dir, 'key.pem');
   const caFile = join(dir, 'ca.pem');
   if (!existsSync(keyFile) || !existsSync(caFile)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makePrivateDirectory(dir);
     const now = new Date();
     const pems = await generate([{ name: 'commonName', value: 'vmbackup emulator' }], {
       keySize: 2048,
@@ -57,7 +58,7 @@ async function ensureCertificate(stateDir: string): Promise<{ key: string; cert:
 }
 
 export async function ensureCredentials(stateDir: string): Promise<Credentials> {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  makePrivateDirectory(stateDir);
   const { token, tokenFile } = ensureToken(stateDir);
   const { key, cert, caFile } = await ensureCertificate(stateDir);
   return { token, tokenFile, key, cert, caFile };

@@ -1,15 +1,17 @@
-// The fleet file seeds the world. It is validated against schemas/fleet.schema.json (ajv) and every
-// problem is reported at once as FILE:LINE:COL.
+// The fleet file seeds the world. It is read as strict UTF-8 text of bounded size, parsed as one YAML document
+// with bounded aliases, validated against schemas/fleet.schema.json (ajv), and every problem is reported at
+// once as FILE:LINE:COL.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node } from 'yaml';
 import type { BackupFailure, Faults, Profile, Vault, Vm } from './model.js';
 import { defaultPolicyProperties } from './policyRules.js';
 import { vmArmId } from './render.js';
 import type { Store } from './store.js';
+import { readTextFile } from './textFile.js';
 
 export interface FleetVault {
   name: string;
@@ -62,6 +64,10 @@ export class FleetError extends Error {
 }
 
 export const DEFAULT_AGENT_VERSION = '2.7.41491.1102';
+/** A generated fleet of 10,000 VMs is about 2 MiB; the cap leaves room and bounds what a wrong file costs. */
+export const MAX_FLEET_BYTES = 8 * 2 ** 20;
+// Written out, a fleet of 10,000 VMs is some 200,000 values; aliases that expand far past that are an alias bomb.
+const MAX_EXPANDED_VALUES = 1_000_000;
 const UNSUPPORTED_IMAGE = /freebsd|openbsd|netbsd|solaris/i;
 
 // From emulator/ in the sources, or dist/emulator/ once compiled.
@@ -86,8 +92,13 @@ export function parseFleetText(text: string, file: string): Fleet {
     const pos = lines.linePos(offset ?? 0);
     return { file, line: pos.line, col: pos.col, message };
   };
-  if (doc.errors.length) throw new FleetError(doc.errors.map((e) => at(e.pos[0], e.message.split('\n')[0])));
-  const value = doc.toJS() as unknown;
+  if (doc.errors.length) throw new FleetError(doc.errors.map((e) => at(e.pos[0], yamlMessage(e))));
+  const bomb = aliasBomb(doc);
+  if (bomb) {
+    throw new FleetError([at(bomb.range?.[0], `alias *${bomb.source} makes the fleet expand past ${MAX_EXPANDED_VALUES.toLocaleString('en')} values; write the values out instead of nesting aliases`)]);
+  }
+  // aliasBomb bounds what aliases expand to by their real size, so the library's own guess is not needed.
+  const value = doc.toJS({ maxAliasCount: -1 }) as unknown;
   const nodeAt = (path: (string | number)[]): Node | undefined => {
     let node: unknown = doc.contents;
     for (const key of path) {
@@ -128,13 +139,47 @@ export function parseFleetText(text: string, file: string): Fleet {
   return value as Fleet;
 }
 
+/** The alias at which the document, every alias written out, passes MAX_EXPANDED_VALUES; undefined if none. */
+function aliasBomb(doc: Document): Alias | undefined {
+  const anchored = new Map<string, number>();
+  let total = 0;
+  let bomb: Alias | undefined;
+  // The size of a node written out; `total` runs over the document in order, so the alias that passes the cap is found.
+  const expand = (node: unknown): number => {
+    if (bomb || node === null || node === undefined) return 0;
+    let size: number;
+    if (isAlias(node)) {
+      size = anchored.get(node.source) ?? 0;
+      total += size;
+      if (total > MAX_EXPANDED_VALUES) bomb = node;
+      return size;
+    }
+    if (isPair(node)) return expand(node.key) + expand(node.value);
+    total += 1;
+    size = 1;
+    if (isCollection(node)) for (const item of node.items) size += expand(item);
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor) anchored.set(anchor, size);
+    return size;
+  };
+  expand(doc.contents);
+  return bomb;
+}
+
+function yamlMessage(e: { code: string; message: string }): string {
+  if (e.code === 'MULTIPLE_DOCS') return 'a second YAML document starts here; a fleet is one document: remove the `---` line and what follows';
+  return e.message.split('\n')[0]!;
+}
+
 /** Why a VM cannot have its backup failure, or undefined: VSS exists only on Windows. */
 export function backupFailureProblem(vm: { name: string; os: 'Windows' | 'Linux'; backupFailure?: BackupFailure }): string | undefined {
   return vm.backupFailure === 'vssFailure' && vm.os !== 'Windows' ? `vssFailure needs a Windows VM (VSS is Windows only); '${vm.name}' runs Linux` : undefined;
 }
 
 export function loadFleetFile(file: string): Fleet {
-  return parseFleetText(readFileSync(file, 'utf8'), file);
+  const source = readTextFile(file, 'fleet', MAX_FLEET_BYTES);
+  if ('problem' in source) throw new FleetError([{ file, ...source.problem }]);
+  return parseFleetText(source.text, file);
 }
 
 /** Validates a fleet given as an object (the same rules as a file, positions omitted). */

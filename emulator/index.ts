@@ -66,17 +66,30 @@ export interface EmulatorState {
   close(): void;
 }
 
-function openWorld(opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile' | 'profile' | 'pageSize' | 'retryAfterSeconds' | 'operationDelayMs'>): World {
+/** The fleet the options give, read and checked; undefined when they give none. */
+function givenFleet(opts: Pick<EmulatorOptions, 'fleet' | 'fleetFile'>): Fleet | undefined {
+  if (opts.fleet) return checkFleetObject(opts.fleet);
+  return opts.fleetFile ? loadFleetFile(opts.fleetFile) : undefined;
+}
+
+/** A new state directory's fleet is checked before anything is written: a bad fleet leaves no directory behind. */
+function fleetForNewState(opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile'>): Fleet | undefined {
+  return existsSync(worldFile(opts.stateDir)) ? undefined : givenFleet(opts);
+}
+
+function openWorld(
+  opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile' | 'profile' | 'pageSize' | 'retryAfterSeconds' | 'operationDelayMs'>,
+  checkedFleet: Fleet | undefined,
+): World {
   const store = openSqliteStore(opts.stateDir);
   try {
     if (!store.isSeeded()) {
-      let fleet: Fleet | undefined;
-      if (opts.fleet) fleet = checkFleetObject(opts.fleet);
-      else if (opts.fleetFile) fleet = loadFleetFile(opts.fleetFile);
+      // Another process may have created the world file without seeding it yet; then the fleet is read here.
+      const fleet = checkedFleet ?? givenFleet(opts);
       if (!fleet) throw new UnseededStateError(opts.stateDir);
       // Another process may have seeded it meanwhile; the transaction re-checks.
       store.transaction(() => {
-        if (!store.isSeeded()) seedWorld(store, fleet!, { profile: opts.profile, nowMs: Date.now() });
+        if (!store.isSeeded()) seedWorld(store, fleet, { profile: opts.profile, nowMs: Date.now() });
       });
     }
     return new World(store, {
@@ -93,8 +106,9 @@ function openWorld(opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile
 
 /** Starts the HTTPS ARM emulator over opts.stateDir (seeding it from the fleet when new). */
 export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
+  const fleet = fleetForNewState(opts);
   const creds = await ensureCredentials(opts.stateDir);
-  const world = openWorld(opts);
+  const world = openWorld(opts, fleet);
   try {
     if (opts.faults) world.store.setFaults(parseFaults(opts.faults));
     const handle = await listen(world, creds, opts.port ?? 0);
@@ -126,7 +140,7 @@ export function emulatorWorldExists(stateDir: string): boolean {
 /** Opens an existing state directory in-process (no server): the clock, as `vmbackup emulator clock` uses it. */
 export function openEmulatorState(stateDir: string, opts: { fleetFile?: string; fleet?: object } = {}): EmulatorState {
   if (!opts.fleet && !opts.fleetFile && !existsSync(stateDir)) throw new UnseededStateError(stateDir);
-  const world = openWorld({ stateDir, ...opts });
+  const world = openWorld({ stateDir, ...opts }, fleetForNewState({ stateDir, ...opts }));
   return {
     subscriptionId: world.subscriptionId,
     profile: world.profile,

@@ -2,8 +2,25 @@
 // server share one world; every write is committed before the emulator acknowledges it.
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Container, Faults, Job, Operation, Policy, Profile, ProtectedItem, RecoveryPoint, Vault, Vm } from './model.js';
+
+/**
+ * Makes a private directory and the missing ones above it, one level at a time: Node's recursive mkdir never
+ * returns on some paths (under /proc), where this throws the file system's error.
+ */
+export function makePrivateDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  for (const at of missing) {
+    try {
+      mkdirSync(at, { mode: 0o700 });
+    } catch (e) {
+      // Another process made it first.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
 
 /** The SQLite file that holds a state directory's world. */
 export function worldFile(stateDir: string): string {
@@ -124,7 +141,7 @@ const lc = (s: string) => s.toLowerCase();
 
 export function openSqliteStore(stateDir: string): Store {
   // The world holds the fleet and its backups: only its owner reads it, whatever the umask.
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  makePrivateDirectory(stateDir);
   closeSync(openSync(worldFile(stateDir), 'a', 0o600));
   const db = new Database(worldFile(stateDir));
   db.pragma('journal_mode = WAL');

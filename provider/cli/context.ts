@@ -1,9 +1,8 @@
 // What every command shares: the target flags, spec loading, and where output goes.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { ConfigurationError, InvalidInputError, type Diagnostic, type ResolvedSpec, formatDiagnostic } from '../core/index.js';
 import { openTarget, type Target, type TargetOptions } from '../azure/index.js';
 import { resolveSpecFile } from '../spec/index.js';
+import { checkSmallFile, checkStateDir, endpointUrl, prepareOutputPath, stateDirError, writeOutput } from './flags.js';
 
 /** Flags every command that talks to a target accepts. */
 export interface TargetFlags {
@@ -31,7 +30,7 @@ export function targetOptionsFrom(flags: TargetFlags, subscriptionId?: string): 
   }
   return {
     kind,
-    endpoint: flags.endpoint ?? env.VMBACKUP_ENDPOINT,
+    endpoint: endpointUrl(flags.endpoint ?? env.VMBACKUP_ENDPOINT),
     subscriptionId: flags.subscription ?? subscriptionId,
     stateDir: flags.state ?? env.VMBACKUP_STATE ?? '.vmbackup',
     fleetFile: flags.fleet ?? env.VMBACKUP_FLEET,
@@ -42,7 +41,13 @@ export function targetOptionsFrom(flags: TargetFlags, subscriptionId?: string): 
 
 /** Opens the target, runs `fn`, and always closes it (stopping an embedded emulator). */
 export async function withTarget<T>(flags: TargetFlags, subscriptionId: string | undefined, fn: (t: Target) => Promise<T>): Promise<T> {
-  const target = await openTarget(targetOptionsFrom(flags, subscriptionId));
+  const options = targetOptionsFrom(flags, subscriptionId);
+  if (options.caFile) await checkSmallFile('--ca-file', options.caFile);
+  if (options.tokenFile) await checkSmallFile('--token-file', options.tokenFile);
+  if (options.kind === 'emulator') await checkStateDir(options.stateDir!);
+  const target = await openTarget(options).catch((e: unknown) => {
+    throw stateDirError(e, options.stateDir!);
+  });
   try {
     return await fn(target);
   } finally {
@@ -79,8 +84,8 @@ export async function emit(text: string, out?: string): Promise<void> {
     process.stdout.write(body);
     return;
   }
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, body);
+  await prepareOutputPath('--out', out);
+  await writeOutput('--out', out, body);
   process.stderr.write(`wrote ${out}\n`);
 }
 
@@ -99,9 +104,11 @@ export function oneOf<T extends string>(flag: string, value: string | undefined,
   throw new ConfigurationError(`invalid ${flag} "${value}": use one of ${allowed.join(', ')}`);
 }
 
-export function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+export function positiveInt(flag: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigurationError(`invalid ${flag} "${value}": use a whole number of at least 1`);
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= max)) {
+    throw new ConfigurationError(`invalid ${flag} "${value}": use a whole number from 1${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}`);
+  }
   return n;
 }

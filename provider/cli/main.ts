@@ -128,6 +128,12 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--out <file>', 'output file (default stdout)')
     .action(run(generateFleetCommand as Action));
 
+  // A usage error is one line and where to look, not the whole help text.
+  const withUsageHint = (cmd: Command, path: string): void => {
+    cmd.showHelpAfterError(`(\`${path} --help\` lists what it accepts)`);
+    for (const sub of cmd.commands) withUsageHint(sub, `${path} ${sub.name()}`);
+  };
+  withUsageHint(program, 'vmbackup');
   return program;
 }
 

@@ -53,13 +53,14 @@ export interface CliResult {
 
 const execFileP = promisify(execFile);
 
-/** Runs `vmbackup ARGS` in `cwd` to its end. */
-export async function runCli(args: readonly string[], cwd: string): Promise<CliResult> {
+/** Runs `vmbackup ARGS` in `cwd` to its end; one that runs past `timeoutMs` is killed and fails the test. */
+export async function runCli(args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await execFileP(process.execPath, [BIN, ...args], { cwd, env: cliEnv(), timeout: 120_000 });
+    const { stdout, stderr } = await execFileP(process.execPath, [BIN, ...args], { cwd, env: cliEnv(), timeout: timeoutMs });
     return { code: 0, stdout, stderr };
   } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
+    const e = err as { code?: number; killed?: boolean; stdout?: string; stderr?: string };
+    if (e.killed) throw new Error(`vmbackup ${args.join(' ')} did not end within ${timeoutMs} ms:\n${e.stderr ?? ''}`, { cause: err });
     if (typeof e.code !== 'number') throw err;
     return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }

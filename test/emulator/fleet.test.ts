@@ -1,7 +1,12 @@
-// The fleet file: schema validation with FILE:LINE:COL, the demo fleet, and the large-fleet generator.
-import { afterEach, describe, expect, test } from 'vitest';
-import { FleetError, generateFleet, loadFleetFile, parseFleetText } from '../../emulator/index.js';
-import { checkFleetObject } from '../../emulator/fleet.js';
+// The fleet file: what is read as a fleet, schema validation with FILE:LINE:COL, the demo fleet, and the
+// large-fleet generator.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { FleetError, generateFleet, loadFleetFile, openEmulatorState, parseFleetText } from '../../emulator/index.js';
+import { checkFleetObject, MAX_FLEET_BYTES } from '../../emulator/fleet.js';
 import { FLEET_FILE, raw, startTestEmulator, type TestEmulator } from './helpers.js';
 
 let em: TestEmulator | undefined;
@@ -69,6 +74,81 @@ describe('fleet file', () => {
   test('every problem is listed at once', () => {
     const found = problems(`${HEAD}  - { name: a, resourceGroup: rg, location: westeurope, os: Solaris }\n  - { name: b, resourceGroup: rg, location: westeurope, os: Linux, dataDisks: -1 }\n`);
     expect(found.map((f) => f.split(': ')[1])).toEqual(['vms.0.os', 'vms.1.dataDisks']);
+  });
+});
+
+/** A billion laughs: ten levels of ten aliases each, some 10^9 values written out. */
+export const LAUGHS_FLEET = [
+  'laughs: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+  ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`),
+  'subscriptionId: 6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f',
+  'vaults: *a9',
+  'vms: []',
+  '',
+].join('\n');
+
+describe('what is read as a fleet file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmbackup-fleet-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string | Buffer) => {
+    writeFileSync(join(dir, name), content);
+    return join(dir, name);
+  };
+  const loadProblems = (path: string): string[] => {
+    try {
+      loadFleetFile(path);
+    } catch (e) {
+      if (e instanceof FleetError) return e.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
+      throw e;
+    }
+    return [];
+  };
+  const valid = `${HEAD}  - { name: a, resourceGroup: rg, location: westeurope, os: Linux }\n`;
+
+  test.each([
+    { reason: 'a pipe nobody writes to is refused at once, not waited on', path: () => (execFileSync('mkfifo', [join(dir, 'pipe')]), join(dir, 'pipe')), want: /^1:1: .*pipe is a pipe, not a fleet file/ },
+    { reason: 'a device that never ends', path: () => '/dev/zero', want: /^1:1: \/dev\/zero is a device, not a fleet file/ },
+    { reason: 'a directory', path: () => dir, want: /is a directory, not a fleet file/ },
+    { reason: 'a missing file', path: () => join(dir, 'missing.yaml'), want: /cannot read fleet .*missing\.yaml: no such file/ },
+    {
+      reason: 'a file past the size cap, before any of it is read',
+      path: () => {
+        const big = file('big.yaml', '');
+        truncateSync(big, MAX_FLEET_BYTES + 1);
+        return big;
+      },
+      want: /big\.yaml is 8\.0 MiB; a fleet is at most 8 MiB/,
+    },
+    { reason: 'Latin-1 text, at the bad byte', path: () => file('latin1.yaml', Buffer.concat([Buffer.from(`${HEAD}  - { name: caf`), Buffer.from([0xe9]), Buffer.from(' }\n')])), want: /^5:16: .*is not UTF-8: byte 0xe9/ },
+    {
+      reason: 'a sequence cut short after valid multi-byte characters, at its first byte',
+      path: () => file('cut.yaml', Buffer.concat([Buffer.from('# héllo wörld\n# ab'), Buffer.from([0xef, 0x41]), Buffer.from(`\n${valid}`)])),
+      want: /^2:5: .*is not UTF-8: byte 0xef/,
+    },
+    { reason: 'a NUL byte', path: () => file('nul.yaml', Buffer.from(`${HEAD}\0`)), want: /^5:1: .*holds a NUL byte/ },
+    { reason: 'UTF-16', path: () => file('utf16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')])), want: /^1:1: .*is UTF-16 text; a fleet is UTF-8/ },
+    { reason: 'two YAML documents, in our words', path: () => file('two.yaml', `${valid}---\n${valid}`), want: /^6:1: a second YAML document starts here; a fleet is one document/ },
+    { reason: 'a billion laughs, at the alias that passes the cap', path: () => file('laughs.yaml', LAUGHS_FLEET), want: /^6:\d+: alias \*a4 makes the fleet expand past 1,000,000 values/ },
+  ])('$reason', ({ path, want }) => {
+    const found = loadProblems(path());
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(want);
+    expect(found[0]).not.toMatch(/parseAllDocuments|resource exhaustion/);
+  });
+
+  test('UTF-8 with a byte order mark, a U+FFFD the file really holds, and one anchor shared by 2,000 VMs are all a fleet', () => {
+    const shared = Array.from({ length: 2000 }, (_, i) => `  - { name: vm-${i}, resourceGroup: rg, location: westeurope, os: Linux, tags: ${i === 0 ? '&prod { env: prod }' : '*prod'} }`).join('\n');
+    const text = `# the replacement character \uFFFD is text like any other\n${HEAD}${shared}\n`;
+    const fleet = loadFleetFile(file('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])));
+    expect(fleet.vms).toHaveLength(2000);
+    expect(fleet.vms[1999].tags).toEqual({ env: 'prod' });
+  });
+
+  test('a broken fleet given to a new state directory leaves no directory behind', () => {
+    const stateDir = join(dir, 'never-made');
+    const broken = file('broken.yaml', Buffer.concat([Buffer.from(HEAD), Buffer.from([0xe9])]));
+    expect(() => openEmulatorState(stateDir, { fleetFile: broken })).toThrow(FleetError);
+    expect(existsSync(stateDir)).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 // `vmbackup demo`: the main job end to end on the embedded emulator seeded with examples/fleet.yaml.
 import { isAbsolute, relative } from 'node:path';
 import pc from 'picocolors';
-import { NotConvergedError } from '../../core/index.js';
+import { ConfigurationError, NotConvergedError } from '../../core/index.js';
 import { packagePath } from '../../core/packagePath.js';
 import { ExitCode } from '../exitCodes.js';
 import type { TargetFlags } from '../context.js';
@@ -20,6 +20,9 @@ function shown(file: string): string {
 }
 
 export async function demoCommand(flags: TargetFlags & { file?: string }): Promise<ExitCode> {
+  if ((flags.target ?? process.env.VMBACKUP_TARGET ?? 'emulator') !== 'emulator') {
+    throw new ConfigurationError('the demo runs on the emulator only: leave --target (and VMBACKUP_TARGET) out');
+  }
   const file = flags.file ?? shown(packagePath('examples', 'spec.yaml'));
   const target: TargetFlags = { ...flags, target: 'emulator', fleet: flags.fleet ?? shown(packagePath('examples', 'fleet.yaml')) };
   const state = target.state ?? process.env.VMBACKUP_STATE ?? '.vmbackup';

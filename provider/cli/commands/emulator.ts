@@ -2,9 +2,11 @@
 import { stringify } from 'yaml';
 import { generateFleet } from '../../../emulator/index.js';
 import { openEmbeddedEmulatorState, startEmbeddedEmulator } from '../../azure/index.js';
+import { ConfigurationError } from '../../core/index.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
 import { emit, oneOf, positiveInt } from '../context.js';
+import { checkStateDir, listenError, portNumber, prepareOutputPath, stateDirError } from '../flags.js';
 import { waitForSignal } from './inspect.js';
 
 export interface ServeFlags {
@@ -20,12 +22,15 @@ function stateDir(flag: string | undefined): string {
 
 export async function emulatorServeCommand(flags: ServeFlags): Promise<ExitCode> {
   const profile = flags.profile === undefined ? undefined : oneOf('--profile', flags.profile, ['classic', 'modern'] as const, 'classic');
-  const port = flags.port === undefined ? 0 : Number(flags.port);
+  const port = portNumber('--port', flags.port);
+  await checkStateDir(stateDir(flags.state));
   const emulator = await startEmbeddedEmulator({
     stateDir: stateDir(flags.state),
     fleetFile: flags.fleet ?? process.env.VMBACKUP_FLEET,
     port,
     ...(profile ? { profile } : {}),
+  }).catch((e: unknown) => {
+    throw stateDirError(listenError(e, '--port', port), stateDir(flags.state));
   });
   process.stdout.write(
     [
@@ -44,13 +49,18 @@ export async function emulatorServeCommand(flags: ServeFlags): Promise<ExitCode>
   return ExitCode.ok;
 }
 
+// Every backup that falls due is performed as the clock passes it: a year is some seconds, a century would not end.
+const MAX_ADVANCE_DAYS = 366;
+
 export async function clockCommand(action: 'show' | 'advance', duration: string | undefined, flags: { state?: string }): Promise<ExitCode> {
+  const ms = action === 'advance' ? parseDuration(duration ?? '') : 0;
+  if (ms > MAX_ADVANCE_DAYS * 86_400_000) {
+    throw new ConfigurationError(`cannot advance the clock by ${duration} at once: at most ${MAX_ADVANCE_DAYS}d; run the command again to go further`);
+  }
+  await checkStateDir(stateDir(flags.state));
   const state = await openEmbeddedEmulatorState(stateDir(flags.state));
   try {
-    if (action === 'advance') {
-      const ms = parseDuration(duration ?? '');
-      state.advance(ms);
-    }
+    if (action === 'advance') state.advance(ms);
     process.stdout.write(`emulator time: ${state.now().toISOString()}\n`);
     return ExitCode.ok;
   } finally {
@@ -59,8 +69,10 @@ export async function clockCommand(action: 'show' | 'advance', duration: string 
 }
 
 export async function generateFleetCommand(flags: { vms?: string; seed?: string; out?: string }): Promise<ExitCode> {
-  const vms = positiveInt('--vms', flags.vms, 1000);
+  // A fleet file is at most 8 MiB, some 35,000 generated VMs.
+  const vms = positiveInt('--vms', flags.vms, 1000, 30_000);
   const seed = positiveInt('--seed', flags.seed, 1);
+  if (flags.out) await prepareOutputPath('--out', flags.out);
   await emit(stringify(generateFleet({ vms, seed })), flags.out);
   return ExitCode.ok;
 }

@@ -9,6 +9,7 @@ import { renderJobs, renderVms } from '../../render/inventory.js';
 import { serveDashboard } from '../serveDashboard.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
+import { listenError, portNumber, prepareOutputPath } from '../flags.js';
 import { emit, loadSpec, oneOf, parseVaultFlag, positiveInt, terminalColor, withTarget, type TargetFlags } from '../context.js';
 
 export interface VaultFlags extends TargetFlags {
@@ -33,7 +34,7 @@ async function chooseVault(flags: VaultFlags): Promise<VaultChoice> {
     const spec = await loadSpec(flags.file);
     return { subscriptionId: spec.target.subscriptionId, vault: spec.target.vault, spec };
   }
-  throw new ConfigurationError('name the vault: -f SPEC (its target) or --vault RESOURCE_GROUP/VAULT_NAME');
+  throw new ConfigurationError('name the vault: give -f SPEC (its target names the vault) or --vault RESOURCE_GROUP/VAULT_NAME');
 }
 
 async function withVault<T>(flags: VaultFlags, fn: (t: Target, choice: VaultChoice) => Promise<T>): Promise<T> {
@@ -64,6 +65,7 @@ const JOB_STATUSES = ['InProgress', 'Completed', 'Failed', 'CompletedWithWarning
 export async function jobsCommand(flags: JobsFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
   const sinceMs = parseDuration(flags.since ?? '24h');
+  if (!(sinceMs <= Date.now())) throw new ConfigurationError(`invalid --since "${flags.since}": it reaches back before 1970; use a shorter window, e.g. 7d`);
   const statuses = (flags.status ?? '').split(',').filter(Boolean);
   for (const s of statuses) oneOf('--status', s, JOB_STATUSES, 'InProgress');
   return withVault(flags, async (target, { vault }) => {
@@ -83,6 +85,9 @@ export interface DashboardFlags extends VaultFlags {
 
 export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json', 'html'] as const, flags.serve ? 'html' : 'text');
+  const port = portNumber('--port', flags.port);
+  const refreshSeconds = positiveInt('--refresh', flags.refresh, 10);
+  if (flags.out) await prepareOutputPath('--out', flags.out);
   const choice = await chooseVault(flags);
   const { spec } = choice;
   const load = async (target: Target) => {
@@ -90,10 +95,10 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode>
     return buildDashboard(observation, spec ? detectDrift(spec, observation) : undefined);
   };
   if (flags.serve) {
-    const port = flags.port === undefined ? 0 : Number(flags.port);
-    const refreshSeconds = positiveInt('--refresh', flags.refresh, 10);
     return withTarget(flags, choice.subscriptionId, async (target) => {
-      const server = await serveDashboard({ port, refreshSeconds, load: () => load(target) });
+      const server = await serveDashboard({ port, refreshSeconds, load: () => load(target) }).catch((e: unknown) => {
+        throw listenError(e, '--port', port);
+      });
       process.stdout.write(`Dashboard at ${server.url} (refreshes every ${refreshSeconds}s). Press Ctrl+C to stop.\n`);
       await waitForSignal();
       await server.close();

@@ -23,6 +23,7 @@ import { ExitCode } from '../exitCodes.js';
 import { parseDuration } from '../duration.js';
 import { emit, loadSpec, oneOf, positiveInt, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
+import { prepareOutputPath } from '../flags.js';
 
 export interface ValidateFlags {
   file: string;
@@ -61,6 +62,7 @@ export interface PlanFlags extends TargetFlags {
 
 export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
   const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
+  if (flags.out) await prepareOutputPath('--out', flags.out);
   return withSpecAndTarget(flags.file, flags, async (spec, target) => {
     const plan = await observeAndPlan(target, spec);
     if (flags.out) {
@@ -228,8 +230,8 @@ async function readPlanFile(file: string): Promise<Plan> {
   let raw: unknown;
   try {
     raw = JSON.parse(source.text);
-  } catch (err) {
-    throw new ConfigurationError(`${file} is not a vmbackup plan: ${(err as Error).message}`);
+  } catch {
+    throw new ConfigurationError(`${file} is not a vmbackup plan (it is not JSON): give a plan saved by \`vmbackup plan --out FILE\``);
   }
   const diagnostics = validatePlanDocument(raw, file);
   if (diagnostics.length > 0) throw new InvalidInputError(diagnostics, `${file} is not a vmbackup plan`);
@@ -246,6 +248,7 @@ export interface DriftFlags extends TargetFlags {
 export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
   const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
   const graceHours = flags.graceHours === undefined ? undefined : positiveInt('--grace-hours', flags.graceHours, 1);
+  if (flags.out) await prepareOutputPath('--out', flags.out);
   return withSpecAndTarget(flags.file, flags, async (spec, target) => {
     const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
     const report = detectDrift(spec, observation, graceHours === undefined ? {} : { graceHours });
