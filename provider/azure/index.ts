@@ -9,8 +9,12 @@ export {
   BACKUP_EXTENSION_PUBLISHER,
   backupExtensionType,
   call,
+  deletePolicy,
   deleteProtectedItem,
   installBackupExtension,
+  protectVm,
+  stopProtectionRetainingData,
+  writePolicy,
   jobError,
   jobErrorCode,
   operationIdFromUrl,
@@ -22,6 +26,7 @@ export {
   triggerBackup,
   unregisterContainer,
   waitForJob,
+  type ItemRef,
   type OperationOutcome,
   type VaultRef,
   type VmBackupStatus,
@@ -29,3 +34,19 @@ export {
 } from './operations.js';
 export { listAll, type Pager, type PagerSource } from './paging.js';
 export { startEmbeddedEmulator, openEmbeddedEmulatorState } from './embedded.js';
+export { toVm, toProtectedItem, toPolicy, toJob, durationSeconds, type VmRecord } from './mapping.js';
+export {
+  readVault,
+  listVms,
+  readVm,
+  listProtectableVmIds,
+  listRegisteredVmIds,
+  readRegistration,
+  listProtectedItems,
+  readProtectedItem,
+  readRecoveryPoints,
+  listPolicies,
+  readPolicy,
+  listJobs,
+  jobFilterDate,
+} from './reads.js';

@@ -1,1 +1,1 @@
-export { observe, observeJobs, observeJobsInProgress, jobFilterDate, durationSeconds, type ObserveOptions } from './observe.js';
+export { observe, observeJobs, type ObserveOptions } from './observe.js';

@@ -1,5 +1,5 @@
 export { planProtection, type PlanOptions } from './planProtection.js';
-export { isActive, isStopped, itemPolicyName, findItem, findPolicy, itemVm, policyChoice } from './observed.js';
+export { isActive, isStopped, itemPolicyName, protectedWith, registeredWithExtension, findItem, findPolicy, itemVm, policyChoice } from './observed.js';
 export {
   selectVms,
   resolveDeclarations,

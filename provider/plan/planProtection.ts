@@ -14,7 +14,7 @@ import {
   supportOf,
 } from '../core/index.js';
 import { fingerprintObservation } from './fingerprint.js';
-import { findItem, findPolicy, isActive, itemPolicyName, itemVm, policyChoice } from './observed.js';
+import { findItem, findPolicy, isActive, itemPolicyName, itemVm, policyChoice, protectedWith, registeredWithExtension } from './observed.js';
 import { describePolicySettings, diffPolicySettings, samePolicySettings } from './policySettings.js';
 import { policyChangeFindings, preflight, preflightFinding } from './preflight.js';
 import { compareText, pickMatches, resolveDeclarations, undeclaredItems, vmOrder, type Declarations } from './selectVms.js';
@@ -107,7 +107,7 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
     const chosen = policyChoice(spec, obs, policy);
     if (item && isActive(item)) {
       const current = itemPolicyName(item);
-      if (current === undefined || current.toLowerCase() !== policy.toLowerCase()) {
+      if (!protectedWith(item, policy)) {
         const from = policyChoice({ policies: [] }, obs, current);
         push({
           id: actionId('changePolicy', vm.id), kind: 'changePolicy',
@@ -122,7 +122,7 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
     // The service checks the same preconditions on protect as on register, so both carry every finding.
     const findings = preflight(vm, { ...obs, profile }, chosen);
     const dependsOn = policyDeps(policy);
-    const needsRegister = supportOf(profile).explicitRegistration && !item && !(vm.registered && vm.backupExtension);
+    const needsRegister = supportOf(profile).explicitRegistration && !item && !registeredWithExtension(vm);
     if (needsRegister) {
       const id = actionId('register', vm.id);
       push({
