@@ -28,3 +28,15 @@ export {
 export { fingerprintObservation } from './fingerprint.js';
 export { samePolicySettings, normalizePolicySettings, describePolicySettings, diffPolicySettings } from './policySettings.js';
 export { unaskedDataDeletions } from './dataDeletions.js';
+export {
+  compareProtection,
+  type Comparison,
+  type CompareOptions,
+  type ComparedPolicy,
+  type ComparedVm,
+  type ComparedMissingVm,
+  type ComparedStop,
+  type ComparedRegistration,
+  type ComparedUndeclared,
+  type DeclaredState,
+} from './compare.js';
