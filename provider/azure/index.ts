@@ -1,4 +1,14 @@
-export { openTarget, defaultStateDir, type Target, type TargetOptions, type TargetClients, type TargetTiming, type Profile } from './target.js';
+export {
+  openTarget,
+  resolveTarget,
+  type Target,
+  type TargetOptions,
+  type ResolvedTarget,
+  type ClientSecret,
+  type TargetClients,
+  type TargetTiming,
+  type Profile,
+} from './target.js';
 export { CallCounter, diffCalls, countWrites, isWrite, operationName, type ApiCallCounter, type CallCounts } from './callCounter.js';
 export { classifyError, azureError, remedyFor, isTransient, parseRetryAfter, ClassifiedAzureError, REMEDIES } from './errors.js';
 export { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.js';
