@@ -1,21 +1,18 @@
 // The reads of the port to Azure: each asks for one thing (a vault, the VMs, one VM, the items, one item, the
 // policies, the jobs) and answers vmbackup's own types through the one mapper. Lists follow nextLink.
 import type { VirtualMachine } from '@azure/arm-compute';
-import type {
-  IaaSVMProtectableItem,
-  JobResource,
-  ProtectedItemResource,
-  ProtectionContainerResource,
-  ProtectionPolicyResource,
-  RecoveryPointResource,
-  WorkloadProtectableItemResource,
-} from '@azure/arm-recoveryservicesbackup';
+import type { IaaSVMProtectableItem } from '@azure/arm-recoveryservicesbackup';
 import type { ObservedJob, ObservedPolicy, ObservedProtectedItem, ObservedVault } from '../core/index.js';
 import { classifyError } from './errors.js';
 import { registeredVmId, toJob, toPolicy, toProtectedItem, toVm, withRecoveryPoints, type VmRecord } from './mapping.js';
 import { call, FABRIC, IAAS_VM_FILTER, type VaultRef, type WaitOptions } from './operations.js';
-import { listAll } from './paging.js';
+import { listAll, type Pager } from './paging.js';
 import type { Target } from './target.js';
+
+/** Every page of an Azure Backup list. */
+function listBackup<T>(target: Target, pager: Pager<T>, wait: WaitOptions): Promise<T[]> {
+  return listAll<T>(target, 'backup', pager, wait);
+}
 
 /** A read that answers undefined for what does not exist (404). */
 async function orAbsent<T>(read: () => Promise<T>): Promise<T | undefined> {
@@ -63,23 +60,13 @@ export async function readVm(target: Target, vm: { resourceGroup: string; name: 
 
 /** The ids of the VMs the vault offers to protect (its region's, protected by no vault). */
 export async function listProtectableVmIds(target: Target, vault: VaultRef, wait: WaitOptions = {}): Promise<string[]> {
-  const items = await listAll<WorkloadProtectableItemResource>(
-    target,
-    'backup',
-    target.clients.backup.backupProtectableItems.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }),
-    wait,
-  );
+  const items = await listBackup(target, target.clients.backup.backupProtectableItems.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }), wait);
   return items.map((p) => (p.properties as IaaSVMProtectableItem | undefined)?.virtualMachineId).filter((id): id is string => id !== undefined);
 }
 
 /** The ids of the VMs registered with the vault. */
 export async function listRegisteredVmIds(target: Target, vault: VaultRef, wait: WaitOptions = {}): Promise<string[]> {
-  const containers = await listAll<ProtectionContainerResource>(
-    target,
-    'backup',
-    target.clients.backup.backupProtectionContainers.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }),
-    wait,
-  );
+  const containers = await listBackup(target, target.clients.backup.backupProtectionContainers.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }), wait);
   return containers.map((c) => registeredVmId(target.subscriptionId, c)).filter((id): id is string => id !== undefined);
 }
 
@@ -92,12 +79,7 @@ export async function readRegistration(target: Target, vault: VaultRef, containe
 }
 
 export async function listProtectedItems(target: Target, vault: VaultRef, wait: WaitOptions = {}): Promise<ObservedProtectedItem[]> {
-  const items = await listAll<ProtectedItemResource>(
-    target,
-    'backup',
-    target.clients.backup.backupProtectedItems.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM_FILTER} and itemType eq 'VM'` }),
-    wait,
-  );
+  const items = await listBackup(target, target.clients.backup.backupProtectedItems.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM_FILTER} and itemType eq 'VM'` }), wait);
   return items.map((item) => toProtectedItem(target.subscriptionId, item));
 }
 
@@ -116,22 +98,12 @@ export async function readProtectedItem(
 
 /** The item with its recovery points, newest first (one call per page). */
 export async function readRecoveryPoints(target: Target, vault: VaultRef, item: ObservedProtectedItem, wait: WaitOptions = {}): Promise<ObservedProtectedItem> {
-  const points = await listAll<RecoveryPointResource>(
-    target,
-    'backup',
-    target.clients.backup.recoveryPoints.list(vault.name, vault.resourceGroup, FABRIC, item.containerName, item.name),
-    wait,
-  );
+  const points = await listBackup(target, target.clients.backup.recoveryPoints.list(vault.name, vault.resourceGroup, FABRIC, item.containerName, item.name), wait);
   return withRecoveryPoints(item, points);
 }
 
 export async function listPolicies(target: Target, vault: VaultRef, wait: WaitOptions = {}): Promise<ObservedPolicy[]> {
-  const policies = await listAll<ProtectionPolicyResource>(
-    target,
-    'backup',
-    target.clients.backup.backupPolicies.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }),
-    wait,
-  );
+  const policies = await listBackup(target, target.clients.backup.backupPolicies.list(vault.name, vault.resourceGroup, { filter: IAAS_VM_FILTER }), wait);
   return policies.map(toPolicy);
 }
 
@@ -153,11 +125,6 @@ export function jobFilterDate(d: Date): string {
 export async function listJobs(target: Target, vault: VaultRef, window: { since: Date; until: Date } | 'inProgress', wait: WaitOptions = {}): Promise<ObservedJob[]> {
   const filter =
     window === 'inProgress' ? "status eq 'InProgress'" : `startTime eq '${jobFilterDate(window.since)}' and endTime eq '${jobFilterDate(window.until)}'`;
-  const jobs = await listAll<JobResource>(
-    target,
-    'backup',
-    target.clients.backup.backupJobs.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM_FILTER} and ${filter}` }),
-    wait,
-  );
+  const jobs = await listBackup(target, target.clients.backup.backupJobs.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM_FILTER} and ${filter}` }), wait);
   return jobs.map((j) => toJob(target.subscriptionId, j));
 }
