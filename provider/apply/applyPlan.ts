@@ -1,23 +1,23 @@
 // Runs a Plan exactly: dependencies first, bounded concurrency with one operation per VM at a time,
 // each write preceded by a read so a repeated or interrupted apply converges without duplicate
 // operations, and transient failures retried (the whole read-compare-write, never a blind write).
-import type { AzureIaaSVMProtectedItem, ProtectedItemResource } from '@azure/arm-recoveryservicesbackup';
-import type { VirtualMachine } from '@azure/arm-compute';
 import {
-  call,
   classifyError,
   ClassifiedAzureError,
   deleteProtectedItem,
   diffCalls,
-  FABRIC,
   installBackupExtension,
-  policyFromAzure,
-  policyToAzure,
-  putPolicy,
-  putProtectedItem,
+  listJobs,
+  protectVm,
+  readPolicy,
+  readProtectedItem,
+  readRegistration,
+  readVm,
   registerContainer,
+  stopProtectionRetainingData,
   unregisterContainer,
   withRetry,
+  writePolicy,
   type CallCounts,
   type Target,
   type VaultRef,
@@ -25,10 +25,8 @@ import {
 } from '../azure/index.js';
 import {
   ConfigurationError,
-  policyArmId,
   sameArmId,
   StalePlanError,
-  vaultArmId,
   type ActionKind,
   type ContainerTarget,
   type ItemTarget,
@@ -36,10 +34,9 @@ import {
   type PlannedAction,
   type PolicySettings,
   type PolicyTarget,
-  type VmTarget,
 } from '../core/index.js';
-import { observe, observeJobsInProgress } from '../discovery/index.js';
-import { fingerprintObservation, samePolicySettings } from '../plan/index.js';
+import { observe } from '../discovery/index.js';
+import { fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings } from '../plan/index.js';
 
 export interface ApplyOptions {
   /** Actions run at the same time (never two on one VM). Default 4. */
@@ -114,7 +111,6 @@ interface Outcome {
 interface RunContext {
   readonly target: Target;
   readonly vault: VaultRef;
-  readonly vaultId: string;
   readonly wait: WaitOptions;
   readonly emit: (phase: ApplyPhase, extra?: Partial<ApplyEvent>) => void;
   /** Issues one write of this action and counts it, unless the service refused it because the item was busy. */
@@ -144,7 +140,6 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
     runAction(action, {
       target,
       vault,
-      vaultId: vaultArmId(target.subscriptionId, vault.resourceGroup, vault.name),
       emit,
       write,
       refusal,
@@ -283,7 +278,7 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
   switch (action.kind) {
     case 'createPolicy':
     case 'updatePolicy':
-      return writePolicy(action.target.policyName, action.policy, ctx);
+      return writePolicyAction(action.target.policyName, action.policy, ctx);
     case 'register':
       return register(action.target, ctx);
     case 'protect':
@@ -307,7 +302,7 @@ function converge(ctx: RunContext, vmId: string | undefined, attempt: () => Prom
   const afterOthers = async (): Promise<Outcome> => {
     const refusal = ctx.refusal();
     if (refusal && vmId !== undefined) {
-      const running = await observeJobsInProgress(ctx.target, ctx.vault, ctx.wait);
+      const running = await listJobs(ctx.target, ctx.vault, 'inProgress', ctx.wait);
       if (running.some((j) => j.vmId !== undefined && sameArmId(j.vmId, vmId))) throw refusal;
     }
     return attempt();
@@ -315,67 +310,32 @@ function converge(ctx: RunContext, vmId: string | undefined, attempt: () => Prom
   return withRetry(afterOthers, { ...ctx.target.timing.retry, signal: ctx.wait.signal, onRetry: ctx.wait.onRetry });
 }
 
-/** GET that answers undefined for 404. */
-async function readOrAbsent<T>(ctx: RunContext, read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call(ctx.target, read, ctx.wait);
-  } catch (e) {
-    if (classifyError(e).statusCode === 404) return undefined;
-    throw e;
-  }
-}
+const converged: Outcome = { status: 'skipped', message: REASON_CONVERGED };
 
-async function writePolicy(name: string, settings: PolicySettings, ctx: RunContext): Promise<Outcome> {
-  const backup = ctx.target.clients.backup;
+/** The policy's settings, written unless the vault's already are the same (the planner's comparison). */
+async function writePolicyAction(name: string, settings: PolicySettings, ctx: RunContext): Promise<Outcome> {
   return converge(ctx, undefined, async () => {
-    const current = await readOrAbsent(ctx, () => backup.protectionPolicies.get(ctx.vault.name, ctx.vault.resourceGroup, name));
-    const currentSettings = current ? policyFromAzure(current) : undefined;
-    if (currentSettings && samePolicySettings(currentSettings, settings)) return { status: 'skipped', message: REASON_CONVERGED };
+    const current = await readPolicy(ctx.target, ctx.vault, name, ctx.wait);
+    if (current?.settings && samePolicySettings(current.settings, settings)) return converged;
     ctx.emit('waiting', { message: `writing policy ${name}` });
-    await ctx.write(() => putPolicy(ctx.target, ctx.vault, name, policyToAzure(settings), ctx.wait));
+    await ctx.write(() => writePolicy(ctx.target, ctx.vault, name, settings, ctx.wait));
     return { status: 'applied', message: current ? `policy ${name} updated` : `policy ${name} created` };
   });
 }
 
-/** The VM as the calls that name it take it. */
-function vmOf(t: VmTarget): { id: string; name: string; resourceGroup: string } {
-  return { id: t.vmId, name: t.vmName, resourceGroup: t.resourceGroup };
-}
-
-const BACKUP_EXTENSION = /^(VMSnapshot|VMSnapshotLinux)$/i;
-
-function extensionInstalled(vm: VirtualMachine): boolean {
-  const fromView = vm.instanceView?.extensions?.some(
-    (e) => BACKUP_EXTENSION.test(e.name ?? '') && e.statuses?.some((s) => s.code?.toLowerCase() === 'provisioningstate/succeeded'),
-  );
-  const fromModel = vm.resources?.some((r) => BACKUP_EXTENSION.test(r.name?.split('/').pop() ?? '') && r.provisioningState?.toLowerCase() === 'succeeded');
-  return Boolean(fromView || fromModel);
-}
-
-/** Whether the VM's container is registered with the vault now. */
-async function isRegistered(ctx: RunContext, containerName: string): Promise<boolean> {
-  const container = await readOrAbsent(ctx, () => ctx.target.clients.backup.protectionContainers.get(ctx.vault.name, ctx.vault.resourceGroup, FABRIC, containerName));
-  return container?.properties?.registrationStatus?.toLowerCase() === 'registered';
-}
-
 /** register = backup extension (skipped when present) + container registration (skipped when registered). */
 async function register(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(t);
-  const containerName = t.containerName;
-  const { compute } = ctx.target.clients;
-  return converge(ctx, vm.id, async () => {
-    const model = await call(ctx.target, () => compute.virtualMachines.get(vm.resourceGroup, vm.name, { expand: 'instanceView' }), ctx.wait);
-    const registered = await isRegistered(ctx, containerName);
-    const hasExtension = extensionInstalled(model);
-    if (registered && hasExtension) return { status: 'skipped', message: REASON_CONVERGED };
-    ctx.emit('registering', { message: hasExtension ? 'registering with the vault' : 'installing the backup extension' });
-    if (!hasExtension) {
-      const osType = model.storageProfile?.osDisk?.osType === 'Windows' ? 'Windows' : 'Linux';
-      await ctx.write(() => installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: model.location, osType }, ctx.wait));
+  return converge(ctx, t.vmId, async () => {
+    const vm = await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait);
+    const registered = await readRegistration(ctx.target, ctx.vault, t.containerName, ctx.wait);
+    if (registeredWithExtension({ registered, backupExtension: vm.backupExtension })) return converged;
+    ctx.emit('registering', { message: vm.backupExtension ? 'registering with the vault' : 'installing the backup extension' });
+    if (!vm.backupExtension) {
+      await ctx.write(() => installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: vm.location, osType: vm.osType }, ctx.wait));
     }
     if (!registered) {
       ctx.emit('registering', { message: 'registering with the vault' });
-      await ctx.write(() => registerContainer(ctx.target, ctx.vault, vm, containerName, ctx.wait));
+      await ctx.write(() => registerContainer(ctx.target, ctx.vault, { id: t.vmId, resourceGroup: t.resourceGroup, name: t.vmName }, t.containerName, ctx.wait));
     }
     return { status: 'applied', message: 'registered' };
   });
@@ -383,77 +343,42 @@ async function register(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
 
 /** unregister: the VM's container leaves the vault (skipped when it already has); no backup data is deleted. */
 async function unregister(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(t);
-  const containerName = t.containerName;
-  return converge(ctx, vm.id, async () => {
-    if (!(await isRegistered(ctx, containerName))) return { status: 'skipped', message: REASON_CONVERGED };
+  return converge(ctx, t.vmId, async () => {
+    if (!(await readRegistration(ctx.target, ctx.vault, t.containerName, ctx.wait))) return converged;
     ctx.emit('waiting', { message: 'unregistering from the vault' });
-    await ctx.write(() => unregisterContainer(ctx.target, ctx.vault, containerName, ctx.wait));
+    await ctx.write(() => unregisterContainer(ctx.target, ctx.vault, t.containerName, ctx.wait));
     return { status: 'applied', message: 'unregistered' };
   });
 }
 
-/** The protected item as it is now (absent: undefined) and its VM item properties (absent: none). */
-async function readItem(
-  ctx: RunContext,
-  containerName: string,
-  itemName: string,
-): Promise<{ item?: ProtectedItemResource; p: Partial<AzureIaaSVMProtectedItem> }> {
-  const item = await readOrAbsent(ctx, () => ctx.target.clients.backup.protectedItems.get(ctx.vault.name, ctx.vault.resourceGroup, FABRIC, containerName, itemName));
-  return { item, p: (item?.properties ?? {}) as Partial<AzureIaaSVMProtectedItem> };
-}
-
-function itemPolicyName(p: Partial<AzureIaaSVMProtectedItem>): string | undefined {
-  return p.policyName || p.policyId?.split('/').pop() || undefined;
-}
-
-const ACTIVE_STATES = new Set(['irpending', 'protected', 'protectionerror']);
-
-/** protect / changePolicy: PUT the item with its policy, waiting for the operation and its ConfigureBackup job. */
+/** protect / changePolicy: the item with its policy, waiting for the operation and its ConfigureBackup job. */
 async function protect(t: ItemTarget & PolicyTarget, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(t);
-  const { policyName, containerName, protectedItemName: itemName } = t;
-  return converge(ctx, vm.id, async () => {
-    const { item, p } = await readItem(ctx, containerName, itemName);
-    const active = ACTIVE_STATES.has((p.protectionState ?? '').toLowerCase()) && !p.isScheduledForDeferredDelete;
-    if (item && active && itemPolicyName(p)?.toLowerCase() === policyName.toLowerCase()) return { status: 'skipped', message: REASON_CONVERGED };
-    ctx.emit('protecting', { message: `assigning policy ${policyName}` });
-    const body: ProtectedItemResource = {
-      properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vm.id, policyId: policyArmId(ctx.vaultId, policyName) },
-    };
-    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, ctx.wait));
-    return { status: 'applied', message: `protected with ${policyName}`, jobId: outcome.jobId };
+  return converge(ctx, t.vmId, async () => {
+    if (protectedWith(await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait), t.policyName)) return converged;
+    ctx.emit('protecting', { message: `assigning policy ${t.policyName}` });
+    const outcome = await ctx.write(() => protectVm(ctx.target, ctx.vault, t, t.policyName, ctx.wait));
+    return { status: 'applied', message: `protected with ${t.policyName}`, jobId: outcome.jobId };
   });
 }
 
-/** Stop protection, retaining the data: PUT with protectionState ProtectionStopped and no policy. */
+/** Stop protection, retaining the data: skipped when backups no longer run (the planner's reading). */
 async function stopProtection(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
-  const vm = vmOf(t);
-  const { containerName, protectedItemName: itemName } = t;
-  return converge(ctx, vm.id, async () => {
-    const { item, p } = await readItem(ctx, containerName, itemName);
-    if (!item || p.protectionState === 'ProtectionStopped' || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
+  return converge(ctx, t.vmId, async () => {
+    const item = await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
+    if (!item || !isActive(item)) return converged;
     ctx.emit('protecting', { message: 'stopping protection, retaining data' });
-    const body: ProtectedItemResource = {
-      properties: {
-        protectedItemType: 'Microsoft.Compute/virtualMachines',
-        sourceResourceId: p.sourceResourceId ?? vm.id,
-        protectionState: 'ProtectionStopped',
-      } as AzureIaaSVMProtectedItem,
-    };
-    const outcome = await ctx.write(() => putProtectedItem(ctx.target, ctx.vault, containerName, itemName, body, ctx.wait));
+    const outcome = await ctx.write(() => stopProtectionRetainingData(ctx.target, ctx.vault, { ...t, vmId: item.vmId || t.vmId }, ctx.wait));
     return { status: 'applied', message: 'protection stopped, data retained', jobId: outcome.jobId };
   });
 }
 
 /** Stop protection and delete the data (soft delete keeps it 14 days); allowed only with allowDataDeletion. */
 async function deleteData(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
-  const { containerName, protectedItemName: itemName } = t;
   return converge(ctx, t.vmId, async () => {
-    const { item, p } = await readItem(ctx, containerName, itemName);
-    if (!item || p.isScheduledForDeferredDelete) return { status: 'skipped', message: REASON_CONVERGED };
+    const item = await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
+    if (!item || item.softDeleted) return converged;
     ctx.emit('protecting', { message: 'stopping protection and deleting data' });
-    const outcome = await ctx.write(() => deleteProtectedItem(ctx.target, ctx.vault, containerName, itemName, ctx.wait));
+    const outcome = await ctx.write(() => deleteProtectedItem(ctx.target, ctx.vault, t.containerName, t.protectedItemName, ctx.wait));
     return { status: 'applied', message: 'protection stopped, data deleted', jobId: outcome.jobId };
   });
 }

@@ -1,4 +1,14 @@
-export { openTarget, defaultStateDir, type Target, type TargetOptions, type TargetClients, type TargetTiming, type Profile } from './target.js';
+export {
+  openTarget,
+  resolveTarget,
+  type Target,
+  type TargetOptions,
+  type ResolvedTarget,
+  type ClientSecret,
+  type TargetClients,
+  type TargetTiming,
+  type Profile,
+} from './target.js';
 export { CallCounter, diffCalls, countWrites, isWrite, operationName, type ApiCallCounter, type CallCounts } from './callCounter.js';
 export { classifyError, azureError, remedyFor, isTransient, parseRetryAfter, ClassifiedAzureError, REMEDIES } from './errors.js';
 export { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.js';
@@ -9,8 +19,12 @@ export {
   BACKUP_EXTENSION_PUBLISHER,
   backupExtensionType,
   call,
+  deletePolicy,
   deleteProtectedItem,
   installBackupExtension,
+  protectVm,
+  stopProtectionRetainingData,
+  writePolicy,
   jobError,
   jobErrorCode,
   operationIdFromUrl,
@@ -22,6 +36,7 @@ export {
   triggerBackup,
   unregisterContainer,
   waitForJob,
+  type ItemRef,
   type OperationOutcome,
   type VaultRef,
   type VmBackupStatus,
@@ -29,3 +44,19 @@ export {
 } from './operations.js';
 export { listAll, type Pager, type PagerSource } from './paging.js';
 export { startEmbeddedEmulator, openEmbeddedEmulatorState } from './embedded.js';
+export { toVm, toProtectedItem, toPolicy, toJob, durationSeconds, type VmRecord } from './mapping.js';
+export {
+  readVault,
+  listVms,
+  readVm,
+  listProtectableVmIds,
+  listRegisteredVmIds,
+  readRegistration,
+  listProtectedItems,
+  readProtectedItem,
+  readRecoveryPoints,
+  listPolicies,
+  readPolicy,
+  listJobs,
+  jobFilterDate,
+} from './reads.js';

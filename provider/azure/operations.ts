@@ -3,11 +3,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   AzureIaaSVMJob,
+  AzureIaaSVMProtectedItem,
   JobResource,
   OperationStatus,
   ProtectedItemResource,
   ProtectionPolicyResource,
 } from '@azure/arm-recoveryservicesbackup';
+import { policyArmId, vaultArmId, type PolicySettings } from '../core/index.js';
+import { policyToAzure } from './policyMapping.js';
 import { azureError, classifyError, ClassifiedAzureError, parseRetryAfter } from './errors.js';
 import { withRetry } from './retry.js';
 import type { Target } from './target.js';
@@ -291,6 +294,38 @@ export async function putPolicy(
   if (!status) return written;
   await settle(target, vault, `policy ${policyName}`, status, opts);
   return call(target, () => backup.protectionPolicies.get(vault.name, vault.resourceGroup, policyName), opts);
+}
+
+/** Writes a policy's settings (create or update) and waits for it; returns the policy as stored. */
+export function writePolicy(target: Target, vault: VaultRef, name: string, settings: PolicySettings, opts: WaitOptions = {}): Promise<ProtectionPolicyResource> {
+  return putPolicy(target, vault, name, policyToAzure(settings), opts);
+}
+
+/** Deletes a policy (the SDK polls the delete to its end); a policy that is gone is deleted. */
+export async function deletePolicy(target: Target, vault: VaultRef, name: string, opts: WaitOptions = {}): Promise<void> {
+  await call(target, () => target.clients.backup.protectionPolicies.beginDeleteAndWait(vault.name, vault.resourceGroup, name, { updateIntervalInMs: target.timing.pollMinMs }), opts);
+}
+
+/** The names of a VM's item in the vault, and its VM. */
+export interface ItemRef {
+  readonly vmId: string;
+  readonly containerName: string;
+  readonly protectedItemName: string;
+}
+
+/** Protects a VM with a policy of the vault, or moves its protection to that policy, and waits for its ConfigureBackup job. */
+export function protectVm(target: Target, vault: VaultRef, item: ItemRef, policyName: string, opts: WaitOptions = {}): Promise<OperationOutcome> {
+  const policyId = policyArmId(vaultArmId(target.subscriptionId, vault.resourceGroup, vault.name), policyName);
+  const body: ProtectedItemResource = { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: item.vmId, policyId } };
+  return putProtectedItem(target, vault, item.containerName, item.protectedItemName, body, opts);
+}
+
+/** Stops a VM's protection and keeps its recovery points, waiting for the job. */
+export function stopProtectionRetainingData(target: Target, vault: VaultRef, item: ItemRef, opts: WaitOptions = {}): Promise<OperationOutcome> {
+  const body: ProtectedItemResource = {
+    properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: item.vmId, protectionState: 'ProtectionStopped' } as AzureIaaSVMProtectedItem,
+  };
+  return putProtectedItem(target, vault, item.containerName, item.protectedItemName, body, opts);
 }
 
 /**

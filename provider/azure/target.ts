@@ -26,12 +26,16 @@ export interface TargetTiming {
   readonly operationTimeoutMs: number;
 }
 
+/**
+ * A target as written: command-line flags, a provider's configuration, a test's options. Anything left out is
+ * resolved by resolveTarget, the one place that reads vmbackup's environment variables.
+ */
 export interface TargetOptions {
-  /** 'emulator' (default) or 'azure'. */
-  kind?: 'emulator' | 'azure';
-  /** A running emulator's endpoint; without it the emulator is started in-process. */
+  /** 'emulator' or 'azure'. Default VMBACKUP_TARGET, else 'emulator'. */
+  kind?: string;
+  /** Azure's endpoint, or a running emulator's; without it the emulator is started in-process. Default VMBACKUP_ENDPOINT. */
   endpoint?: string;
-  /** Defaults: the emulator's own, or AZURE_SUBSCRIPTION_ID for Azure. */
+  /** Default AZURE_SUBSCRIPTION_ID for Azure and a running emulator, else the emulator's own. */
   subscriptionId?: string;
   /** Emulator state directory. Default VMBACKUP_STATE or `.vmbackup` in the working directory. */
   stateDir?: string;
@@ -47,6 +51,39 @@ export interface TargetOptions {
   emulator?: Partial<Omit<EmulatorOptions, 'stateDir' | 'fleetFile'>>;
   /** Retry and polling timing; tests shorten it. */
   timing?: Partial<TargetTiming>;
+  /** Azure only: a service principal's secret, handed over rather than put in the environment. Default: DefaultAzureCredential. */
+  clientSecret?: ClientSecret;
+}
+
+export interface ClientSecret {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** A target with every default applied and checked: what openTarget opens. */
+export interface ResolvedTarget extends Omit<TargetOptions, 'kind' | 'stateDir'> {
+  readonly kind: 'emulator' | 'azure';
+  /** Absolute. */
+  readonly stateDir: string;
+}
+
+/** Applies the defaults of a written target, reading VMBACKUP_TARGET, VMBACKUP_ENDPOINT, VMBACKUP_STATE, VMBACKUP_FLEET and AZURE_SUBSCRIPTION_ID. */
+export function resolveTarget(written: TargetOptions, env: NodeJS.ProcessEnv = process.env): ResolvedTarget {
+  const kind = written.kind ?? env.VMBACKUP_TARGET ?? 'emulator';
+  if (kind !== 'emulator' && kind !== 'azure') throw new ConfigurationError(`unknown target "${kind}": use --target emulator or --target azure`);
+  const endpoint = written.endpoint ?? env.VMBACKUP_ENDPOINT;
+  // An embedded emulator has its own subscription; Azure and a running emulator take the environment's.
+  const subscriptionId = written.subscriptionId ?? (kind === 'azure' || endpoint ? env.AZURE_SUBSCRIPTION_ID : undefined);
+  const fleetFile = written.fleetFile ?? env.VMBACKUP_FLEET;
+  return {
+    ...written,
+    kind,
+    ...(endpoint ? { endpoint } : {}),
+    ...(subscriptionId ? { subscriptionId } : {}),
+    stateDir: path.resolve(written.stateDir ?? env.VMBACKUP_STATE ?? DEFAULT_STATE_DIR),
+    ...(fleetFile ? { fleetFile } : {}),
+  };
 }
 
 export interface TargetClients {
@@ -95,10 +132,6 @@ function defaultTiming(kind: 'emulator' | 'azure', overrides: Partial<TargetTimi
   };
 }
 
-export function defaultStateDir(): string {
-  return process.env.VMBACKUP_STATE ?? path.resolve(DEFAULT_STATE_DIR);
-}
-
 async function readSecretFile(file: string, what: string): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trim();
@@ -142,27 +175,30 @@ async function describeEmulatorWorld(stateDir: string): Promise<{ subscriptionId
   }
 }
 
-/** Opens the target the options describe; `close()` stops an embedded emulator. */
-export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
-  const kind = opts.kind ?? 'emulator';
+/** Opens the target the options describe, resolved once (resolveTarget); `close()` stops an embedded emulator. */
+export async function openTarget(written: TargetOptions = {}): Promise<Target> {
+  const opts = resolveTarget(written);
+  const kind = opts.kind;
   const counter = new CallCounter();
   const timing = defaultTiming(kind, opts.timing);
 
   if (kind === 'azure') {
-    const subscriptionId = opts.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID;
+    const subscriptionId = opts.subscriptionId;
     if (!subscriptionId) throw new ConfigurationError('no Azure subscription: set target.subscriptionId in the spec or AZURE_SUBSCRIPTION_ID');
-    const { DefaultAzureCredential } = await import('@azure/identity');
+    const identity = await import('@azure/identity');
+    const secret = opts.clientSecret;
+    const credential = secret ? new identity.ClientSecretCredential(secret.tenantId, secret.clientId, secret.clientSecret) : new identity.DefaultAzureCredential();
     const endpoint = opts.endpoint ?? AZURE_ENDPOINT;
-    const clients = buildClients(new DefaultAzureCredential(), subscriptionId, endpoint, undefined, counter);
+    const clients = buildClients(credential, subscriptionId, endpoint, undefined, counter);
     return { kind, subscriptionId, endpoint, world: endpoint, profile: 'modern', clients, calls: counter, timing, close: async () => {} };
   }
 
-  const stateDir = path.resolve(opts.stateDir ?? defaultStateDir());
+  const stateDir = opts.stateDir;
   if (opts.endpoint) {
     const token = await readSecretFile(opts.tokenFile ?? path.join(stateDir, EMULATOR_TOKEN_FILE), 'token');
     const ca = await readSecretFile(opts.caFile ?? path.join(stateDir, EMULATOR_CA_FILE), 'CA');
     const world = await describeEmulatorWorld(stateDir);
-    const subscriptionId = opts.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID ?? world?.subscriptionId;
+    const subscriptionId = opts.subscriptionId ?? world?.subscriptionId;
     if (!subscriptionId) {
       throw new ConfigurationError('no subscription for the emulator endpoint: pass --subscription, set target.subscriptionId in the spec or AZURE_SUBSCRIPTION_ID, or --state the emulator\'s state directory');
     }
@@ -171,7 +207,7 @@ export async function openTarget(opts: TargetOptions = {}): Promise<Target> {
     return { kind, subscriptionId, endpoint: opts.endpoint, world: opts.endpoint, profile, clients, calls: counter, timing, close: async () => {} };
   }
 
-  const fleetFile = opts.fleetFile ?? process.env.VMBACKUP_FLEET;
+  const fleetFile = opts.fleetFile;
   const running = await startEmbeddedEmulator({ ...opts.emulator, stateDir, ...(fleetFile ? { fleetFile } : {}) });
   const subscriptionId = opts.subscriptionId ?? running.subscriptionId;
   const clients = buildClients(new StaticTokenCredential(running.token), subscriptionId, running.endpoint, running.ca, counter);

@@ -22,18 +22,14 @@ export interface TargetFlags {
 
 export type Profile = 'classic' | 'modern';
 
+/** The target as the flags write it; openTarget resolves what they leave out (resolveTarget). */
 export function targetOptionsFrom(flags: TargetFlags, subscriptionId?: string): TargetOptions {
-  const env = process.env;
-  const kind = flags.target ?? env.VMBACKUP_TARGET ?? 'emulator';
-  if (kind !== 'emulator' && kind !== 'azure') {
-    throw new ConfigurationError(`unknown target "${kind}": use --target emulator or --target azure`);
-  }
   return {
-    kind,
-    endpoint: endpointUrl(flags.endpoint ?? env.VMBACKUP_ENDPOINT),
+    kind: flags.target,
+    endpoint: flags.endpoint === undefined ? undefined : endpointUrl(flags.endpoint),
     subscriptionId: flags.subscription ?? subscriptionId,
-    stateDir: flags.state ?? env.VMBACKUP_STATE ?? '.vmbackup',
-    fleetFile: flags.fleet ?? env.VMBACKUP_FLEET,
+    stateDir: flags.state,
+    fleetFile: flags.fleet,
     caFile: flags.caFile,
     tokenFile: flags.tokenFile,
   };

@@ -112,6 +112,11 @@ export interface ObservedProtectedItem {
   readonly errorMessage?: string;
 }
 
+/** The policy an item is protected with: its policyName, else the last segment of its policyId (older answers carry only that). */
+export function itemPolicyName(item: { readonly policyName?: string; readonly policyId?: string }): string | undefined {
+  return item.policyName || item.policyId?.split('/').pop() || undefined;
+}
+
 export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'CompletedWithWarnings' | 'Cancelled' | 'Cancelling' | 'Invalid';
 
 export interface ObservedJob {

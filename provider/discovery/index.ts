@@ -1,1 +1,1 @@
-export { observe, observeJobs, observeJobsInProgress, observeProtectedItem, jobFilterDate, durationSeconds, type ObserveOptions } from './observe.js';
+export { observe, observeJobs, observeProtectedItem, type ObserveOptions } from './observe.js';

@@ -1,5 +1,5 @@
 export { planProtection, type PlanOptions } from './planProtection.js';
-export { isActive, isStopped, itemPolicyName, findItem, findPolicy, itemVm, policyChoice } from './observed.js';
+export { isActive, isStopped, itemPolicyName, protectedWith, registeredWithExtension, findItem, findPolicy, itemVm, policyChoice } from './observed.js';
 export {
   selectVms,
   resolveDeclarations,
@@ -28,3 +28,15 @@ export {
 export { fingerprintObservation } from './fingerprint.js';
 export { samePolicySettings, normalizePolicySettings, describePolicySettings, diffPolicySettings } from './policySettings.js';
 export { unaskedDataDeletions } from './dataDeletions.js';
+export {
+  compareProtection,
+  type Comparison,
+  type CompareOptions,
+  type ComparedPolicy,
+  type ComparedVm,
+  type ComparedMissingVm,
+  type ComparedStop,
+  type ComparedRegistration,
+  type ComparedUndeclared,
+  type DeclaredState,
+} from './compare.js';

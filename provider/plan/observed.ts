@@ -1,5 +1,5 @@
 // Reading observed protected items and policies the same way everywhere: plan, drift and the Pulumi provider.
-import { parseArmId, sameArmId, type ObservedPolicy, type ObservedProtectedItem, type ProtectionState } from '../core/index.js';
+import { itemPolicyName, parseArmId, sameArmId, type ObservedPolicy, type ObservedProtectedItem, type ProtectionState } from '../core/index.js';
 
 /** States in which backups no longer run but the data is retained. */
 const STOPPED_STATES: ReadonlySet<ProtectionState> = new Set(['ProtectionStopped', 'ProtectionPaused', 'BackupsSuspended']);
@@ -13,9 +13,16 @@ export function isActive(item: ObservedProtectedItem): boolean {
   return !item.softDeleted && !isStopped(item);
 }
 
-/** The policy assigned to an item; older observations carry only its id. */
-export function itemPolicyName(item: ObservedProtectedItem): string | undefined {
-  return item.policyName ?? item.policyId?.split('/').pop();
+export { itemPolicyName } from '../core/index.js';
+
+/** The item backs up on a schedule with this policy: nothing to protect or change. */
+export function protectedWith(item: ObservedProtectedItem | undefined, policyName: string): boolean {
+  return item !== undefined && isActive(item) && itemPolicyName(item)?.toLowerCase() === policyName.toLowerCase();
+}
+
+/** The VM is registered with the vault and has its backup extension: nothing left to register. */
+export function registeredWithExtension(vm: { readonly registered: boolean; readonly backupExtension: boolean }): boolean {
+  return vm.registered && vm.backupExtension;
 }
 
 export function findPolicy(policies: readonly ObservedPolicy[], name: string): ObservedPolicy | undefined {

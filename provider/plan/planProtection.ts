@@ -6,18 +6,18 @@ import {
   type ActionKind,
   type Observation,
   type ObservedProtectedItem,
-  type ObservedVm,
   type Plan,
   type PlannedAction,
   type Profile,
   type ResolvedSpec,
   supportOf,
 } from '../core/index.js';
+import { compareProtection, type ComparedMissingVm, type ComparedPolicy, type ComparedVm, type Comparison } from './compare.js';
 import { fingerprintObservation } from './fingerprint.js';
-import { findItem, findPolicy, isActive, itemPolicyName, itemVm, policyChoice } from './observed.js';
-import { describePolicySettings, diffPolicySettings, samePolicySettings } from './policySettings.js';
-import { policyChangeFindings, preflight, preflightFinding } from './preflight.js';
-import { compareText, pickMatches, resolveDeclarations, undeclaredItems, vmOrder, type Declarations } from './selectVms.js';
+import { itemPolicyName, itemVm, registeredWithExtension } from './observed.js';
+import { describePolicySettings, diffPolicySettings } from './policySettings.js';
+import { preflightFinding } from './preflight.js';
+import { compareText, vmOrder } from './selectVms.js';
 
 export interface PlanOptions {
   /** Time stamped on the plan. Default: the observation's time, so equal inputs give equal plans. */
@@ -41,158 +41,125 @@ function itemTarget(item: ObservedProtectedItem): { protectedItemName: string; c
   return { protectedItemName: item.name, containerName: item.containerName };
 }
 
-/**
- * A VM listed under stopProtection whose item is gone from the vault (its data deleted and purged) while its
- * container is still registered: unregistering frees it for another vault and deletes no backup data.
- */
-function unregisterActions(decls: Declarations, obs: Observation): { vm: ObservedVm; planned: PlannedAction }[] {
-  const out: { vm: ObservedVm; planned: PlannedAction }[] = [];
-  for (const vm of obs.vms) {
-    if (!vm.registered || findItem(obs.protectedItems, vm.id) || decls.conflicted.includes(vm)) continue;
-    const stop = decls.stops.find((s) => pickMatches(s.entry.vm, vm));
-    if (!stop) continue;
-    out.push({
-      vm,
-      planned: {
-        id: actionId('unregister', vm.id), kind: 'unregister',
-        target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, containerName: vmContainerName(vm.resourceGroup, vm.name) },
-        reason: `stopProtection entry for VM ${vm.name}: it has no backup item left in vault ${obs.vault.name} but is still registered with it; unregistering frees it for another vault`,
-        blockedBy: [], dependsOn: [], source: stop.entry.source,
-      },
-    });
+type VmAction = { order: { resourceGroup: string; name: string; id: string }; action: PlannedAction };
+
+function policyAction(p: ComparedPolicy, vaultName: string): PlannedAction | undefined {
+  const { name, source, ...settings } = p.policy;
+  if (p.state === 'missing') {
+    return {
+      id: actionId('createPolicy', name), kind: 'createPolicy', target: { policyName: name }, policy: settings,
+      reason: `policy ${name} does not exist in vault ${vaultName}`, blockedBy: [], dependsOn: [], source,
+    };
   }
-  return out;
+  if (p.state === 'inSync') return undefined;
+  const previous = p.seen?.settings;
+  return {
+    id: actionId('updatePolicy', name), kind: 'updatePolicy', target: { policyName: name }, policy: settings,
+    ...(previous ? { previousPolicy: previous } : {}),
+    reason: previous
+      ? `policy ${name} differs: ${diffPolicySettings(previous, settings).join('; ')}`
+      : `policy ${name} exists but is not an Azure VM policy vmbackup can read; it is rewritten as ${describePolicySettings(settings)}`,
+    blockedBy: [], dependsOn: [], source,
+  };
 }
 
-/**
- * Plans the actions that make the vault match the spec. Actions come in a deterministic order: policies
- * first (by name), then VMs by resource group and name. Blocked actions are listed but never attempted.
- */
-export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanOptions = {}): Plan {
-  const profile = opts.profile ?? obs.profile;
-  const decls = resolveDeclarations(spec, obs, { location: obs.vault.location });
-  const policyActions: PlannedAction[] = [];
-  const vmActions: { order: { resourceGroup: string; name: string; id: string }; action: PlannedAction }[] = [];
-  const created = new Set<string>();
-
-  for (const policy of [...spec.policies].sort((a, b) => compareText(a.name, b.name))) {
-    const { name, source, ...settings } = policy;
-    const seen = findPolicy(obs.policies, name);
-    if (!seen) {
-      const id = actionId('createPolicy', name);
-      created.add(name);
-      policyActions.push({
-        id, kind: 'createPolicy', target: { policyName: name }, policy: settings,
-        reason: `policy ${name} does not exist in vault ${obs.vault.name}`, blockedBy: [], dependsOn: [], source,
-      });
-    } else if (!seen.settings || !samePolicySettings(seen.settings, settings)) {
-      policyActions.push({
-        id: actionId('updatePolicy', name), kind: 'updatePolicy', target: { policyName: name }, policy: settings,
-        ...(seen.settings ? { previousPolicy: seen.settings } : {}),
-        reason: seen.settings
-          ? `policy ${name} differs: ${diffPolicySettings(seen.settings, settings).join('; ')}`
-          : `policy ${name} exists but is not an Azure VM policy vmbackup can read; it is rewritten as ${describePolicySettings(settings)}`,
-        blockedBy: [], dependsOn: [], source,
-      });
+/** A declared VM's register, protect or changePolicy, as its place in the comparison asks. */
+function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDeps: (policy: string) => string[]): PlannedAction[] {
+  const { vm, policy, rule, source } = c.declared;
+  const target = { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup };
+  const { item } = c;
+  switch (c.state) {
+    case 'inSync':
+      return [];
+    case 'wrongPolicy': {
+      const current = item ? itemPolicyName(item) : undefined;
+      return [{
+        id: actionId('changePolicy', vm.id), kind: 'changePolicy',
+        target: { ...target, policyName: policy, ...itemTarget(item!) }, fromPolicyName: current,
+        reason: `VM ${vm.name} is protected with policy ${current ?? '(none)'}, rule "${rule.name}" gives it ${policy}`,
+        blockedBy: c.findings, dependsOn: policyDeps(policy), source,
+      }];
     }
-  }
-  const policyDeps = (policy: string): string[] => (created.has(policy) ? [actionId('createPolicy', policy)] : []);
-
-  for (const d of decls.declared) {
-    const { vm, policy, source } = d;
-    const target = { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup };
-    const item = findItem(obs.protectedItems, vm.id);
-    const push = (action: PlannedAction): void => void vmActions.push({ order: vm, action });
-
-    const chosen = policyChoice(spec, obs, policy);
-    if (item && isActive(item)) {
-      const current = itemPolicyName(item);
-      if (current === undefined || current.toLowerCase() !== policy.toLowerCase()) {
-        const from = policyChoice({ policies: [] }, obs, current);
-        push({
-          id: actionId('changePolicy', vm.id), kind: 'changePolicy',
-          target: { ...target, policyName: policy, ...itemTarget(item) }, fromPolicyName: current,
-          reason: `VM ${vm.name} is protected with policy ${current ?? '(none)'}, rule "${d.rule.name}" gives it ${policy}`,
-          blockedBy: chosen ? policyChangeFindings(vm, from, chosen, profile) : [], dependsOn: policyDeps(policy), source,
+    case 'unprotected':
+    case 'softDeleted':
+    case 'stopped': {
+      const out: PlannedAction[] = [];
+      const dependsOn = policyDeps(policy);
+      if (supportOf(profile).explicitRegistration && c.state === 'unprotected' && !registeredWithExtension(vm)) {
+        const id = actionId('register', vm.id);
+        out.push({
+          id, kind: 'register', target: { ...target, containerName: vmContainerName(vm.resourceGroup, vm.name) },
+          reason: `VM ${vm.name} is declared by rule "${rule.name}" and not registered with vault ${vaultName}`,
+          blockedBy: c.findings, dependsOn: [], source,
         });
+        dependsOn.push(id);
       }
-      continue;
-    }
-
-    // The service checks the same preconditions on protect as on register, so both carry every finding.
-    const findings = preflight(vm, { ...obs, profile }, chosen);
-    const dependsOn = policyDeps(policy);
-    const needsRegister = supportOf(profile).explicitRegistration && !item && !(vm.registered && vm.backupExtension);
-    if (needsRegister) {
-      const id = actionId('register', vm.id);
-      push({
-        id, kind: 'register', target: { ...target, containerName: vmContainerName(vm.resourceGroup, vm.name) },
-        reason: `VM ${vm.name} is declared by rule "${d.rule.name}" and not registered with vault ${obs.vault.name}`,
-        blockedBy: findings, dependsOn: [], source,
-      });
-      dependsOn.push(id);
-    }
-    push({
-      id: actionId('protect', vm.id), kind: 'protect',
-      target: {
-        ...target, policyName: policy,
-        ...(item ? itemTarget(item) : { protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name), containerName: vmContainerName(vm.resourceGroup, vm.name) }),
-      },
-      reason: item?.softDeleted
-        ? `VM ${vm.name}'s protection was deleted (soft-deleted); rule "${d.rule.name}" protects it with policy ${policy}`
-        : item
-          ? `VM ${vm.name}'s protection is stopped (${item.protectionState}); rule "${d.rule.name}" resumes it with policy ${policy}`
-          : `VM ${vm.name} is declared by rule "${d.rule.name}" with policy ${policy} and is not protected`,
-      blockedBy: findings, dependsOn, source,
-    });
-  }
-
-  for (const m of decls.missing) {
-    const what = m.pick.id ?? `${m.resourceGroup}/${m.name}`;
-    vmActions.push({
-      order: m,
-      action: {
-        id: actionId('protect', m.id), kind: 'protect',
+      out.push({
+        id: actionId('protect', vm.id), kind: 'protect',
         target: {
-          vmId: m.id, vmName: m.name, resourceGroup: m.resourceGroup, policyName: m.rule.policy,
-          protectedItemName: vmProtectedItemName(m.resourceGroup, m.name), containerName: vmContainerName(m.resourceGroup, m.name),
+          ...target, policyName: policy,
+          ...(item ? itemTarget(item) : { protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name), containerName: vmContainerName(vm.resourceGroup, vm.name) }),
         },
-        reason: `rule "${m.rule.name}" picks VM ${what}, which does not exist`,
-        blockedBy: [preflightFinding('VmNotFound', `no VM ${what} in subscription ${spec.target.subscriptionId}`)],
-        dependsOn: policyDeps(m.rule.policy), source: m.pick.source ?? m.rule.source,
+        reason: c.state === 'softDeleted'
+          ? `VM ${vm.name}'s protection was deleted (soft-deleted); rule "${rule.name}" protects it with policy ${policy}`
+          : c.state === 'stopped'
+            ? `VM ${vm.name}'s protection is stopped (${item!.protectionState}); rule "${rule.name}" resumes it with policy ${policy}`
+            : `VM ${vm.name} is declared by rule "${rule.name}" with policy ${policy} and is not protected`,
+        blockedBy: c.findings, dependsOn, source,
+      });
+      return out;
+    }
+  }
+}
+
+function missingAction({ missing: m }: ComparedMissingVm, spec: ResolvedSpec, policyDeps: (policy: string) => string[]): PlannedAction {
+  const what = m.pick.id ?? `${m.resourceGroup}/${m.name}`;
+  return {
+    id: actionId('protect', m.id), kind: 'protect',
+    target: {
+      vmId: m.id, vmName: m.name, resourceGroup: m.resourceGroup, policyName: m.rule.policy,
+      protectedItemName: vmProtectedItemName(m.resourceGroup, m.name), containerName: vmContainerName(m.resourceGroup, m.name),
+    },
+    reason: `rule "${m.rule.name}" picks VM ${what}, which does not exist`,
+    blockedBy: [preflightFinding('VmNotFound', `no VM ${what} in subscription ${spec.target.subscriptionId}`)],
+    dependsOn: policyDeps(m.rule.policy), source: m.pick.source ?? m.rule.source,
+  };
+}
+
+/** Stop entries, unregistrations, and the undeclared protections the spec stops. */
+function stopActions(c: Comparison, spec: ResolvedSpec, vaultName: string): VmAction[] {
+  const out: VmAction[] = [];
+  for (const { entry, item, deleteData } of c.stops) {
+    const vm = itemVm(item);
+    const kind = deleteData ? 'stopProtectionDeleteData' : 'stopProtection';
+    out.push({
+      order: vm,
+      action: {
+        id: actionId(kind, vm.id), kind,
+        target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) },
+        reason: deleteData
+          ? `stopProtection entry for VM ${vm.name} says retainData: false; its recovery points are deleted`
+          : `stopProtection entry for VM ${vm.name}; its recovery points are retained`,
+        blockedBy: [], dependsOn: [], source: entry.source,
       },
     });
   }
-
-  const handled = new Set<ObservedProtectedItem>();
-  for (const { entry, items } of decls.stops) {
-    for (const item of items) {
-      // Deleting data applies to stopped protections too; stopping applies only to active ones.
-      if (handled.has(item) || (entry.retainData && !isActive(item))) continue;
-      handled.add(item);
-      const vm = itemVm(item);
-      const kind = entry.retainData ? 'stopProtection' : 'stopProtectionDeleteData';
-      vmActions.push({
-        order: vm,
-        action: {
-          id: actionId(kind, vm.id), kind,
-          target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) },
-          reason: entry.retainData
-            ? `stopProtection entry for VM ${vm.name}; its recovery points are retained`
-            : `stopProtection entry for VM ${vm.name} says retainData: false; its recovery points are deleted`,
-          blockedBy: [], dependsOn: [], source: entry.source,
-        },
-      });
-    }
+  for (const { vm, entry } of c.registrations) {
+    out.push({
+      order: vm,
+      action: {
+        id: actionId('unregister', vm.id), kind: 'unregister',
+        target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, containerName: vmContainerName(vm.resourceGroup, vm.name) },
+        reason: `stopProtection entry for VM ${vm.name}: it has no backup item left in vault ${vaultName} but is still registered with it; unregistering frees it for another vault`,
+        blockedBy: [], dependsOn: [], source: entry.source,
+      },
+    });
   }
-
-  for (const action of unregisterActions(decls, obs)) vmActions.push({ order: action.vm, action: action.planned });
-
   if (spec.undeclared === 'stop') {
-    for (const item of undeclaredItems(decls, obs.protectedItems)) {
-      if (handled.has(item)) continue;
+    for (const { item } of c.undeclared) {
+      if (c.stops.some((s) => s.item === item)) continue;
       const vm = itemVm(item);
-      vmActions.push({
+      out.push({
         order: vm,
         action: {
           id: actionId('stopProtection', vm.id), kind: 'stopProtection',
@@ -203,9 +170,31 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
       });
     }
   }
+  return out;
+}
 
-  vmActions.sort((a, b) => vmOrder(a.order, b.order) || KIND_ORDER.indexOf(a.action.kind) - KIND_ORDER.indexOf(b.action.kind));
-  const actions = [...policyActions, ...vmActions.map((v) => v.action)];
+/**
+ * Plans the actions that make the vault match the spec. Actions come in a deterministic order: policies
+ * first (by name), then VMs by resource group and name. Blocked actions are listed but never attempted.
+ */
+export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanOptions = {}): Plan {
+  const profile = opts.profile ?? obs.profile;
+  const comparison = compareProtection(spec, obs, { profile });
+  const vaultName = obs.vault.name;
+  const policyActions = [...comparison.policies]
+    .sort((a, b) => compareText(a.policy.name, b.policy.name))
+    .map((p) => policyAction(p, vaultName))
+    .filter((a): a is PlannedAction => a !== undefined);
+  const created = new Set(policyActions.filter((a) => a.kind === 'createPolicy').map((a) => a.target.policyName));
+  const policyDeps = (policy: string): string[] => (created.has(policy) ? [actionId('createPolicy', policy)] : []);
+
+  const vmActionList: VmAction[] = [
+    ...comparison.vms.flatMap((c) => vmActions(c, vaultName, profile, policyDeps).map((action) => ({ order: c.declared.vm, action }))),
+    ...comparison.missing.map((m) => ({ order: m.missing, action: missingAction(m, spec, policyDeps) })),
+    ...stopActions(comparison, spec, vaultName),
+  ];
+  vmActionList.sort((a, b) => vmOrder(a.order, b.order) || KIND_ORDER.indexOf(a.action.kind) - KIND_ORDER.indexOf(b.action.kind));
+  const actions = [...policyActions, ...vmActionList.map((v) => v.action)];
   const byKind: Partial<Record<ActionKind, number>> = {};
   for (const a of actions) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
   const blocked = actions.filter((a) => a.blockedBy.length > 0).length;

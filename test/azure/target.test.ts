@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { classifyError, openTarget, REMEDIES, triggerBackup, waitForJob } from '../../provider/azure/index.js';
+import { classifyError, openTarget, REMEDIES, resolveTarget, triggerBackup, waitForJob } from '../../provider/azure/index.js';
 import { applyPlan } from '../../provider/apply/index.js';
 import { vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
 import { FLEET_FILE, WEU } from '../discovery/harness.js';
@@ -80,5 +80,28 @@ describe('openTarget with the endpoint of a running emulator', () => {
     const failed = await triggerBackup(target, WEU, vmContainerName('rg-ops', 'ops-01'), vmProtectedItemName('rg-ops', 'ops-01')).catch((e: unknown) => e);
     expect(failed).toMatchObject({ code: 'UserErrorVmNotFoundV2', transient: false, remedy: REMEDIES.UserErrorVmNotFoundV2.remedy });
     await target.close();
+  });
+});
+
+describe('resolveTarget', () => {
+  const env = { VMBACKUP_TARGET: 'emulator', VMBACKUP_STATE: '/srv/world', VMBACKUP_FLEET: 'fleet.yaml', AZURE_SUBSCRIPTION_ID: 'sub-env' };
+  it.each([
+    { reason: 'what is written wins over the environment', written: { stateDir: '/other', fleetFile: 'mine.yaml' }, env, expected: { kind: 'emulator', stateDir: '/other', fleetFile: 'mine.yaml' } },
+    { reason: 'the environment fills what is not written', written: {}, env, expected: { kind: 'emulator', stateDir: '/srv/world', fleetFile: 'fleet.yaml' } },
+    { reason: 'nothing written and no environment: the embedded emulator over .vmbackup', written: {}, env: {}, expected: { kind: 'emulator', stateDir: path.resolve('.vmbackup') } },
+    // The embedded emulator names its own subscription (below); Azure and a running emulator take the environment's.
+    { reason: 'a running emulator takes the environment\'s subscription', written: { endpoint: 'https://127.0.0.1:1' }, env, expected: { subscriptionId: 'sub-env' } },
+    { reason: 'Azure takes the environment\'s subscription', written: { kind: 'azure' }, env, expected: { kind: 'azure', subscriptionId: 'sub-env' } },
+    { reason: 'a relative state directory becomes absolute', written: { stateDir: 'state' }, env: {}, expected: { stateDir: path.resolve('state') } },
+  ])('$reason', ({ written, env: given, expected }) => {
+    expect(resolveTarget(written, given)).toMatchObject(expected);
+  });
+
+  it('leaves an embedded emulator its own subscription', () => {
+    expect(resolveTarget({}, env).subscriptionId).toBeUndefined();
+  });
+
+  it('refuses an unknown kind, saying which are known', () => {
+    expect(() => resolveTarget({}, { VMBACKUP_TARGET: 'aws' })).toThrow(/unknown target "aws": use --target emulator or --target azure/);
   });
 });
