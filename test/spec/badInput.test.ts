@@ -323,6 +323,14 @@ describe('files that are not spec text', () => {
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(spec?.rules.length).toBeGreaterThan(0);
   });
+
+  test('a key written twice among 40,000, and each of 40,000 unknown keys, are found in one pass over the file', () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join('\n');
+    const twice = resolveSpecText(`apiVersion: vmbackup/v1\n${keys}\nk7: 2\n`, 'wide.yaml').diagnostics;
+    expect(twice.filter((d) => d.code === 'DuplicateKey').map((d) => `${d.location?.line}:${d.location?.col}`)).toEqual(['40002:1']);
+    const unknown = resolveSpecText(`apiVersion: vmbackup/v1\n${keys}\n`, 'wide.yaml').diagnostics.filter((d) => d.location?.line === 40_001);
+    expect(unknown.map((d) => d.message)).toEqual([expect.stringMatching(/k39999/)]);
+  });
 });
 
 describe('every value of the example replaced by a value of another kind', () => {
