@@ -20,6 +20,12 @@ interface Case {
 
 const cases: readonly Case[] = [
   {
+    file: 'misspelt-key.yaml',
+    profile: 'classic',
+    reason: 'a misspelt key in a policy does not hide the policy\'s other problems, nor is it reported twice',
+    expected: ['8:50 error UnknownKey', '9:25 error RetentionOutOfRange'],
+  },
+  {
     file: 'malformed-yaml.yaml',
     reason: 'an unclosed flow map and a tab used as indentation are YAML syntax errors, located where the parser stopped',
     expected: ['5:1 error YamlSyntax', '8:1 error YamlSyntax'],
