@@ -1,16 +1,16 @@
 // The fleet file seeds the world. It is read as strict UTF-8 text of bounded size, parsed as one YAML document
 // with bounded aliases, validated against schemas/fleet.schema.json (ajv), and every problem is reported at
 // once as FILE:LINE:COL.
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlias, isCollection, isMap, isPair, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node } from 'yaml';
 import type { BackupFailure, Faults, Profile, Vault, Vm } from './model.js';
 import { defaultPolicyProperties } from './policyRules.js';
 import { vmArmId } from './render.js';
 import type { Store } from './store.js';
+import { parseFleetYaml, type Path } from './fleetYaml.js';
 import { readTextFile } from './textFile.js';
 
 export interface FleetVault {
@@ -66,47 +66,55 @@ export class FleetError extends Error {
 export const DEFAULT_AGENT_VERSION = '2.7.41491.1102';
 /** A generated fleet of 10,000 VMs is about 2 MiB; the cap leaves room and bounds what a wrong file costs. */
 export const MAX_FLEET_BYTES = 8 * 2 ** 20;
-// Written out, a fleet of 10,000 VMs is some 200,000 values; aliases that expand far past that are an alias bomb.
-const MAX_EXPANDED_VALUES = 1_000_000;
 const UNSUPPORTED_IMAGE = /freebsd|openbsd|netbsd|solaris/i;
 
 // From emulator/ in the sources, or dist/emulator/ once compiled.
 const here = dirname(fileURLToPath(import.meta.url));
 const schemaPath = [join(here, '..', 'schemas', 'fleet.schema.json'), join(here, '..', '..', 'schemas', 'fleet.schema.json')].find((p) => existsSync(p)) ?? '';
-let validator: ValidateFunction | undefined;
+// Past this many, more problems tell the user nothing new; and validation stops, so a file of a million bad items ends at once.
+export const MAX_FLEET_PROBLEMS = 100;
+let validators: { fleet: ValidateFunction; vault: ValidateFunction; vm: ValidateFunction } | undefined;
 
-function validate(value: unknown) {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    validator = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
+/**
+ * Schema errors, the first MAX_FLEET_PROBLEMS of them. The lists are checked item by item: ajv gathering every
+ * error of a long list at once takes time that grows with the square of the errors.
+ */
+function validate(value: unknown): ErrorObject[] {
+  const v = (validators ??= compileValidators());
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    v.fleet(value);
+    return v.fleet.errors ?? [];
   }
-  validator(value);
-  return validator.errors ?? [];
+  const record = value as Record<string, unknown>;
+  const lists = [['vaults', v.vault], ['vms', v.vm]] as const;
+  // The fleet with its lists empty; their items are checked one by one below.
+  const outline = { ...record };
+  for (const [key] of lists) if (Array.isArray(record[key])) outline[key] = [];
+  v.fleet(outline);
+  const errors = [...(v.fleet.errors ?? [])];
+  for (const [key, check] of lists) {
+    const list = record[key];
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length && errors.length < MAX_FLEET_PROBLEMS; i++) {
+      if (!check(list[i])) errors.push(...(check.errors ?? []).map((e) => ({ ...e, instancePath: `/${key}/${i}${e.instancePath}` })));
+    }
+  }
+  return errors.slice(0, MAX_FLEET_PROBLEMS);
+}
+
+function compileValidators(): NonNullable<typeof validators> {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { $id: string };
+  const fleet = ajv.compile(schema);
+  return { fleet, vault: ajv.getSchema(`${schema.$id}#/$defs/vault`)!, vm: ajv.getSchema(`${schema.$id}#/$defs/vm`)! };
 }
 
 /** Parses and validates fleet YAML (or JSON); throws FleetError listing every problem with its position. */
 export function parseFleetText(text: string, file: string): Fleet {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const at = (offset: number | undefined, message: string): FleetProblem => {
-    const pos = lines.linePos(offset ?? 0);
-    return { file, line: pos.line, col: pos.col, message };
-  };
-  if (doc.errors.length) throw new FleetError(doc.errors.map((e) => at(e.pos[0], yamlMessage(e))));
-  const bomb = aliasBomb(doc);
-  if (bomb) {
-    throw new FleetError([at(bomb.range?.[0], `alias *${bomb.source} makes the fleet expand past ${MAX_EXPANDED_VALUES.toLocaleString('en')} values; write the values out instead of nesting aliases`)]);
-  }
-  // aliasBomb bounds what aliases expand to by their real size, so the library's own guess is not needed.
-  const value = doc.toJS({ maxAliasCount: -1 }) as unknown;
-  const nodeAt = (path: (string | number)[]): Node | undefined => {
-    let node: unknown = doc.contents;
-    for (const key of path) {
-      if (isMap(node) || isSeq(node)) node = node.get(key as never, true);
-      else return undefined;
-    }
-    return node as Node | undefined;
-  };
+  const yaml = parseFleetYaml(text);
+  if ('problems' in yaml) throw new FleetError(yaml.problems.map((p) => ({ file, ...p })));
+  const { value } = yaml;
+  const at = (path: Path, message: string): FleetProblem => ({ file, ...yaml.locate(path), message });
   const problems: FleetProblem[] = [];
   for (const e of validate(value)) {
     const path = e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
@@ -114,61 +122,30 @@ export function parseFleetText(text: string, file: string): Fleet {
     if (e.keyword === 'additionalProperties') detail = `unknown key '${(e.params as { additionalProperty: string }).additionalProperty}'`;
     if (e.keyword === 'enum') detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     const where = e.instancePath === '' ? 'fleet' : e.instancePath.slice(1).replace(/\//g, '.');
-    problems.push(at(nodeAt(path)?.range?.[0], `${where}: ${detail}`));
+    problems.push(at(path, `${where}: ${detail}`));
   }
+  if (problems.length === MAX_FLEET_PROBLEMS) problems.push(at([], `the first ${MAX_FLEET_PROBLEMS} problems are listed: fix them and check the fleet again`));
   if (problems.length === 0) {
     const fleet = value as Fleet;
     const seen = new Map<string, number>();
     fleet.vms.forEach((vm, i) => {
       const key = `${vm.resourceGroup}/${vm.name}`.toLowerCase();
-      if (seen.has(key)) problems.push(at(nodeAt(['vms', i])?.range?.[0], `vms.${i}: VM '${vm.name}' in resource group '${vm.resourceGroup}' is already listed (vms.${seen.get(key)})`));
+      if (seen.has(key)) problems.push(at(['vms', i], `vms.${i}: VM '${vm.name}' in resource group '${vm.resourceGroup}' is already listed (vms.${seen.get(key)})`));
       else seen.set(key, i);
     });
     fleet.vms.forEach((vm, i) => {
       const problem = backupFailureProblem(vm);
-      if (problem) problems.push(at(nodeAt(['vms', i, 'backupFailure'])?.range?.[0], `vms.${i}.backupFailure: ${problem}`));
+      if (problem) problems.push(at(['vms', i, 'backupFailure'], `vms.${i}.backupFailure: ${problem}`));
     });
     const vaults = new Map<string, number>();
     fleet.vaults.forEach((v, i) => {
       const key = `${v.resourceGroup}/${v.name}`.toLowerCase();
-      if (vaults.has(key)) problems.push(at(nodeAt(['vaults', i])?.range?.[0], `vaults.${i}: vault '${v.name}' is already listed (vaults.${vaults.get(key)})`));
+      if (vaults.has(key)) problems.push(at(['vaults', i], `vaults.${i}: vault '${v.name}' is already listed (vaults.${vaults.get(key)})`));
       else vaults.set(key, i);
     });
   }
   if (problems.length) throw new FleetError(problems);
   return value as Fleet;
-}
-
-/** The alias at which the document, every alias written out, passes MAX_EXPANDED_VALUES; undefined if none. */
-function aliasBomb(doc: Document): Alias | undefined {
-  const anchored = new Map<string, number>();
-  let total = 0;
-  let bomb: Alias | undefined;
-  // The size of a node written out; `total` runs over the document in order, so the alias that passes the cap is found.
-  const expand = (node: unknown): number => {
-    if (bomb || node === null || node === undefined) return 0;
-    let size: number;
-    if (isAlias(node)) {
-      size = anchored.get(node.source) ?? 0;
-      total += size;
-      if (total > MAX_EXPANDED_VALUES) bomb = node;
-      return size;
-    }
-    if (isPair(node)) return expand(node.key) + expand(node.value);
-    total += 1;
-    size = 1;
-    if (isCollection(node)) for (const item of node.items) size += expand(item);
-    const anchor = (node as { anchor?: string }).anchor;
-    if (anchor) anchored.set(anchor, size);
-    return size;
-  };
-  expand(doc.contents);
-  return bomb;
-}
-
-function yamlMessage(e: { code: string; message: string }): string {
-  if (e.code === 'MULTIPLE_DOCS') return 'a second YAML document starts here; a fleet is one document: remove the `---` line and what follows';
-  return e.message.split('\n')[0]!;
 }
 
 /** Why a VM cannot have its backup failure, or undefined: VSS exists only on Windows. */

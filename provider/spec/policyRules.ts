@@ -19,6 +19,7 @@ const SCHEDULE_FIELDS: Record<WrittenSchedule['frequency'], readonly (keyof Writ
   Hourly: ['intervalHours', 'windowStart', 'windowHours'],
 };
 const OPTIONAL_FIELDS: readonly (keyof WrittenSchedule)[] = ['frequency', 'timeZone'];
+const KNOWN_FIELDS = new Set<string>([...Object.values(SCHEDULE_FIELDS).flat(), ...OPTIONAL_FIELDS]);
 
 /** V2 (enhanced) when the schedule is hourly or the spec asks for it. */
 export function policyTypeOf(policy: WrittenPolicy): 'V1' | 'V2' {
@@ -40,7 +41,8 @@ const scheduleFieldsMatchFrequency: PolicyRule = ({ schedule }, path, { reporter
     });
   }
   for (const field of Object.keys(schedule) as (keyof WrittenSchedule)[]) {
-    if (wanted.includes(field) || OPTIONAL_FIELDS.includes(field)) continue;
+    // An unknown key was reported by the schema, with its likely spelling.
+    if (wanted.includes(field) || OPTIONAL_FIELDS.includes(field) || !KNOWN_FIELDS.has(field)) continue;
     reporter.report({
       code: 'ScheduleFieldNotApplicable',
       message: `"${field}" does not apply to ${article(schedule.frequency)} schedule`,

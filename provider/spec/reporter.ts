@@ -11,6 +11,11 @@ export interface Finding {
   readonly severity?: Severity;
   /** Point at the key of the last path segment rather than its value. */
   readonly at?: 'key' | 'value';
+  /**
+   * The error is about this key alone (an unknown key): the object around it is still well formed, so the
+   * rules go on checking it and every problem of the spec is reported at once.
+   */
+  readonly contained?: boolean;
 }
 
 export interface Reporter {
@@ -18,7 +23,7 @@ export interface Reporter {
   report(finding: Finding): void;
   /** `FILE:LINE:COL` of a path, for messages that point at a second place. */
   where(path: Path): string | undefined;
-  /** True when no error was reported at or below `path`. */
+  /** True when no error was reported at or below `path`, leaving aside errors about one key alone (`contained`). */
   clean(path: Path): boolean;
 }
 
@@ -28,11 +33,11 @@ export function createReporter(locate: Locator, pathPrefix = ''): Reporter {
   const errorPaths: string[] = [];
   return {
     diagnostics,
-    report({ code, message, path, remedy, severity = 'error', at }) {
+    report({ code, message, path, remedy, severity = 'error', at, contained = false }) {
       const location = locate(path, at);
       const text = formatPath(path, pathPrefix);
       diagnostics.push({ severity, code, message, path: text, ...(location ? { location } : {}), ...(remedy ? { remedy } : {}) });
-      if (severity === 'error') errorPaths.push(formatPath(path));
+      if (severity === 'error' && !contained) errorPaths.push(formatPath(path));
     },
     where(path) {
       const location = locate(path);

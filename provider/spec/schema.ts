@@ -78,6 +78,7 @@ function describe(error: ErrorObject, path: Path, actual: unknown, def: string |
         message: `unknown key "${key}" in ${where}`,
         path: [...path, key],
         at: 'key' as const,
+        contained: true,
         remedy: [hint, `allowed: ${allowed.join(', ')}`].filter(Boolean).join('; '),
       };
     }

@@ -1,6 +1,6 @@
 // YAML with positions: parses a spec keeping every node's line:col, and reports YAML-level problems
 // (syntax, duplicate keys, aliases) as diagnostics.
-import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../core/index.js';
 
 export type PathSegment = string | number;
@@ -46,7 +46,9 @@ const MAX_ALIAS_COUNT = 100;
 
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  // Duplicate keys are found by checkNodes in one pass: the library's own check takes time that grows with the
+  // square of a mapping's size (30,000 keys, a minute).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false });
   const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
   const diagnostics: Diagnostic[] = [];
 
@@ -76,16 +78,6 @@ function yamlDiagnostic(
   location: SourceLocation,
   severity: 'error' | 'warning',
 ): Diagnostic {
-  if (error.code === 'DUPLICATE_KEY') {
-    const key = keyAt(doc, error.pos[0]);
-    return {
-      severity,
-      code: 'DuplicateKey',
-      message: key === undefined ? 'duplicate key' : `duplicate key "${key}"`,
-      location,
-      remedy: 'keep one of them: YAML keeps only the last, silently',
-    };
-  }
   if (error.code === 'MULTIPLE_DOCS') {
     return {
       severity,
@@ -101,28 +93,31 @@ function yamlDiagnostic(
   return { severity, code: 'YamlSyntax', message: `YAML: ${error.message}`, location };
 }
 
-function keyAt(doc: Document, offset: number): string | undefined {
-  let found: string | undefined;
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
-        found = String(pair.key.value);
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
-}
-
 /**
  * Aliases must name an anchor defined before them; an anchor defined twice is legal YAML but a trap.
- * Keys are plain scalars: a list or mapping as a key has no meaning in a spec.
+ * Keys are plain scalars: a list or mapping as a key has no meaning in a spec. A key written twice is an error.
  */
 function checkNodes(doc: Document, at: (offset: number) => SourceLocation): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const anchors = new Set<string>();
   visit(doc, (_, node) => {
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (keys.has(key)) {
+          diagnostics.push({
+            severity: 'error',
+            code: 'DuplicateKey',
+            message: `duplicate key "${key}"`,
+            location: at(pair.key.range?.[0] ?? 0),
+            remedy: 'keep one of them: YAML keeps only the last, silently',
+          });
+        }
+        keys.add(key);
+      }
+    }
     if (isPair(node)) {
       if (node.key !== null && !isScalar(node.key)) {
         diagnostics.push({
@@ -164,6 +159,17 @@ function checkNodes(doc: Document, at: (offset: number) => SourceLocation): Diag
 
 function createLocator(doc: Document, at: (offset: number) => SourceLocation): Locator {
   const resolve = (node: unknown): unknown => (node instanceof Alias ? node.resolve(doc) : node);
+  // Each mapping's pairs by key, made on first use: a spec with thousands of wrong keys is located in linear time.
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p as Pair);
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   return (path, part = 'value') => {
     let node: unknown = resolve(doc.contents);
     let where: number = (node as Node | null)?.range?.[0] ?? 0;
@@ -172,7 +178,7 @@ function createLocator(doc: Document, at: (offset: number) => SourceLocation): L
       let keyOffset: number | undefined;
       let next: unknown;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = pairOf(node, String(segment));
         if (!pair) break;
         keyOffset = (pair.key as Node).range?.[0];
         next = pair.value;

@@ -1,12 +1,13 @@
 // Bad input to the emulator side of the CLI: a broken fleet is reported like a broken spec (every problem, located,
 // exit 1, no stack trace), and a state directory without a world says how to seed one.
-import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, DEMO_FLEET, requireBuild, runCli } from './harness.js';
+import { promisify } from 'node:util';
+import { BIN, cliEnv, DEMO_FLEET, requireBuild, ROOT, runCli } from './harness.js';
 
 const BAD_FLEET = `subscriptionId: not-a-guid
 vaults:
@@ -88,5 +89,40 @@ describe('the state directory', () => {
     expect(mode('token')).toBe('600');
     expect(mode('tls/key.pem')).toBe('600');
     for (const f of ['world.sqlite-wal', 'world.sqlite-shm']) if (existsSync(join(dir, 'private-state', f))) expect(mode(f), f).toBe('600');
+  });
+});
+
+describe('memory while refusing hostile input', () => {
+  const LAUGHS_FLEET = join(ROOT, 'test/e2e/fixtures/billion-laughs-fleet.yaml');
+  const laughs = readFileSync(LAUGHS_FLEET, 'utf8').split('\n').filter((l) => /^(laughs|a\d):/.test(l));
+  const LAUGHS_SPEC = `apiVersion: vmbackup/v1\n${laughs.join('\n')}\ntarget: *a9\n`;
+
+  /** Runs vmbackup with a preload that reports its peak resident set size (KiB) when it exits. */
+  async function peakKiB(args: string[]): Promise<{ code: number; stderr: string; maxRss: number }> {
+    const preload = join(ROOT, 'test/e2e/fixtures/reportMaxRss.mjs');
+    const run = promisify(execFile)(process.execPath, ['--import', preload, BIN, ...args], { cwd: dir, env: cliEnv(), timeout: 60_000 });
+    const { code, stderr } = await run.then(
+      (r) => ({ code: 0, stderr: r.stderr }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    return { code, stderr, maxRss: Number(/maxRSS=(\d+)/.exec(stderr)?.[1]) };
+  }
+
+  it.each([
+    { reason: 'a spec that never ends', args: ['validate', '-f', '/dev/zero'] },
+    { reason: 'a spec that never ends, given to plan', args: ['plan', '-f', '/dev/zero', '--state', 'mem-state', '--fleet', DEMO_FLEET] },
+    { reason: 'a fleet that never ends', args: ['discover', '--vault', 'a/b', '--state', 'mem-state', '--fleet', '/dev/zero'] },
+    { reason: 'a billion-laughs fleet', args: ['discover', '--vault', 'a/b', '--state', 'mem-state', '--fleet', LAUGHS_FLEET] },
+    { reason: 'a billion-laughs spec', args: ['validate', '-f', 'laughs-spec.yaml'] },
+    { reason: 'a fleet of more values than the cap', args: ['discover', '--vault', 'a/b', '--state', 'mem-state', '--fleet', 'flood.yaml'] },
+  ])('$reason is refused in under 200 MB', async ({ args }) => {
+    await writeFile(join(dir, 'laughs-spec.yaml'), LAUGHS_SPEC);
+    await writeFile(join(dir, 'flood.yaml'), `vms: [${'1,'.repeat(1_000_000)}1]\n`);
+    const r = await peakKiB(args);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/unexpected error|    at /);
+    expect(r.maxRss, r.stderr).toBeGreaterThan(0);
+    expect(r.maxRss, r.stderr).toBeLessThan(200 * 1024);
+    expect(existsSync(join(dir, 'mem-state'))).toBe(false);
   });
 });

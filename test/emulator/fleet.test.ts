@@ -6,8 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { FleetError, generateFleet, loadFleetFile, openEmulatorState, parseFleetText } from '../../emulator/index.js';
-import { checkFleetObject, MAX_FLEET_BYTES } from '../../emulator/fleet.js';
+import { checkFleetObject, MAX_FLEET_BYTES, MAX_FLEET_PROBLEMS } from '../../emulator/fleet.js';
+import { MAX_FLEET_VALUES } from '../../emulator/fleetYaml.js';
 import { FLEET_FILE, raw, startTestEmulator, type TestEmulator } from './helpers.js';
+
+const LAUGHS_FLEET = join(import.meta.dirname, '..', 'e2e', 'fixtures', 'billion-laughs-fleet.yaml');
 
 let em: TestEmulator | undefined;
 afterEach(async () => {
@@ -77,16 +80,6 @@ describe('fleet file', () => {
   });
 });
 
-/** A billion laughs: ten levels of ten aliases each, some 10^9 values written out. */
-export const LAUGHS_FLEET = [
-  'laughs: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]',
-  ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`),
-  'subscriptionId: 6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f',
-  'vaults: *a9',
-  'vms: []',
-  '',
-].join('\n');
-
 describe('what is read as a fleet file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vmbackup-fleet-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -128,12 +121,31 @@ describe('what is read as a fleet file', () => {
     { reason: 'a NUL byte', path: () => file('nul.yaml', Buffer.from(`${HEAD}\0`)), want: /^5:1: .*holds a NUL byte/ },
     { reason: 'UTF-16', path: () => file('utf16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')])), want: /^1:1: .*is UTF-16 text; a fleet is UTF-8/ },
     { reason: 'two YAML documents, in our words', path: () => file('two.yaml', `${valid}---\n${valid}`), want: /^6:1: a second YAML document starts here; a fleet is one document/ },
-    { reason: 'a billion laughs, at the alias that passes the cap', path: () => file('laughs.yaml', LAUGHS_FLEET), want: /^6:\d+: alias \*a4 makes the fleet expand past 1,000,000 values/ },
+    { reason: 'a billion laughs, at the alias that passes the cap', path: () => LAUGHS_FLEET, want: /^7:\d+: alias \*a4 makes the fleet expand past 1,000,000 values/ },
   ])('$reason', ({ path, want }) => {
     const found = loadProblems(path());
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(want);
     expect(found[0]).not.toMatch(/parseAllDocuments|resource exhaustion/);
+  });
+
+  test('more values than a fleet of 10,000 VMs holds are refused before the YAML is parsed, where the count passes the cap', () => {
+    const flood = `vms: [${'1,'.repeat(MAX_FLEET_VALUES)}1]\n`;
+    const found = loadProblems(file('flood.yaml', flood));
+    expect(found).toEqual([expect.stringMatching(/^1:\d+: the fleet holds more than 400,000 values by this line/)]);
+  });
+
+  test('a duplicate key in a mapping of 80,000 keys is found at its place, in one pass', () => {
+    const keys = Array.from({ length: 80_000 }, (_, i) => `k${i}: 1`);
+    keys.push('k7: 2');
+    expect(loadProblems(file('dup.yaml', `${keys.join('\n')}\n`))).toEqual(["80001:1: duplicate key 'k7': keep one of them"]);
+  });
+
+  test('a list of 100,000 bad items lists the first 100 problems and says so', () => {
+    const found = loadProblems(file('bad-items.yaml', `${HEAD}${'  - 1\n'.repeat(100_000)}`));
+    expect(found).toHaveLength(MAX_FLEET_PROBLEMS + 1);
+    expect(found[0]).toMatch(/^5:5: vms\.0: must be object/);
+    expect(found[MAX_FLEET_PROBLEMS]).toMatch(/the first 100 problems are listed/);
   });
 
   test('UTF-8 with a byte order mark, a U+FFFD the file really holds, and one anchor shared by 2,000 VMs are all a fleet', () => {

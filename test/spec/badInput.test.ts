@@ -20,6 +20,12 @@ interface Case {
 
 const cases: readonly Case[] = [
   {
+    file: 'misspelt-key.yaml',
+    profile: 'classic',
+    reason: 'a misspelt key in a policy does not hide the policy\'s other problems, nor is it reported twice',
+    expected: ['8:50 error UnknownKey', '9:25 error RetentionOutOfRange'],
+  },
+  {
     file: 'malformed-yaml.yaml',
     reason: 'an unclosed flow map and a tab used as indentation are YAML syntax errors, located where the parser stopped',
     expected: ['5:1 error YamlSyntax', '8:1 error YamlSyntax'],
@@ -322,6 +328,14 @@ describe('files that are not spec text', () => {
     const { spec, diagnostics } = await resolveSpecFile(file('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), good])));
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(spec?.rules.length).toBeGreaterThan(0);
+  });
+
+  test('a key written twice among 40,000, and each of 40,000 unknown keys, are found in one pass over the file', () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join('\n');
+    const twice = resolveSpecText(`apiVersion: vmbackup/v1\n${keys}\nk7: 2\n`, 'wide.yaml').diagnostics;
+    expect(twice.filter((d) => d.code === 'DuplicateKey').map((d) => `${d.location?.line}:${d.location?.col}`)).toEqual(['40002:1']);
+    const unknown = resolveSpecText(`apiVersion: vmbackup/v1\n${keys}\n`, 'wide.yaml').diagnostics.filter((d) => d.location?.line === 40_001);
+    expect(unknown.map((d) => d.message)).toEqual([expect.stringMatching(/k39999/)]);
   });
 });
 
