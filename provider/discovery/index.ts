@@ -1,1 +1,1 @@
-export { observe, observeJobs, type ObserveOptions } from './observe.js';
+export { observe, observeJobs, observeProtectedItem, type ObserveOptions } from './observe.js';

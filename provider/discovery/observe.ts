@@ -12,6 +12,7 @@ import {
   listRegisteredVmIds,
   listVms,
   readBackupStatus,
+  readProtectedItem,
   readRecoveryPoints,
   readVault,
   refreshContainers,
@@ -88,6 +89,13 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     jobs,
     apiCalls: diffCalls(before, target.calls.snapshot()),
   };
+}
+
+/** One protected item by its ARM id, with a single GET (a Pulumi refresh reads one resource); undefined when gone. */
+export async function observeProtectedItem(target: Target, id: string, opts: WaitOptions = {}): Promise<ObservedProtectedItem | undefined> {
+  const p = parseArmId(id);
+  if (!p.vaults || !p.resourcegroups || !p.protectioncontainers || !p.protecteditems) return undefined;
+  return readProtectedItem(target, { resourceGroup: p.resourcegroups, name: p.vaults }, { containerName: p.protectioncontainers, protectedItemName: p.protecteditems }, opts);
 }
 
 /**
