@@ -1,6 +1,6 @@
 // What every command shares: the target flags, spec loading, and where output goes.
 import { ConfigurationError, InvalidInputError, type Diagnostic, type ResolvedSpec, formatDiagnostic } from '../core/index.js';
-import { openTarget, type Target, type TargetOptions } from '../azure/index.js';
+import { openTarget, resolveTarget, type ResolvedTarget, type Target } from '../azure/index.js';
 import { resolveSpecFile } from '../spec/index.js';
 import { checkSmallFile, checkStateDir, endpointUrl, prepareOutputPath, stateDirError, writeOutput } from './flags.js';
 
@@ -22,9 +22,9 @@ export interface TargetFlags {
 
 export type Profile = 'classic' | 'modern';
 
-/** The target as the flags write it; openTarget resolves what they leave out (resolveTarget). */
-export function targetOptionsFrom(flags: TargetFlags, subscriptionId?: string): TargetOptions {
-  return {
+/** The target the flags give, resolved once (resolveTarget): what is checked before opening it is what is opened. */
+export function targetOptionsFrom(flags: TargetFlags, subscriptionId?: string): ResolvedTarget {
+  return resolveTarget({
     kind: flags.target,
     endpoint: flags.endpoint === undefined ? undefined : endpointUrl(flags.endpoint),
     subscriptionId: flags.subscription ?? subscriptionId,
@@ -32,7 +32,7 @@ export function targetOptionsFrom(flags: TargetFlags, subscriptionId?: string): 
     fleetFile: flags.fleet,
     caFile: flags.caFile,
     tokenFile: flags.tokenFile,
-  };
+  });
 }
 
 /** Opens the target, runs `fn`, and always closes it (stopping an embedded emulator). */

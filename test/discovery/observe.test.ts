@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../emulator/index.js';
 import { policyArmId, sameArmId, vaultArmId, vmArmId, vmContainerName, vmProtectedItemName, type Observation } from '../../provider/core/index.js';
-import { observe, observeJobs } from '../../provider/discovery/index.js';
+import { observe, observeJobs, observeProtectedItem } from '../../provider/discovery/index.js';
 import { deleteProtectedItem, diffCalls, installBackupExtension, isWrite, putProtectedItem, registerContainer } from '../../provider/azure/index.js';
 import { TWO_VAULTS_FLEET } from '../e2e/harness.js';
 import { openTestTarget, WEU, type TestTarget } from './harness.js';
@@ -127,6 +127,16 @@ describe('observe a VM another vault holds', () => {
     expect(obs.vms.find((v) => v.name === 'app-01')?.otherVault).toBeUndefined();
     expect(obs.apiCalls['POST backupStatus']).toBe(1);
     expect(Object.keys(obs.apiCalls).filter((op) => isWrite(op))).toEqual(['POST refreshContainers']);
+  });
+
+  it('reads one protected item by its ARM id with one GET, and nothing for an id that names no item', async () => {
+    const obs = await observe(t.target, A, { refresh: false });
+    const item = obs.protectedItems.find((i) => i.friendlyName === 'web-01')!;
+    const before = t.target.calls.snapshot();
+    expect(await observeProtectedItem(t.target, item.id)).toEqual(item);
+    expect(diffCalls(before, t.target.calls.snapshot())).toEqual({ 'GET protectedItems/{id}': 1 });
+    expect(await observeProtectedItem(t.target, item.id.replaceAll('web-01', 'web-02'))).toBeUndefined();
+    expect(await observeProtectedItem(t.target, vmArmId(t.target.subscriptionId, 'rg-web', 'web-01'))).toBeUndefined();
   });
 
   it('vault A, which holds the VM, asks nothing', async () => {
