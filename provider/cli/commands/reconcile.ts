@@ -16,7 +16,7 @@ import { observe } from '../../discovery/index.js';
 import { findConflicts, planProtection, unaskedDataDeletions } from '../../plan/index.js';
 import { applyPlan, lockVault } from '../../apply/index.js';
 import { detectDrift } from '../../drift/index.js';
-import { REPORT_FORMATS, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
+import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { readSourceFile } from '../../spec/index.js';
 import { ExitCode } from '../exitCodes.js';
@@ -34,8 +34,8 @@ export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
   const profile = oneOf<Profile>('--profile', flags.profile, ['classic', 'modern'], 'classic');
   const spec = await loadSpec(flags.file, profile);
   process.stdout.write(
-    `${flags.file} is valid for the ${profile} profile: ${spec.policies.length} policies, ${spec.rules.length} protection rules, ` +
-      `${spec.stopProtection.length} stop-protection entries.\n`,
+    `${flags.file} is valid for the ${profile} profile: ${plural(spec.policies.length, 'policy', 'policies')}, ` +
+      `${plural(spec.rules.length, 'protection rule')}, ${plural(spec.stopProtection.length, 'stop-protection entry', 'stop-protection entries')}.\n`,
   );
   return ExitCode.ok;
 }
@@ -130,7 +130,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       const cancelled = result.actions.filter((a) => a.status === 'cancelled').length;
       if (cancelled > 0) {
         throw new InterruptedError(
-          `apply was interrupted: ${cancelled} action(s) not finished. Operations already sent go on in Azure; ` +
+          `apply was interrupted: ${plural(cancelled, 'action')} not finished. Operations already sent go on in Azure; ` +
             `run \`vmbackup apply -f ${spec.file}\` again to converge (it re-reads every item, so nothing is done twice).`,
         );
       }
@@ -206,7 +206,7 @@ async function confirm(plan: Plan): Promise<void> {
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`Apply ${plan.summary.toApply} action(s)? Only 'yes' is accepted: `);
+    const answer = await rl.question(`Apply ${plural(plan.summary.toApply, 'action')}? Only 'yes' is accepted: `);
     if (answer.trim() !== 'yes') throw new ConfigurationError('apply cancelled; nothing was applied');
   } finally {
     rl.close();
