@@ -13,7 +13,7 @@ import {
 } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
 import { observe } from '../../discovery/index.js';
-import { findConflicts, planProtection, unaskedDataDeletions } from '../../plan/index.js';
+import { findConflicts, planProtection, rulesSelectingNothing, unaskedDataDeletions } from '../../plan/index.js';
 import { applyPlan, lockVault } from '../../apply/index.js';
 import { detectDrift } from '../../drift/index.js';
 import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
@@ -21,7 +21,7 @@ import { validatePlanDocument } from '../planFile.js';
 import { readSourceFile } from '../../spec/index.js';
 import { ExitCode } from '../exitCodes.js';
 import { parseDuration } from '../duration.js';
-import { emit, loadSpec, oneOf, positiveInt, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
+import { emit, loadSpec, oneOf, positiveInt, reportWarnings, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
 import { prepareOutputPath } from '../flags.js';
 
@@ -40,11 +40,12 @@ export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
   return ExitCode.ok;
 }
 
-/** Observes the vault the spec targets and plans; conflicts between rules are input errors. */
+/** Observes the vault the spec targets and plans; conflicts between rules are input errors, rules that select nothing warnings. */
 async function observeAndPlan(target: Target, spec: ResolvedSpec): Promise<Plan> {
   const observation = await observe(target, spec.target.vault, { refresh: true });
   const conflicts = findConflicts(spec, observation);
   if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
+  reportWarnings(rulesSelectingNothing(spec, observation));
   return planProtection(spec, observation, { profile: target.profile });
 }
 
@@ -251,6 +252,7 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
   if (flags.out) await prepareOutputPath('--out', flags.out);
   return withSpecAndTarget(flags.file, flags, async (spec, target) => {
     const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
+    reportWarnings(rulesSelectingNothing(spec, observation));
     const report = detectDrift(spec, observation, graceHours === undefined ? {} : { graceHours });
     await emit(renderDrift(report, format, { color: terminalColor(flags.out) }), flags.out);
     return report.findings.length > 0 ? ExitCode.changes : ExitCode.ok;
