@@ -1,8 +1,8 @@
 // `vmbackup emulator ...`: run the local ARM emulator standalone, move its clock, make large fleets.
 import { stringify } from 'yaml';
-import { generateFleet } from '../../../emulator/index.js';
+import { generateFleet, type ClockAdvance } from '../../../emulator/index.js';
 import { openEmbeddedEmulatorState, startEmbeddedEmulator } from '../../azure/index.js';
-import { ConfigurationError } from '../../core/index.js';
+import { ConfigurationError, plural } from '../../core/index.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
 import { emit, oneOf, positiveInt } from '../context.js';
@@ -60,12 +60,21 @@ export async function clockCommand(action: 'show' | 'advance', duration: string 
   await checkStateDir(stateDir(flags.state));
   const state = await openEmbeddedEmulatorState(stateDir(flags.state));
   try {
-    if (action === 'advance') state.advance(ms);
+    const ran = action === 'advance' ? state.advance(ms) : undefined;
     process.stdout.write(`emulator time: ${state.now().toISOString()}\n`);
+    if (ran) process.stdout.write(`${describeAdvance(duration!, ran)}\n`);
     return ExitCode.ok;
   } finally {
     state.close();
   }
+}
+
+/** What the scheduler did while the clock moved: "In 24h: 3 jobs started, 3 finished (3 Completed), 3 recovery points made." */
+function describeAdvance(duration: string, ran: ClockAdvance): string {
+  const finished = Object.entries(ran.jobsFinished);
+  const total = finished.reduce((n, [, count]) => n + count, 0);
+  const byStatus = finished.length ? ` (${finished.map(([status, n]) => `${n} ${status}`).join(', ')})` : '';
+  return `In ${duration.trim()}: ${plural(ran.jobsStarted, 'job')} started, ${total} finished${byStatus}, ${plural(ran.recoveryPoints, 'recovery point')} made.`;
 }
 
 export async function generateFleetCommand(flags: { vms?: string; seed?: string; out?: string }): Promise<ExitCode> {
