@@ -5,7 +5,7 @@ import { openEmbeddedEmulatorState, startEmbeddedEmulator } from '../../azure/in
 import { ConfigurationError, plural } from '../../core/index.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
-import { emit, oneOf, positiveInt } from '../context.js';
+import { emit, noteIgnoredFleet, oneOf, positiveInt } from '../context.js';
 import { checkStateDir, listenError, portNumber, prepareOutputPath, stateDirError } from '../flags.js';
 import { waitForSignal } from './inspect.js';
 
@@ -24,6 +24,7 @@ export async function emulatorServeCommand(flags: ServeFlags): Promise<ExitCode>
   const profile = flags.profile === undefined ? undefined : oneOf('--profile', flags.profile, ['classic', 'modern'] as const, 'classic');
   const port = portNumber('--port', flags.port);
   await checkStateDir(stateDir(flags.state));
+  await noteIgnoredFleet(stateDir(flags.state), flags.fleet ?? process.env.VMBACKUP_FLEET);
   const emulator = await startEmbeddedEmulator({
     stateDir: stateDir(flags.state),
     fleetFile: flags.fleet ?? process.env.VMBACKUP_FLEET,
@@ -78,8 +79,8 @@ function describeAdvance(duration: string, ran: ClockAdvance): string {
 }
 
 export async function generateFleetCommand(flags: { vms?: string; seed?: string; out?: string }): Promise<ExitCode> {
-  // A fleet file is at most 8 MiB, some 35,000 generated VMs.
-  const vms = positiveInt('--vms', flags.vms, 1000, 30_000);
+  // A fleet file holds at most 400,000 values, some 13,000 generated VMs.
+  const vms = positiveInt('--vms', flags.vms, 1000, 12_000);
   const seed = positiveInt('--seed', flags.seed, 1);
   if (flags.out) await prepareOutputPath('--out', flags.out);
   await emit(stringify(generateFleet({ vms, seed })), flags.out);

@@ -32,7 +32,7 @@ export interface ValidateFlags {
 
 export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
   const profile = oneOf<Profile>('--profile', flags.profile, ['classic', 'modern'], 'classic');
-  const spec = await loadSpec(flags.file, profile);
+  const spec = await loadSpec(flags.file, { profile, warn: true });
   process.stdout.write(
     `${flags.file} is valid for the ${profile} profile: ${plural(spec.policies.length, 'policy', 'policies')}, ` +
       `${plural(spec.rules.length, 'protection rule')}, ${plural(spec.stopProtection.length, 'stop-protection entry', 'stop-protection entries')}.\n`,
@@ -49,10 +49,18 @@ async function observeAndPlan(target: Target, spec: ResolvedSpec): Promise<Plan>
   return planProtection(spec, observation, { profile: target.profile });
 }
 
-/** Loads the spec twice: once before touching the target, once with the target's profile limits. */
-async function withSpecAndTarget<T>(file: string, flags: TargetFlags, fn: (spec: ResolvedSpec, target: Target) => Promise<T>): Promise<T> {
-  const draft = await loadSpec(file);
-  return withTarget(flags, draft.target.subscriptionId, async (target) => fn(await loadSpec(file, target.profile), target));
+/**
+ * Loads the spec twice: once before touching the target (printing its warnings when `warn`), once with the
+ * target's profile limits.
+ */
+async function withSpecAndTarget<T>(
+  file: string,
+  flags: TargetFlags,
+  warn: boolean,
+  fn: (spec: ResolvedSpec, target: Target) => Promise<T>,
+): Promise<T> {
+  const draft = await loadSpec(file, { warn });
+  return withTarget(flags, draft.target.subscriptionId, async (target) => fn(await loadSpec(file, { profile: target.profile }), target));
 }
 
 export interface PlanFlags extends TargetFlags {
@@ -64,7 +72,7 @@ export interface PlanFlags extends TargetFlags {
 export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
   const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
   if (flags.out) await prepareOutputPath('--out', flags.out);
-  return withSpecAndTarget(flags.file, flags, async (spec, target) => {
+  return withSpecAndTarget(flags.file, flags, true, async (spec, target) => {
     const plan = await observeAndPlan(target, spec);
     if (flags.out) {
       // --out keeps the machine plan for `apply --plan`; the view still goes to stdout.
@@ -91,7 +99,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
   const concurrency = positiveInt('--concurrency', flags.concurrency, 4);
   const waitLock = flags.waitLock === undefined ? undefined : { text: flags.waitLock, ms: parseDuration(flags.waitLock) };
-  return withSpecAndTarget(flags.file, flags, (spec, target) => withApplyLock(target, spec, waitLock, async () => {
+  return withSpecAndTarget(flags.file, flags, true, (spec, target) => withApplyLock(target, spec, waitLock, async () => {
     let plan: Plan;
     let expectedFingerprint: string | undefined;
     if (flags.plan) {
@@ -250,7 +258,7 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
   const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
   const graceHours = flags.graceHours === undefined ? undefined : positiveInt('--grace-hours', flags.graceHours, 1);
   if (flags.out) await prepareOutputPath('--out', flags.out);
-  return withSpecAndTarget(flags.file, flags, async (spec, target) => {
+  return withSpecAndTarget(flags.file, flags, false, async (spec, target) => {
     const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
     reportWarnings(rulesSelectingNothing(spec, observation));
     const report = detectDrift(spec, observation, graceHours === undefined ? {} : { graceHours });
