@@ -111,7 +111,12 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     } else {
       plan = await observeAndPlan(target, spec);
     }
-    if (format === 'text') process.stdout.write(ensureNewline(renderPlan(plan, 'text', { color: terminalColor() })));
+    // As terraform: the whole plan when apply asks before it acts. A saved plan was read when it was made, and with
+    // --yes the progress below names every action as it runs, so one line says what is coming.
+    if (format === 'text') {
+      const shown = flags.plan !== undefined || flags.yes === true;
+      process.stdout.write(shown ? `${planHeadline(plan, flags.plan)}\n` : ensureNewline(renderPlan(plan, 'text', { color: terminalColor() })));
+    }
     // A saved plan always goes through apply, which refuses it when the state has moved, even with nothing to do.
     if (plan.summary.toApply === 0 && !flags.plan) {
       if (format === 'json') process.stdout.write(`${JSON.stringify({ event: 'summary', applied: 0, skipped: 0, failed: 0, blocked: plan.summary.blocked })}\n`);
@@ -130,6 +135,8 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
         expectedFingerprint,
         onEvent: progress.onEvent,
         signal: interrupt.signal,
+      }).catch(async (e: unknown) => {
+        throw e instanceof StalePlanError && flags.plan ? await whatMoved(target, spec, plan, flags.plan) : e;
       });
       await progress.finish(result);
       const failures = result.actions
@@ -164,6 +171,32 @@ async function withApplyLock<T>(target: Target, spec: ResolvedSpec, wait: { text
   } finally {
     await lock.release();
   }
+}
+
+function planHeadline(plan: Plan, file: string | undefined): string {
+  const { toApply, blocked } = plan.summary;
+  const from = file ? `the plan in ${file}` : 'the plan';
+  return `Applying ${from} to vault ${plan.target.vaultResourceGroup}/${plan.target.vaultName}: ${toApply} to apply, ${blocked} blocked.`;
+}
+
+/** A saved plan refused as stale says what moved: the actions the state calls for now that differ from the plan's. */
+async function whatMoved(target: Target, spec: ResolvedSpec, saved: Plan, file: string): Promise<StalePlanError> {
+  const now = planProtection(spec, await observe(target, spec.target.vault, { refresh: false }), { profile: target.profile });
+  const label = (a: PlannedAction) => `${a.kind} ${actionTarget(a)}`;
+  const nowById = new Map(now.actions.map((a) => [a.id, a]));
+  const savedIds = new Set(saved.actions.map((a) => a.id));
+  const moved: string[] = [];
+  for (const a of saved.actions) {
+    const current = nowById.get(a.id);
+    if (!current) moved.push(`${label(a)}: no longer needed (done or changed since)`);
+    else if (label(current) !== label(a)) moved.push(`${label(a)}: now ${label(current)}`);
+    else if ((current.blockedBy.length > 0) !== (a.blockedBy.length > 0)) moved.push(`${label(a)}: ${current.blockedBy.length > 0 ? 'blocked now' : 'no longer blocked'}`);
+  }
+  for (const a of now.actions) if (!savedIds.has(a.id)) moved.push(`${label(a)}: needed now, not in the plan`);
+  const what = moved.length
+    ? `what moved:\n${moved.map((m) => `  ${m}`).join('\n')}`
+    : 'its actions are still what the spec asks for, but a VM, protected item or policy it was made from has changed';
+  return new StalePlanError(`${file} is stale, nothing was applied: the vault has changed since the plan was made; ${what}\nRun \`vmbackup plan -f ${spec.file} --out ${file}\` again and review it.`);
 }
 
 /**
