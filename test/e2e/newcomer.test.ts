@@ -156,7 +156,7 @@ describe('the emulator and its world', () => {
   it('an existing world says that the fleet it is given is ignored', async () => {
     const embedded = await runCli(['discover', '--vault', 'rg-backup/vault-weu', '--state', 'state', '--fleet', DEMO_FLEET], dir);
     expect(embedded.code, embedded.stderr).toBe(0);
-    expect(count(embedded.stderr, /note: the fleet .* is ignored: state already holds a world \(delete state to seed a new one from the fleet\)/)).toBe(1);
+    expect(count(embedded.stderr, /note: the fleet .* is ignored: \S*state already holds a world \(delete \S*state to seed a new one from the fleet\)/)).toBe(1);
     const served = await cli('discover', '--vault', 'rg-backup/vault-weu', '--fleet', DEMO_FLEET);
     expect(served.stderr).toMatch(/note: the fleet .* is ignored: the emulator at https:\/\/127\.0\.0\.1:\d+ was seeded when it started/);
   });

@@ -175,6 +175,7 @@ async function withApplyLock<T>(target: Target, spec: ResolvedSpec, wait: { text
 
 function planHeadline(plan: Plan, file: string | undefined): string {
   const { toApply, blocked } = plan.summary;
+  if (toApply === 0 && blocked === 0) return 'No changes: the vault matches the spec.';
   const from = file ? `the plan in ${file}` : 'the plan';
   return `Applying ${from} to vault ${plan.target.vaultResourceGroup}/${plan.target.vaultName}: ${toApply} to apply, ${blocked} blocked.`;
 }
