@@ -1,10 +1,12 @@
 // Fleet YAML read defensively. The YAML library spends about a kilobyte per value and checks duplicate keys in
-// time that grows with the square of a mapping's size, so the values are counted before parsing, duplicate keys
-// are found here in one pass, and aliases are bounded by what they really expand to.
+// time that grows with the square of a mapping's size, so values and nesting are counted before parsing,
+// duplicate keys are found here in one pass, and aliases are bounded by what they really expand to.
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 
-/** A generated fleet of 10,000 VMs counts some 290,000 (see countValues); this bounds the memory a file can cost. */
+/** A generated fleet of 10,000 VMs counts some 290,000 (see prescan); this bounds the memory a file can cost. */
 export const MAX_FLEET_VALUES = 400_000;
+// A fleet nests four levels (vms, a VM, its tags); past this, brackets are a parser bomb, not a fleet.
+const MAX_FLEET_DEPTH = 64;
 // Written out, a fleet of 10,000 VMs is some 200,000 values; aliases that expand far past that are an alias bomb.
 const MAX_EXPANDED_VALUES = 1_000_000;
 
@@ -20,11 +22,8 @@ export type ParsedYaml = { readonly problems: readonly YamlProblem[] } | { reado
 
 /** Parses one YAML document; any problem leaves no value. */
 export function parseFleetYaml(text: string): ParsedYaml {
-  const tooMany = countValues(text);
-  if (tooMany) {
-    const message = `the fleet holds more than ${MAX_FLEET_VALUES.toLocaleString('en')} values by this line (10,000 VMs take some 290,000): give a smaller fleet`;
-    return { problems: [{ ...tooMany, message }] };
-  }
+  const tooLarge = prescan(text);
+  if (tooLarge) return { problems: [tooLarge] };
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const at = (offset: number | undefined, message: string): YamlProblem => ({ ...lines.linePos(offset ?? 0), message });
@@ -39,11 +38,13 @@ export function parseFleetYaml(text: string): ParsedYaml {
 }
 
 /**
- * Where the text passes MAX_FLEET_VALUES, counting what starts a value: a line, a comma, a colon, a dash, a
- * bracket or a brace. Every value but the first follows one of these, so the count bounds the values from above.
+ * What the text would cost the YAML library, read before it parses: more than MAX_FLEET_VALUES values (counted as
+ * what starts a value: a line, a comma, a colon, a dash, a bracket or a brace; every value but the first follows
+ * one of these, so the count bounds them from above), or brackets nested deeper than MAX_FLEET_DEPTH.
  */
-function countValues(text: string): { line: number; col: number } | undefined {
+function prescan(text: string): YamlProblem | undefined {
   let count = 1;
+  let depth = 0;
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < text.length; i++) {
@@ -54,7 +55,13 @@ function countValues(text: string): { line: number; col: number } | undefined {
     }
     // \n , : - ? [ {
     if (c === 0x0a || c === 0x2c || c === 0x3a || c === 0x2d || c === 0x3f || c === 0x5b || c === 0x7b) count += 1;
-    if (count > MAX_FLEET_VALUES) return { line, col: i - lineStart + 1 };
+    if (c === 0x5b || c === 0x7b) depth += 1;
+    if (c === 0x5d || c === 0x7d) depth -= 1;
+    const where = { line, col: i - lineStart + 1 };
+    if (count > MAX_FLEET_VALUES) {
+      return { ...where, message: `the fleet holds more than ${MAX_FLEET_VALUES.toLocaleString('en')} values by this line (10,000 VMs take some 290,000): give a smaller fleet` };
+    }
+    if (depth > MAX_FLEET_DEPTH) return { ...where, message: `brackets nest more than ${MAX_FLEET_DEPTH} deep here; a fleet nests a few levels: check the file` };
   }
   return undefined;
 }

@@ -6,12 +6,13 @@ import type { Faults, Profile } from './model.js';
 import { parseFaults } from './faults.js';
 import { listen } from './server.js';
 import { openSqliteStore, worldFile } from './store.js';
-import { DEFAULT_WORLD_OPTIONS, World } from './world.js';
+import { DEFAULT_WORLD_OPTIONS, World, type ClockAdvance } from './world.js';
 
 export { generateFleet, type GenerateFleetOptions } from './fleetGenerator.js';
 export { FleetError, loadFleetFile, parseFleetText, type Fleet, type FleetProblem, type FleetVm, type FleetVault } from './fleet.js';
 export { parseDuration } from './duration.js';
-export type { Faults, Profile } from './model.js';
+export type { Faults, JobStatus, Profile } from './model.js';
+export type { ClockAdvance } from './world.js';
 
 /** A state directory without a world, opened without a fleet to seed it. */
 export class UnseededStateError extends Error {
@@ -61,8 +62,8 @@ export interface EmulatorState {
   readonly profile: Profile;
   /** The emulator clock (real time plus the stored offset). */
   now(): Date;
-  /** Moves the clock forward by ms and performs the scheduled work that fell due; returns the new time. */
-  advance(ms: number): Date;
+  /** Moves the clock forward by ms, performs the scheduled work that fell due, and says what it was. */
+  advance(ms: number): ClockAdvance;
   close(): void;
 }
 
@@ -145,7 +146,7 @@ export function openEmulatorState(stateDir: string, opts: { fleetFile?: string; 
     subscriptionId: world.subscriptionId,
     profile: world.profile,
     now: () => new Date(world.nowMs()),
-    advance: (ms) => new Date(world.advance(ms)),
+    advance: (ms) => world.advance(ms),
     close: () => world.store.close(),
   };
 }

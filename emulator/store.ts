@@ -87,6 +87,8 @@ export interface Store {
   listJobs(q: JobQuery): Job[];
   putJob(j: Job): void;
   dueJobs(untilMs: number): Job[];
+  /** Jobs of every vault started after fromMs, up to and including toMs. */
+  jobsStartedBetween(fromMs: number, toMs: number): Job[];
   /** An InProgress job of the VM, in any vault. */
   runningJobOfVm(vmId: string): Job | undefined;
 
@@ -279,6 +281,7 @@ export function openSqliteStore(stateDir: string): Store {
         JSON.stringify(j),
       ),
     dueJobs: (untilMs) => parseAll<Job>(st("SELECT doc FROM jobs WHERE status = 'InProgress' AND due_ms <= ? ORDER BY due_ms, key").all(untilMs) as Row[]),
+    jobsStartedBetween: (fromMs, toMs) => parseAll<Job>(st('SELECT doc FROM jobs WHERE start_ms > ? AND start_ms <= ? ORDER BY start_ms, key').all(fromMs, toMs) as Row[]),
     // The status index narrows this to running jobs; only their documents are read for the VM id.
     runningJobOfVm: (vmId) =>
       parse<Job>(st("SELECT doc FROM jobs WHERE status = 'InProgress' AND lower(json_extract(doc, '$.vmId')) = ? LIMIT 1").get(lc(vmId)) as Row | undefined),

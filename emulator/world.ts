@@ -2,7 +2,7 @@
 // offset kept in SQLite, so every process over one state directory reads the same clock.
 import { randomUUID } from 'node:crypto';
 import { completeJob, completeOperation, expireRecoveryPoints, purgeSoftDeleted, runScheduledBackups } from './effects.js';
-import type { Job, Operation, OperationKind, Profile } from './model.js';
+import type { Job, JobStatus, Operation, OperationKind, Profile } from './model.js';
 import { occurrences } from './schedule.js';
 import { vmTarget, type Store } from './store.js';
 
@@ -15,6 +15,18 @@ export interface WorldOptions {
   readonly operationDelayMs: number;
   /** Overrides the profile the world was seeded with. */
   readonly profile?: Profile;
+}
+
+/** What moving the clock forward performed. */
+export interface ClockAdvance {
+  /** The clock afterwards, in ms. */
+  readonly nowMs: number;
+  /** Jobs the window started: the scheduled backups that fell due. */
+  readonly jobsStarted: number;
+  /** Jobs that ended in the window, by their final status. */
+  readonly jobsFinished: Partial<Record<JobStatus, number>>;
+  /** Recovery points the window's backups made. */
+  readonly recoveryPoints: number;
 }
 
 export const DEFAULT_WORLD_OPTIONS: WorldOptions = { pageSize: 100, retryAfterSeconds: 1, operationDelayMs: 300 };
@@ -45,13 +57,32 @@ export class World {
     return randomUUID();
   }
 
-  /** Moves the clock forward and performs the work that fell due. */
-  advance(ms: number): number {
+  /** Moves the clock forward, performs the work that fell due, and says what that work was. */
+  advance(ms: number): ClockAdvance {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError('the clock only moves forward');
     return this.store.transaction(() => {
+      const from = this.nowMs();
+      // Jobs already running that end in the window; those the window starts are found afterwards.
+      const ending = this.store.dueJobs(from + ms).map((j) => j.id);
       this.store.setClockOffsetMs(this.store.clockOffsetMs() + ms);
       this.tick();
-      return this.nowMs();
+      const to = this.nowMs();
+      const started = this.store.jobsStartedBetween(from, to);
+      const jobs = new Map<string, Job>();
+      for (const id of ending) {
+        const job = this.store.jobById(id);
+        if (job) jobs.set(id, job);
+      }
+      for (const job of started) jobs.set(job.id, job);
+      const finished: Partial<Record<JobStatus, number>> = {};
+      let points = 0;
+      for (const job of jobs.values()) {
+        if (job.status === 'InProgress') continue;
+        finished[job.status] = (finished[job.status] ?? 0) + 1;
+        // A backup that ends without failing leaves a recovery point, even one retention removes before the window ends.
+        if (job.operation === 'Backup' && (job.status === 'Completed' || job.status === 'CompletedWithWarnings')) points += 1;
+      }
+      return { nowMs: to, jobsStarted: started.length, jobsFinished: finished, recoveryPoints: points };
     });
   }
 

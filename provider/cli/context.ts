@@ -40,7 +40,10 @@ export async function withTarget<T>(flags: TargetFlags, subscriptionId: string |
   const options = targetOptionsFrom(flags, subscriptionId);
   if (options.caFile) await checkSmallFile('--ca-file', options.caFile);
   if (options.tokenFile) await checkSmallFile('--token-file', options.tokenFile);
-  if (options.kind === 'emulator') await checkStateDir(options.stateDir!);
+  if (options.kind === 'emulator') {
+    await checkStateDir(options.stateDir!);
+    await noteIgnoredFleet(options.stateDir!, options.fleetFile, options.endpoint);
+  }
   const target = await openTarget(options).catch((e: unknown) => {
     throw stateDirError(e, options.stateDir!);
   });
@@ -51,16 +54,46 @@ export async function withTarget<T>(flags: TargetFlags, subscriptionId: string |
   }
 }
 
+let fleetChecked = false;
+
 /**
- * Loads and validates a spec; every error is thrown at once as InvalidInputError, warnings go to stderr.
- * Called once before the target is opened (bad input never reaches the service) and again with the target's
- * profile, whose limits depend on the world the spec is applied to.
+ * A fleet seeds a new state directory only: given with one that holds a world, or with a running emulator's
+ * endpoint, it is ignored, and the user hears so rather than finding other VMs than the fleet's.
  */
-export async function loadSpec(file: string, profile?: Profile): Promise<ResolvedSpec> {
-  const { spec, diagnostics } = await resolveSpecFile(file, profile ? { profile } : {});
-  reportWarnings(diagnostics);
+export async function noteIgnoredFleet(stateDir: string, fleetFile: string | undefined, endpoint?: string): Promise<void> {
+  // Once per process: the demo opens the same world several times.
+  if (!fleetFile || fleetChecked) return;
+  fleetChecked = true;
+  if (endpoint) {
+    process.stderr.write(`note: the fleet ${fleetFile} is ignored: the emulator at ${endpoint} was seeded when it started\n`);
+    return;
+  }
+  const { emulatorWorldExists } = await import('../../emulator/index.js');
+  if (emulatorWorldExists(stateDir)) {
+    process.stderr.write(`note: the fleet ${fleetFile} is ignored: ${stateDir} already holds a world (delete ${stateDir} to seed a new one from the fleet)\n`);
+  }
+}
+
+export interface LoadSpecOptions {
+  /** Limits of this profile; default: what any profile accepts. */
+  profile?: Profile;
+  /**
+   * Print the spec's warnings (stderr), and list them beside its errors. Default false: read-only commands use
+   * a spec to name a vault or to compare, where warnings about what apply would do do not apply.
+   */
+  warn?: boolean;
+}
+
+/**
+ * Loads and validates a spec; every error is thrown at once as InvalidInputError. A command that changes the
+ * world loads it twice: before the target is opened (bad input never reaches the service) and with the
+ * target's profile, whose limits depend on the world; only one of the two loads warns.
+ */
+export async function loadSpec(file: string, opts: LoadSpecOptions = {}): Promise<ResolvedSpec> {
+  const { spec, diagnostics } = await resolveSpecFile(file, opts.profile ? { profile: opts.profile } : {});
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (!spec || errors.length > 0) throw new InvalidInputError(errors, `${file} is invalid`);
+  if (!spec || errors.length > 0) throw new InvalidInputError(opts.warn ? diagnostics : errors, `${file} is invalid`);
+  if (opts.warn) reportWarnings(diagnostics);
   return spec;
 }
 

@@ -9,6 +9,7 @@ import {
   StalePlanError,
   VaultLockedError,
   formatDiagnostic,
+  plural,
 } from '../core/index.js';
 
 export const ExitCode = {
@@ -21,11 +22,14 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Turns any thrown value into the message the user reads on stderr. */
-export function describeError(err: unknown): string {
+/**
+ * Turns any thrown value into the message the user reads on stderr. `applying`: the command would have changed
+ * the world, so the user wants to hear that it did not.
+ */
+export function describeError(err: unknown, applying = false): string {
   if (err instanceof InvalidInputError) {
     const n = err.diagnostics.filter((d) => d.severity === 'error').length;
-    return `${err.diagnostics.map(formatDiagnostic).join('\n')}\n${n} error(s); nothing was applied.`;
+    return `${err.diagnostics.map(formatDiagnostic).join('\n')}\n${plural(n, 'error')}${applying ? '; nothing was applied' : ''}.`;
   }
   if (err instanceof AzureOperationError) {
     const status = err.statusCode ? ` (HTTP ${err.statusCode})` : '';

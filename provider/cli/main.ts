@@ -137,11 +137,18 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   return program;
 }
 
+/** Commands that change the world: only their errors say that nothing was applied. */
+const APPLYING_COMMANDS = new Set(['apply', 'demo']);
+
 /** Runs the CLI and returns the exit code; the only place errors become exit codes. */
 export async function main(argv: readonly string[]): Promise<ExitCode> {
   let code: ExitCode = ExitCode.ok;
   const program = buildProgram((c) => {
     code = c;
+  });
+  let applying = false;
+  program.hook('preAction', (_program, command) => {
+    applying = APPLYING_COMMANDS.has(command.name());
   });
   try {
     await program.parseAsync(argv as string[]);
@@ -151,7 +158,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       // Help and version exit 0; usage errors were already printed by commander.
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
     }
-    process.stderr.write(`${describeError(err)}\n`);
+    process.stderr.write(`${describeError(err, applying)}\n`);
     return exitCodeForError(err);
   }
 }

@@ -1,7 +1,7 @@
 // Apply's progress: per-VM tasks on a terminal (listr2), plain lines in logs, one JSON event per line with --format json.
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import pc from 'picocolors';
-import type { Plan, PlannedAction } from '../core/index.js';
+import { plural, type Plan, type PlannedAction } from '../core/index.js';
 import type { ApplyEvent, ApplyResult } from '../apply/index.js';
 
 export interface Progress {
@@ -22,7 +22,7 @@ function summaryLine(result: ApplyResult): string {
   const interrupted = count('cancelled');
   return (
     `Apply: ${count('applied')} applied, ${count('skipped')} already converged, ${count('blocked')} blocked, ${count('failed')} failed` +
-    `${interrupted > 0 ? `, ${interrupted} interrupted` : ''}; ${result.operationsIssued} operations issued.`
+    `${interrupted > 0 ? `, ${interrupted} interrupted` : ''}; ${plural(result.operationsIssued, 'operation')} issued.`
   );
 }
 

@@ -15,6 +15,11 @@ export interface Diagnostic {
   readonly remedy?: string;
 }
 
+/** "1 policy", "2 policies": a count with its noun in the right number. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.col}: ` : '';
   const fix = d.remedy ? ` (${d.remedy})` : '';
@@ -70,7 +75,7 @@ export class ApplyFailedError extends VmbackupError {
   constructor(
     readonly failures: readonly { readonly actionId: string; readonly code: string; readonly message: string; readonly remedy?: string }[],
   ) {
-    super(`${failures.length} action(s) failed:\n${failures.map((f) => `  ${f.actionId}: ${f.code}: ${f.message}${f.remedy ? ` Remedy: ${f.remedy}` : ''}`).join('\n')}`);
+    super(`${plural(failures.length, 'action')} failed:\n${failures.map((f) => `  ${f.actionId}: ${f.code}: ${f.message}${f.remedy ? ` Remedy: ${f.remedy}` : ''}`).join('\n')}`);
   }
 }
 
@@ -86,7 +91,7 @@ export class NotConvergedError extends VmbackupError {
     done: string,
   ) {
     super(
-      `${done}, but the vault does not match the spec: ${blocked.length} declared item(s) are blocked and were not attempted:\n` +
+      `${done}, but the vault does not match the spec: ${plural(blocked.length, 'declared item')} ${blocked.length === 1 ? 'is' : 'are'} blocked and ${blocked.length === 1 ? 'was' : 'were'} not attempted:\n` +
         blocked.map((b) => `  ${b.subject}: ${b.findings.map((f) => `${f.code}: ${f.message}.\n    Remedy: ${f.remedy}`).join('\n    ')}`).join('\n'),
     );
   }

@@ -1,12 +1,15 @@
 // The data behind Azure Backup's dashboard: protected VMs, the last day of jobs, recovery points, drift.
-import { recoveryPointConsistency, type DashboardData, type DriftReport, type JobStatus, type Observation } from '../core/index.js';
+import { recoveryPointConsistency, type DashboardData, type DriftReport, type JobStatus, type Observation, type ProtectionState } from '../core/index.js';
 
 const DAY_MS = 24 * 3_600_000;
 const SUCCEEDED: ReadonlySet<JobStatus> = new Set(['Completed', 'CompletedWithWarnings']);
 const RUNNING: ReadonlySet<JobStatus> = new Set(['InProgress', 'Cancelling']);
+/** Backed up on schedule: a stopped protection or one in error is counted apart, by its state. */
+const ACTIVE: ReadonlySet<ProtectionState> = new Set(['Protected', 'IRPending']);
 
 /**
- * Counts as the portal's dashboard does: soft-deleted items are not protected VMs; jobs are those that
+ * Counts as the portal's dashboard does: protected VMs are those backed up on schedule (every other item shows
+ * under its state, soft-deleted ones not at all); jobs are those that
  * started in the 24 hours before the observation, plus any still running; newest first.
  */
 export function buildDashboard(obs: Observation, drift?: DriftReport): DashboardData {
@@ -31,7 +34,7 @@ export function buildDashboard(obs: Observation, drift?: DriftReport): Dashboard
   return {
     generatedAt: obs.observedAt,
     vault: { id: obs.vault.id, name: obs.vault.name, location: obs.vault.location },
-    protectedVms: { total: items.length, byState },
+    protectedVms: { total: items.filter((i) => ACTIVE.has(i.protectionState)).length, byState },
     jobs24h: {
       succeeded: jobs.filter((j) => SUCCEEDED.has(j.status)).length,
       failed: jobs.filter((j) => j.status === 'Failed').length,

@@ -4,6 +4,7 @@ export {
   selectVms,
   resolveDeclarations,
   findConflicts,
+  rulesSelectingNothing,
   pickMatches,
   selectorMatches,
   undeclaredItems,

@@ -165,45 +165,51 @@ export function resolveDeclarations(
 
   const declared: DeclaredVm[] = [];
   const conflicted: ObservedVm[] = [];
-  const conflicts: Diagnostic[] = [];
+  // One diagnostic per contradiction, not one per rule in it: VMs caught between the same rules are listed together.
+  const twoPolicies = new Map<string, { decls: DeclaredVm[]; vms: string[] }>();
+  const protectedAndStopped = new Map<string, { rule: ProtectionRule; stops: StopProtectionEntry[]; vms: string[] }>();
   for (const [vm, decls] of byVm) {
     const label = `${vm.resourceGroup}/${vm.name}`;
     const policies = new Set(decls.map((d) => d.policy));
     const stoppedBy = spec.stopProtection.filter((e) => pickMatches(e.vm, vm));
     if (policies.size > 1) {
       conflicted.push(vm);
-      for (const d of decls) {
-        const others = decls.filter((o) => o.rule !== d.rule).map((o) => `rule "${o.rule.name}" (policy ${o.policy})${where(o.rule.source)}`);
-        conflicts.push({
-          severity: 'error',
-          code: 'ConflictingRules',
-          message: `VM ${label} is picked by rule "${d.rule.name}" with policy ${d.policy} and by ${others.join(', ')}; a VM has exactly one policy`,
-          location: d.rule.source,
-          remedy: REMEDY_TWO_POLICIES,
-        });
-      }
+      const key = decls.map((d) => d.rule.name).join('\0');
+      const group = twoPolicies.get(key) ?? { decls, vms: [] };
+      group.vms.push(label);
+      twoPolicies.set(key, group);
     } else if (stoppedBy.length > 0) {
       conflicted.push(vm);
-      const first = decls[0];
-      conflicts.push({
-        severity: 'error',
-        code: 'ConflictingStopProtection',
-        message: `VM ${label} is declared protected by rule "${first.rule.name}" and listed under stopProtection${where(stoppedBy[0].source)}`,
-        location: first.rule.source,
-        remedy: REMEDY_PROTECTED_AND_STOPPED,
-      });
-      for (const e of stoppedBy) {
-        conflicts.push({
-          severity: 'error',
-          code: 'ConflictingStopProtection',
-          message: `VM ${label} is listed under stopProtection and declared protected by rule "${first.rule.name}"${where(first.rule.source)}`,
-          location: e.source,
-          remedy: REMEDY_PROTECTED_AND_STOPPED,
-        });
-      }
+      const rule = decls[0].rule;
+      const key = `${rule.name}\0${stoppedBy.map((e) => where(e.source)).join('\0')}`;
+      const group = protectedAndStopped.get(key) ?? { rule, stops: stoppedBy, vms: [] };
+      group.vms.push(label);
+      protectedAndStopped.set(key, group);
     } else {
       declared.push(decls[0]);
     }
+  }
+  const vmsAre = (vms: string[]) => (vms.length === 1 ? `VM ${vms[0]} is` : `VMs ${vms.join(', ')} are`);
+  const conflicts: Diagnostic[] = [];
+  for (const { decls, vms: names } of twoPolicies.values()) {
+    const [first, ...others] = decls;
+    const rules = others.map((o) => `rule "${o.rule.name}" (policy ${o.policy})${where(o.rule.source)}`);
+    conflicts.push({
+      severity: 'error',
+      code: 'ConflictingRules',
+      message: `${vmsAre(names)} picked by rule "${first.rule.name}" with policy ${first.policy} and by ${rules.join(', ')}; a VM has exactly one policy`,
+      location: first.rule.source,
+      remedy: REMEDY_TWO_POLICIES,
+    });
+  }
+  for (const { rule, stops, vms: names } of protectedAndStopped.values()) {
+    conflicts.push({
+      severity: 'error',
+      code: 'ConflictingStopProtection',
+      message: `${vmsAre(names)} declared protected by rule "${rule.name}" and listed under stopProtection${stops.map((e) => where(e.source)).join('')}`,
+      location: rule.source,
+      remedy: REMEDY_PROTECTED_AND_STOPPED,
+    });
   }
   declared.sort((a, b) => vmOrder(a.vm, b.vm));
   conflicted.sort(vmOrder);
@@ -216,6 +222,31 @@ export function findConflicts(
   obs: { readonly vms: readonly ObservedVm[]; readonly protectedItems: readonly ObservedProtectedItem[]; readonly vault?: { readonly location: string } },
 ): Diagnostic[] {
   return [...resolveDeclarations(spec, obs, { location: obs.vault?.location }).conflicts];
+}
+
+/**
+ * Rules whose selector, with their picks, chooses no VM: a warning, because a misspelt tag or glob would
+ * otherwise protect nothing without a word. Picks that match no VM are reported on their own, as missing.
+ */
+export function rulesSelectingNothing(spec: ResolvedSpec, obs: { readonly vms: readonly ObservedVm[]; readonly vault?: { readonly location: string } }): Diagnostic[] {
+  const location = obs.vault?.location;
+  return spec.rules
+    .filter((rule) => rule.selector && ruleSelection(rule, obs.vms, { location }).length === 0)
+    .map((rule): Diagnostic => {
+      const elsewhere = location !== undefined && ruleSelection(rule, obs.vms, {}).length > 0;
+      return {
+        severity: 'warning',
+        code: 'RuleSelectsNoVm',
+        message:
+          `rule "${rule.name}" selects no VM` +
+          (elsewhere ? `: the VMs it matches are all outside the vault's region ${location}` : location ? ` in the vault's region ${location}` : ''),
+        ...(rule.source ? { location: rule.source } : {}),
+        remedy:
+          elsewhere
+            ? 'a vault protects VMs of its own region only: declare those VMs for a vault in their region'
+            : 'compare its resource groups, names and tags with `vmbackup discover`; remove the rule if nothing should match',
+      };
+    });
 }
 
 /** Active protections whose VM no rule declares (VMs in conflict and missing picks count as declared). */

@@ -29,6 +29,8 @@ function dashboardText(data: DashboardData, c: Colors): string {
     '',
     c.bold(`Protected VMs: ${data.protectedVms.total}`),
   ];
+  const apart = Object.values(data.protectedVms.byState).reduce((n, k) => n + k, 0) - data.protectedVms.total;
+  if (apart > 0) out.push(`Not backed up on schedule: ${plural(apart, 'item')} (stopped or in error, by state below)`);
   const states = table(['Protection state', 'VMs'], c);
   for (const [state, n] of Object.entries(data.protectedVms.byState).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
     states.push([state, n]);

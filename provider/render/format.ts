@@ -45,9 +45,7 @@ export function formatLocation(loc: SourceLocation | undefined): string {
   return loc ? `${loc.file}:${loc.line}:${loc.col}` : '';
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+export { plural } from '../core/index.js';
 
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;

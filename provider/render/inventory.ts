@@ -1,6 +1,8 @@
 // Tables for `vmbackup discover` and `vmbackup jobs`.
-import { describeOtherVault, parseArmId, sameArmId, type ObservedJob, type Observation, type ObservedVm, type PreflightFinding } from '../core/index.js';
-import { colors, shortTime, table as compactTable } from './format.js';
+import { azureCodeRemedy, describeOtherVault, parseArmId, sameArmId, type ObservedJob, type Observation, type ObservedVm, type PreflightFinding } from '../core/index.js';
+import { colors, plural, shortTime, table as compactTable } from './format.js';
+
+const VM_DELETED = 'VmDeleted';
 
 function table(head: string[]) {
   return compactTable(head, colors(false));
@@ -22,9 +24,18 @@ export function renderVms(obs: Observation, preflight: ReadonlyMap<string, reado
     const checks = findings.length ? findings.map((f) => f.code).join(', ') : 'ok';
     t.push([vm.name, vm.resourceGroup, vm.location, vm.powerState, vm.agentVersion ?? 'missing', vm.registered ? 'yes' : 'no', protection, item?.policyName ?? '', checks]);
   }
+  // Items whose VM was deleted: their recovery points are still in the vault, and their protection should stop.
+  const orphans = obs.protectedItems.filter((p) => !obs.vms.some((vm) => sameArmId(p.vmId, vm.id)));
+  for (const item of orphans) {
+    const parts = parseArmId(item.vmId);
+    const state = item.softDeleted ? `${item.protectionState} (soft-deleted)` : item.protectionState;
+    t.push([parts.virtualmachines ?? item.friendlyName, parts.resourcegroups ?? '', '', 'VM deleted', '', 'yes', state, item.policyName ?? '', VM_DELETED]);
+  }
+  if (orphans.length > 0) remedies.set(VM_DELETED, azureCodeRemedy('UserErrorVmNotFoundV2')!);
   const protectedCount = obs.protectedItems.filter((p) => p.protectionState !== 'ProtectionStopped').length;
   const fixes = [...remedies].map(([code, remedy]) => `  ${code}: ${remedy}`);
-  return `Vault ${obs.vault.name} (${obs.vault.location}): ${obs.vms.length} VMs, ${protectedCount} protected.\n${t.toString()}\n${fixes.length ? `Pre-flight remedies:\n${fixes.join('\n')}\n` : ''}`;
+  const deleted = orphans.length ? `, ${plural(orphans.length, 'protected item')} of deleted VMs` : '';
+  return `Vault ${obs.vault.name} (${obs.vault.location}): ${plural(obs.vms.length, 'VM')}, ${protectedCount} protected${deleted}.\n${t.toString()}\n${fixes.length ? `Pre-flight remedies:\n${fixes.join('\n')}\n` : ''}`;
 }
 
 /** What protects a VM this vault does not: another vault ("Protected by vault rg/name"), or nothing. */
@@ -58,5 +69,5 @@ export function renderJobs(jobs: readonly ObservedJob[]): string {
     t.push([j.name, j.operation, j.status, jobVm(j), shortTime(j.startTime), duration(j.durationSeconds), err ? `${err.code}: ${err.message}` : '']);
   }
   const remedies = sorted.flatMap((j) => j.errors.filter((e) => e.recommendations.length > 0).map((e) => `  ${jobVm(j)} ${e.code}: ${e.recommendations.join(' ')}`));
-  return `${t.toString()}\n${jobs.length} job(s).${remedies.length ? `\nRemedies:\n${[...new Set(remedies)].join('\n')}` : ''}\n`;
+  return `${t.toString()}\n${plural(jobs.length, 'job')}.${remedies.length ? `\nRemedies:\n${[...new Set(remedies)].join('\n')}` : ''}\n`;
 }

@@ -41,7 +41,7 @@ describe('buildDashboard', () => {
   const data = buildDashboard(obs);
 
   const counts: { reason: string; value: () => unknown; expected: unknown }[] = [
-    { reason: 'soft-deleted items are not protected VMs', value: () => data.protectedVms.total, expected: 4 },
+    { reason: 'protected VMs are those backed up on schedule: not stopped, not in error, not soft-deleted', value: () => data.protectedVms.total, expected: 2 },
     { reason: 'protected VMs by protection state', value: () => data.protectedVms.byState, expected: { Protected: 1, IRPending: 1, ProtectionError: 1, ProtectionStopped: 1 } },
     { reason: 'succeeded counts Completed and CompletedWithWarnings in the window (the window start included)', value: () => data.jobs24h.succeeded, expected: 3 },
     { reason: 'failed counts only failures that started in the window', value: () => data.jobs24h.failed, expected: 1 },

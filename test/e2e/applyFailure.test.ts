@@ -75,7 +75,7 @@ describe('apply refused by the service', () => {
   it('exits 1 naming the Azure Backup code and the remedy, after converging what it could', async () => {
     const r = await apply();
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/1 action\(s\) failed/);
+    expect(r.stderr).toMatch(/1 action failed/);
     expect(r.stderr).toMatch(/web-01.*UserErrorItemSoftDeleted/);
     expect(r.stderr).toMatch(/Remedy: The item is soft-deleted: undelete it/);
     // Each code is said once, never "CODE: CODE: ...".

@@ -115,7 +115,7 @@ describe('apply stopped mid-way', () => {
     const interrupted = await apply('state-int', 2, 'SIGINT');
     expect(interrupted.code).toBe(1);
     expect(interrupted.stderr).toMatch(/Interrupt received/);
-    expect(interrupted.stderr).toMatch(/apply was interrupted: \d+ action\(s\) not finished.*run `vmbackup apply -f spec\.yaml` again/s);
+    expect(interrupted.stderr).toMatch(/apply was interrupted: \d+ actions? not finished.*run `vmbackup apply -f spec\.yaml` again/s);
     expect(interrupted.events.at(-1)?.event).toBe('summary');
     // What was in flight reads as interrupted, not failed, as the summary counts it.
     const summary = interrupted.events.at(-1) as unknown as { actions: { status: string }[] };

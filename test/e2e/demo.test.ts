@@ -1,10 +1,11 @@
 // The README's first command: `vmbackup demo` on a fresh working directory plans, applies, shows the dashboard and
 // drift, and its second apply has nothing to do; run again, it still has nothing to do.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuild, runCli, type CliResult } from './harness.js';
+import { requireBuild, ROOT, runCli, type CliResult } from './harness.js';
 
 let dir: string;
 let first: CliResult;
@@ -27,17 +28,36 @@ describe('vmbackup demo', () => {
     expect(first.stdout).toMatch(/Plan: 16 to apply, 6 blocked\./);
     expect(first.stdout).toMatch(/Apply: 16 applied, 0 already converged, 6 blocked, 0 failed/);
     expect(first.stdout).toMatch(/Drift: 3 findings \(3 declared but unprotected\)/);
+    // The clock says what the scheduler did: a backup for each of the six daily VMs, and dev-01's weekly one on a Sunday.
+    expect(first.stdout).toMatch(/^In 24h: ([67]) jobs started, \1 finished \(\1 Completed\), \1 recovery points made\.$/m);
+  });
+
+  it('applies showing the plan once: the plan step lists it, apply says in a line what it applies', () => {
+    const apply = first.stdout.slice(first.stdout.indexOf('== vmbackup apply'), first.stdout.indexOf('== vmbackup emulator'));
+    expect(apply).toMatch(/^Applying the plan to vault rg-backup\/vault-weu: 16 to apply, 6 blocked\.$/m);
+    expect(apply).not.toMatch(/Plan for vault/);
   });
 
   it('ends with a second apply that has nothing to do', () => {
     const last = first.stdout.slice(first.stdout.lastIndexOf('== vmbackup apply'));
-    expect(last).toMatch(/Plan: 0 to apply, 6 blocked\./);
+    expect(last).toMatch(/0 to apply, 6 blocked\./);
     expect(last).not.toMatch(/^Apply: /m);
   });
 
-  it('run again over the same state, it plans nothing to apply from the start', async () => {
+  it('run again over the same state, it plans nothing to apply from the start, and does not say its own fleet is ignored', async () => {
     const again = await runCli(['demo'], dir);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.slice(0, again.stdout.indexOf('== vmbackup apply'))).toMatch(/Plan: 0 to apply, 6 blocked\./);
+    expect(again.stderr).not.toMatch(/ignored/);
+    expect(first.stderr).not.toMatch(/ignored/);
+  });
+
+  it('npm run demo keeps its state under an ignored directory, out of the checkout', () => {
+    const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.demo;
+    const state = /--state (\S+)/.exec(script)?.[1];
+    expect(state, script).toBeDefined();
+    const ignored = readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n');
+    expect(ignored).toContain(`${state!.split('/')[0]}/`);
+    expect(state).not.toMatch(/^\.vmbackup/);
   });
 });

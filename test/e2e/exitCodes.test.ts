@@ -45,7 +45,7 @@ describe('exit codes', () => {
   it('apply protects what it can, then exits 1 naming each blocked VM, its finding and its remedy', async () => {
     const r = await cli('apply', '-f', 'blocked.yaml', '--yes');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/every action that could run has converged, but the vault does not match the spec: 3 declared item\(s\) are blocked/);
+    expect(r.stderr).toMatch(/every action that could run has converged, but the vault does not match the spec: 3 declared items are blocked/);
     expect(r.stderr).toMatch(/rg-batch\/batch-01: VmNotRunning: .*\n {4}Remedy: Start the VM/);
     expect(r.stderr).toMatch(/nope-01.*VmNotFound/);
     expect(r.stderr).toMatch(/web-ne-01.*OtherRegion/);
@@ -54,7 +54,7 @@ describe('exit codes', () => {
     expect((await cli('plan', '-f', 'blocked.yaml')).code).toBe(2);
     const again = await cli('apply', '-f', 'blocked.yaml', '--yes');
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/nothing was left to apply, but the vault does not match the spec: 3 declared item\(s\) are blocked/);
+    expect(again.stderr).toMatch(/nothing was left to apply, but the vault does not match the spec: 3 declared items are blocked/);
   });
 
   it('once the spec declares only what can be protected, plan and apply exit 0', async () => {

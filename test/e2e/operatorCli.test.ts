@@ -128,7 +128,7 @@ describe('drift apply cannot repair', () => {
   it('apply repairs none of it: it exits 1 naming the deleted VM it cannot protect, and drift still exits 2', async () => {
     const apply = await served('apply', '-f', 'spec.yaml', '--yes');
     expect(apply.code).toBe(1);
-    expect(apply.stderr).toMatch(/does not match the spec: 1 declared item\(s\) are blocked/);
+    expect(apply.stderr).toMatch(/does not match the spec: 1 declared item is blocked/);
     expect(apply.stderr).toMatch(/rg-app\/app-02: VmNotFound/);
     expect((await served('drift', '-f', 'spec.yaml')).code).toBe(2);
   });

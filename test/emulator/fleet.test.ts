@@ -135,6 +135,12 @@ describe('what is read as a fleet file', () => {
     expect(found).toEqual([expect.stringMatching(/^1:\d+: the fleet holds more than 400,000 values by this line/)]);
   });
 
+  test('brackets nested past any fleet are refused before the YAML is parsed, where they pass the cap', () => {
+    expect(loadProblems(file('deep.yaml', `vms: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`))).toEqual([
+      expect.stringMatching(/^1:70: brackets nest more than 64 deep here/),
+    ]);
+  });
+
   test('a duplicate key in a mapping of 80,000 keys is found at its place, in one pass', () => {
     const keys = Array.from({ length: 80_000 }, (_, i) => `k${i}: 1`);
     keys.push('k7: 2');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findConflicts, selectVms } from '../../provider/plan/index.js';
+import { findConflicts, rulesSelectingNothing, selectVms } from '../../provider/plan/index.js';
 import type { ProtectionRule } from '../../provider/core/index.js';
 import { loc, makeObservation, makePolicy, makeProtectedItem, makeRule, makeSpec, makeStop, makeVm, pick, selector, vmId } from './fixtures.js';
 
@@ -73,15 +73,12 @@ describe('findConflicts', () => {
   const policies = [makePolicy('daily'), makePolicy('weekly', { schedule: { frequency: 'Weekly', time: '06:00', weekDays: ['Sunday'] } })];
   const cases: { reason: string; rules: ProtectionRule[]; stops?: ReturnType<typeof makeStop>[]; expected: { code: string; line: number }[] }[] = [
     {
-      reason: 'two rules with different policies picking one VM conflict, reported at both rules',
+      reason: 'two rules with different policies picking one VM conflict, reported once, at the first rule',
       rules: [
         makeRule('web', 'daily', { selector: selector({ tags: { app: 'web' } }), line: 20 }),
         makeRule('rg-web', 'weekly', { vms: [pick('rg-web', 'web-02')], line: 30 }),
       ],
-      expected: [
-        { code: 'ConflictingRules', line: 20 },
-        { code: 'ConflictingRules', line: 30 },
-      ],
+      expected: [{ code: 'ConflictingRules', line: 20 }],
     },
     {
       reason: 'two rules with the same policy picking one VM agree',
@@ -89,13 +86,10 @@ describe('findConflicts', () => {
       expected: [],
     },
     {
-      reason: 'a VM both declared and listed under stopProtection conflicts',
+      reason: 'a VM both declared and listed under stopProtection conflicts, reported once, at the rule',
       rules: [makeRule('a', 'daily', { vms: [pick('rg-dev', 'dev-01')], line: 20 })],
       stops: [makeStop(pick('rg-dev', 'dev-01'), true, 41)],
-      expected: [
-        { code: 'ConflictingStopProtection', line: 20 },
-        { code: 'ConflictingStopProtection', line: 41 },
-      ],
+      expected: [{ code: 'ConflictingStopProtection', line: 20 }],
     },
     { reason: 'disjoint rules do not conflict', rules: [makeRule('a', 'daily', { vms: [pick('rg-web', 'web-01')] }), makeRule('b', 'weekly', { vms: [pick('rg-dev', 'dev-01')] })], expected: [] },
   ];
@@ -109,6 +103,17 @@ describe('findConflicts', () => {
     }
   });
 
+  it('lists the VMs caught between the same two rules in one message', () => {
+    const spec = makeSpec({
+      policies,
+      rules: [makeRule('all-web', 'daily', { selector: selector({ tags: { app: 'web' } }), line: 20 }), makeRule('rg-web', 'weekly', { selector: selector({ resourceGroups: ['rg-web'] }), line: 30 })],
+    });
+    const diags = findConflicts(spec, obs);
+    expect(diags).toHaveLength(1);
+    expect(diags[0].message).toMatch(/^VMs rg-web\/web-01, rg-web\/web-02 are picked by rule "all-web" with policy daily and by rule "rg-web" \(policy weekly\)/);
+    expect(diags[0].message).toContain('backup.yaml:30');
+  });
+
   it('names the VM and the other rule in the message', () => {
     const spec = makeSpec({
       policies,
@@ -118,5 +123,27 @@ describe('findConflicts', () => {
     expect(first.message).toContain('rg-web/web-01');
     expect(first.message).toContain('rule "other"');
     expect(first.message).toContain('backup.yaml:30');
+  });
+});
+
+describe('rulesSelectingNothing', () => {
+  const obs = makeObservation({ vms });
+  it.each([
+    { reason: 'a selector matching no VM warns at its rule', rule: makeRule('typo', 'daily', { selector: selector({ names: ['wbe-*'] }), line: 12 }), expected: [{ line: 12, message: /rule "typo" selects no VM in the vault's region westeurope/ }] },
+    {
+      reason: 'a selector matching only VMs of another region says so',
+      rule: makeRule('ne', 'daily', { selector: selector({ resourceGroups: ['rg-web-ne'] }), line: 14 }),
+      expected: [{ line: 14, message: /the VMs it matches are all outside the vault's region westeurope/ }],
+    },
+    { reason: 'a pick that matches nothing is reported as missing, not here', rule: makeRule('gone', 'daily', { vms: [pick('rg-web', 'web-99')] }), expected: [] },
+    { reason: 'a selector that selects a VM is fine', rule: makeRule('web', 'daily', { selector: selector({ tags: { app: 'web' } }) }), expected: [] },
+  ])('$reason', ({ rule, expected }) => {
+    const diags = rulesSelectingNothing(makeSpec({ rules: [rule] }), obs);
+    expect(diags.map((d) => ({ line: d.location?.line, message: d.message }))).toEqual(expected.map((e) => ({ line: e.line, message: expect.stringMatching(e.message) })));
+    for (const d of diags) {
+      expect(d.severity).toBe('warning');
+      expect(d.code).toBe('RuleSelectsNoVm');
+      expect(d.remedy).toMatch(/discover|region/);
+    }
   });
 });

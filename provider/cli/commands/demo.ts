@@ -24,11 +24,14 @@ export async function demoCommand(flags: TargetFlags & { file?: string }): Promi
     throw new ConfigurationError('the demo runs on the emulator only: leave --target (and VMBACKUP_TARGET) out');
   }
   const file = flags.file ?? shown(packagePath('examples', 'spec.yaml'));
-  const target: TargetFlags = { ...flags, target: 'emulator', fleet: flags.fleet ?? shown(packagePath('examples', 'fleet.yaml')) };
-  const state = target.state ?? process.env.VMBACKUP_STATE ?? '.vmbackup';
+  const state = flags.state ?? process.env.VMBACKUP_STATE ?? '.vmbackup';
+  // The first step seeds a new state from the fleet; the later ones find the world it made.
+  const { emulatorWorldExists } = await import('../../../emulator/index.js');
+  const seed = flags.fleet ?? (emulatorWorldExists(state) ? undefined : shown(packagePath('examples', 'fleet.yaml')));
+  const target: TargetFlags = { ...flags, target: 'emulator', fleet: undefined };
 
   step(`vmbackup plan -f ${file}`);
-  await planCommand({ ...target, file });
+  await planCommand({ ...target, fleet: seed, file });
   step('vmbackup apply --yes');
   await showing(applyCommand({ ...target, file, yes: true }));
   step('vmbackup emulator clock advance 24h   (the policies\' scheduled backups run)');

@@ -1,11 +1,11 @@
 // `vmbackup emulator ...`: run the local ARM emulator standalone, move its clock, make large fleets.
 import { stringify } from 'yaml';
-import { generateFleet } from '../../../emulator/index.js';
+import { generateFleet, type ClockAdvance } from '../../../emulator/index.js';
 import { openEmbeddedEmulatorState, startEmbeddedEmulator } from '../../azure/index.js';
-import { ConfigurationError } from '../../core/index.js';
+import { ConfigurationError, plural } from '../../core/index.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
-import { emit, oneOf, positiveInt } from '../context.js';
+import { emit, noteIgnoredFleet, oneOf, positiveInt } from '../context.js';
 import { checkStateDir, listenError, portNumber, prepareOutputPath, stateDirError } from '../flags.js';
 import { waitForSignal } from './inspect.js';
 
@@ -24,6 +24,7 @@ export async function emulatorServeCommand(flags: ServeFlags): Promise<ExitCode>
   const profile = flags.profile === undefined ? undefined : oneOf('--profile', flags.profile, ['classic', 'modern'] as const, 'classic');
   const port = portNumber('--port', flags.port);
   await checkStateDir(stateDir(flags.state));
+  await noteIgnoredFleet(stateDir(flags.state), flags.fleet ?? process.env.VMBACKUP_FLEET);
   const emulator = await startEmbeddedEmulator({
     stateDir: stateDir(flags.state),
     fleetFile: flags.fleet ?? process.env.VMBACKUP_FLEET,
@@ -60,17 +61,26 @@ export async function clockCommand(action: 'show' | 'advance', duration: string 
   await checkStateDir(stateDir(flags.state));
   const state = await openEmbeddedEmulatorState(stateDir(flags.state));
   try {
-    if (action === 'advance') state.advance(ms);
+    const ran = action === 'advance' ? state.advance(ms) : undefined;
     process.stdout.write(`emulator time: ${state.now().toISOString()}\n`);
+    if (ran) process.stdout.write(`${describeAdvance(duration!, ran)}\n`);
     return ExitCode.ok;
   } finally {
     state.close();
   }
 }
 
+/** What the scheduler did while the clock moved: "In 24h: 3 jobs started, 3 finished (3 Completed), 3 recovery points made." */
+function describeAdvance(duration: string, ran: ClockAdvance): string {
+  const finished = Object.entries(ran.jobsFinished);
+  const total = finished.reduce((n, [, count]) => n + count, 0);
+  const byStatus = finished.length ? ` (${finished.map(([status, n]) => `${n} ${status}`).join(', ')})` : '';
+  return `In ${duration.trim()}: ${plural(ran.jobsStarted, 'job')} started, ${total} finished${byStatus}, ${plural(ran.recoveryPoints, 'recovery point')} made.`;
+}
+
 export async function generateFleetCommand(flags: { vms?: string; seed?: string; out?: string }): Promise<ExitCode> {
-  // A fleet file is at most 8 MiB, some 35,000 generated VMs.
-  const vms = positiveInt('--vms', flags.vms, 1000, 30_000);
+  // A fleet file holds at most 400,000 values, some 13,000 generated VMs.
+  const vms = positiveInt('--vms', flags.vms, 1000, 12_000);
   const seed = positiveInt('--seed', flags.seed, 1);
   if (flags.out) await prepareOutputPath('--out', flags.out);
   await emit(stringify(generateFleet({ vms, seed })), flags.out);

@@ -13,15 +13,15 @@ import {
 } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
 import { observe } from '../../discovery/index.js';
-import { findConflicts, planProtection, unaskedDataDeletions } from '../../plan/index.js';
+import { findConflicts, planProtection, rulesSelectingNothing, unaskedDataDeletions } from '../../plan/index.js';
 import { applyPlan, lockVault } from '../../apply/index.js';
 import { detectDrift } from '../../drift/index.js';
-import { REPORT_FORMATS, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
+import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { readSourceFile } from '../../spec/index.js';
 import { ExitCode } from '../exitCodes.js';
 import { parseDuration } from '../duration.js';
-import { emit, loadSpec, oneOf, positiveInt, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
+import { emit, loadSpec, oneOf, positiveInt, reportWarnings, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
 import { prepareOutputPath } from '../flags.js';
 
@@ -32,26 +32,35 @@ export interface ValidateFlags {
 
 export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
   const profile = oneOf<Profile>('--profile', flags.profile, ['classic', 'modern'], 'classic');
-  const spec = await loadSpec(flags.file, profile);
+  const spec = await loadSpec(flags.file, { profile, warn: true });
   process.stdout.write(
-    `${flags.file} is valid for the ${profile} profile: ${spec.policies.length} policies, ${spec.rules.length} protection rules, ` +
-      `${spec.stopProtection.length} stop-protection entries.\n`,
+    `${flags.file} is valid for the ${profile} profile: ${plural(spec.policies.length, 'policy', 'policies')}, ` +
+      `${plural(spec.rules.length, 'protection rule')}, ${plural(spec.stopProtection.length, 'stop-protection entry', 'stop-protection entries')}.\n`,
   );
   return ExitCode.ok;
 }
 
-/** Observes the vault the spec targets and plans; conflicts between rules are input errors. */
+/** Observes the vault the spec targets and plans; conflicts between rules are input errors, rules that select nothing warnings. */
 async function observeAndPlan(target: Target, spec: ResolvedSpec): Promise<Plan> {
   const observation = await observe(target, spec.target.vault, { refresh: true });
   const conflicts = findConflicts(spec, observation);
   if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
+  reportWarnings(rulesSelectingNothing(spec, observation));
   return planProtection(spec, observation, { profile: target.profile });
 }
 
-/** Loads the spec twice: once before touching the target, once with the target's profile limits. */
-async function withSpecAndTarget<T>(file: string, flags: TargetFlags, fn: (spec: ResolvedSpec, target: Target) => Promise<T>): Promise<T> {
-  const draft = await loadSpec(file);
-  return withTarget(flags, draft.target.subscriptionId, async (target) => fn(await loadSpec(file, target.profile), target));
+/**
+ * Loads the spec twice: once before touching the target (printing its warnings when `warn`), once with the
+ * target's profile limits.
+ */
+async function withSpecAndTarget<T>(
+  file: string,
+  flags: TargetFlags,
+  warn: boolean,
+  fn: (spec: ResolvedSpec, target: Target) => Promise<T>,
+): Promise<T> {
+  const draft = await loadSpec(file, { warn });
+  return withTarget(flags, draft.target.subscriptionId, async (target) => fn(await loadSpec(file, { profile: target.profile }), target));
 }
 
 export interface PlanFlags extends TargetFlags {
@@ -63,7 +72,7 @@ export interface PlanFlags extends TargetFlags {
 export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
   const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
   if (flags.out) await prepareOutputPath('--out', flags.out);
-  return withSpecAndTarget(flags.file, flags, async (spec, target) => {
+  return withSpecAndTarget(flags.file, flags, true, async (spec, target) => {
     const plan = await observeAndPlan(target, spec);
     if (flags.out) {
       // --out keeps the machine plan for `apply --plan`; the view still goes to stdout.
@@ -90,7 +99,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
   const concurrency = positiveInt('--concurrency', flags.concurrency, 4);
   const waitLock = flags.waitLock === undefined ? undefined : { text: flags.waitLock, ms: parseDuration(flags.waitLock) };
-  return withSpecAndTarget(flags.file, flags, (spec, target) => withApplyLock(target, spec, waitLock, async () => {
+  return withSpecAndTarget(flags.file, flags, true, (spec, target) => withApplyLock(target, spec, waitLock, async () => {
     let plan: Plan;
     let expectedFingerprint: string | undefined;
     if (flags.plan) {
@@ -102,7 +111,12 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     } else {
       plan = await observeAndPlan(target, spec);
     }
-    if (format === 'text') process.stdout.write(ensureNewline(renderPlan(plan, 'text', { color: terminalColor() })));
+    // As terraform: the whole plan when apply asks before it acts. A saved plan was read when it was made, and with
+    // --yes the progress below names every action as it runs, so one line says what is coming.
+    if (format === 'text') {
+      const shown = flags.plan !== undefined || flags.yes === true;
+      process.stdout.write(shown ? `${planHeadline(plan, flags.plan)}\n` : ensureNewline(renderPlan(plan, 'text', { color: terminalColor() })));
+    }
     // A saved plan always goes through apply, which refuses it when the state has moved, even with nothing to do.
     if (plan.summary.toApply === 0 && !flags.plan) {
       if (format === 'json') process.stdout.write(`${JSON.stringify({ event: 'summary', applied: 0, skipped: 0, failed: 0, blocked: plan.summary.blocked })}\n`);
@@ -121,6 +135,8 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
         expectedFingerprint,
         onEvent: progress.onEvent,
         signal: interrupt.signal,
+      }).catch(async (e: unknown) => {
+        throw e instanceof StalePlanError && flags.plan ? await whatMoved(target, spec, plan, flags.plan) : e;
       });
       await progress.finish(result);
       const failures = result.actions
@@ -130,7 +146,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       const cancelled = result.actions.filter((a) => a.status === 'cancelled').length;
       if (cancelled > 0) {
         throw new InterruptedError(
-          `apply was interrupted: ${cancelled} action(s) not finished. Operations already sent go on in Azure; ` +
+          `apply was interrupted: ${plural(cancelled, 'action')} not finished. Operations already sent go on in Azure; ` +
             `run \`vmbackup apply -f ${spec.file}\` again to converge (it re-reads every item, so nothing is done twice).`,
         );
       }
@@ -155,6 +171,33 @@ async function withApplyLock<T>(target: Target, spec: ResolvedSpec, wait: { text
   } finally {
     await lock.release();
   }
+}
+
+function planHeadline(plan: Plan, file: string | undefined): string {
+  const { toApply, blocked } = plan.summary;
+  if (toApply === 0 && blocked === 0) return 'No changes: the vault matches the spec.';
+  const from = file ? `the plan in ${file}` : 'the plan';
+  return `Applying ${from} to vault ${plan.target.vaultResourceGroup}/${plan.target.vaultName}: ${toApply} to apply, ${blocked} blocked.`;
+}
+
+/** A saved plan refused as stale says what moved: the actions the state calls for now that differ from the plan's. */
+async function whatMoved(target: Target, spec: ResolvedSpec, saved: Plan, file: string): Promise<StalePlanError> {
+  const now = planProtection(spec, await observe(target, spec.target.vault, { refresh: false }), { profile: target.profile });
+  const label = (a: PlannedAction) => `${a.kind} ${actionTarget(a)}`;
+  const nowById = new Map(now.actions.map((a) => [a.id, a]));
+  const savedIds = new Set(saved.actions.map((a) => a.id));
+  const moved: string[] = [];
+  for (const a of saved.actions) {
+    const current = nowById.get(a.id);
+    if (!current) moved.push(`${label(a)}: no longer needed (done or changed since)`);
+    else if (label(current) !== label(a)) moved.push(`${label(a)}: now ${label(current)}`);
+    else if ((current.blockedBy.length > 0) !== (a.blockedBy.length > 0)) moved.push(`${label(a)}: ${current.blockedBy.length > 0 ? 'blocked now' : 'no longer blocked'}`);
+  }
+  for (const a of now.actions) if (!savedIds.has(a.id)) moved.push(`${label(a)}: needed now, not in the plan`);
+  const what = moved.length
+    ? `what moved:\n${moved.map((m) => `  ${m}`).join('\n')}`
+    : 'its actions are still what the spec asks for, but a VM, protected item or policy it was made from has changed';
+  return new StalePlanError(`${file} is stale, nothing was applied: the vault has changed since the plan was made; ${what}\nRun \`vmbackup plan -f ${spec.file} --out ${file}\` again and review it.`);
 }
 
 /**
@@ -206,7 +249,7 @@ async function confirm(plan: Plan): Promise<void> {
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`Apply ${plan.summary.toApply} action(s)? Only 'yes' is accepted: `);
+    const answer = await rl.question(`Apply ${plural(plan.summary.toApply, 'action')}? Only 'yes' is accepted: `);
     if (answer.trim() !== 'yes') throw new ConfigurationError('apply cancelled; nothing was applied');
   } finally {
     rl.close();
@@ -249,8 +292,9 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
   const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
   const graceHours = flags.graceHours === undefined ? undefined : positiveInt('--grace-hours', flags.graceHours, 1);
   if (flags.out) await prepareOutputPath('--out', flags.out);
-  return withSpecAndTarget(flags.file, flags, async (spec, target) => {
+  return withSpecAndTarget(flags.file, flags, false, async (spec, target) => {
     const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
+    reportWarnings(rulesSelectingNothing(spec, observation));
     const report = detectDrift(spec, observation, graceHours === undefined ? {} : { graceHours });
     await emit(renderDrift(report, format, { color: terminalColor(flags.out) }), flags.out);
     return report.findings.length > 0 ? ExitCode.changes : ExitCode.ok;
