@@ -8,3 +8,4 @@ export {
   type ActionStatus,
 } from './applyPlan.js';
 export { lockVault, runtimeDir, type VaultLock, type VaultLockOptions } from './vaultLock.js';
+export { applyEstatePlan, type EstateApplyOptions } from './applyEstate.js';

@@ -105,7 +105,28 @@ export interface Target {
   readonly clients: TargetClients;
   readonly calls: ApiCallCounter;
   readonly timing: TargetTiming;
+  /** The same target for another subscription of the estate: same endpoint, credential, call counter and timing. */
+  forSubscription(subscriptionId: string): Target;
   close(): Promise<void>;
+}
+
+/** A target whose clients speak for `subscriptionId`, able to make its siblings for the other subscriptions. */
+function targetFor(
+  base: Omit<Target, 'subscriptionId' | 'clients' | 'forSubscription'>,
+  subscriptionId: string,
+  makeClients: (subscriptionId: string) => TargetClients,
+): Target {
+  const siblings = new Map<string, Target>();
+  const make = (sub: string): Target => {
+    const key = sub.toLowerCase();
+    let t = siblings.get(key);
+    if (!t) {
+      t = { ...base, subscriptionId: sub, clients: makeClients(sub), forSubscription: make };
+      siblings.set(key, t);
+    }
+    return t;
+  };
+  return make(subscriptionId);
 }
 
 const AZURE_ENDPOINT = 'https://management.azure.com';
@@ -189,8 +210,9 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
     const secret = opts.clientSecret;
     const credential = secret ? new identity.ClientSecretCredential(secret.tenantId, secret.clientId, secret.clientSecret) : new identity.DefaultAzureCredential();
     const endpoint = opts.endpoint ?? AZURE_ENDPOINT;
-    const clients = buildClients(credential, subscriptionId, endpoint, undefined, counter);
-    return { kind, subscriptionId, endpoint, world: endpoint, profile: 'modern', clients, calls: counter, timing, close: async () => {} };
+    return targetFor({ kind, endpoint, world: endpoint, profile: 'modern', calls: counter, timing, close: async () => {} }, subscriptionId, (sub) =>
+      buildClients(credential, sub, endpoint, undefined, counter),
+    );
   }
 
   const stateDir = opts.stateDir;
@@ -202,24 +224,19 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
     if (!subscriptionId) {
       throw new ConfigurationError('no subscription for the emulator endpoint: pass --subscription, set target.subscriptionId in the spec or AZURE_SUBSCRIPTION_ID, or --state the emulator\'s state directory');
     }
-    const clients = buildClients(new StaticTokenCredential(token), subscriptionId, opts.endpoint, ca, counter);
     const profile = opts.profile ?? world?.profile ?? 'classic';
-    return { kind, subscriptionId, endpoint: opts.endpoint, world: opts.endpoint, profile, clients, calls: counter, timing, close: async () => {} };
+    const endpoint = opts.endpoint;
+    return targetFor({ kind, endpoint, world: endpoint, profile, calls: counter, timing, close: async () => {} }, subscriptionId, (sub) =>
+      buildClients(new StaticTokenCredential(token), sub, endpoint, ca, counter),
+    );
   }
 
   const fleetFile = opts.fleetFile;
   const running = await startEmbeddedEmulator({ ...opts.emulator, stateDir, ...(fleetFile ? { fleetFile } : {}) });
   const subscriptionId = opts.subscriptionId ?? running.subscriptionId;
-  const clients = buildClients(new StaticTokenCredential(running.token), subscriptionId, running.endpoint, running.ca, counter);
-  return {
-    kind,
+  return targetFor(
+    { kind, endpoint: running.endpoint, world: stateDir, profile: running.profile, calls: counter, timing, close: () => running.close() },
     subscriptionId,
-    endpoint: running.endpoint,
-    world: stateDir,
-    profile: running.profile,
-    clients,
-    calls: counter,
-    timing,
-    close: () => running.close(),
-  };
+    (sub) => buildClients(new StaticTokenCredential(running.token), sub, running.endpoint, running.ca, counter),
+  );
 }

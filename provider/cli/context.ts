@@ -82,6 +82,8 @@ export interface LoadSpecOptions {
    * a spec to name a vault or to compare, where warnings about what apply would do do not apply.
    */
   warn?: boolean;
+  /** `--subscription` on an estate spec: comma-separated subscriptions of its scope that this run is limited to. */
+  subscriptions?: string;
 }
 
 /**
@@ -94,7 +96,31 @@ export async function loadSpec(file: string, opts: LoadSpecOptions = {}): Promis
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (!spec || errors.length > 0) throw new InvalidInputError(opts.warn ? diagnostics : errors, `${file} is invalid`);
   if (opts.warn) reportWarnings(diagnostics);
-  return spec;
+  return spec.form === 'estate' && opts.subscriptions ? limitToSubscriptions(spec, opts.subscriptions) : spec;
+}
+
+/**
+ * Part of an estate: its scope and vaults in the given subscriptions only, so a CI matrix can split a large estate
+ * by subscription (each has its own ARM quota). Rules, policies and exemptions stay whole.
+ */
+export function limitToSubscriptions(spec: ResolvedSpec, list: string): ResolvedSpec {
+  const wanted = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const inScope = new Set(spec.scope.subscriptions.map((s) => s.toLowerCase()));
+  const unknown = wanted.filter((s) => !inScope.has(s));
+  if (unknown.length > 0) {
+    throw new ConfigurationError(
+      `--subscription ${unknown.join(', ')} is not in the scope of ${spec.file} (${spec.scope.subscriptions.join(', ')}): name subscriptions of scope.subscriptions`,
+    );
+  }
+  const keep = (s: string) => wanted.includes(s.toLowerCase());
+  const vaults = spec.vaults.filter((v) => keep(v.subscriptionId));
+  if (vaults.length === 0) throw new ConfigurationError(`${spec.file} declares no vault in subscription ${wanted.join(', ')}: declare one under vaults:`);
+  return {
+    ...spec,
+    scope: { ...spec.scope, subscriptions: spec.scope.subscriptions.filter(keep) },
+    vaults,
+    target: { subscriptionId: vaults[0].subscriptionId, vault: { resourceGroup: vaults[0].resourceGroup, name: vaults[0].name }, ...(vaults[0].source ? { source: vaults[0].source } : {}) },
+  };
 }
 
 export function reportWarnings(diagnostics: readonly Diagnostic[]): void {

@@ -14,10 +14,14 @@ export type DriftCategory =
   | 'protectionError'
   | 'lastBackupFailed'
   | 'recoveryPointOverdue'
-  | 'consistencyDegraded';
+  | 'consistencyDegraded'
+  | 'noVault'
+  | 'uncovered'
+  | 'exemptionUnused';
 
 export interface DriftSubject {
-  readonly kind: 'vm' | 'policy';
+  /** `exemption`: an `exempt:` entry of an estate spec, named by its reason. */
+  readonly kind: 'vm' | 'policy' | 'exemption';
   /** ARM id of the VM or policy (the policy id may be absent when the policy does not exist). */
   readonly id?: string;
   readonly name: string;
@@ -35,6 +39,21 @@ export interface DriftFinding {
   readonly azureErrorCode?: string;
   /** The spec line responsible: the rule or policy, or the target for undeclared protections. */
   readonly source?: SourceLocation;
+  /** Estate reports: the vault the finding is about, "resourceGroup/name". */
+  readonly vault?: string;
+}
+
+/** An estate audit's numbers over every VM in scope. */
+export interface DriftCoverage {
+  readonly inScope: number;
+  /** VMs with an active protection in any vault. */
+  readonly protected: number;
+  /** VMs a rule declares that no vault protects yet. */
+  readonly declaredUnprotected: number;
+  readonly exempt: number;
+  /** VMs neither protected, declared nor exempt. */
+  readonly uncovered: number;
+  readonly exemptions: readonly { readonly id: string; readonly name: string; readonly resourceGroup: string; readonly reason: string; readonly source?: SourceLocation }[];
 }
 
 /** Every declared VM and policy that drift checked, so reports can list what is in sync too. */
@@ -49,6 +68,9 @@ export interface DriftReport {
   readonly spec: { readonly file: string; readonly digest: string };
   readonly target: { readonly subscriptionId: string; readonly vaultResourceGroup: string; readonly vaultName: string };
   readonly checked: DriftChecked;
+  /** Estate reports: every declared vault; `target` is the first. */
+  readonly vaults?: readonly { readonly subscriptionId: string; readonly vaultResourceGroup: string; readonly vaultName: string; readonly location: string }[];
+  readonly coverage?: DriftCoverage;
   readonly findings: readonly DriftFinding[];
   readonly summary: { readonly inSync: boolean; readonly byCategory: Readonly<Partial<Record<DriftCategory, number>>> };
 }

@@ -1,5 +1,5 @@
 // What discovery saw. Produced only by provider/discovery; read by plan, drift and the views.
-import type { PolicySettings } from './spec.js';
+import type { PolicySettings, VaultSpec } from './spec.js';
 import type { Profile } from './supportMatrix.js';
 
 export type PowerState = 'running' | 'stopped' | 'deallocated' | 'starting' | 'stopping' | 'deallocating' | 'unknown';
@@ -152,5 +152,21 @@ export interface Observation {
   /** Jobs within the window discovery was asked for (default: the last 24 hours and all in progress). */
   readonly jobs: readonly ObservedJob[];
   /** API calls made to build this observation, by operation name. */
+  readonly apiCalls: Readonly<Record<string, number>>;
+}
+
+/** What discovery saw of one declared vault: its own observation, whose VMs are those of the vault's subscription. */
+export interface VaultObservation {
+  readonly vault: VaultSpec;
+  readonly observation: Observation;
+}
+
+export interface EstateObservation {
+  readonly observedAt: string;
+  readonly profile: Profile;
+  /** One per declared vault, in the spec's order. */
+  readonly vaults: readonly VaultObservation[];
+  /** Every VM of the scope's subscriptions, once. */
+  readonly vms: readonly ObservedVm[];
   readonly apiCalls: Readonly<Record<string, number>>;
 }

@@ -28,7 +28,12 @@ export type PreflightCode =
   | 'ProtectedByOtherVault'
   | 'OperationInProgress'
   | 'EnhancedPolicyRequired'
-  | 'EnhancedPolicyToStandard';
+  | 'EnhancedPolicyToStandard'
+  | 'NoVaultInRegion'
+  | 'AmbiguousVault'
+  | 'VaultItemLimit'
+  | 'VaultPolicyLimit'
+  | 'PolicyWriteLimit';
 
 export interface PreflightFinding {
   readonly code: PreflightCode;
@@ -84,6 +89,8 @@ interface ActionOf<K extends ActionKind, T extends ActionTarget> {
   readonly dependsOn: readonly string[];
   /** Where in the spec the action comes from. */
   readonly source?: SourceLocation;
+  /** Estate plans: the vault the action runs in (PlanVault.key); absent for a VM no declared vault can take. */
+  readonly vault?: string;
 }
 
 export interface CreatePolicyAction extends ActionOf<'createPolicy', PolicyTarget> {
@@ -123,6 +130,17 @@ export type PlannedAction =
   | DeleteDataAction
   | UnregisterAction;
 
+/** A vault of an estate plan, and the state it was planned from. */
+export interface PlanVault {
+  /** "subscription/resourceGroup/name", lower case: what actions name in `vault`. */
+  readonly key: string;
+  readonly subscriptionId: string;
+  readonly vaultResourceGroup: string;
+  readonly vaultName: string;
+  readonly location: string;
+  readonly stateFingerprint: string;
+}
+
 export interface Plan {
   readonly formatVersion: typeof PLAN_FORMAT_VERSION;
   readonly createdAt: string;
@@ -134,6 +152,8 @@ export interface Plan {
   };
   /** Digest of the observed state the plan was made from; apply refuses the plan when it has moved. */
   readonly stateFingerprint: string;
+  /** Estate plans only: every declared vault (`target` is the first); each vault is applied and checked on its own. */
+  readonly vaults?: readonly PlanVault[];
   readonly actions: readonly PlannedAction[];
   readonly summary: {
     readonly toApply: number;

@@ -79,9 +79,19 @@ export interface VmSelector {
   };
 }
 
+/** A Recovery Services vault named by subscription, resource group and name (its region is read from the vault). */
+export interface VaultSpec {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly source?: SourceLocation;
+}
+
 export interface ProtectionRule {
   readonly name: string;
   readonly policy: string;
+  /** The declared vault this rule's VMs go to, instead of the one of their subscription and region (estate form). */
+  readonly vault?: VaultSpec;
   readonly vms: readonly VmPick[];
   readonly selector?: VmSelector;
   readonly source?: SourceLocation;
@@ -91,6 +101,22 @@ export interface StopProtectionEntry {
   readonly vm: VmPick;
   /** True unless the spec writes `retainData: false`. */
   readonly retainData: boolean;
+  readonly source?: SourceLocation;
+}
+
+/** VMs an audit leaves out of coverage, with the reason every report prints. */
+export interface ExemptEntry {
+  readonly reason: string;
+  readonly vms: readonly VmPick[];
+  readonly selector?: VmSelector;
+  readonly source?: SourceLocation;
+}
+
+/** The subscriptions (and optionally resource groups) a declaration speaks for. */
+export interface ScopeSpec {
+  readonly subscriptions: readonly string[];
+  /** Empty = every resource group of those subscriptions. */
+  readonly resourceGroups: readonly string[];
   readonly source?: SourceLocation;
 }
 
@@ -106,11 +132,32 @@ export interface ResolvedSpec {
   readonly file: string;
   /** sha256 of the spec file's bytes. */
   readonly digest: string;
+  /**
+   * The vault of the one-vault form. In the estate form (`scope:` + `vaults:`), the first declared vault: commands
+   * work per vault through the estate's slices (provider/plan/estate.ts), each a one-vault spec with its own target.
+   */
   readonly target: TargetSpec;
+  /** `vault` for the one-vault `target:` form, `estate` for `scope:` + `vaults:`. */
+  readonly form: 'vault' | 'estate';
+  /** The declared vaults: the target alone in the one-vault form. */
+  readonly vaults: readonly VaultSpec[];
+  /** What the declaration speaks for: in the one-vault form, the target's subscription, and no coverage audit. */
+  readonly scope: ScopeSpec;
+  readonly exempt: readonly ExemptEntry[];
   readonly policies: readonly ResolvedPolicy[];
   readonly rules: readonly ProtectionRule[];
   readonly stopProtection: readonly StopProtectionEntry[];
   /** What happens to protected VMs that no rule declares: `report` (default) or `stop` (retaining data). */
   readonly undeclared: 'report' | 'stop';
   readonly undeclaredSource?: SourceLocation;
+}
+
+/** The estate fields of a one-vault spec: its vault, its subscription as scope, no exemptions. */
+export function oneVaultEstate(target: TargetSpec): Pick<ResolvedSpec, 'form' | 'vaults' | 'scope' | 'exempt'> {
+  return {
+    form: 'vault',
+    vaults: [{ subscriptionId: target.subscriptionId, ...target.vault, ...(target.source ? { source: target.source } : {}) }],
+    scope: { subscriptions: [target.subscriptionId], resourceGroups: [] },
+    exempt: [],
+  };
 }

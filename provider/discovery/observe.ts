@@ -19,6 +19,7 @@ import {
   type Target,
   type VaultRef,
   type VmBackupStatus,
+  type VmRecord,
   type WaitOptions,
 } from '../azure/index.js';
 import {
@@ -41,6 +42,10 @@ export interface ObserveOptions {
   jobsSince?: Date;
   /** Abandons the reads (and their retries); default none. */
   signal?: AbortSignal;
+  /** The subscription's VMs, when the caller lists them once for several vaults (the estate). */
+  vmRecords?: Promise<VmRecord[]>;
+  /** Which vault holds a VM this vault does not, when the caller already knows (the estate's other vaults); asked of backupStatus otherwise. */
+  knownVault?: (vm: ObservedVm) => OtherVault | undefined;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -57,7 +62,7 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   const since = opts.jobsSince ?? new Date(serviceTime.getTime() - DAY_MS);
 
   const [vmRecords, protectableIds, registeredIds, items, policies, jobs] = await Promise.all([
-    listVms(target, wait),
+    opts.vmRecords ?? listVms(target, wait),
     listProtectableVmIds(target, vault, wait),
     listRegisteredVmIds(target, vault, wait),
     listProtectedItems(target, vault, wait),
@@ -75,6 +80,7 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     })),
     items,
     wait,
+    opts.knownVault,
   );
 
   const protectedItems = opts.recoveryPoints ? await Promise.all(items.map((item) => readRecoveryPoints(target, vault, item, wait))) : items;
@@ -133,11 +139,13 @@ async function withOtherVaults(
   vms: ObservedVm[],
   items: readonly ObservedProtectedItem[],
   wait: WaitOptions,
+  knownVault?: (vm: ObservedVm) => OtherVault | undefined,
 ): Promise<ObservedVm[]> {
+  const held = new Set(items.map((i) => i.vmId.toLowerCase()));
   const unexplained = vms.filter(
-    (vm) => vm.location.toLowerCase() === vault.location.toLowerCase() && !vm.protectable && !vm.registered && !items.some((i) => sameArmId(i.vmId, vm.id)),
+    (vm) => vm.location.toLowerCase() === vault.location.toLowerCase() && !vm.protectable && !vm.registered && !held.has(vm.id.toLowerCase()),
   );
-  const found = await mapBounded(unexplained, BACKUP_STATUS_CONCURRENCY, async (vm) => otherVaultOf(await backupStatusOf(target, vm, wait), vault.id));
+  const found = await mapBounded(unexplained, BACKUP_STATUS_CONCURRENCY, async (vm) => knownVault?.(vm) ?? otherVaultOf(await backupStatusOf(target, vm, wait), vault.id));
   const byVm = new Map(unexplained.map((vm, i) => [vm, found[i]]));
   return vms.map((vm) => {
     const otherVault = byVm.get(vm);

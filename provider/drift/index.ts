@@ -1,3 +1,4 @@
+export { detectEstateDrift } from './estateDrift.js';
 export { detectDrift, maxBackupGapHours, DEFAULT_GRACE_HOURS, type DriftOptions } from './detectDrift.js';
 export { buildDashboard } from './buildDashboard.js';
 export { DRIFT_REMEDIES, remedyForAzureCode } from './remedies.js';

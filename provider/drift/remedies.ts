@@ -19,6 +19,9 @@ export const DRIFT_REMEDIES: Readonly<Record<DriftCategory, string>> = {
   recoveryPointOverdue:
     "Check the VM's recent backup jobs (`vmbackup jobs --since 48h`): the VM agent must be Ready and the VM able to reach Azure for the scheduled backup to run.",
   consistencyDegraded: 'Keep the VM running at the backup time, with its VM agent Ready, so the extension can quiesce the guest before the snapshot.',
+  noVault: "Declare a vault of the VM's subscription and region under vaults: (backups stay in the VM's region), or exclude the VM from the rule.",
+  uncovered: 'Declare the VM in a rule so that a vault protects it, or list it under exempt: with the reason it needs no backup.',
+  exemptionUnused: 'Remove the exemption, or correct its picks and selector: it matches no VM in scope.',
 };
 
 /** The remedy for an Azure Backup error code, or `fallback` for a code the guides do not cover. */

@@ -41,3 +41,15 @@ export {
   type ComparedUndeclared,
   type DeclaredState,
 } from './compare.js';
+export {
+  planEstate,
+  resolveEstate,
+  splitEstatePlan,
+  vaultKey,
+  subscriptionOf,
+  exemptionMatches,
+  VAULT_LIMITS,
+  type EstateResolution,
+  type EstateSlice,
+  type UnroutedVm,
+} from './estate.js';

@@ -43,6 +43,14 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     'Give the VM an Enhanced policy: set `enhanced: true` on the policy its rule names (or use an hourly schedule, which is always Enhanced), or name another Enhanced policy in the rule.',
   EnhancedPolicyToStandard:
     'Keep the VM on an Enhanced policy (set `enhanced: true` on the policy its rule names); a VM cannot move from an Enhanced policy to a Standard one. To start over, stop its protection, then protect it again.',
+  NoVaultInRegion:
+    "Backups stay in the VM's region and subscription: declare a vault of that subscription and region under vaults:, or exclude the VM from the rule.",
+  AmbiguousVault: "Several declared vaults can take the VM: pin one with `vault: RESOURCE_GROUP/NAME` on the VM's rule.",
+  VaultItemLimit:
+    'A vault protects at most 1,000 Azure VMs: declare another vault in the same subscription and region and pin some rules to it with `vault:`.',
+  VaultPolicyLimit: 'A vault holds at most 200 backup policies: let rules share policies, or pin some rules to another vault of the region.',
+  PolicyWriteLimit:
+    'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: apply the rest after 24 hours (run `vmbackup apply` again), or change fewer policies at once.',
 };
 
 /**
@@ -50,7 +58,7 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
  * balancers end in an internal error, an unsupported OS in the extension install timing out. Azure documents
  * no code for too many data disks or another region; those two are the names the emulator answers with.
  */
-export const PREFLIGHT_AZURE_CODES: Readonly<Record<PreflightCode, string>> = {
+export const PREFLIGHT_AZURE_CODES: Readonly<Partial<Record<PreflightCode, string>>> = {
   VmNotFound: 'BCMV2VMNotFound',
   VmNotRunning: 'AzureVmOffline',
   AgentMissing: 'UserErrorGuestAgentStatusUnavailable',
@@ -68,7 +76,8 @@ export const PREFLIGHT_AZURE_CODES: Readonly<Record<PreflightCode, string>> = {
 };
 
 export function preflightFinding(code: PreflightCode, message: string): PreflightFinding {
-  return { code, message, remedy: PREFLIGHT_REMEDIES[code], azureErrorCode: PREFLIGHT_AZURE_CODES[code] };
+  const azureErrorCode = PREFLIGHT_AZURE_CODES[code];
+  return { code, message, remedy: PREFLIGHT_REMEDIES[code], ...(azureErrorCode ? { azureErrorCode } : {}) };
 }
 
 /**

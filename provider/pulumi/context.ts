@@ -8,6 +8,7 @@ import { applyPlan } from '../apply/index.js';
 import { observe } from '../discovery/index.js';
 import { planProtection } from '../plan/index.js';
 import {
+  oneVaultEstate,
   ApplyFailedError,
   ConfigurationError,
   parseArmId,
@@ -146,6 +147,7 @@ export function resourceSpec(target: Target, vault: VaultRef, urn: string, parts
     file: urn,
     digest: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
     target: { subscriptionId: target.subscriptionId, vault },
+    ...oneVaultEstate({ subscriptionId: target.subscriptionId, vault }),
     policies: parts.policies ?? [],
     rules: parts.rules ?? [],
     stopProtection: parts.stopProtection ?? [],

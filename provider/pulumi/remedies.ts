@@ -18,6 +18,11 @@ export const FINDING_PROPERTY: Readonly<Record<PreflightCode, 'vmId' | 'policyId
   OperationInProgress: 'vmId',
   EnhancedPolicyRequired: 'policyId',
   EnhancedPolicyToStandard: 'policyId',
+  NoVaultInRegion: 'vaultName',
+  AmbiguousVault: 'vaultName',
+  VaultItemLimit: 'vaultName',
+  VaultPolicyLimit: 'vaultName',
+  PolicyWriteLimit: 'vaultName',
 };
 
 const UNSUPPORTED = 'remove this VmProtection from the program and protect the data another way';
@@ -40,6 +45,11 @@ export const PULUMI_REMEDIES: Readonly<Record<PreflightCode, string>> = {
   EnhancedPolicyRequired: 'pass the id of an Enhanced policy as policyId (a Policy with enhanced: true, or an hourly schedule).',
   EnhancedPolicyToStandard:
     'keep policyId on an Enhanced policy (enhanced: true): a VM cannot move from an Enhanced policy to a Standard one. To start over, remove this VmProtection, `pulumi up`, then add it back.',
+  NoVaultInRegion: "backups stay in the VM's region and subscription: set vaultResourceGroup and vaultName to a vault of the VM's subscription and region.",
+  AmbiguousVault: 'set vaultResourceGroup and vaultName to the vault that should protect the VM.',
+  VaultItemLimit: 'a vault protects at most 1,000 Azure VMs: point some VmProtections at another vault of the same subscription and region.',
+  VaultPolicyLimit: 'a vault holds at most 200 backup policies: let VmProtections share Policy resources, or use another vault of the region.',
+  PolicyWriteLimit: 'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: run `pulumi up` again after 24 hours.',
 };
 
 /** A finding as the engine shows it: what is wrong, Azure's code, and what to do. */

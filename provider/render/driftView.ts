@@ -24,6 +24,7 @@ export function renderDrift(report: DriftReport, format: ReportFormat, opts: Rep
 
 export function subjectLabel(s: DriftSubject): string {
   if (s.kind === 'policy') return `policy ${s.name}`;
+  if (s.kind === 'exemption') return s.name;
   return s.resourceGroup ? `VM ${s.resourceGroup}/${s.name}` : `VM ${s.name}`;
 }
 
@@ -37,6 +38,20 @@ function vault(report: DriftReport): string {
   return `${report.target.vaultResourceGroup}/${report.target.vaultName}`;
 }
 
+/** The vault a report speaks for, or its estate's vaults. */
+function reportScope(report: DriftReport): string {
+  return report.vaults ? `the estate (${plural(report.vaults.length, 'vault')})` : `vault ${vault(report)}`;
+}
+
+/** The audit's one number per state, and each exempt VM with its reason. */
+export function coverageLines(cov: NonNullable<DriftReport['coverage']>): string[] {
+  const lines = [
+    `Coverage: ${plural(cov.inScope, 'VM')} in scope: ${cov.protected} protected, ${cov.declaredUnprotected} declared but not yet protected, ${cov.exempt} exempt, ${cov.uncovered} uncovered.`,
+  ];
+  for (const e of cov.exemptions) lines.push(`  exempt: VM ${e.resourceGroup}/${e.name}: ${e.reason}`);
+  return lines;
+}
+
 function checkedLine(report: DriftReport): string {
   return `${plural(report.checked.vms.length, 'declared VM')} and ${plural(report.checked.policies.length, 'policy', 'policies')} checked`;
 }
@@ -48,14 +63,15 @@ function countsLine(report: DriftReport): string {
 }
 
 function driftText(report: DriftReport, c: Colors): string {
-  const out: string[] = [`Drift report for vault ${vault(report)} (spec ${report.spec.file}): ${checkedLine(report)}.`, ''];
+  const out: string[] = [`Drift report for ${reportScope(report)} (spec ${report.spec.file}): ${checkedLine(report)}.`, ''];
+  if (report.coverage) out.push(...coverageLines(report.coverage), '');
   for (const [category, findings] of byCategory(report)) {
     const rule = DRIFT_RULES[category];
     const paint = rule.level === 'error' ? c.red : c.yellow;
     out.push(paint(c.bold(`${rule.title} (${findings.length})`)));
     for (const f of findings) {
       const where = f.source ? `  ${c.dim(formatLocation(f.source))}` : '';
-      out.push(`  ${paint('✗')} ${subjectLabel(f.subject)}${where}`);
+      out.push(`  ${paint('✗')} ${subjectLabel(f.subject)}${f.vault ? ` in vault ${f.vault}` : ''}${where}`);
       out.push(`      ${f.message}`);
       if (f.expected !== undefined || f.actual !== undefined) {
         out.push(`      expected: ${f.expected ?? '-'}    actual: ${f.actual ?? '-'}`);
@@ -75,9 +91,12 @@ export const DRIFT_COMMENT_MARKER = '<!-- vmbackup-drift-report -->';
 
 function driftMarkdown(report: DriftReport): string {
   const out: string[] = [DRIFT_COMMENT_MARKER];
-  const where = `Vault ${mdCode(vault(report))}, spec ${mdCode(report.spec.file)}`;
+  const where = report.vaults
+    ? `Vaults ${report.vaults.map((v) => mdCode(`${v.vaultResourceGroup}/${v.vaultName}`)).join(', ')}, spec ${mdCode(report.spec.file)}`
+    : `Vault ${mdCode(vault(report))}, spec ${mdCode(report.spec.file)}`;
+  const coverage = report.coverage ? ['', ...coverageLines(report.coverage).map((l) => (l.startsWith('  ') ? `- ${mdCell(l.trim())}` : l))] : [];
   if (report.findings.length === 0) {
-    out.push('## vmbackup drift: in sync', '', `:white_check_mark: **In sync.** ${where}: ${checkedLine(report)}, no drift found.`);
+    out.push('## vmbackup drift: in sync', '', `:white_check_mark: **In sync.** ${where}: ${checkedLine(report)}, no drift found.`, ...coverage);
     return `${out.join('\n')}\n`;
   }
   const groups = byCategory(report);
@@ -85,6 +104,7 @@ function driftMarkdown(report: DriftReport): string {
     `## vmbackup drift: ${plural(report.findings.length, 'finding')}`,
     '',
     `:warning: **Drift found:** ${plural(report.findings.length, 'finding')} in ${plural(groups.length, 'category', 'categories')}. ${where}: ${checkedLine(report)}.`,
+    ...coverage,
   );
   for (const [category, findings] of groups) {
     const rule = DRIFT_RULES[category];
@@ -94,7 +114,7 @@ function driftMarkdown(report: DriftReport): string {
       const code = f.azureErrorCode ? ` (${mdCode(f.azureErrorCode)})` : '';
       const spec = f.source ? mdCode(`${f.source.file}:${f.source.line}`) : '';
       out.push(
-        `| ${mdCell(subjectLabel(f.subject))} | ${mdCell(f.message)}${code} | ${mdCell(f.expected)} | ${mdCell(f.actual)} | ${mdCell(f.remedy)} | ${spec} |`,
+        `| ${mdCell(`${subjectLabel(f.subject)}${f.vault ? ` (vault ${f.vault})` : ''}`)} | ${mdCell(f.message)}${code} | ${mdCell(f.expected)} | ${mdCell(f.actual)} | ${mdCell(f.remedy)} | ${spec} |`,
       );
     }
   }
@@ -103,7 +123,7 @@ function driftMarkdown(report: DriftReport): string {
 
 function findingMessage(f: DriftFinding): string {
   const diff = f.expected !== undefined || f.actual !== undefined ? ` Expected: ${f.expected ?? '-'}; actual: ${f.actual ?? '-'}.` : '';
-  return `${subjectLabel(f.subject)}: ${f.message}${diff} Remedy: ${f.remedy}`;
+  return `${subjectLabel(f.subject)}${f.vault ? ` in vault ${f.vault}` : ''}: ${f.message}${diff} Remedy: ${f.remedy}`;
 }
 
 function subjectKey(s: DriftSubject): string {
@@ -131,7 +151,7 @@ function driftSarif(report: DriftReport, baseDir: string): string {
       level: DRIFT_RULES[f.category].level,
       message: findingMessage(f),
       location: findingSource(report, f),
-      fingerprintKey: `${vault(report).toLowerCase()}\u0000${subjectKey(f.subject)}`,
+      fingerprintKey: `${(f.vault ?? vault(report)).toLowerCase()}\u0000${subjectKey(f.subject)}`,
       properties: { subject: subjectLabel(f.subject), expected: f.expected, actual: f.actual, azureErrorCode: f.azureErrorCode, remedy: f.remedy },
     })),
     specFile: report.spec.file,

@@ -94,15 +94,30 @@ function vault(plan: Plan): string {
   return `${plan.target.vaultResourceGroup}/${plan.target.vaultName}`;
 }
 
+/** An estate plan's vault, or the declared VMs no vault can take, as the heading of its actions. */
+function estateHeading(plan: Plan, key: string | undefined): string {
+  const v = plan.vaults?.find((x) => x.key === key);
+  return v ? `Vault ${v.vaultResourceGroup}/${v.vaultName} (${v.location}, subscription ${v.subscriptionId}):` : 'Declared VMs no declared vault can take:';
+}
+
 function planText(plan: Plan, c: Colors): string {
-  const out: string[] = [`Plan for vault ${vault(plan)} (subscription ${plan.target.subscriptionId}), spec ${plan.spec.file}:`, ''];
+  const head = plan.vaults
+    ? `Plan for ${plan.vaults.length === 1 ? '1 vault' : `${plan.vaults.length} vaults`} of the estate, spec ${plan.spec.file}:`
+    : `Plan for vault ${vault(plan)} (subscription ${plan.target.subscriptionId}), spec ${plan.spec.file}:`;
+  const out: string[] = [head, ''];
   if (plan.actions.length === 0) {
-    out.push(c.green('No changes: the vault matches the spec.'), '', summaryLine(plan));
+    out.push(c.green(plan.vaults ? 'No changes: every vault matches the spec.' : 'No changes: the vault matches the spec.'), '', summaryLine(plan));
     return `${out.join('\n')}\n`;
   }
   const paint: Record<ActionSymbol, (s: string) => string> = { '+': c.green, '~': c.yellow, '-': c.red, '!': c.magenta };
   const width = Math.max(...plan.actions.map((a) => a.kind.length));
+  let group: string | undefined | null = null;
   for (const a of plan.actions) {
+    if (plan.vaults && a.vault !== group) {
+      if (group !== null) out.push('');
+      group = a.vault;
+      out.push(c.bold(estateHeading(plan, a.vault)));
+    }
     const sym = actionSymbol(a);
     out.push(`  ${paint[sym](`${sym} ${a.kind.padEnd(width)}`)} ${actionTarget(a)}`);
     out.push(`      ${c.dim(`# ${a.reason}`)}`);
@@ -121,7 +136,11 @@ export const PLAN_COMMENT_MARKER = '<!-- vmbackup-plan -->';
 
 function planMarkdown(plan: Plan): string {
   const out: string[] = [PLAN_COMMENT_MARKER, `## vmbackup plan: ${plan.summary.toApply} to apply, ${plan.summary.blocked} blocked`, ''];
-  out.push(`Vault ${mdCode(vault(plan))}, spec ${mdCode(plan.spec.file)}.`);
+  out.push(
+    plan.vaults
+      ? `Vaults ${plan.vaults.map((v) => mdCode(`${v.vaultResourceGroup}/${v.vaultName}`)).join(', ')}, spec ${mdCode(plan.spec.file)}.`
+      : `Vault ${mdCode(vault(plan))}, spec ${mdCode(plan.spec.file)}.`,
+  );
   if (plan.actions.length === 0) {
     out.push('', ':white_check_mark: **No changes:** the vault matches the spec.');
     return `${out.join('\n')}\n`;
@@ -129,7 +148,8 @@ function planMarkdown(plan: Plan): string {
   out.push('', '### Actions', '', '| | Action | Target | Reason | Spec |', '| --- | --- | --- | --- | --- |');
   for (const a of plan.actions) {
     const spec = a.source ? mdCode(`${a.source.file}:${a.source.line}`) : '';
-    out.push(`| ${mdCode(actionSymbol(a))} | ${a.kind} | ${mdCell(actionTarget(a))} | ${mdCell(a.reason)} | ${spec} |`);
+    const where = plan.vaults ? `${mdCell(estateHeading(plan, a.vault).replace(/:$/, ''))}: ` : '';
+    out.push(`| ${mdCode(actionSymbol(a))} | ${a.kind} | ${where}${mdCell(actionTarget(a))} | ${mdCell(a.reason)} | ${spec} |`);
   }
   const blocked = plan.actions.filter((a) => a.blockedBy.length > 0);
   if (blocked.length > 0) {

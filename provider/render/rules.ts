@@ -77,6 +77,24 @@ export const DRIFT_RULES: Readonly<Record<DriftCategory, RuleInfo>> = {
     help: 'Keep the VM running at backup time, and make sure its agent works (VSS on Windows, pre/post scripts on Linux).',
     level: 'warning',
   },
+  noVault: {
+    title: 'Declared VM without a vault',
+    description: "A rule declares the VM, but no declared vault is in the VM's subscription and region.",
+    help: "Declare a vault of the VM's subscription and region under `vaults:`, or exclude the VM from the rule.",
+    level: 'error',
+  },
+  uncovered: {
+    title: 'VM without backup',
+    description: 'A VM in scope is neither protected, declared by a rule, nor exempt.',
+    help: 'Declare the VM in a rule, or list it under `exempt:` with the reason it needs no backup.',
+    level: 'error',
+  },
+  exemptionUnused: {
+    title: 'Exemption matches nothing',
+    description: 'An `exempt:` entry matches no VM in scope.',
+    help: 'Remove the exemption, or correct its picks and selector.',
+    level: 'warning',
+  },
   undeclaredProtected: {
     title: 'Protected but undeclared',
     description: 'A VM is protected in the vault but no rule of the spec declares it.',
@@ -170,6 +188,36 @@ export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
     title: 'Enhanced to Standard policy',
     description: 'A VM protected with an Enhanced policy cannot move to a Standard policy.',
     help: 'Keep the VM on an Enhanced policy, or stop its protection and protect it again.',
+    level: 'error',
+  },
+  NoVaultInRegion: {
+    title: 'No vault for the VM',
+    description: "No declared vault is in the VM's subscription and region; Azure keeps a VM's backups in its own region.",
+    help: "Declare a vault of the VM's subscription and region under `vaults:`, or exclude the VM from the rule.",
+    level: 'error',
+  },
+  AmbiguousVault: {
+    title: 'Several vaults for the VM',
+    description: "More than one declared vault is in the VM's subscription and region, and the rule pins none.",
+    help: 'Pin one with `vault: RESOURCE_GROUP/NAME` on the rule.',
+    level: 'error',
+  },
+  VaultItemLimit: {
+    title: 'Vault over 1,000 VMs',
+    description: 'Azure Backup protects at most 1,000 Azure VMs in one vault.',
+    help: 'Declare another vault in the same subscription and region and pin some rules to it.',
+    level: 'error',
+  },
+  VaultPolicyLimit: {
+    title: 'Vault over 200 policies',
+    description: 'A Recovery Services vault holds at most 200 backup policies.',
+    help: 'Let rules share policies, or pin some rules to another vault of the region.',
+    level: 'error',
+  },
+  PolicyWriteLimit: {
+    title: 'Over 50 policy writes in 24 hours',
+    description: 'Azure allows 50 backup policy creations or edits through Resource Manager in 24 hours.',
+    help: 'Apply the rest after 24 hours, or change fewer policies at once.',
     level: 'error',
   },
 };

@@ -1,6 +1,7 @@
 // Written -> resolved: defaults filled in, days in calendar order, VM picks with id, resource group and name,
 // a source location on every element. Runs only on a spec with no errors.
 import type {
+  ExemptEntry,
   Month,
   PolicyRetention,
   PolicySchedule,
@@ -10,6 +11,7 @@ import type {
   ResolvedSpec,
   SourceLocation,
   StopProtectionEntry,
+  VaultSpec,
   VmPick,
   VmSelector,
   WeekDay,
@@ -94,8 +96,15 @@ export function normalizeSpec(written: WrittenSpec, file: string, digest: string
     const location = locate(path, part);
     return location ? { source: location } : {};
   };
-  const subscriptionId = written.target.subscriptionId;
-  const pick = (vm: WrittenVmPick, path: Path): VmPick => ({ ...resolvePick(vm, subscriptionId)!, ...source(path) });
+  const estate = written.target === undefined;
+  // An estate spans subscriptions: a pick by resource group and name matches in any subscription of the scope.
+  const pick = (vm: WrittenVmPick, path: Path): VmPick => {
+    if (estate && vm.id === undefined) return { resourceGroup: vm.resourceGroup!, name: vm.name!, ...source(path) };
+    return { ...resolvePick(vm, written.target?.subscriptionId ?? '')!, ...source(path) };
+  };
+  const vaults: VaultSpec[] = written.target
+    ? [{ subscriptionId: written.target.subscriptionId, ...written.target.vault, ...source(['target'], 'key') }]
+    : (written.vaults ?? []).map((v, i) => ({ subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, name: v.name, ...source(['vaults', i]) }));
 
   const policies: ResolvedPolicy[] = (written.policies ?? []).map((p, i) => ({
     name: p.name!,
@@ -120,7 +129,15 @@ export function normalizeSpec(written: WrittenSpec, file: string, digest: string
     policy: canonicalPolicyName(r.policy, policies),
     vms: (r.vms ?? []).map((vm, j) => pick(vm, ['protect', i, 'vms', j])),
     ...(r.select ? { selector: selectorFrom(r.select, ['protect', i, 'select']) } : {}),
+    ...(r.vault !== undefined ? { vault: findVault(r.vault, vaults)! } : {}),
     ...source(['protect', i]),
+  }));
+
+  const exempt: ExemptEntry[] = (written.exempt ?? []).map((e, i) => ({
+    reason: e.reason,
+    vms: (e.vms ?? []).map((vm, j) => pick(vm, ['exempt', i, 'vms', j])),
+    ...(e.select ? { selector: selectorFrom(e.select, ['exempt', i, 'select']) } : {}),
+    ...source(['exempt', i]),
   }));
 
   const stopProtection: StopProtectionEntry[] = (written.stopProtection ?? []).map((s, i) => ({
@@ -135,16 +152,32 @@ export function normalizeSpec(written: WrittenSpec, file: string, digest: string
     file,
     digest,
     target: {
-      subscriptionId,
-      vault: { resourceGroup: written.target.vault.resourceGroup, name: written.target.vault.name },
-      ...source(['target'], 'key'),
+      subscriptionId: vaults[0].subscriptionId,
+      vault: { resourceGroup: vaults[0].resourceGroup, name: vaults[0].name },
+      ...(vaults[0].source ? { source: vaults[0].source } : {}),
     },
+    form: estate ? 'estate' : 'vault',
+    vaults,
+    scope: written.scope
+      ? { subscriptions: written.scope.subscriptions, resourceGroups: written.scope.resourceGroups ?? [], ...source(['scope'], 'key') }
+      : { subscriptions: [vaults[0].subscriptionId], resourceGroups: [] },
+    exempt,
     policies,
     rules,
     stopProtection,
     undeclared: written.undeclared ?? 'report',
     ...(undeclaredSource ? { undeclaredSource } : {}),
   });
+}
+
+/** The declared vault a rule's `vault:` names ("RG/NAME" or "SUBSCRIPTION/RG/NAME", case-insensitive); undefined when none or several match. */
+export function findVault(ref: string, vaults: readonly Omit<VaultSpec, 'source'>[]): VaultSpec | undefined {
+  const parts = ref.toLowerCase().split('/');
+  const [sub, rg, name] = parts.length === 3 ? parts : [undefined, ...parts];
+  const found = vaults.filter(
+    (v) => v.resourceGroup.toLowerCase() === rg && v.name.toLowerCase() === name && (sub === undefined || v.subscriptionId.toLowerCase() === sub),
+  );
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** Policy names are case-insensitive in Azure; a rule refers to its policy by the name as declared. */

@@ -54,7 +54,8 @@ export function validatePolicySchema(value: unknown, reporter: Reporter): void {
 function reportAjvErrors(errors: readonly ErrorObject[], value: unknown, reporter: Reporter, subject: string): void {
   const { defs } = compile();
   const seen = new Set<string>();
-  for (const error of errors) {
+  for (const finding of formFindings(errors, value)) reporter.report(finding);
+  for (const error of errors.filter((e) => !isFormError(e))) {
     const path = pathFromPointer(error.instancePath, value);
     const finding = describe(error, path, valueAt(value, path), defs.get(error.parentSchema), subject);
     const key = `${finding.code}|${formatPath(finding.path)}|${finding.message}`;
@@ -62,6 +63,37 @@ function reportAjvErrors(errors: readonly ErrorObject[], value: unknown, reporte
     seen.add(key);
     reporter.report(finding);
   }
+}
+
+/** The root's choice between the one-vault form and the estate form (the schema's oneOf and dependentSchemas). */
+function isFormError(error: ErrorObject): boolean {
+  return error.schemaPath.startsWith('#/oneOf') || error.schemaPath.startsWith('#/dependentSchemas');
+}
+
+/** One finding for the form instead of the schema's alternatives: which keys are missing, or which two forms are mixed. */
+function formFindings(errors: readonly ErrorObject[], value: unknown): Finding[] {
+  if (!errors.some(isFormError) || value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  const has = (key: string) => Object.prototype.hasOwnProperty.call(value, key);
+  if (has('target') && (has('scope') || has('vaults'))) {
+    return [{
+      code: 'MixedSpecForms',
+      message: `the spec has both target: and ${has('scope') ? 'scope' : 'vaults'}: target: is the one-vault form, scope: with vaults: the estate form`,
+      path: [has('scope') ? 'scope' : 'vaults'],
+      at: 'key' as const,
+      remedy: 'keep target: for one vault, or replace it with scope: and vaults: for several',
+    }];
+  }
+  if (has('scope') || has('vaults')) {
+    const missing = has('scope') ? 'vaults' : 'scope';
+    return [{ code: 'MissingKey', message: `the spec is missing "${missing}": an estate declares scope: and vaults: together`, path: [], remedy: `add ${missing}:` }];
+  }
+  if (has('target')) return [];
+  return [{
+    code: 'MissingKey',
+    message: 'the spec is missing "target": name one vault with target:, or an estate with scope: and vaults:',
+    path: [],
+    remedy: 'add target: { subscriptionId, vault: { resourceGroup, name } }, or scope: and vaults:',
+  }];
 }
 
 function describe(error: ErrorObject, path: Path, actual: unknown, def: string | undefined, subject: string): Finding {

@@ -7,7 +7,8 @@ import { checkPolicy } from './policyRules.js';
 import type { Profile } from './limits.js';
 import type { Reporter } from './reporter.js';
 import { describePick, pickKey, resolvePick } from './vmPick.js';
-import type { WrittenPolicy, WrittenRule, WrittenSpec, WrittenStopEntry, WrittenVmPick } from './writtenSpec.js';
+import { findVault } from './normalize.js';
+import type { WrittenExemption, WrittenPolicy, WrittenRule, WrittenSpec, WrittenStopEntry, WrittenVault, WrittenVmPick } from './writtenSpec.js';
 import type { Path } from './yamlSource.js';
 
 interface Item<T> {
@@ -24,6 +25,9 @@ interface SpecView {
   readonly policyNames: readonly string[];
   /** The target's subscription, when the target passed the schema. */
   readonly subscriptionId?: string;
+  /** Estate form: the declared vaults that passed the schema, and the scope's subscriptions. */
+  readonly estate?: { readonly vaults: readonly Item<WrittenVault>[]; readonly subscriptions: readonly string[] };
+  readonly exemptions: readonly Item<WrittenExemption>[];
 }
 
 interface SpecRuleContext {
@@ -97,8 +101,8 @@ const rulesPickVms: SpecRule = ({ rules }, { reporter }) => {
 };
 
 /** Name globs follow the one grammar selectors match with (provider/core/nameGlob.ts). */
-const namePatternsAreValid: SpecRule = ({ rules }, { reporter }) => {
-  for (const { value, path } of rules) {
+const namePatternsAreValid: SpecRule = ({ rules, exemptions }, { reporter }) => {
+  for (const { value, path } of [...rules, ...exemptions]) {
     const lists: [readonly string[] | undefined, Path][] = [
       [value.select?.names, [...path, 'select', 'names']],
       [value.select?.exclude?.names, [...path, 'select', 'exclude', 'names']],
@@ -126,6 +130,10 @@ function allPicks(view: SpecView): Item<WrittenVmPick>[] {
     value.select?.exclude?.vms?.forEach((vm, i) => picks.push({ value: vm, path: [...path, 'select', 'exclude', 'vms', i] }));
   }
   for (const { value, path } of view.stops) picks.push({ value: value.vm, path: [...path, 'vm'] });
+  for (const { value, path } of view.exemptions) {
+    value.vms?.forEach((vm, i) => picks.push({ value: vm, path: [...path, 'vms', i] }));
+    value.select?.exclude?.vms?.forEach((vm, i) => picks.push({ value: vm, path: [...path, 'select', 'exclude', 'vms', i] }));
+  }
   return picks;
 }
 
@@ -166,6 +174,13 @@ const picksAreWellFormed: SpecRule = (view, { reporter }) => {
         message: `the VM is in subscription ${parsed.parts.subscriptionId}, the vault in ${view.subscriptionId}`,
         path: [...path, 'id'],
         remedy: "a vault protects VMs of its own subscription: use a vault in the VM's subscription",
+      });
+    } else if (view.estate && !inList(parsed.parts.subscriptionId, view.estate.subscriptions)) {
+      reporter.report({
+        code: 'VmOutsideScope',
+        message: `the VM is in subscription ${parsed.parts.subscriptionId}, which scope.subscriptions does not list`,
+        path: [...path, 'id'],
+        remedy: 'add the subscription to scope.subscriptions, or remove the pick',
       });
     }
   }
@@ -265,7 +280,79 @@ const policiesAreUsed: SpecRule = ({ policies, rules }, { reporter }) => {
   }
 };
 
+const inList = (value: string, list: readonly string[]): boolean => list.some((v) => v.toLowerCase() === value.toLowerCase());
+
+/** Estate form: vaults declared once, each in a subscription of the scope; a rule's `vault:` names one of them. */
+const vaultsAreDeclared: SpecRule = ({ estate, rules }, { reporter }) => {
+  if (!estate) {
+    for (const { value, path } of rules) {
+      if (value.vault === undefined) continue;
+      reporter.report({
+        code: 'VaultPinWithoutEstate',
+        message: `rule "${value.name}" pins vault "${value.vault}", but a spec with target: has one vault`,
+        path: [...path, 'vault'],
+        remedy: 'remove vault:, or declare scope: and vaults: instead of target: (the estate form)',
+      });
+    }
+    return;
+  }
+  const seen = new Map<string, Path>();
+  for (const { value, path } of estate.vaults) {
+    const key = `${value.subscriptionId}/${value.resourceGroup}/${value.name}`.toLowerCase();
+    const earlier = seen.get(key);
+    if (earlier) {
+      reporter.report({ code: 'DuplicateVault', message: `vault ${value.resourceGroup}/${value.name} is already declared at ${reporter.where(earlier)}`, path, remedy: 'declare each vault once' });
+      continue;
+    }
+    seen.set(key, path);
+    if (!inList(value.subscriptionId, estate.subscriptions)) {
+      reporter.report({
+        code: 'VaultOutsideScope',
+        message: `vault ${value.resourceGroup}/${value.name} is in subscription ${value.subscriptionId}, which scope.subscriptions does not list`,
+        path: [...path, 'subscriptionId'],
+        remedy: 'a vault protects VMs of its own subscription: add the subscription to scope.subscriptions, or remove the vault',
+      });
+    }
+  }
+  const declared = estate.vaults.map((v) => v.value);
+  for (const { value, path } of rules) {
+    if (value.vault === undefined || findVault(value.vault, declared)) continue;
+    const matches = declared.filter((v) => findVault(value.vault!.split('/').slice(-2).join('/'), [v]));
+    reporter.report({
+      code: 'UnknownVault',
+      message:
+        matches.length > 1
+          ? `rule "${value.name}" pins vault "${value.vault}", which names ${matches.length} declared vaults`
+          : `rule "${value.name}" pins vault "${value.vault}", which vaults: does not declare`,
+      path: [...path, 'vault'],
+      remedy:
+        matches.length > 1
+          ? 'write SUBSCRIPTION/RESOURCE_GROUP/NAME to say which'
+          : (didYouMean(value.vault, declared.map((v) => `${v.resourceGroup}/${v.name}`)) ?? 'name a vault declared under vaults: as RESOURCE_GROUP/NAME'),
+    });
+  }
+};
+
+const exemptionsPickVms: SpecRule = ({ exemptions, estate }, { reporter }) => {
+  for (const { value, path } of exemptions) {
+    if (!estate) {
+      reporter.report({
+        code: 'ExemptionWithoutScope',
+        message: 'exempt: applies to the coverage audit of the estate form, which this spec (target:) does not declare',
+        path,
+        remedy: 'declare scope: and vaults: instead of target:, or remove the exemption',
+      });
+      continue;
+    }
+    if ((value.vms?.length ?? 0) === 0 && value.select === undefined) {
+      reporter.report({ code: 'EmptyExemption', message: 'an exemption picks no VMs', path, remedy: 'add vms: (explicit picks) or select: (resource groups, name globs, tags)' });
+    }
+  }
+};
+
 const SPEC_RULES: readonly SpecRule[] = [
+  vaultsAreDeclared,
+  exemptionsPickVms,
   policiesAreValid,
   policyNamesAreUnique,
   ruleNamesAreUnique,
@@ -296,6 +383,10 @@ export function checkSpec(value: unknown, ctx: SpecRuleContext): void {
       .map((p: unknown) => (p as { name?: unknown } | null)?.name)
       .filter((n): n is string => typeof n === 'string'),
     ...(reporter.clean(['target']) && spec.target ? { subscriptionId: spec.target.subscriptionId } : {}),
+    ...(spec.target === undefined && reporter.clean(['scope']) && spec.scope
+      ? { estate: { vaults: clean<WrittenVault>(spec.vaults, 'vaults'), subscriptions: spec.scope.subscriptions } }
+      : {}),
+    exemptions: clean<WrittenExemption>(spec.exempt, 'exempt'),
   };
   for (const rule of SPEC_RULES) rule(view, ctx);
 }

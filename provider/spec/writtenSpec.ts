@@ -52,6 +52,20 @@ export interface WrittenRule {
   policy: string;
   vms?: WrittenVmPick[];
   select?: WrittenSelector;
+  /** Estate form: "RG/NAME" or "SUBSCRIPTION/RG/NAME" of a declared vault. */
+  vault?: string;
+}
+
+export interface WrittenVault {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+export interface WrittenExemption {
+  reason: string;
+  vms?: WrittenVmPick[];
+  select?: WrittenSelector;
 }
 
 export interface WrittenStopEntry {
@@ -61,7 +75,11 @@ export interface WrittenStopEntry {
 
 export interface WrittenSpec {
   apiVersion: 'vmbackup/v1';
-  target: { subscriptionId: string; vault: { resourceGroup: string; name: string } };
+  /** The one-vault form; the estate form has `scope` and `vaults` instead (the schema allows exactly one of the two). */
+  target?: { subscriptionId: string; vault: { resourceGroup: string; name: string } };
+  scope?: { subscriptions: string[]; resourceGroups?: string[] };
+  vaults?: WrittenVault[];
+  exempt?: WrittenExemption[];
   policies?: WrittenPolicy[];
   protect?: WrittenRule[];
   stopProtection?: WrittenStopEntry[];

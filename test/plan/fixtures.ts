@@ -2,6 +2,7 @@
 // starts from a healthy default (a running Windows VM that passes every pre-flight check, a daily policy)
 // and takes overrides, so a test states only what matters to it.
 import {
+  oneVaultEstate,
   policyArmId,
   vaultArmId,
   vmArmId,
@@ -178,6 +179,7 @@ export function makeSpec(o: Partial<ResolvedSpec> = {}): ResolvedSpec {
     file: SPEC_FILE,
     digest: 'sha256:0000',
     target: { subscriptionId: SUB, vault: { resourceGroup: VAULT_RG, name: VAULT_NAME }, source: loc(2, 1) },
+    ...oneVaultEstate({ subscriptionId: SUB, vault: { resourceGroup: VAULT_RG, name: VAULT_NAME }, source: loc(2, 1) }),
     policies: [makePolicy('daily')],
     rules: [],
     stopProtection: [],

@@ -7,15 +7,16 @@ import {
   InvalidInputError,
   NotConvergedError,
   StalePlanError,
+  type DriftReport,
   type Plan,
   type PlannedAction,
   type ResolvedSpec,
 } from '../../core/index.js';
-import type { Target } from '../../azure/index.js';
-import { observe } from '../../discovery/index.js';
-import { findConflicts, planProtection, rulesSelectingNothing, unaskedDataDeletions } from '../../plan/index.js';
-import { applyPlan, lockVault } from '../../apply/index.js';
-import { detectDrift } from '../../drift/index.js';
+import type { Target, VaultRef } from '../../azure/index.js';
+import { observe, observeEstate } from '../../discovery/index.js';
+import { findConflicts, planEstate, planProtection, resolveEstate, rulesSelectingNothing, unaskedDataDeletions } from '../../plan/index.js';
+import { applyEstatePlan, applyPlan, lockVault, type VaultLockOptions } from '../../apply/index.js';
+import { detectDrift, detectEstateDrift } from '../../drift/index.js';
 import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { readSourceFile } from '../../spec/index.js';
@@ -40,8 +41,15 @@ export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
   return ExitCode.ok;
 }
 
-/** Observes the vault the spec targets and plans; conflicts between rules are input errors, rules that select nothing warnings. */
+/** Observes the vault the spec targets (every vault of an estate) and plans; conflicts between rules are input errors, rules that select nothing warnings. */
 async function observeAndPlan(target: Target, spec: ResolvedSpec): Promise<Plan> {
+  if (spec.form === 'estate') {
+    const estate = await observeEstate(target, spec, { refresh: true });
+    const resolution = resolveEstate(spec, estate);
+    if (resolution.conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(resolution.conflicts, `${spec.file} is invalid`);
+    reportWarnings(resolution.warnings);
+    return planEstate(spec, estate, { profile: target.profile });
+  }
   const observation = await observe(target, spec.target.vault, { refresh: true });
   const conflicts = findConflicts(spec, observation);
   if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
@@ -59,8 +67,12 @@ async function withSpecAndTarget<T>(
   warn: boolean,
   fn: (spec: ResolvedSpec, target: Target) => Promise<T>,
 ): Promise<T> {
-  const draft = await loadSpec(file, { warn });
-  return withTarget(flags, draft.target.subscriptionId, async (target) => fn(await loadSpec(file, { profile: target.profile }), target));
+  const draft = await loadSpec(file, { warn, subscriptions: flags.subscription });
+  // An estate names its subscriptions itself; --subscription limits it to some of them instead of choosing the target's.
+  const targetFlags = draft.form === 'estate' ? { ...flags, subscription: undefined } : flags;
+  return withTarget(targetFlags, draft.target.subscriptionId, async (target) =>
+    fn(await loadSpec(file, { profile: target.profile, subscriptions: flags.subscription }), target),
+  );
 }
 
 export interface PlanFlags extends TargetFlags {
@@ -99,7 +111,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
   const concurrency = positiveInt('--concurrency', flags.concurrency, 4);
   const waitLock = flags.waitLock === undefined ? undefined : { text: flags.waitLock, ms: parseDuration(flags.waitLock) };
-  return withSpecAndTarget(flags.file, flags, true, (spec, target) => withApplyLock(target, spec, waitLock, async () => {
+  return withSpecAndTarget(flags.file, flags, true, (spec, target) => withApplyLock(target, spec, waitLock, async (estateLock) => {
     let plan: Plan;
     let expectedFingerprint: string | undefined;
     if (flags.plan) {
@@ -129,13 +141,11 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     const progress = createProgress(format, plan);
     const interrupt = onInterrupt();
     try {
-      const result = await applyPlan(target, plan, {
-        concurrency,
-        allowDataDeletion: flags.allowDataDeletion === true,
-        expectedFingerprint,
-        onEvent: progress.onEvent,
-        signal: interrupt.signal,
-      }).catch(async (e: unknown) => {
+      const common = { concurrency, allowDataDeletion: flags.allowDataDeletion === true, onEvent: progress.onEvent, signal: interrupt.signal };
+      const applying = plan.vaults
+        ? applyEstatePlan(target, plan, { ...common, checkFingerprints: flags.plan !== undefined, lock: estateLock })
+        : applyPlan(target, plan, { ...common, expectedFingerprint });
+      const result = await applying.catch(async (e: unknown) => {
         throw e instanceof StalePlanError && flags.plan ? await whatMoved(target, spec, plan, flags.plan) : e;
       });
       await progress.finish(result);
@@ -158,16 +168,25 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
   }));
 }
 
-/** Holds the vault's apply lock from the first read to the last write: a second apply waits, then reads what the first did. */
-async function withApplyLock<T>(target: Target, spec: ResolvedSpec, wait: { text: string; ms: number } | undefined, fn: () => Promise<T>): Promise<T> {
-  const vault = spec.target.vault;
-  const lock = await lockVault(target, vault, {
+/**
+ * Holds the vault's apply lock from the first read to the last write: a second apply waits, then reads what the
+ * first did. An estate's vaults are locked one by one as apply reaches them (`fn` gets how), each while it is written.
+ */
+async function withApplyLock<T>(
+  target: Target,
+  spec: ResolvedSpec,
+  wait: { text: string; ms: number } | undefined,
+  fn: (estateLock: (vault: VaultRef) => VaultLockOptions) => Promise<T>,
+): Promise<T> {
+  const options = (vault: VaultRef): VaultLockOptions => ({
     waitMs: wait?.ms ?? 0,
     onWait: (h) =>
       process.stderr.write(`another apply on vault ${vault.resourceGroup}/${vault.name} is running since ${h.startedAt} (pid ${h.pid}); waiting for it, at most ${wait?.text}\n`),
   });
+  if (spec.form === 'estate') return fn(options);
+  const lock = await lockVault(target, spec.target.vault, options(spec.target.vault));
   try {
-    return await fn();
+    return await fn(options);
   } finally {
     await lock.release();
   }
@@ -177,12 +196,16 @@ function planHeadline(plan: Plan, file: string | undefined): string {
   const { toApply, blocked } = plan.summary;
   if (toApply === 0 && blocked === 0) return 'No changes: the vault matches the spec.';
   const from = file ? `the plan in ${file}` : 'the plan';
-  return `Applying ${from} to vault ${plan.target.vaultResourceGroup}/${plan.target.vaultName}: ${toApply} to apply, ${blocked} blocked.`;
+  const where = plan.vaults ? plural(plan.vaults.length, 'vault') : `vault ${plan.target.vaultResourceGroup}/${plan.target.vaultName}`;
+  return `Applying ${from} to ${where}: ${toApply} to apply, ${blocked} blocked.`;
 }
 
 /** A saved plan refused as stale says what moved: the actions the state calls for now that differ from the plan's. */
 async function whatMoved(target: Target, spec: ResolvedSpec, saved: Plan, file: string): Promise<StalePlanError> {
-  const now = planProtection(spec, await observe(target, spec.target.vault, { refresh: false }), { profile: target.profile });
+  const now =
+    spec.form === 'estate'
+      ? planEstate(spec, await observeEstate(target, spec, { refresh: false }), { profile: target.profile })
+      : planProtection(spec, await observe(target, spec.target.vault, { refresh: false }), { profile: target.profile });
   const label = (a: PlannedAction) => `${a.kind} ${actionTarget(a)}`;
   const nowById = new Map(now.actions.map((a) => [a.id, a]));
   const savedIds = new Set(saved.actions.map((a) => a.id));
@@ -293,9 +316,17 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
   const graceHours = flags.graceHours === undefined ? undefined : positiveInt('--grace-hours', flags.graceHours, 1);
   if (flags.out) await prepareOutputPath('--out', flags.out);
   return withSpecAndTarget(flags.file, flags, false, async (spec, target) => {
-    const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
-    reportWarnings(rulesSelectingNothing(spec, observation));
-    const report = detectDrift(spec, observation, graceHours === undefined ? {} : { graceHours });
+    const options = graceHours === undefined ? {} : { graceHours };
+    let report: DriftReport;
+    if (spec.form === 'estate') {
+      const estate = await observeEstate(target, spec, { refresh: true, recoveryPoints: true });
+      reportWarnings(resolveEstate(spec, estate).warnings);
+      report = detectEstateDrift(spec, estate, options);
+    } else {
+      const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
+      reportWarnings(rulesSelectingNothing(spec, observation));
+      report = detectDrift(spec, observation, options);
+    }
     await emit(renderDrift(report, format, { color: terminalColor(flags.out) }), flags.out);
     return report.findings.length > 0 ? ExitCode.changes : ExitCode.ok;
   });

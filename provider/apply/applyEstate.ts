@@ -1,0 +1,54 @@
+// Apply of an estate plan: each vault's part is a one-vault plan, applied through its own subscription under that
+// vault's lock, several vaults at a time; a VM no vault can take stays blocked. One result for the whole estate.
+import { ConfigurationError, type Plan } from '../core/index.js';
+import { diffCalls, type Target } from '../azure/index.js';
+import { splitEstatePlan } from '../plan/index.js';
+import { applyPlan, type ActionResult, type ApplyOptions, type ApplyResult } from './applyPlan.js';
+import { lockVault, type VaultLockOptions } from './vaultLock.js';
+
+/** Vaults applied at once; each applies its own actions with the plan's concurrency. */
+const VAULT_CONCURRENCY = 4;
+
+export interface EstateApplyOptions extends Omit<ApplyOptions, 'expectedFingerprint'> {
+  /** A saved plan: each vault is refused when its state has moved since the plan was made. */
+  checkFingerprints?: boolean;
+  /** How each vault's apply lock waits for another apply. */
+  lock?: (vault: { resourceGroup: string; name: string }) => VaultLockOptions;
+}
+
+export async function applyEstatePlan(target: Target, plan: Plan, opts: EstateApplyOptions = {}): Promise<ApplyResult> {
+  if (!plan.vaults) throw new ConfigurationError('not an estate plan: it names no vaults');
+  const before = target.calls.snapshot();
+  const parts = splitEstatePlan(plan).filter((p) => p.plan.actions.length > 0 || opts.checkFingerprints);
+  const results = new Map<string, ActionResult>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < parts.length && !opts.signal?.aborted) {
+      const { vault, plan: part } = parts[next++];
+      const sub = target.forSubscription(vault.subscriptionId);
+      const ref = { resourceGroup: vault.vaultResourceGroup, name: vault.vaultName };
+      const lock = await lockVault(sub, ref, opts.lock?.(ref) ?? {});
+      try {
+        const r = await applyPlan(sub, part, { ...opts, ...(opts.checkFingerprints ? { expectedFingerprint: vault.stateFingerprint } : {}) });
+        for (const a of r.actions) results.set(a.actionId, a);
+      } finally {
+        await lock.release();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(VAULT_CONCURRENCY, parts.length) }, worker));
+
+  const actions = plan.actions.map(
+    (a): ActionResult =>
+      results.get(a.id) ??
+      (a.blockedBy.length > 0
+        ? { actionId: a.id, kind: a.kind, ...(a.target.vmName ? { vmName: a.target.vmName } : {}), status: 'blocked', message: a.blockedBy.map((f) => f.message).join('; '), code: a.blockedBy[0].code, remedy: a.blockedBy[0].remedy, operations: 0 }
+        : { actionId: a.id, kind: a.kind, ...(a.target.vmName ? { vmName: a.target.vmName } : {}), status: 'cancelled', message: 'apply was interrupted before this vault was reached', operations: 0 }),
+  );
+  return {
+    actions,
+    operationsIssued: actions.reduce((n, a) => n + a.operations, 0),
+    apiCalls: diffCalls(before, target.calls.snapshot()),
+    converged: actions.every((a) => a.status === 'applied' || a.status === 'skipped'),
+  };
+}
