@@ -3,6 +3,7 @@ import {
   PLAN_FORMAT_VERSION,
   vmContainerName,
   vmProtectedItemName,
+  vmLabel,
   type ActionKind,
   type Observation,
   type ObservedProtectedItem,
@@ -113,7 +114,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
 }
 
 function missingAction({ missing: m }: ComparedMissingVm, spec: ResolvedSpec, policyDeps: (policy: string) => string[]): PlannedAction {
-  const what = m.pick.id ?? `${m.resourceGroup}/${m.name}`;
+  const what = m.pick.id ?? vmLabel(m.resourceGroup, m.name);
   return {
     id: actionId('protect', m.id), kind: 'protect',
     target: {
@@ -138,8 +139,8 @@ function stopActions(c: Comparison, spec: ResolvedSpec, vaultName: string): VmAc
         id: actionId(kind, vm.id), kind,
         target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) },
         reason: deleteData
-          ? `stopProtection entry for VM ${vm.name} says retainData: false; its recovery points are deleted`
-          : `stopProtection entry for VM ${vm.name}; its recovery points are retained`,
+          ? `stopProtection entry for VM ${vmLabel(vm.resourceGroup, vm.name)} says retainData: false; its recovery points are deleted`
+          : `stopProtection entry for VM ${vmLabel(vm.resourceGroup, vm.name)}; its recovery points are retained`,
         blockedBy: [], dependsOn: [], source: entry.source,
       },
     });
@@ -150,7 +151,7 @@ function stopActions(c: Comparison, spec: ResolvedSpec, vaultName: string): VmAc
       action: {
         id: actionId('unregister', vm.id), kind: 'unregister',
         target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, containerName: vmContainerName(vm.resourceGroup, vm.name) },
-        reason: `stopProtection entry for VM ${vm.name}: it has no backup item left in vault ${vaultName} but is still registered with it; unregistering frees it for another vault`,
+        reason: `stopProtection entry for VM ${vmLabel(vm.resourceGroup, vm.name)}: it has no backup item left in vault ${vaultName} but is still registered with it; unregistering frees it for another vault`,
         blockedBy: [], dependsOn: [], source: entry.source,
       },
     });
@@ -164,7 +165,7 @@ function stopActions(c: Comparison, spec: ResolvedSpec, vaultName: string): VmAc
         action: {
           id: actionId('stopProtection', vm.id), kind: 'stopProtection',
           target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) },
-          reason: `VM ${vm.name} is protected but no rule declares it, and the spec stops undeclared protections (data retained)`,
+          reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected but no rule declares it, and the spec stops undeclared protections (data retained)`,
           blockedBy: [], dependsOn: [], source: spec.undeclaredSource ?? spec.target.source,
         },
       });
