@@ -77,7 +77,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
       return [{
         id: actionId('changePolicy', vm.id), kind: 'changePolicy',
         target: { ...target, policyName: policy, ...itemTarget(item!) }, fromPolicyName: current,
-        reason: `VM ${vm.name} is protected with policy ${current ?? '(none)'}, rule "${rule.name}" gives it ${policy}`,
+        reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected with policy ${current ?? '(none)'}, rule "${rule.name}" gives it ${policy}`,
         blockedBy: c.findings, dependsOn: policyDeps(policy), source,
       }];
     }
@@ -90,7 +90,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
         const id = actionId('register', vm.id);
         out.push({
           id, kind: 'register', target: { ...target, containerName: vmContainerName(vm.resourceGroup, vm.name) },
-          reason: `VM ${vm.name} is declared by rule "${rule.name}" and not registered with vault ${vaultName}`,
+          reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" and not registered with vault ${vaultName}`,
           blockedBy: c.findings, dependsOn: [], source,
         });
         dependsOn.push(id);
@@ -102,10 +102,10 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
           ...(item ? itemTarget(item) : { protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name), containerName: vmContainerName(vm.resourceGroup, vm.name) }),
         },
         reason: c.state === 'softDeleted'
-          ? `VM ${vm.name}'s protection was deleted (soft-deleted); rule "${rule.name}" protects it with policy ${policy}`
+          ? `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection was deleted (soft-deleted); rule "${rule.name}" protects it with policy ${policy}`
           : c.state === 'stopped'
-            ? `VM ${vm.name}'s protection is stopped (${item!.protectionState}); rule "${rule.name}" resumes it with policy ${policy}`
-            : `VM ${vm.name} is declared by rule "${rule.name}" with policy ${policy} and is not protected`,
+            ? `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection is stopped (${item!.protectionState}); rule "${rule.name}" resumes it with policy ${policy}`
+            : `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" with policy ${policy} and is not protected`,
         blockedBy: c.findings, dependsOn, source,
       });
       return out;
