@@ -1,5 +1,5 @@
 // Two VMs of one name, db-01 in rg-data and in rg-data-dr (examples/fleet.yaml), read as two VMs everywhere
-// the executable names a VM: plan, apply's progress, discover, the jobs list, and the dashboard as text and page.
+// the executable names a VM: plan (text, Markdown, JUnit), apply's progress, discover, the jobs list, and the dashboard as text and page.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ const BOTH = ['rg-data/db-01', 'rg-data-dr/db-01'];
 
 let dir: string;
 let plan: CliResult;
+let markdown: CliResult;
+let junit: CliResult;
 let apply: CliResult;
 
 /** The executable on the embedded emulator seeded with the demo fleet; the clock takes only the state. */
@@ -38,6 +40,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vmbackup-names-'));
   await writeFile(join(dir, 'spec.yaml'), SPEC);
   plan = await cli('plan', '-f', 'spec.yaml');
+  markdown = await cli('plan', '-f', 'spec.yaml', '--format', 'markdown');
+  junit = await cli('plan', '-f', 'spec.yaml', '--format', 'junit');
   apply = await cli('apply', '-f', 'spec.yaml', '--yes');
   // A day on, each VM has had its daily backup job and has a recovery point.
   const advanced = await cli('emulator', 'clock', 'advance', '24h');
@@ -53,6 +57,14 @@ describe('two VMs called db-01', () => {
     for (const vm of BOTH) {
       expect(plan.stdout).toMatch(new RegExp(`^ {2}\\+ register +VM ${vm}$`, 'm'));
       expect(plan.stdout).toMatch(new RegExp(`^ {2}\\+ protect +VM ${vm} with policy daily-1000$`, 'm'));
+    }
+    expect(plan.stdout).not.toMatch(/ db-01 /);
+  });
+
+  it('the plan as a pull-request comment and as JUnit names each as well', () => {
+    for (const vm of BOTH) {
+      expect(markdown.stdout).toMatch(new RegExp(`\\| protect \\| VM ${vm} with policy daily-1000 \\| VM ${vm} is declared by rule`));
+      expect(junit.stdout).toContain(`<testcase name="protect VM ${vm} with policy daily-1000"`);
     }
   });
 
