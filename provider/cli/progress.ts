@@ -1,7 +1,7 @@
 // Apply's progress: per-VM tasks on a terminal (listr2), plain lines in logs, one JSON event per line with --format json.
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import pc from 'picocolors';
-import { plural, type Plan, type PlannedAction } from '../core/index.js';
+import { plural, vmLabel, type Plan, type PlannedAction } from '../core/index.js';
 import type { ApplyEvent, ApplyResult } from '../apply/index.js';
 
 export interface Progress {
@@ -13,7 +13,7 @@ const TERMINAL_PHASES = new Set<ApplyEvent['phase']>(['done', 'failed', 'skipped
 
 function label(action: PlannedAction): string {
   const t = action.target;
-  const who = t.vmName ? `${t.resourceGroup}/${t.vmName}` : `policy ${t.policyName}`;
+  const who = t.vmName ? vmLabel(t.resourceGroup, t.vmName) : `policy ${t.policyName}`;
   return `${action.kind} ${who}`;
 }
 
@@ -29,7 +29,7 @@ function summaryLine(result: ApplyResult): string {
 export function createProgress(format: 'text' | 'json', plan: Plan): Progress {
   if (format === 'json') return jsonProgress();
   // A terminal that reports no width (some CI pseudo-terminals) gets plain lines: live redraws need columns.
-  return process.stdout.isTTY && (process.stdout.columns ?? 0) > 0 ? terminalProgress(plan) : lineProgress();
+  return process.stdout.isTTY && (process.stdout.columns ?? 0) > 0 ? terminalProgress(plan) : lineProgress(plan);
 }
 
 function jsonProgress(): Progress {
@@ -41,11 +41,12 @@ function jsonProgress(): Progress {
   };
 }
 
-function lineProgress(): Progress {
+function lineProgress(plan: Plan): Progress {
+  const labels = new Map(plan.actions.map((a) => [a.id, label(a)]));
   return {
     onEvent: (e) => {
       const detail = e.code ? ` ${e.code}: ${e.message ?? ''}${e.remedy ? ` Remedy: ${e.remedy}` : ''}` : e.message ? ` ${e.message}` : '';
-      process.stdout.write(`  ${e.phase.padEnd(11)} ${e.kind} ${e.vmName ?? ''}${detail}\n`);
+      process.stdout.write(`  ${e.phase.padEnd(11)} ${labels.get(e.actionId) ?? e.kind}${detail}\n`);
     },
     finish: async (result) => {
       process.stdout.write(`${summaryLine(result)}\n`);

@@ -30,6 +30,19 @@ export function parseArmId(id: string): Record<string, string> {
   return out;
 }
 
+/**
+ * How a VM is named wherever vmbackup prints one: "rg/name", since two VMs may share a name in different resource
+ * groups; the name alone when its resource group is unknown.
+ */
+export function vmLabel(resourceGroup: string | undefined, name: string): string {
+  return resourceGroup ? `${resourceGroup}/${name}` : name;
+}
+
+/** vmLabel for what knows its VM by ARM id (a job, a protected item): the resource group is read from the id. */
+export function vmLabelOfId(vmId: string | undefined, name: string): string {
+  return vmLabel(vmId ? parseArmId(vmId).resourcegroups : undefined, name);
+}
+
 /** Container and protected item names Azure Backup gives an Azure Resource Manager VM. */
 export function vmContainerName(resourceGroup: string, vmName: string): string {
   return `IaasVMContainer;iaasvmcontainerv2;${resourceGroup};${vmName}`;

@@ -88,6 +88,8 @@ export interface DashboardData {
       readonly operation: string;
       readonly status: string;
       readonly vmName: string;
+      /** ARM id of the job's VM, when the job names it; it tells apart two VMs of one name. */
+      readonly vmId?: string;
       readonly startTime: string;
       readonly endTime?: string;
       readonly durationSeconds?: number;

@@ -44,6 +44,7 @@ export function buildDashboard(obs: Observation, drift?: DriftReport): Dashboard
         operation: j.operation,
         status: j.status,
         vmName: j.vmName,
+        ...(j.vmId !== undefined ? { vmId: j.vmId } : {}),
         startTime: j.startTime,
         ...(j.endTime !== undefined ? { endTime: j.endTime } : {}),
         ...(j.durationSeconds !== undefined ? { durationSeconds: j.durationSeconds } : {}),

@@ -3,6 +3,7 @@
 import {
   describeOtherVault,
   DRIFT_FORMAT_VERSION,
+  vmLabel,
   type DriftCategory,
   type DriftChecked,
   type DriftFinding,
@@ -91,7 +92,7 @@ function policyFindings({ policy, seen, state }: ComparedPolicy, { obs }: DriftC
 function declaredFindings(c: ComparedVm, ctx: DriftContext): DriftFinding[] {
   const { vm, policy, source } = c.declared;
   const subject = vmSubject(vm);
-  const label = `${vm.resourceGroup}/${vm.name}`;
+  const label = vmLabel(vm.resourceGroup, vm.name);
   const { item } = c;
   switch (c.state) {
     case 'unprotected':
@@ -141,7 +142,7 @@ function missingFindings({ missing: m, orphan }: ComparedMissingVm, ctx: DriftCo
   const subject = vmSubject(m);
   const source = m.pick.source ?? m.rule.source;
   if (orphan) {
-    const label = `${m.resourceGroup}/${m.name}`;
+    const label = vmLabel(m.resourceGroup, m.name);
     const vm = { id: orphan.vmId, powerState: 'unknown' as const, osType: 'Linux' as const };
     const health = checkHealth({ item: orphan, vm, subject, label, source, settings: policySettings(ctx, itemPolicyName(orphan)) }, ctx);
     if (health.length > 0) return health;
@@ -152,7 +153,7 @@ function missingFindings({ missing: m, orphan }: ComparedMissingVm, ctx: DriftCo
       azureErrorCode: 'UserErrorVmNotFoundV2', source,
     }];
   }
-  const found = preflightFinding('VmNotFound', `rule "${m.rule.name}" picks VM ${m.pick.id ?? `${m.resourceGroup}/${m.name}`}, which does not exist`);
+  const found = preflightFinding('VmNotFound', `rule "${m.rule.name}" picks VM ${m.pick.id ?? vmLabel(m.resourceGroup, m.name)}, which does not exist`);
   return [{
     category: 'declaredUnprotected', subject, message: found.message, remedy: found.remedy,
     expected: `protected with policy ${m.rule.policy}`, actual: 'VM not found', ...(found.azureErrorCode ? { azureErrorCode: found.azureErrorCode } : {}),
@@ -165,8 +166,8 @@ function undeclaredFindings({ item, stop }: ComparedUndeclared, { spec }: DriftC
   return [{
     category: 'undeclaredProtected', subject: vmSubject(vm),
     message: stop
-      ? `VM ${vm.resourceGroup}/${vm.name} is protected although the spec stops its protection`
-      : `VM ${vm.resourceGroup}/${vm.name} is protected with policy ${itemPolicyName(item) ?? '(none)'} but no rule declares it`,
+      ? `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected although the spec stops its protection`
+      : `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected with policy ${itemPolicyName(item) ?? '(none)'} but no rule declares it`,
     remedy: stop ? 'Run `vmbackup apply` to stop its protection as the spec says.' : DRIFT_REMEDIES.undeclaredProtected,
     expected: stop ? 'protection stopped' : 'not protected', actual: `${item.protectionState} with policy ${itemPolicyName(item) ?? '(none)'}`,
     source: stop ? stop.source : spec.target.source,

@@ -3,6 +3,7 @@ import {
   PLAN_FORMAT_VERSION,
   vmContainerName,
   vmProtectedItemName,
+  vmLabel,
   type ActionKind,
   type Observation,
   type ObservedProtectedItem,
@@ -76,7 +77,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
       return [{
         id: actionId('changePolicy', vm.id), kind: 'changePolicy',
         target: { ...target, policyName: policy, ...itemTarget(item!) }, fromPolicyName: current,
-        reason: `VM ${vm.name} is protected with policy ${current ?? '(none)'}, rule "${rule.name}" gives it ${policy}`,
+        reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected with policy ${current ?? '(none)'}, rule "${rule.name}" gives it ${policy}`,
         blockedBy: c.findings, dependsOn: policyDeps(policy), source,
       }];
     }
@@ -89,7 +90,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
         const id = actionId('register', vm.id);
         out.push({
           id, kind: 'register', target: { ...target, containerName: vmContainerName(vm.resourceGroup, vm.name) },
-          reason: `VM ${vm.name} is declared by rule "${rule.name}" and not registered with vault ${vaultName}`,
+          reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" and not registered with vault ${vaultName}`,
           blockedBy: c.findings, dependsOn: [], source,
         });
         dependsOn.push(id);
@@ -101,10 +102,10 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
           ...(item ? itemTarget(item) : { protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name), containerName: vmContainerName(vm.resourceGroup, vm.name) }),
         },
         reason: c.state === 'softDeleted'
-          ? `VM ${vm.name}'s protection was deleted (soft-deleted); rule "${rule.name}" protects it with policy ${policy}`
+          ? `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection was deleted (soft-deleted); rule "${rule.name}" protects it with policy ${policy}`
           : c.state === 'stopped'
-            ? `VM ${vm.name}'s protection is stopped (${item!.protectionState}); rule "${rule.name}" resumes it with policy ${policy}`
-            : `VM ${vm.name} is declared by rule "${rule.name}" with policy ${policy} and is not protected`,
+            ? `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection is stopped (${item!.protectionState}); rule "${rule.name}" resumes it with policy ${policy}`
+            : `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" with policy ${policy} and is not protected`,
         blockedBy: c.findings, dependsOn, source,
       });
       return out;
@@ -113,7 +114,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
 }
 
 function missingAction({ missing: m }: ComparedMissingVm, spec: ResolvedSpec, policyDeps: (policy: string) => string[]): PlannedAction {
-  const what = m.pick.id ?? `${m.resourceGroup}/${m.name}`;
+  const what = m.pick.id ?? vmLabel(m.resourceGroup, m.name);
   return {
     id: actionId('protect', m.id), kind: 'protect',
     target: {
@@ -138,8 +139,8 @@ function stopActions(c: Comparison, spec: ResolvedSpec, vaultName: string): VmAc
         id: actionId(kind, vm.id), kind,
         target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) },
         reason: deleteData
-          ? `stopProtection entry for VM ${vm.name} says retainData: false; its recovery points are deleted`
-          : `stopProtection entry for VM ${vm.name}; its recovery points are retained`,
+          ? `stopProtection entry for VM ${vmLabel(vm.resourceGroup, vm.name)} says retainData: false; its recovery points are deleted`
+          : `stopProtection entry for VM ${vmLabel(vm.resourceGroup, vm.name)}; its recovery points are retained`,
         blockedBy: [], dependsOn: [], source: entry.source,
       },
     });
@@ -150,7 +151,7 @@ function stopActions(c: Comparison, spec: ResolvedSpec, vaultName: string): VmAc
       action: {
         id: actionId('unregister', vm.id), kind: 'unregister',
         target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, containerName: vmContainerName(vm.resourceGroup, vm.name) },
-        reason: `stopProtection entry for VM ${vm.name}: it has no backup item left in vault ${vaultName} but is still registered with it; unregistering frees it for another vault`,
+        reason: `stopProtection entry for VM ${vmLabel(vm.resourceGroup, vm.name)}: it has no backup item left in vault ${vaultName} but is still registered with it; unregistering frees it for another vault`,
         blockedBy: [], dependsOn: [], source: entry.source,
       },
     });
@@ -164,7 +165,7 @@ function stopActions(c: Comparison, spec: ResolvedSpec, vaultName: string): VmAc
         action: {
           id: actionId('stopProtection', vm.id), kind: 'stopProtection',
           target: { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, ...itemTarget(item) },
-          reason: `VM ${vm.name} is protected but no rule declares it, and the spec stops undeclared protections (data retained)`,
+          reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected but no rule declares it, and the spec stops undeclared protections (data retained)`,
           blockedBy: [], dependsOn: [], source: spec.undeclaredSource ?? spec.target.source,
         },
       });

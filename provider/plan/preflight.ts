@@ -8,6 +8,7 @@ import {
   sameArmId,
   skuIn,
   supportOf,
+  vmLabel,
   type ObservedJob,
   type ObservedVm,
   type PolicySettings,
@@ -157,7 +158,7 @@ export function enhancedPolicyReason(vm: ObservedVm, profile: Profile): string |
 export function preflight(vm: ObservedVm, ctx: PreflightContext, policy?: PolicyChoice): PreflightFinding[] {
   const support = supportOf(ctx.profile);
   const out: PreflightFinding[] = [];
-  const label = `${vm.resourceGroup}/${vm.name}`;
+  const label = vmLabel(vm.resourceGroup, vm.name);
   const running = vm.powerState === 'running';
   if (!running && !support.notRunningVms) out.push(preflightFinding('VmNotRunning', `VM ${label} is ${vm.powerState}, not running`));
   // Only a running VM's agent reports; a stopped VM is backed up crash-consistent without it.
@@ -206,7 +207,7 @@ export function policyChangeFindings(vm: ObservedVm, from: PolicyChoice | undefi
   return [
     preflightFinding(
       'EnhancedPolicyToStandard',
-      `VM ${vm.resourceGroup}/${vm.name} is protected with Enhanced policy ${from.name} and cannot move to Standard policy ${to.name}`,
+      `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected with Enhanced policy ${from.name} and cannot move to Standard policy ${to.name}`,
     ),
   ];
 }

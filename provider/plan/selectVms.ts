@@ -5,6 +5,7 @@ import {
   parseArmId,
   sameArmId,
   vmArmId,
+  vmLabel,
   type Diagnostic,
   type ObservedProtectedItem,
   type ObservedVm,
@@ -169,7 +170,7 @@ export function resolveDeclarations(
   const twoPolicies = new Map<string, { decls: DeclaredVm[]; vms: string[] }>();
   const protectedAndStopped = new Map<string, { rule: ProtectionRule; stops: StopProtectionEntry[]; vms: string[] }>();
   for (const [vm, decls] of byVm) {
-    const label = `${vm.resourceGroup}/${vm.name}`;
+    const label = vmLabel(vm.resourceGroup, vm.name);
     const policies = new Set(decls.map((d) => d.policy));
     const stoppedBy = spec.stopProtection.filter((e) => pickMatches(e.vm, vm));
     if (policies.size > 1) {

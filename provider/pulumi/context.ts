@@ -13,6 +13,7 @@ import {
   ConfigurationError,
   parseArmId,
   vaultArmId,
+  vmLabel,
   type Observation,
   type Plan,
   type PlannedAction,
@@ -194,12 +195,13 @@ export async function planAndApply(
   // No stale-plan check: the plan was made from `obs` a moment ago under this vault's lock, and apply re-reads
   // each item before writing it anyway.
   ctx.invalidate(spec.target.vault);
+  const subjects = new Map(actions.map((a) => [a.id, a.target.vmName ? ` ${vmLabel(a.target.resourceGroup, a.target.vmName)}` : '']));
   const result = await applyPlan(target, plan, {
     concurrency: 1,
     allowDataDeletion: opts.allowDataDeletion === true,
     onEvent: (e) => {
-      if (e.phase === 'retry' || e.phase === 'failed') ctx.log(e.phase === 'failed' ? 'warning' : 'info', `${e.kind}${e.vmName ? ` ${e.vmName}` : ''}: ${e.phase}${e.code ? ` ${e.code}` : ''}${e.message ? `: ${e.message}` : ''}`, urn);
-      else ctx.log('debug', `${e.kind}${e.vmName ? ` ${e.vmName}` : ''}: ${e.phase}`, urn);
+      if (e.phase === 'retry' || e.phase === 'failed') ctx.log(e.phase === 'failed' ? 'warning' : 'info', `${e.kind}${subjects.get(e.actionId) ?? ''}: ${e.phase}${e.code ? ` ${e.code}` : ''}${e.message ? `: ${e.message}` : ''}`, urn);
+      else ctx.log('debug', `${e.kind}${subjects.get(e.actionId) ?? ''}: ${e.phase}`, urn);
     },
   });
   const failures = result.actions
@@ -211,7 +213,7 @@ export async function planAndApply(
 
 /** An action in the program's terms (the plan's reasons speak of spec rules). */
 function describeAction(a: PlannedAction): string {
-  const vm = a.target.vmName ? `VM ${a.target.resourceGroup}/${a.target.vmName}` : undefined;
+  const vm = a.target.vmName ? `VM ${vmLabel(a.target.resourceGroup, a.target.vmName)}` : undefined;
   switch (a.kind) {
     case 'createPolicy':
     case 'updatePolicy':

@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Target } from '../azure/index.js';
 import { findItem, findPolicy, isActive, isStopped, itemPolicyName, policyChangeFindings, policyChoice, preflight, preflightFinding } from '../plan/index.js';
-import { parseArmId, sameArmId, vmContainerName, vmProtectedItemName, type Observation, type ObservedProtectedItem, type PreflightFinding } from '../core/index.js';
+import { parseArmId, sameArmId, vmContainerName, vmLabelOfId, vmProtectedItemName, type Observation, type ObservedProtectedItem, type PreflightFinding } from '../core/index.js';
 import { diffProperties, type ResourceDiff } from './diff.js';
 import { observeProtectedItem } from '../discovery/index.js';
 import { observeVault, planAndApply, resourceSpec, vaultFromId, type ProviderContext, type VaultRef } from './context.js';
@@ -227,7 +227,7 @@ export const vmProtectionResource: ResourceHandler = {
       const current = findItem(obs.protectedItems, String(news.vmId));
       const samePolicy = current && isActive(current) && itemPolicyName(current)?.toLowerCase() === policyNameOf(String(news.policyId))?.toLowerCase();
       if (current && samePolicy) return outputsOf(news, current);
-      if (current && isStopped(current)) ctx.log('info', `resuming the stopped protection of ${current.friendlyName}`, urn);
+      if (current && isStopped(current)) ctx.log('info', `resuming the stopped protection of ${vmLabelOfId(current.vmId, current.friendlyName)}`, urn);
       const item = await protect(ctx, urn, news, obs);
       return outputsOf(news, item);
     });
@@ -252,7 +252,8 @@ export const vmProtectionResource: ResourceHandler = {
       const obs = await observeVault(ctx, vault, 'fresh');
       const item = itemById(obs, id);
       if (!item) return;
-      ctx.log('info', retainData ? `stopping protection of ${item.friendlyName}; its recovery points are retained` : `stopping protection of ${item.friendlyName} and deleting its recovery points (retainDataOnDelete: false)`, urn);
+      const vm = vmLabelOfId(item.vmId, item.friendlyName);
+      ctx.log('info', retainData ? `stopping protection of ${vm}; its recovery points are retained` : `stopping protection of ${vm} and deleting its recovery points (retainDataOnDelete: false)`, urn);
       const spec = resourceSpec(target, { resourceGroup: vault.resourceGroup, name: vault.name }, urn, { stopProtection: [{ vm: { id: item.vmId }, retainData }] });
       await planAndApply(ctx, spec, obs, urn, { allowDataDeletion: !retainData, keep: (a) => sameArmId(a.target.vmId, item.vmId) });
     });

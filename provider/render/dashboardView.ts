@@ -1,5 +1,5 @@
 // The dashboard as a terminal summary, as JSON, or as a self-contained page.
-import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, type DashboardData } from '../core/index.js';
+import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, vmLabelOfId, type DashboardData } from '../core/index.js';
 import { dashboardHtml, type DashboardPageOptions } from './dashboardPage.js';
 import { colors, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
 import { jobGroup, jobsNewestFirst } from './jobGroups.js';
@@ -46,7 +46,7 @@ function dashboardText(data: DashboardData, c: Colors): string {
   const listJobs = (title: string, mark: string, jobs: typeof newest) => {
     if (jobs.length > 0) out.push(title);
     for (const job of jobs) {
-      out.push(`  ${mark} ${job.vmName}  ${job.operation}  ${c.dim(shortTime(job.startTime))}`);
+      out.push(`  ${mark} ${vmLabelOfId(job.vmId, job.vmName)}  ${job.operation}  ${c.dim(shortTime(job.startTime))}`);
       for (const e of job.errors) {
         out.push(`      ${e.code}: ${e.message}`);
         for (const r of e.recommendations) out.push(`      ${c.cyan('Remedy:')} ${r}`);
@@ -63,11 +63,12 @@ function dashboardText(data: DashboardData, c: Colors): string {
     out.push('No recovery points yet.');
   } else {
     const t = table(['VM', 'Points', 'Application', 'File system', 'Crash', 'Latest', 'Latest consistency'], c);
-    for (const rp of [...data.recoveryPoints].sort((a, b) => a.vmName.localeCompare(b.vmName))) {
+    const labelled = data.recoveryPoints.map((rp) => ({ rp, vm: vmLabelOfId(rp.vmId, rp.vmName) }));
+    for (const { rp, vm } of labelled.sort((a, b) => a.vm.localeCompare(b.vm))) {
       const latest = [...rp.points].sort((a, b) => b.time.localeCompare(a.time))[0];
       const count = (k: string) => rp.points.filter((p) => recoveryPointConsistency(p.consistency) === k).length;
       const latestKind = latest ? (recoveryPointConsistency(latest.consistency) ?? latest.consistency) : '-';
-      t.push([rp.vmName, rp.points.length, ...RECOVERY_POINT_CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latestKind]);
+      t.push([vm, rp.points.length, ...RECOVERY_POINT_CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latestKind]);
     }
     out.push(t.toString());
   }

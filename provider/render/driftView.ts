@@ -1,5 +1,5 @@
 // Views of a drift report: a terminal summary, the JSON document, a pull-request comment, SARIF and JUnit.
-import { sameArmId, type DriftCategory, type DriftFinding, type DriftReport, type DriftSubject, type SourceLocation } from '../core/index.js';
+import { sameArmId, vmLabel, type DriftCategory, type DriftFinding, type DriftReport, type DriftSubject, type SourceLocation } from '../core/index.js';
 import { colors, formatLocation, json, mdCell, mdCode, plural, unreachable, type Colors, type ReportFormat, type ReportOptions } from './format.js';
 import { junitXml, type JunitCase, type JunitFailure } from './junit.js';
 import { DRIFT_CATEGORIES, DRIFT_RULES } from './rules.js';
@@ -25,7 +25,7 @@ export function renderDrift(report: DriftReport, format: ReportFormat, opts: Rep
 export function subjectLabel(s: DriftSubject): string {
   if (s.kind === 'policy') return `policy ${s.name}`;
   if (s.kind === 'exemption') return s.name;
-  return s.resourceGroup ? `VM ${s.resourceGroup}/${s.name}` : `VM ${s.name}`;
+  return `VM ${vmLabel(s.resourceGroup, s.name)}`;
 }
 
 function byCategory(report: DriftReport): [DriftCategory, DriftFinding[]][] {
@@ -181,7 +181,7 @@ function driftJunit(report: DriftReport): string {
   const cases: JunitCase[] = [];
   for (const vm of report.checked.vms) {
     cases.push({
-      name: `${vm.resourceGroup}/${vm.name}`,
+      name: vmLabel(vm.resourceGroup, vm.name),
       classname: 'vmbackup.vm',
       file: vm.source?.file,
       line: vm.source?.line,
@@ -208,7 +208,7 @@ function driftJunit(report: DriftReport): string {
     const s = fs[0].subject;
     const src = findingSource(report, fs[0]);
     cases.push({
-      name: s.kind === 'vm' && s.resourceGroup ? `${s.resourceGroup}/${s.name}` : s.name,
+      name: s.kind === 'vm' ? vmLabel(s.resourceGroup, s.name) : s.name,
       classname: s.kind === 'vm' ? 'vmbackup.undeclared' : 'vmbackup.policy',
       file: src?.file,
       line: src?.line,

@@ -1,5 +1,5 @@
 // Tables for `vmbackup discover` and `vmbackup jobs`.
-import { azureCodeRemedy, describeOtherVault, parseArmId, sameArmId, type ObservedJob, type Observation, type ObservedVm, type PreflightFinding } from '../core/index.js';
+import { azureCodeRemedy, describeOtherVault, parseArmId, sameArmId, vmLabel, vmLabelOfId, type ObservedJob, type Observation, type ObservedVm, type PreflightFinding } from '../core/index.js';
 import { colors, plural, shortTime, table as compactTable } from './format.js';
 
 const VM_DELETED = 'VmDeleted';
@@ -13,7 +13,7 @@ function table(head: string[]) {
  * finding, the guide's remedy.
  */
 export function renderVms(obs: Observation, preflight: ReadonlyMap<string, readonly PreflightFinding[]> = new Map()): string {
-  const t = table(['VM', 'Resource group', 'Region', 'Power', 'Agent', 'Registered', 'Protection', 'Policy', 'Pre-flight']);
+  const t = table(['VM', 'Region', 'Power', 'Agent', 'Registered', 'Protection', 'Policy', 'Pre-flight']);
   const vms = [...obs.vms].sort((a, b) => a.resourceGroup.localeCompare(b.resourceGroup) || a.name.localeCompare(b.name));
   const remedies = new Map<string, string>();
   for (const vm of vms) {
@@ -22,14 +22,13 @@ export function renderVms(obs: Observation, preflight: ReadonlyMap<string, reado
     const findings = preflight.get(vm.id.toLowerCase()) ?? [];
     for (const f of findings) remedies.set(f.code, f.remedy);
     const checks = findings.length ? findings.map((f) => f.code).join(', ') : 'ok';
-    t.push([vm.name, vm.resourceGroup, vm.location, vm.powerState, vm.agentVersion ?? 'missing', vm.registered ? 'yes' : 'no', protection, item?.policyName ?? '', checks]);
+    t.push([vmLabel(vm.resourceGroup, vm.name), vm.location, vm.powerState, vm.agentVersion ?? 'missing', vm.registered ? 'yes' : 'no', protection, item?.policyName ?? '', checks]);
   }
   // Items whose VM was deleted: their recovery points are still in the vault, and their protection should stop.
   const orphans = obs.protectedItems.filter((p) => !obs.vms.some((vm) => sameArmId(p.vmId, vm.id)));
   for (const item of orphans) {
-    const parts = parseArmId(item.vmId);
     const state = item.softDeleted ? `${item.protectionState} (soft-deleted)` : item.protectionState;
-    t.push([parts.virtualmachines ?? item.friendlyName, parts.resourcegroups ?? '', '', 'VM deleted', '', 'yes', state, item.policyName ?? '', VM_DELETED]);
+    t.push([vmLabelOfId(item.vmId, parseArmId(item.vmId).virtualmachines ?? item.friendlyName), '', 'VM deleted', '', 'yes', state, item.policyName ?? '', VM_DELETED]);
   }
   if (orphans.length > 0) remedies.set(VM_DELETED, azureCodeRemedy('UserErrorVmNotFoundV2')!);
   const protectedCount = obs.protectedItems.filter((p) => p.protectionState !== 'ProtectionStopped').length;
@@ -54,20 +53,14 @@ function duration(seconds: number | undefined): string {
   return m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
 }
 
-/** Two VMs may share a name: the resource group tells them apart. */
-function jobVm(j: ObservedJob): string {
-  const rg = j.vmId ? parseArmId(j.vmId).resourcegroups : undefined;
-  return rg ? `${rg}/${j.vmName}` : j.vmName;
-}
-
 export function renderJobs(jobs: readonly ObservedJob[]): string {
   if (jobs.length === 0) return 'No jobs in this window.\n';
   const t = table(['Job', 'Operation', 'Status', 'VM', 'Start', 'Duration', 'Error']);
   const sorted = [...jobs].sort((a, b) => b.startTime.localeCompare(a.startTime));
   for (const j of sorted) {
     const err = j.errors[0];
-    t.push([j.name, j.operation, j.status, jobVm(j), shortTime(j.startTime), duration(j.durationSeconds), err ? `${err.code}: ${err.message}` : '']);
+    t.push([j.name, j.operation, j.status, vmLabelOfId(j.vmId, j.vmName), shortTime(j.startTime), duration(j.durationSeconds), err ? `${err.code}: ${err.message}` : '']);
   }
-  const remedies = sorted.flatMap((j) => j.errors.filter((e) => e.recommendations.length > 0).map((e) => `  ${jobVm(j)} ${e.code}: ${e.recommendations.join(' ')}`));
+  const remedies = sorted.flatMap((j) => j.errors.filter((e) => e.recommendations.length > 0).map((e) => `  ${vmLabelOfId(j.vmId, j.vmName)} ${e.code}: ${e.recommendations.join(' ')}`));
   return `${t.toString()}\n${plural(jobs.length, 'job')}.${remedies.length ? `\nRemedies:\n${[...new Set(remedies)].join('\n')}` : ''}\n`;
 }

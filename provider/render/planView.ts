@@ -1,5 +1,5 @@
 // Views of a plan: terraform-like text, the JSON document, a pull-request comment, SARIF and JUnit.
-import type { ActionKind, Plan, PlannedAction, PolicySettings } from '../core/index.js';
+import { vmLabel, type ActionKind, type Plan, type PlannedAction, type PolicySettings } from '../core/index.js';
 import { colors, formatLocation, json, mdCell, mdCode, plural, unreachable, type Colors, type ReportFormat, type ReportOptions } from './format.js';
 import { junitXml, type JunitCase } from './junit.js';
 import { PREFLIGHT_CODES, PREFLIGHT_RULES } from './rules.js';
@@ -39,10 +39,9 @@ export function actionSymbol(a: PlannedAction): ActionSymbol {
   return a.blockedBy.length > 0 ? '!' : KIND_SYMBOL[a.kind];
 }
 
-function vmLabel(a: PlannedAction): string {
+function vmWords(a: PlannedAction): string {
   const t = a.target;
-  const name = t.vmName ?? t.vmId ?? '?';
-  return t.resourceGroup ? `VM ${t.resourceGroup}/${name}` : `VM ${name}`;
+  return `VM ${vmLabel(t.resourceGroup, t.vmName ?? t.vmId ?? '?')}`;
 }
 
 /** What an action acts on, in words: "VM rg-web/web-01 with policy daily". */
@@ -52,17 +51,17 @@ export function actionTarget(a: PlannedAction): string {
     case 'updatePolicy':
       return `policy ${a.target.policyName ?? '?'}`;
     case 'register':
-      return vmLabel(a);
+      return vmWords(a);
     case 'protect':
-      return `${vmLabel(a)} with policy ${a.target.policyName ?? '?'}`;
+      return `${vmWords(a)} with policy ${a.target.policyName ?? '?'}`;
     case 'changePolicy':
-      return `${vmLabel(a)}: policy ${a.fromPolicyName ?? '?'} -> ${a.target.policyName ?? '?'}`;
+      return `${vmWords(a)}: policy ${a.fromPolicyName ?? '?'} -> ${a.target.policyName ?? '?'}`;
     case 'stopProtection':
-      return `${vmLabel(a)} (backup data retained)`;
+      return `${vmWords(a)} (backup data retained)`;
     case 'stopProtectionDeleteData':
-      return `${vmLabel(a)} (backup data DELETED)`;
+      return `${vmWords(a)} (backup data DELETED)`;
     case 'unregister':
-      return `${vmLabel(a)} from the vault (no backup data deleted)`;
+      return `${vmWords(a)} from the vault (no backup data deleted)`;
     default:
       return unreachable(a, 'action kind');
   }

@@ -1,5 +1,5 @@
 // A VM picked in a spec, by resource group + name or by ARM id, reduced to one identity.
-import { vmArmId, type VmPick } from '../core/index.js';
+import { vmArmId, vmLabel, type VmPick } from '../core/index.js';
 import { parseVmId } from './armIdCheck.js';
 import type { WrittenVmPick } from './writtenSpec.js';
 
@@ -21,5 +21,5 @@ export function pickKey(pick: { resourceGroup: string; name: string }): string {
 }
 
 export function describePick(pick: { resourceGroup: string; name: string }): string {
-  return `${pick.resourceGroup}/${pick.name}`;
+  return vmLabel(pick.resourceGroup, pick.name);
 }

@@ -59,6 +59,8 @@ describe('buildDashboard', () => {
     const failed = data.jobs24h.jobs.find((j) => j.status === 'Failed');
     expect(failed?.errors).toEqual([{ code: 'UserErrorGuestAgentStatusUnavailable', message: 'VM Agent unable to communicate with Azure Backup', recommendations: ['Ensure the VM agent is running'] }]);
     expect(failed?.vmName).toBe('vm-c');
+    // The VM's id goes with its name: two VMs may share one.
+    expect(failed?.vmId).toBe(vms[2].id);
     expect(data.jobs24h.jobs.find((j) => j.status === 'InProgress')?.endTime).toBeUndefined();
   });
 

@@ -133,17 +133,17 @@ describe('vmbackup dashboard', () => {
     expect(dashboard.code, dashboard.stderr).toBe(0);
     expect(dashboard.stdout).toMatch(/│ Succeeded │ Failed │ In progress │\n│ \d+ +│ 4 +│ 0 +│/);
     for (const { vm, code } of FAILED) {
-      expect(dashboard.stdout).toMatch(new RegExp(`✗ ${vm}  Backup  .*\\n {6}${code}: .*\\n {6}Remedy: ${escape(AZURE_CODE_REMEDIES[code])}`));
+      expect(dashboard.stdout).toMatch(new RegExp(`✗ rg-fail/${vm}  Backup  .*\\n {6}${code}: .*\\n {6}Remedy: ${escape(AZURE_CODE_REMEDIES[code])}`));
     }
   });
 
   it("lists the VSS warning with its remedy and counts the point in the file-system column", () => {
-    expect(dashboard.stdout).toMatch(new RegExp(`Jobs with warnings:\\n  ! vss-01  Backup  .*\\n {6}${VSS}: .*\\n {6}Remedy: ${escape(AZURE_CODE_REMEDIES[VSS])}`));
-    expect(dashboard.stdout).toMatch(/│ vss-01 +│ 1 +│ 0 +│ 1 +│ 0 +│ .* │ FileSystemConsistent +│/);
+    expect(dashboard.stdout).toMatch(new RegExp(`Jobs with warnings:\\n  ! rg-fail/vss-01  Backup  .*\\n {6}${VSS}: .*\\n {6}Remedy: ${escape(AZURE_CODE_REMEDIES[VSS])}`));
+    expect(dashboard.stdout).toMatch(/│ rg-fail\/vss-01 +│ 1 +│ 0 +│ 1 +│ 0 +│ .* │ FileSystemConsistent +│/);
   });
 
   it("counts a healthy Windows VM's AppConsistent point in the application column", () => {
-    expect(dashboard.stdout).toMatch(/│ win-01 +│ 1 +│ 1 +│ 0 +│ 0 +│ .* │ AppConsistent +│/);
+    expect(dashboard.stdout).toMatch(/│ rg-fail\/win-01 +│ 1 +│ 1 +│ 0 +│ 0 +│ .* │ AppConsistent +│/);
   });
 });
 

@@ -288,7 +288,7 @@ describe('vmbackup CLI', () => {
   it('with both asks the backup data is deleted (soft delete keeps it for 14 days)', async () => {
     const r = await cli('apply', '-f', 'delete.yaml', '--yes', '--allow-data-deletion');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}done +stopProtectionDeleteData app-02 protection stopped, data deleted$/m);
+    expect(r.stdout).toMatch(/^ {2}done +stopProtectionDeleteData rg-app\/app-02 protection stopped, data deleted$/m);
     expect((await item('app-02'))?.softDeleted).toBe(true);
   });
 

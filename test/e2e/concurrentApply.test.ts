@@ -134,7 +134,7 @@ describe('two applies at once on one vault', () => {
       expect(refused[0].stdout).toBe('');
       const ran = results.find((r) => r !== refused[0])!;
       expect(ran.code, ran.stderr).toBe(0);
-      expect(ran.stdout).toMatch(new RegExp(`done +protect ${vmName(run)} protected with daily-1000`));
+      expect(ran.stdout).toMatch(new RegExp(`done +protect rg-app/${vmName(run)} protected with daily-1000`));
     }
   });
 
@@ -144,7 +144,7 @@ describe('two applies at once on one vault', () => {
       const waiter = results.filter((r) => /waiting for it, at most 2m/.test(r.stderr));
       expect(waiter, `run ${run}`).toHaveLength(1);
       expect(waiter[0].stdout).toMatch(/No changes: the vault matches the spec\./);
-      expect(results.find((r) => r !== waiter[0])!.stdout).toMatch(new RegExp(`done +protect ${vmName(run)} protected with daily-1000`));
+      expect(results.find((r) => r !== waiter[0])!.stdout).toMatch(new RegExp(`done +protect rg-app/${vmName(run)} protected with daily-1000`));
     }
   });
 

@@ -84,7 +84,7 @@ describe('a scheduled backup and apply at the same minute', () => {
   });
 
   it('refuses the write with Azure\'s code and retries it until the backup has ended', () => {
-    expect(applyOutput).toMatch(/retry\s+\S+ web-0[12] UserErrorBackupOperationInProgress: /);
+    expect(applyOutput).toMatch(/retry\s+\S+ rg-web\/web-0[12] UserErrorBackupOperationInProgress: /);
     expect(applyCode, applyOutput).toBe(0);
     expect(applyOutput).toMatch(/Apply: 2 applied/);
   });

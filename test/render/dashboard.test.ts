@@ -12,9 +12,9 @@ describe('renderDashboard text', () => {
     { reason: 'the protected total', line: /^Protected VMs: 7$/m },
     { reason: 'protected VMs by state, most first', line: /│ Protected +│ 4 +│\n│ IRPending +│ 1 +│/ },
     { reason: 'jobs of the last 24 hours by status', line: /│ Succeeded │ Failed │ In progress │\n│ 4 +│ 2 +│ 1 +│/ },
-    { reason: 'each failed job with its error code', line: /✗ web-01 {2}Backup {2}2026-11-25 04:00 UTC\n {6}BackUpOperationFailed: Snapshot operation failed due to timeout\./ },
+    { reason: 'each failed job with its error code', line: /✗ rg-web\/web-01 {2}Backup {2}2026-11-25 04:00 UTC\n {6}BackUpOperationFailed: Snapshot operation failed due to timeout\./ },
     { reason: 'and its remedies', line: /^ {6}Remedy: Ensure the VM has network access to Azure\.$/m },
-    { reason: "recovery points by consistency per VM, Azure's AppConsistent in the application column", line: /│ db-01 +│ 4 +│ 3 +│ 1 +│ 0 +│ 2026-11-23 10:00 UTC │ AppConsistent +│/ },
+    { reason: "recovery points by consistency per VM, Azure's AppConsistent in the application column", line: /│ rg-data\/db-01 +│ 4 +│ 3 +│ 1 +│ 0 +│ 2026-11-23 10:00 UTC │ AppConsistent +│/ },
     { reason: 'the drift summary', line: /^Drift: 4 findings \(1 declared but unprotected, 2 last backup failed, 1 wrong policy\)\.$/m },
   ])('shows $reason', ({ line }) => {
     expect(text).toMatch(line);
@@ -25,15 +25,30 @@ describe('renderDashboard text', () => {
     const warning = { code: 'ExtensionFailedVssWriterInBadState', message: 'VSS writers were in a bad state.', recommendations: ['Restart the VSS writers.'] };
     const jobs = data.jobs24h.jobs.map((j) => (j.status === 'CompletedWithWarnings' ? { ...j, errors: [warning] } : j));
     const text = renderDashboard({ ...data, jobs24h: { ...data.jobs24h, jobs } }, 'text');
-    expect(text).toMatch(/\nJobs with warnings:\n {2}! db-01 {2}Backup {2}2026-11-25 02:00 UTC\n {6}ExtensionFailedVssWriterInBadState: VSS writers were in a bad state\.\n {6}Remedy: Restart the VSS writers\.\n/);
+    expect(text).toMatch(/\nJobs with warnings:\n {2}! rg-data\/db-01 {2}Backup {2}2026-11-25 02:00 UTC\n {6}ExtensionFailedVssWriterInBadState: VSS writers were in a bad state\.\n {6}Remedy: Restart the VSS writers\.\n/);
     expect(renderDashboard(data, 'text')).not.toContain('Jobs with warnings');
+  });
+
+  it('tells apart two VMs of one name by resource group, and shows a job without a VM id by its name', () => {
+    const data = dashboardFixture();
+    const dbJob = data.jobs24h.jobs.find((j) => j.vmName === 'db-01')!;
+    const drJob = { ...dbJob, id: `${dbJob.id}-dr`, status: 'Failed', vmId: dbJob.vmId!.replace('/rg-data/', '/rg-data-dr/'), errors: [{ code: 'BackUpOperationFailed', message: 'failed.', recommendations: [] }] };
+    const drPoints = { ...data.recoveryPoints[2], vmId: data.recoveryPoints[2].vmId.replace('/rg-data/', '/rg-data-dr/') };
+    const text = renderDashboard({ ...data, jobs24h: { ...data.jobs24h, jobs: [...data.jobs24h.jobs, drJob] }, recoveryPoints: [...data.recoveryPoints, drPoints] }, 'text');
+    expect(drPoints.vmName).toBe('db-01');
+    expect(text).toMatch(/^ {2}✗ rg-data-dr\/db-01 {2}Backup /m);
+    expect(text).toMatch(/^│ rg-data\/db-01 +│ 4 +│/m);
+    expect(text).toMatch(/^│ rg-data-dr\/db-01 +│ 4 +│/m);
+    expect(data.jobs24h.jobs.find((j) => j.vmName === 'dev-01')?.vmId).toBeUndefined();
+    expect(renderDashboard({ ...data, jobs24h: { ...data.jobs24h, jobs: data.jobs24h.jobs.map((j) => (j.vmName === 'dev-01' ? { ...j, status: 'Failed' } : j)) } }, 'text'))
+      .toMatch(/^ {2}✗ dev-01 {2}Backup /m);
   });
 
   it('counts an application-consistent point whichever spelling reported it', () => {
     const data = dashboardFixture();
     const spelledOut = { ...data, recoveryPoints: [{ ...data.recoveryPoints[0], points: data.recoveryPoints[0].points.map((p) => ({ ...p, consistency: p.consistency.replace('AppConsistent', 'ApplicationConsistent') })) }] };
     expect(spelledOut.recoveryPoints[0].points[0].consistency).toBe('ApplicationConsistent');
-    expect(renderDashboard(spelledOut, 'text')).toMatch(/│ web-01 +│ 3 +│ 2 +│ 0 +│ 1 +│ 2026-11-22 10:00 UTC │ CrashConsistent +│/);
+    expect(renderDashboard(spelledOut, 'text')).toMatch(/│ rg-web\/web-01 +│ 3 +│ 2 +│ 0 +│ 1 +│ 2026-11-22 10:00 UTC │ CrashConsistent +│/);
   });
 
   it.each([

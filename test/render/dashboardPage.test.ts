@@ -85,7 +85,7 @@ describe('dashboard page from a file', () => {
   it("drill-down: a failed job opens its error code, message and remedy", async () => {
     await page.getByTestId('card-failed').click();
     await page.locator('[data-testid="job-row"][data-job-id$="000000000005"]').click();
-    expect(await text(page, 'job-details-title')).toBe('ConfigureBackup · legacy-02');
+    expect(await text(page, 'job-details-title')).toBe('ConfigureBackup · rg-legacy/legacy-02');
     expect(await text(page, 'job-error-code')).toBe('UserErrorGuestAgentStatusUnavailable');
     expect(await text(page, 'job-error-message')).toBe('VM agent unable to communicate with Azure Backup <legacy-02>.');
     expect(await page.getByTestId('job-remedy').allInnerTexts()).toEqual([
@@ -104,15 +104,24 @@ describe('dashboard page from a file', () => {
     expect(await text(page, 'job-remedy')).toBe('Retry the backup after 15 minutes.');
   });
 
-  it('shows recovery points per VM with the latest consistency', async () => {
+  it('shows recovery points per VM, by resource group and name, with the latest consistency', async () => {
     const rows = await page.getByTestId('rp-row').evaluateAll((trs) =>
-      trs.map((tr) => [tr.getAttribute('data-vm'), tr.querySelector('[data-testid="rp-latest"]')?.textContent]),
+      trs.map((tr) => [tr.querySelector('[data-testid="rp-vm"]')?.textContent, tr.querySelector('[data-testid="rp-latest"]')?.textContent]),
     );
     expect(rows).toEqual([
-      ['app-01', 'File-system-consistent'],
-      ['db-01', 'Application-consistent'],
-      ['web-01', 'Crash-consistent'],
+      ['rg-app/app-01', 'File-system-consistent'],
+      ['rg-data/db-01', 'Application-consistent'],
+      ['rg-web/web-01', 'Crash-consistent'],
     ]);
+  });
+
+  it("names each job's VM by resource group and name, and by name alone when the job gives no VM id", async () => {
+    await page.getByTestId('filter-all').click();
+    const vms = await page.getByTestId('job-vm').allInnerTexts();
+    expect(vms).toHaveLength(data.jobs24h.jobs.length);
+    expect(vms).toContain('rg-data/db-01');
+    expect(vms).toContain('dev-01');
+    expect(vms.filter((v) => v === 'rg-web/web-01')).toHaveLength(2);
   });
 
   it('summarises drift by category', async () => {
@@ -142,7 +151,7 @@ describe('dashboard page with hostile data', () => {
     };
     const file = writeArtifact('dashboard-hostile.html', renderDashboard(hostile, 'html'));
     const { page, watch } = await open(pathToFileURL(file).href);
-    expect(await page.locator('[data-testid="job-row"] td:nth-child(3)').first().innerText()).toBe(name);
+    expect(await page.locator('[data-testid="job-row"] td:nth-child(3)').first().innerText()).toBe(`rg-app/${name}`);
     expect(await page.locator('img').count()).toBe(0);
     expect(watch.problems).toEqual([]);
     await page.close();

@@ -198,6 +198,9 @@ export function driftFixture(findings: DriftFinding[] = driftFindings()): DriftR
   };
 }
 
+/** The resource groups of the fixture's jobs' VMs; dev-01's job names no VM id, as an older answer may not. */
+const JOB_VM_GROUPS: Readonly<Record<string, string>> = { 'web-01': 'rg-web', 'web-02': 'rg-web', 'app-01': 'rg-app', 'app-02': 'rg-app', 'db-01': 'rg-data', 'legacy-02': 'rg-legacy' };
+
 const job = (
   n: number,
   status: DashboardData['jobs24h']['jobs'][number]['status'],
@@ -210,6 +213,7 @@ const job = (
   operation,
   status,
   vmName,
+  ...(JOB_VM_GROUPS[vmName] ? { vmId: vmArmId(SUB, JOB_VM_GROUPS[vmName], vmName) } : {}),
   startTime,
   ...(status === 'InProgress' ? {} : { endTime: startTime.replace(':00:00', ':09:30'), durationSeconds: 570 }),
   errors,

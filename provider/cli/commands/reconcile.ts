@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   NotConvergedError,
   StalePlanError,
+  vmLabel,
   type DriftReport,
   type Plan,
   type PlannedAction,
@@ -259,7 +260,7 @@ function refuseDataDeletion(plan: Plan, spec: ResolvedSpec, allowed: boolean, pl
   }
   const deletions = plan.actions.filter((a) => a.kind === 'stopProtectionDeleteData' && a.blockedBy.length === 0);
   if (deletions.length === 0 || allowed) return;
-  const names = deletions.map((a) => `${a.target.resourceGroup}/${a.target.vmName}`).join(', ');
+  const names = deletions.map((a) => vmLabel(a.target.resourceGroup, a.target.vmName ?? a.id)).join(', ');
   throw new ConfigurationError(
     `the spec asks to delete the backup data of ${names} (retainData: false); nothing was applied. ` +
       'Deleting backup data cannot be undone after the soft-delete period: pass --allow-data-deletion to confirm.',
@@ -285,7 +286,7 @@ function refuseBlocked(plan: Plan, done: string): void {
   for (const a of plan.actions) {
     if (a.blockedBy.length === 0) continue;
     const t = a.target;
-    bySubject.set(t.vmName ? `${t.resourceGroup}/${t.vmName}` : `policy ${t.policyName}`, a.blockedBy);
+    bySubject.set(t.vmName ? vmLabel(t.resourceGroup, t.vmName) : `policy ${t.policyName}`, a.blockedBy);
   }
   if (bySubject.size > 0) throw new NotConvergedError([...bySubject].map(([subject, findings]) => ({ subject, findings })), done);
 }

@@ -1,6 +1,7 @@
 // The dashboard page's script. `npm run build` bundles it into one IIFE that the page inlines, so the page
 // stays one file. It builds every element with the DOM API (never innerHTML), so data cannot inject markup.
 import type { DashboardData, RecoveryPointConsistency } from '../../core/index.js';
+import { vmLabelOfId } from '../../core/armId.js';
 import { RECOVERY_POINT_CONSISTENCIES } from '../../core/observation.js';
 import type { DashboardConfig } from '../dashboardConfig.js';
 import type { DashboardJob, JobGroup } from '../jobGroups.js';
@@ -113,12 +114,6 @@ function fmtDuration(s: number | undefined): string {
   if (hours > 0) return `${hours} h ${String(m).padStart(2, '0')} min`;
   if (m > 0) return `${m} min ${String(sec).padStart(2, '0')} s`;
   return `${sec} s`;
-}
-// Two VMs may share a name; the resource group in their ARM id tells them apart.
-function resourceGroup(armId: string): string {
-  const parts = armId.split('/');
-  const at = parts.findIndex((p, i) => i + 1 < parts.length && p.toLowerCase() === 'resourcegroups');
-  return at < 0 ? '' : (parts[at + 1] ?? '');
 }
 function plural(n: number, one: string, many?: string): string {
   return `${n} ${n === 1 ? one : (many ?? `${one}s`)}`;
@@ -282,13 +277,13 @@ function jobRow(j: DashboardJob): HTMLTableRowElement {
     h('td', null, badge(words(j.status), statusTone(j.status))),
     h('td', null, h('button', {
       type: 'button', class: 'linkish', 'data-testid': 'job-open', 'data-key': `job:${j.id}`,
-      'aria-label': `Details of ${j.operation} on ${j.vmName}`,
+      'aria-label': `Details of ${j.operation} on ${vmLabelOfId(j.vmId, j.vmName)}`,
       onclick: (e) => {
         e.stopPropagation();
         open();
       },
     }, j.operation)),
-    h('td', null, j.vmName),
+    h('td', { 'data-testid': 'job-vm' }, vmLabelOfId(j.vmId, j.vmName)),
     h('td', { class: 'nowrap' }, fmtTime(j.startTime, false, true)),
     h('td', { class: 'num nowrap' }, fmtDuration(j.durationSeconds)));
 }
@@ -308,7 +303,7 @@ function details(): HTMLElement {
         e.recommendations.length ? [h('p', null, h('strong', null, 'Remedy')),
           h('ul', { class: 'remedy' }, e.recommendations.map((r) => h('li', { 'data-testid': 'job-remedy' }, r)))] : null));
   return h('aside', { class: 'details', 'data-testid': 'job-details', 'aria-live': 'polite' },
-    h('h3', { 'data-testid': 'job-details-title' }, `${j.operation} · ${j.vmName}`),
+    h('h3', { 'data-testid': 'job-details-title' }, `${j.operation} · ${vmLabelOfId(j.vmId, j.vmName)}`),
     badge(words(j.status), statusTone(j.status), 'job-details-status'),
     h('dl', null,
       h('dt', null, 'Started'), h('dd', null, fmtTime(j.startTime, true)),
@@ -342,8 +337,8 @@ function jobsPanel(): HTMLElement {
 }
 
 function recoveryPanel(): HTMLElement {
-  const vms = [...data.recoveryPoints].sort((a, b) =>
-    a.vmName.localeCompare(b.vmName) || resourceGroup(a.vmId).localeCompare(resourceGroup(b.vmId)));
+  const vms = data.recoveryPoints.map((rp) => ({ ...rp, label: vmLabelOfId(rp.vmId, rp.vmName) }))
+    .sort((a, b) => a.label.localeCompare(b.label));
   let body: HTMLElement;
   if (vms.length === 0) {
     body = h('p', { class: 'empty' }, 'No recovery points yet: the first ones appear after the scheduled backups.');
@@ -360,7 +355,7 @@ function recoveryPanel(): HTMLElement {
         const latest = points[points.length - 1];
         const info = latest && consistency(latest.consistency);
         return h('tr', { class: 'static', 'data-testid': 'rp-row', 'data-vm': vm.vmName, 'data-vm-id': vm.vmId },
-          h('td', null, vm.vmName, h('div', { class: 'muted small' }, resourceGroup(vm.vmId))),
+          h('td', { 'data-testid': 'rp-vm' }, vm.label),
           h('td', { class: 'nowrap' }, latest ? fmtTime(latest.time, false, true) : h('span', { class: 'muted' }, 'none')),
           h('td', null, latest ? badge(info ? info.label : words(latest.consistency), info ? info.tone : 'idle', 'rp-latest') : null),
           h('td', null, h('span', { class: 'dots', role: 'img', 'aria-label': consistencySummary(points) },
