@@ -3,7 +3,8 @@
 // subscription and region, cross-subscription protection refused, an unknown subscription, and Azure's vault
 // limits, reached by seeding the store directly rather than through a thousand requests.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { checkFleetObject, type FleetVm } from '../../emulator/fleet.js';
+import { stringify } from 'yaml';
+import { checkFleetObject, MAX_FLEET_BYTES, type FleetVm } from '../../emulator/fleet.js';
 import { FleetError, fleetSubscriptions, generateEstate, openEmulatorState, parseFleetText } from '../../emulator/index.js';
 import { openSqliteStore, type Store } from '../../emulator/store.js';
 import { MAX_POLICIES_PER_VAULT, MAX_POLICY_WRITES_PER_WINDOW, MAX_VMS_PER_VAULT } from '../../emulator/vaultLimits.js';
@@ -292,6 +293,12 @@ describe('the generated estate', () => {
       // VMs go to the regions in turn; every 50th reuses an earlier VM's name, resource group and region.
       for (const region of ['westeurope', 'northeurope', 'westus3']) expect(Math.abs(s.vms.filter((v) => v.location === region).length - 1000)).toBeLessThan(50);
     }
+  });
+
+  test('the default estate written as YAML is a fleet file within the caps', () => {
+    const text = stringify(generateEstate());
+    expect(text.length).toBeLessThan(MAX_FLEET_BYTES);
+    expect(fleetSubscriptions(parseFleetText(text, 'estate.yaml')).flatMap((s) => s.vms)).toHaveLength(12_000);
   });
 
   test('a small estate seeds a world whose subscriptions each serve their own VMs', async () => {
