@@ -8,7 +8,7 @@ import { checkFleetObject, MAX_FLEET_BYTES, type FleetVm } from '../../emulator/
 import { FleetError, fleetSubscriptions, generateEstate, openEmulatorState, parseFleetText } from '../../emulator/index.js';
 import { openSqliteStore, type Store } from '../../emulator/store.js';
 import { MAX_POLICIES_PER_VAULT, MAX_POLICY_WRITES_PER_WINDOW, MAX_VMS_PER_VAULT } from '../../emulator/vaultLimits.js';
-import { captureResponse, clientsFor, containerOf, itemOf, pollStatus, raw, specProblems, startTestEmulator, SUB, type TestEmulator } from './helpers.js';
+import { captureResponse, clientsFor, containerOf, dailyPolicy, itemOf, pollStatus, raw, specProblems, startTestEmulator, SUB, type TestEmulator } from './helpers.js';
 
 const SUB_B = '0b7e3c2d-5a4f-4e6d-8c9b-1a2b3c4d5e6f';
 const UNKNOWN = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
@@ -66,22 +66,8 @@ async function protect(vault: VaultRef, vmId: string, policy = 'DefaultPolicy'):
   return pollStatus(em, cap.header('azure-asyncoperation'));
 }
 
-const dailyPolicy = {
-  properties: {
-    backupManagementType: 'AzureIaasVM',
-    policyType: 'V1',
-    timeZone: 'UTC',
-    instantRpRetentionRangeInDays: 2,
-    schedulePolicy: { schedulePolicyType: 'SimpleSchedulePolicy', scheduleRunFrequency: 'Daily', scheduleRunTimes: ['2024-01-01T21:00:00Z'] },
-    retentionPolicy: {
-      retentionPolicyType: 'LongTermRetentionPolicy',
-      dailySchedule: { retentionTimes: ['2024-01-01T21:00:00Z'], retentionDuration: { count: 14, durationType: 'Days' } },
-    },
-  } as any,
-};
-
 function putPolicy(vault: VaultRef, name: string) {
-  return clients(vault).backup.protectionPolicies.createOrUpdate(vault.name, vault.resourceGroup, name, dailyPolicy);
+  return clients(vault).backup.protectionPolicies.createOrUpdate(vault.name, vault.resourceGroup, name, dailyPolicy('21:00', 14));
 }
 
 /** Writes to the world directly, beside the running server (SQLite serializes the two). */
