@@ -49,6 +49,10 @@ export const Remedies = {
   policyInUse: 'Move or stop protection of the VMs that use the policy, then delete it.',
   softDeleted: 'Undelete the item (PUT with isRehydrate true) before protecting it again.',
   otherRegion: 'Protect the VM with a vault in the VM\'s own region.',
+  otherSubscription: 'Protect the VM with a vault of the VM\'s own subscription and region.',
+  vaultVmLimit: 'Protect the VM with another vault of its subscription and region, or stop protection and delete the backup data of VMs this vault no longer needs.',
+  vaultPolicyLimit: 'Reuse an existing policy, or delete policies no VM uses.',
+  policyWriteLimit: 'Wait until the oldest of those writes is 24 hours old, then retry; group policy changes so that fewer writes are needed.',
   jobNotCancellable: 'Only Backup jobs still in progress can be cancelled.',
   // The guide's workarounds for failed backups and discoveries.
   snapshotTimeout: 'Check the VM agent and the VM\'s network access to Azure; if the agent is not the cause, restart the VM, then retry.',
@@ -157,6 +161,22 @@ export const ArmErrors = {
       400,
       'UserErrorVmInDifferentRegion',
       `VM '${vm}' is in region '${vmRegion}' but the vault is in '${vaultRegion}'. ${Remedies.otherRegion}`,
+    ),
+  crossSubscription: (vm: string, vmSubscription: string, vaultId: string) =>
+    ArmError.make(
+      400,
+      'UserErrorCrossSubscriptionBackupNotSupported',
+      `Virtual machine '${vm}' is in subscription '${vmSubscription}', another subscription than vault '${vaultId}'. ${Remedies.otherSubscription}`,
+    ),
+  vaultVmLimit: (vault: string, max: number) =>
+    ArmError.make(400, 'UserErrorVaultVmLimitReached', `Vault '${vault}' already holds ${max} Azure VMs, the most one vault can. ${Remedies.vaultVmLimit}`),
+  vaultPolicyLimit: (vault: string, max: number) =>
+    ArmError.make(400, 'UserErrorVaultPolicyLimitReached', `Vault '${vault}' already holds ${max} backup policies, the most one vault can. ${Remedies.vaultPolicyLimit}`),
+  policyWriteLimit: (vault: string, max: number, retryAt: string) =>
+    ArmError.make(
+      400,
+      'UserErrorPolicyWriteLimitReached',
+      `Vault '${vault}' accepted ${max} policy creations or edits in the last 24 hours, the most it accepts; the next is accepted at ${retryAt}. ${Remedies.policyWriteLimit}`,
     ),
   alreadyRegistered: (vm: string, vaultId: string) =>
     ArmError.make(400, 'UserErrorVmAlreadyRegistered', `Virtual machine '${vm}' is already registered with another Recovery Services vault ('${vaultId}'). ${Remedies.otherVault}`),

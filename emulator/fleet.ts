@@ -41,12 +41,33 @@ export interface FleetVm {
   tags?: Record<string, string>;
 }
 
-export interface Fleet {
+/** One subscription's vaults and VMs. */
+export interface FleetSubscription {
   subscriptionId: string;
-  profile?: Profile;
   vaults: FleetVault[];
   vms: FleetVm[];
+}
+
+interface FleetSettings {
+  profile?: Profile;
   faults?: Faults;
+}
+
+/** A world of one subscription. */
+export interface SubscriptionFleet extends FleetSubscription, FleetSettings {
+  subscriptions?: undefined;
+}
+
+/** A world of several subscriptions; the first is the world's default. */
+export interface EstateFleet extends FleetSettings {
+  subscriptions: FleetSubscription[];
+}
+
+export type Fleet = SubscriptionFleet | EstateFleet;
+
+/** The fleet's subscriptions, the default first, whichever form it is written in. */
+export function fleetSubscriptions(fleet: Fleet): FleetSubscription[] {
+  return fleet.subscriptions ?? [fleet];
 }
 
 export interface FleetProblem {
@@ -86,20 +107,34 @@ function validate(value: unknown): ErrorObject[] {
     return v.fleet.errors ?? [];
   }
   const record = value as Record<string, unknown>;
-  const lists = [['vaults', v.vault], ['vms', v.vm]] as const;
-  // The fleet with its lists empty; their items are checked one by one below.
-  const outline = { ...record };
-  for (const [key] of lists) if (Array.isArray(record[key])) outline[key] = [];
+  // The fleet with its lists of vaults and VMs (its own, or each subscription's) empty; their items are checked one by one below.
+  const outline = withoutLists(record);
+  const owners: [Record<string, unknown>, string][] = [[record, '']];
+  if (Array.isArray(record.subscriptions)) {
+    outline.subscriptions = record.subscriptions.map((sub: unknown, i) => {
+      if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) return sub;
+      owners.push([sub as Record<string, unknown>, `/subscriptions/${i}`]);
+      return withoutLists(sub as Record<string, unknown>);
+    });
+  }
   v.fleet(outline);
   const errors = [...(v.fleet.errors ?? [])];
-  for (const [key, check] of lists) {
-    const list = record[key];
-    if (!Array.isArray(list)) continue;
-    for (let i = 0; i < list.length && errors.length < MAX_FLEET_PROBLEMS; i++) {
-      if (!check(list[i])) errors.push(...(check.errors ?? []).map((e) => ({ ...e, instancePath: `/${key}/${i}${e.instancePath}` })));
+  for (const [owner, at] of owners) {
+    for (const [key, check] of [['vaults', v.vault], ['vms', v.vm]] as const) {
+      const list = owner[key];
+      if (!Array.isArray(list)) continue;
+      for (let i = 0; i < list.length && errors.length < MAX_FLEET_PROBLEMS; i++) {
+        if (!check(list[i])) errors.push(...(check.errors ?? []).map((e) => ({ ...e, instancePath: `${at}/${key}/${i}${e.instancePath}` })));
+      }
     }
   }
   return errors.slice(0, MAX_FLEET_PROBLEMS);
+}
+
+function withoutLists(record: Record<string, unknown>): Record<string, unknown> {
+  const outline = { ...record };
+  for (const key of ['vaults', 'vms']) if (Array.isArray(record[key])) outline[key] = [];
+  return outline;
 }
 
 function compileValidators(): NonNullable<typeof validators> {
@@ -117,9 +152,12 @@ export function parseFleetText(text: string, file: string): Fleet {
   const at = (path: Path, message: string): FleetProblem => ({ file, ...yaml.locate(path), message });
   const problems: FleetProblem[] = [];
   for (const e of validate(value)) {
+    // The failed 'if' only repeats what its 'then' branch says.
+    if (e.keyword === 'if') continue;
     const path = e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
     let detail = e.message ?? 'is invalid';
     if (e.keyword === 'additionalProperties') detail = `unknown key '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    if (e.keyword === 'not' && e.instancePath === '') detail = 'with subscriptions, each subscription lists its own subscriptionId, vaults and vms: move them from the top into a subscription';
     if (e.keyword === 'enum') detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     const where = e.instancePath === '' ? 'fleet' : e.instancePath.slice(1).replace(/\//g, '.');
     problems.push(at(path, `${where}: ${detail}`));
@@ -127,21 +165,30 @@ export function parseFleetText(text: string, file: string): Fleet {
   if (problems.length === MAX_FLEET_PROBLEMS) problems.push(at([], `the first ${MAX_FLEET_PROBLEMS} problems are listed: fix them and check the fleet again`));
   if (problems.length === 0) {
     const fleet = value as Fleet;
-    const seen = new Map<string, number>();
-    fleet.vms.forEach((vm, i) => {
-      const key = `${vm.resourceGroup}/${vm.name}`.toLowerCase();
-      if (seen.has(key)) problems.push(at(['vms', i], `vms.${i}: VM '${vm.name}' in resource group '${vm.resourceGroup}' is already listed (vms.${seen.get(key)})`));
-      else seen.set(key, i);
-    });
-    fleet.vms.forEach((vm, i) => {
-      const problem = backupFailureProblem(vm);
-      if (problem) problems.push(at(['vms', i, 'backupFailure'], `vms.${i}.backupFailure: ${problem}`));
-    });
-    const vaults = new Map<string, number>();
-    fleet.vaults.forEach((v, i) => {
-      const key = `${v.resourceGroup}/${v.name}`.toLowerCase();
-      if (vaults.has(key)) problems.push(at(['vaults', i], `vaults.${i}: vault '${v.name}' is already listed (vaults.${vaults.get(key)})`));
-      else vaults.set(key, i);
+    const subscriptions = new Map<string, number>();
+    fleetSubscriptions(fleet).forEach((sub, s) => {
+      // Where this subscription's lists are: the fleet's own, or under subscriptions.s.
+      const base: Path = fleet.subscriptions ? ['subscriptions', s] : [];
+      const name = (path: Path) => [...base, ...path].join('.');
+      const key = sub.subscriptionId.toLowerCase();
+      if (subscriptions.has(key)) problems.push(at(base, `${name([])}: subscription '${sub.subscriptionId}' is already listed (subscriptions.${subscriptions.get(key)})`));
+      else subscriptions.set(key, s);
+      const seen = new Map<string, number>();
+      sub.vms.forEach((vm, i) => {
+        const key = `${vm.resourceGroup}/${vm.name}`.toLowerCase();
+        if (seen.has(key)) problems.push(at([...base, 'vms', i], `${name(['vms', i])}: VM '${vm.name}' in resource group '${vm.resourceGroup}' is already listed (${name(['vms', seen.get(key)!])})`));
+        else seen.set(key, i);
+      });
+      sub.vms.forEach((vm, i) => {
+        const problem = backupFailureProblem(vm);
+        if (problem) problems.push(at([...base, 'vms', i, 'backupFailure'], `${name(['vms', i, 'backupFailure'])}: ${problem}`));
+      });
+      const vaults = new Map<string, number>();
+      sub.vaults.forEach((v, i) => {
+        const key = `${v.resourceGroup}/${v.name}`.toLowerCase();
+        if (vaults.has(key)) problems.push(at([...base, 'vaults', i], `${name(['vaults', i])}: vault '${v.name}' is already listed (${name(['vaults', vaults.get(key)!])})`));
+        else vaults.set(key, i);
+      });
     });
   }
   if (problems.length) throw new FleetError(problems);
@@ -161,11 +208,14 @@ export function loadFleetFile(file: string): Fleet {
 
 /** Validates a fleet given as an object (the same rules as a file, positions omitted). */
 export function checkFleetObject(fleet: object): Fleet {
-  const problems = validate(fleet).map((e) => ({ file: '<fleet>', line: 0, col: 0, message: `${e.instancePath || 'fleet'}: ${e.message}` }));
+  const problems = validate(fleet).filter((e) => e.keyword !== 'if').map((e) => ({ file: '<fleet>', line: 0, col: 0, message: `${e.instancePath || 'fleet'}: ${e.message}` }));
   if (problems.length === 0) {
-    (fleet as Fleet).vms.forEach((vm, i) => {
-      const problem = backupFailureProblem(vm);
-      if (problem) problems.push({ file: '<fleet>', line: 0, col: 0, message: `/vms/${i}/backupFailure: ${problem}` });
+    const estate = (fleet as Fleet).subscriptions !== undefined;
+    fleetSubscriptions(fleet as Fleet).forEach((sub, s) => {
+      sub.vms.forEach((vm, i) => {
+        const problem = backupFailureProblem(vm);
+        if (problem) problems.push({ file: '<fleet>', line: 0, col: 0, message: `${estate ? `/subscriptions/${s}` : ''}/vms/${i}/backupFailure: ${problem}` });
+      });
     });
   }
   if (problems.length) throw new FleetError(problems);
@@ -210,22 +260,31 @@ export function vmFromFleet(subscriptionId: string, v: FleetVm, createdAt: strin
 export function seedWorld(store: Store, fleet: Fleet, opts: { profile?: Profile; nowMs: number }): void {
   store.transaction(() => {
     const createdAt = new Date(opts.nowMs).toISOString();
-    store.setMeta({ subscriptionId: fleet.subscriptionId, profile: opts.profile ?? fleet.profile ?? 'classic', createdAt: opts.nowMs });
+    const subscriptions = fleetSubscriptions(fleet);
+    store.setMeta({
+      subscriptionId: subscriptions[0]!.subscriptionId,
+      // A world of one subscription is stored as it always was.
+      ...(fleet.subscriptions ? { subscriptions: subscriptions.map((s) => s.subscriptionId) } : {}),
+      profile: opts.profile ?? fleet.profile ?? 'classic',
+      createdAt: opts.nowMs,
+    });
     store.setClockOffsetMs(0);
     store.setLastProcessedMs(opts.nowMs);
     store.setFaults(fleet.faults ?? {});
-    for (const v of fleet.vaults) {
-      const vault: Vault = {
-        id: `/subscriptions/${fleet.subscriptionId}/resourceGroups/${v.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${v.name}`,
-        name: v.name,
-        resourceGroup: v.resourceGroup,
-        location: v.location,
-        tags: v.tags ?? {},
-        ...(v.discoveryFailure ? { discoveryFailure: true } : {}),
-      };
-      store.putVault(vault);
-      store.putPolicy({ vaultId: vault.id, name: 'DefaultPolicy', properties: defaultPolicyProperties(new Date(opts.nowMs)), createdAt });
+    for (const sub of subscriptions) {
+      for (const v of sub.vaults) {
+        const vault: Vault = {
+          id: `/subscriptions/${sub.subscriptionId}/resourceGroups/${v.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${v.name}`,
+          name: v.name,
+          resourceGroup: v.resourceGroup,
+          location: v.location,
+          tags: v.tags ?? {},
+          ...(v.discoveryFailure ? { discoveryFailure: true } : {}),
+        };
+        store.putVault(vault);
+        store.putPolicy({ vaultId: vault.id, name: 'DefaultPolicy', properties: defaultPolicyProperties(new Date(opts.nowMs)), createdAt });
+      }
+      for (const v of sub.vms) store.putVm(vmFromFleet(sub.subscriptionId, v, createdAt));
     }
-    for (const v of fleet.vms) store.putVm(vmFromFleet(fleet.subscriptionId, v, createdAt));
   });
 }

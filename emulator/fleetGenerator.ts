@@ -1,7 +1,7 @@
 // Large, realistic fleets for benchmarks: mostly healthy VMs, a few of each failure mode, and names
 // reused across resource groups. The same options always give the same fleet.
 import { prng } from './faults.js';
-import type { Fleet, FleetVm } from './fleet.js';
+import { stableGuid, type EstateFleet, type FleetVm, type SubscriptionFleet } from './fleet.js';
 
 export interface GenerateFleetOptions {
   /** Number of VMs. */
@@ -16,6 +16,7 @@ export interface GenerateFleetOptions {
   subscriptionId?: string;
 }
 
+const DEFAULT_SUBSCRIPTION = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
 const WINDOWS_IMAGE = 'MicrosoftWindowsServer:WindowsServer:2019-Datacenter:latest';
 const LINUX_IMAGE = 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest';
 const APPS = ['web', 'api', 'db', 'batch', 'cache', 'ops'];
@@ -34,12 +35,21 @@ const MIX: readonly [number, (vm: FleetVm) => FleetVm][] = [
   [0.005, (vm) => ({ ...vm, os: 'Linux', image: 'thefreebsdfoundation:freebsd-13_1:13_1-release:latest' })],
 ];
 
-export function generateFleet(opts: GenerateFleetOptions): Fleet {
-  const random = prng(opts.seed ?? 1);
+export function generateFleet(opts: GenerateFleetOptions): SubscriptionFleet {
   const regions = opts.regions?.length ? opts.regions : ['westeurope', 'northeurope'];
-  const groups = Math.max(1, Math.ceil(opts.vms / 200));
+  return {
+    subscriptionId: opts.subscriptionId ?? DEFAULT_SUBSCRIPTION,
+    profile: opts.profile ?? 'classic',
+    vaults: regions.map((location) => ({ name: `vault-${location}`, resourceGroup: `rg-backup-${location}`, location })),
+    vms: generateVms(prng(opts.seed ?? 1), opts.vms, regions, 0),
+  };
+}
+
+/** VMs first..first+count-1 of a fleet, spread over the regions in turn. */
+function generateVms(random: () => number, count: number, regions: readonly string[], first: number): FleetVm[] {
+  const groups = Math.max(1, Math.ceil(count / 200));
   const vms: FleetVm[] = [];
-  for (let i = 0; i < opts.vms; i++) {
+  for (let i = 0; i < count; i++) {
     const location = regions[i % regions.length];
     const app = APPS[Math.floor(random() * APPS.length)];
     const windows = random() < 0.4;
@@ -48,7 +58,7 @@ export function generateFleet(opts: GenerateFleetOptions): Fleet {
     const reuse = i >= 50 && i % 50 === 0 ? vms[i - 49] : undefined;
     const resourceGroup = reuse ? `${reuse.resourceGroup}-dr` : `rg-${app}-${String(group).padStart(3, '0')}`;
     let vm: FleetVm = {
-      name: reuse?.name ?? `${app}-${String(i).padStart(5, '0')}`,
+      name: reuse?.name ?? `${app}-${String(first + i).padStart(5, '0')}`,
       resourceGroup,
       location: reuse?.location ?? location,
       os: windows ? 'Windows' : 'Linux',
@@ -66,10 +76,52 @@ export function generateFleet(opts: GenerateFleetOptions): Fleet {
     }
     vms.push(vm);
   }
-  return {
-    subscriptionId: opts.subscriptionId ?? '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f',
-    profile: opts.profile ?? 'classic',
-    vaults: regions.map((location) => ({ name: `vault-${location}`, resourceGroup: `rg-backup-${location}`, location })),
-    vms,
-  };
+  return vms;
+}
+
+export interface GenerateEstateOptions {
+  /** Number of subscriptions. Default 4. */
+  subscriptions?: number;
+  /** Regions every subscription has VMs in. Default westeurope, northeurope, westus3. */
+  regions?: string[];
+  /** Vaults, spread in turn over the (subscription, region) pairs; at least one per pair. Default 16. */
+  vaults?: number;
+  /** VMs, spread evenly over the subscriptions and, within each, over the regions. Default 12,000. */
+  vms?: number;
+  /** PRNG seed. Default 1. */
+  seed?: number;
+  /** Default classic. */
+  profile?: 'classic' | 'modern';
+}
+
+/**
+ * A generated estate: several subscriptions, each with VMs in every region and a vault in every region (the
+ * vaults past one per pair go to the first region of each subscription in turn). The first subscription is the default of generateFleet, the others
+ * are derived from the seed.
+ */
+export function generateEstate(opts: GenerateEstateOptions = {}): EstateFleet {
+  const count = opts.subscriptions ?? 4;
+  const regions = opts.regions?.length ? opts.regions : ['westeurope', 'northeurope', 'westus3'];
+  const vaults = Math.max(opts.vaults ?? 16, count * regions.length);
+  const vms = opts.vms ?? 12_000;
+  const seed = opts.seed ?? 1;
+  const random = prng(seed);
+  const pairs = count * regions.length;
+  let first = 0;
+  const subscriptions = Array.from({ length: count }, (_, s) => {
+    const subscriptionId = s === 0 ? DEFAULT_SUBSCRIPTION : stableGuid(`estate/${seed}/${s}`);
+    const share = Math.floor(vms / count) + (s < vms % count ? 1 : 0);
+    const subVaults = [];
+    for (let k = 0; k < vaults; k++) {
+      // Pairs in the order region by region, so the vaults past one per pair go to different subscriptions.
+      const pair = k % pairs;
+      if (pair % count !== s) continue;
+      const location = regions[Math.floor(pair / count)];
+      subVaults.push({ name: `vault-${location}-${Math.floor(k / pairs) + 1}`, resourceGroup: `rg-backup-${location}`, location });
+    }
+    const subVms = generateVms(random, share, regions, first);
+    first += share;
+    return { subscriptionId, vaults: subVaults, vms: subVms };
+  });
+  return { profile: opts.profile ?? 'classic', subscriptions };
 }

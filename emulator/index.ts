@@ -8,8 +8,20 @@ import { listen } from './server.js';
 import { openSqliteStore, worldFile } from './store.js';
 import { DEFAULT_WORLD_OPTIONS, World, type ClockAdvance } from './world.js';
 
-export { generateFleet, type GenerateFleetOptions } from './fleetGenerator.js';
-export { FleetError, loadFleetFile, parseFleetText, type Fleet, type FleetProblem, type FleetVm, type FleetVault } from './fleet.js';
+export { generateEstate, generateFleet, type GenerateEstateOptions, type GenerateFleetOptions } from './fleetGenerator.js';
+export {
+  FleetError,
+  fleetSubscriptions,
+  loadFleetFile,
+  parseFleetText,
+  type EstateFleet,
+  type Fleet,
+  type FleetProblem,
+  type FleetSubscription,
+  type FleetVm,
+  type FleetVault,
+  type SubscriptionFleet,
+} from './fleet.js';
 export { parseDuration } from './duration.js';
 export type { Faults, JobStatus, Profile } from './model.js';
 export type { ClockAdvance } from './world.js';

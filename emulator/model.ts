@@ -74,6 +74,8 @@ export interface Vault {
   backupConfig?: VaultBackupConfig;
   /** Every discovery (refreshContainers) ends Failed with the guide's internal error. */
   readonly discoveryFailure?: boolean;
+  /** Clock times (ms) of the policy creations and edits of the last 24 hours, oldest first (vaultLimits.ts). */
+  readonly policyWrites?: readonly number[];
 }
 
 export interface Container {

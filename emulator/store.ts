@@ -28,7 +28,10 @@ export function worldFile(stateDir: string): string {
 }
 
 export interface WorldMeta {
+  /** The world's default subscription: the fleet's first. */
   readonly subscriptionId: string;
+  /** Every subscription of the world, the default first; absent in worlds seeded with one. */
+  readonly subscriptions?: readonly string[];
   readonly profile: Profile;
   readonly createdAt: number;
 }
@@ -53,12 +56,13 @@ export interface Store {
   setFaults(f: Faults): void;
 
   getVault(id: string): Vault | undefined;
-  listVaults(resourceGroup?: string): Vault[];
+  /** Vaults ordered by id, of one subscription when it is given. */
+  listVaults(resourceGroup?: string, subscriptionId?: string): Vault[];
   putVault(v: Vault): void;
 
   getVm(id: string): Vm | undefined;
   /** VMs ordered by id; offset / limit read one window of them. */
-  listVms(opts?: { resourceGroup?: string; location?: string; offset?: number; limit?: number }): Vm[];
+  listVms(opts?: { subscriptionId?: string; resourceGroup?: string; location?: string; offset?: number; limit?: number }): Vm[];
   putVm(vm: Vm): void;
   deleteVm(id: string): void;
 
@@ -141,6 +145,15 @@ const parse = <T>(r: Row | undefined): T | undefined => (r ? (JSON.parse(r.doc) 
 const parseAll = <T>(rs: Row[]): T[] => rs.map((r) => JSON.parse(r.doc) as T);
 const lc = (s: string) => s.toLowerCase();
 
+/**
+ * Keys of one subscription's resources (keys are lower-cased ARM ids) lie between these bounds: '0' follows
+ * '/', so the primary key index answers the range.
+ */
+function subscriptionRange(subscriptionId: string): [string, string] {
+  const prefix = `/subscriptions/${lc(subscriptionId)}`;
+  return [`${prefix}/`, `${prefix}0`];
+}
+
 export function openSqliteStore(stateDir: string): Store {
   // The world holds the fleet and its backups: only its owner reads it, whatever the umask.
   makePrivateDirectory(stateDir);
@@ -190,18 +203,24 @@ export function openSqliteStore(stateDir: string): Store {
     setFaults: (f) => setMetaValue('faults', JSON.stringify(f)),
 
     getVault: (id) => parse<Vault>(st('SELECT doc FROM vaults WHERE key = ?').get(lc(id)) as Row | undefined),
-    listVaults: (rg) =>
-      parseAll<Vault>(
+    listVaults: (rg, subscriptionId) => {
+      const [from, to] = subscriptionId === undefined ? ['', '\uffff'] : subscriptionRange(subscriptionId);
+      return parseAll<Vault>(
         (rg === undefined
-          ? st('SELECT doc FROM vaults ORDER BY key').all()
-          : st('SELECT doc FROM vaults WHERE rg = ? ORDER BY key').all(lc(rg))) as Row[],
-      ),
+          ? st('SELECT doc FROM vaults WHERE key >= ? AND key < ? ORDER BY key').all(from, to)
+          : st('SELECT doc FROM vaults WHERE rg = ? AND key >= ? AND key < ? ORDER BY key').all(lc(rg), from, to)) as Row[],
+      );
+    },
     putVault: (v) => st('INSERT OR REPLACE INTO vaults (key, rg, doc) VALUES (?, ?, ?)').run(lc(v.id), lc(v.resourceGroup), JSON.stringify(v)),
 
     getVm: (id) => parse<Vm>(st('SELECT doc FROM vms WHERE key = ?').get(lc(id)) as Row | undefined),
     listVms: (o = {}) => {
       const where: string[] = [];
       const args: string[] = [];
+      if (o.subscriptionId !== undefined) {
+        where.push('key >= ? AND key < ?');
+        args.push(...subscriptionRange(o.subscriptionId));
+      }
       if (o.resourceGroup !== undefined) {
         where.push('rg = ?');
         args.push(lc(o.resourceGroup));

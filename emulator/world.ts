@@ -37,8 +37,20 @@ export class World {
     readonly options: WorldOptions,
   ) {}
 
+  /** The world's default subscription. */
   get subscriptionId(): string {
     return this.store.meta().subscriptionId;
+  }
+
+  /** Every subscription of the world, the default first. */
+  get subscriptions(): readonly string[] {
+    const meta = this.store.meta();
+    return meta.subscriptions ?? [meta.subscriptionId];
+  }
+
+  /** The world's spelling of a subscription id, or undefined when the world has no such subscription. */
+  subscription(id: string): string | undefined {
+    return this.subscriptions.find((s) => s.toLowerCase() === id.toLowerCase());
   }
 
   get profile(): Profile {

@@ -79,9 +79,10 @@ export const adminRoutes: Route[] = [
         throw ArmErrors.invalidBody(`backupFailure must be null or one of ${BACKUP_FAILURES.join(', ')}.`);
       }
       const { store } = ctx.world;
-      const id = vmArmId(ctx.world.subscriptionId, ctx.params.resourceGroupName, ctx.params.vmName);
-      const vm = store.getVm(id);
-      if (!vm) throw ArmErrors.notFound(id);
+      // The path names no subscription: the VM of that resource group and name in any subscription of the world.
+      const ids = ctx.world.subscriptions.map((s) => vmArmId(s, ctx.params.resourceGroupName, ctx.params.vmName));
+      const vm = ids.map((id) => store.getVm(id)).find((v) => v !== undefined);
+      if (!vm) throw ArmErrors.notFound(ids[0]);
       const { backupFailure: _previous, ...rest } = vm;
       const next = value === null ? rest : { ...rest, backupFailure: value as BackupFailure };
       const problem = backupFailureProblem(next);

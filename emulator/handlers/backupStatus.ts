@@ -5,7 +5,7 @@ import { ArmErrors, type ArmError } from '../errors.js';
 import { parseArmPath } from '../armPath.js';
 import { protectFailure, requestBlocker } from '../preconditions.js';
 import { supportOf } from '../supportMatrix.js';
-import { BACKUP_API, bodyObject, checkSubscription, ok, vmTarget } from './common.js';
+import { BACKUP_API, bodyObject, checkSubscription, ok, subscriptionOfId, vmTarget } from './common.js';
 import { FAILURES } from '../failures.js';
 import type { Profile } from '../model.js';
 
@@ -69,7 +69,7 @@ export const backupStatusRoutes: Route[] = [
       const { store } = ctx.world;
       const names = backupNames(vm.resourceGroup, vm.name);
       const vaultPath = typeof body.vaultId === 'string' ? parseArmPath(body.vaultId) : {};
-      const vault = typeof body.vaultId === 'string' ? store.getVault(`/subscriptions/${ctx.world.subscriptionId}/resourceGroups/${vaultPath.resourcegroups}/providers/Microsoft.RecoveryServices/vaults/${vaultPath.vaults}`) : undefined;
+      const vault = typeof body.vaultId === 'string' ? store.getVault(`/subscriptions/${vaultPath.subscriptions}/resourceGroups/${vaultPath.resourcegroups}/providers/Microsoft.RecoveryServices/vaults/${vaultPath.vaults}`) : undefined;
       const fail = (code: string, message: string, recommendation: string) => ok({ status: 'Failed', errorCode: code, errorMessage: message, recommendation, ...names });
       const fromError = (e: ArmError) => fail(e.code, e.message, e.message);
       const protectedBy = store.itemsOfVm(vm.id).find((i) => i.deferredDeleteAt === undefined);
@@ -78,6 +78,9 @@ export const backupStatusRoutes: Route[] = [
       }
       const registeredElsewhere = vault && store.containersOfVm(vm.id).find((c) => c.vaultId.toLowerCase() !== vault.id.toLowerCase());
       if (registeredElsewhere) return fromError(ArmErrors.alreadyRegistered(vm.name, registeredElsewhere.vaultId));
+      if (vault && subscriptionOfId(vault.id).toLowerCase() !== subscriptionOfId(vm.id).toLowerCase()) {
+        return fromError(ArmErrors.crossSubscription(vm.name, subscriptionOfId(vm.id), vault.id));
+      }
       if (vault && vault.location.toLowerCase() !== vm.location.toLowerCase()) return fromError(ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location));
       const blocker = requestBlocker(vm, 'protect', ctx.world.profile);
       if (blocker) return fromError(blocker);

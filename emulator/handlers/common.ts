@@ -2,6 +2,7 @@
 // second operation on a busy target, and ARM's 202 answer.
 import type { HandlerResult, RequestContext } from '../dispatch.js';
 import { ENDS_WITH_OPERATION } from '../effects.js';
+import { parseArmPath } from '../armPath.js';
 import { ArmErrors } from '../errors.js';
 import type { Job, Operation, Vault, Vm } from '../model.js';
 import { filterEq, type Filter } from '../odata.js';
@@ -18,26 +19,48 @@ export const C = `${V}/backupFabrics/{fabricName}/protectionContainers/{containe
 export const I = `${C}/protectedItems/{protectedItemName}`;
 export const VMS = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}';
 
-export function checkSubscription(ctx: RequestContext): void {
-  if (ctx.params.subscriptionId.toLowerCase() !== ctx.world.subscriptionId.toLowerCase()) throw ArmErrors.subscriptionNotFound(ctx.params.subscriptionId);
+/** The subscription the path names, as the world spells it; ARM's 404 when the world has no such subscription. */
+export function checkSubscription(ctx: RequestContext): string {
+  const subscription = ctx.world.subscription(ctx.params.subscriptionId);
+  if (!subscription) throw ArmErrors.subscriptionNotFound(ctx.params.subscriptionId);
+  return subscription;
+}
+
+/** The subscription part of an ARM id. */
+export function subscriptionOfId(id: string): string {
+  return parseArmPath(id).subscriptions ?? '';
 }
 
 export function requireVault(ctx: RequestContext): Vault {
-  checkSubscription(ctx);
-  const id = `/subscriptions/${ctx.world.subscriptionId}/resourceGroups/${ctx.params.resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/${ctx.params.vaultName}`;
+  const subscription = checkSubscription(ctx);
+  const id = `/subscriptions/${subscription}/resourceGroups/${ctx.params.resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/${ctx.params.vaultName}`;
   const vault = ctx.world.store.getVault(id);
   if (!vault) throw ArmErrors.notFound(id);
   if (ctx.params.fabricName !== undefined && ctx.params.fabricName.toLowerCase() !== 'azure') throw ArmErrors.notFound(`${id}/backupFabrics/${ctx.params.fabricName}`);
   return vault;
 }
 
-/** The VM a container or protected item name refers to: its ARM id, and the VM when it still exists. */
+/**
+ * The VM a container or protected item name refers to, in the vault's subscription (the name carries none):
+ * its ARM id, and the VM when it still exists.
+ */
 export function vmFromBackupName(ctx: RequestContext, name: string): { vmId: string; resourceGroup: string; vmName: string; vm?: Vm } {
   const parsed = parseBackupName(name);
   if (!parsed) throw ArmErrors.badRequest(`'${name}' is not an Azure VM container or item name (expected e.g. 'IaasVMContainer;iaasvmcontainerv2;{rg};{vm}').`);
-  const vmId = vmArmId(ctx.world.subscriptionId, parsed.resourceGroup, parsed.vmName);
+  const vmId = vmArmId(checkSubscription(ctx), parsed.resourceGroup, parsed.vmName);
   const vm = ctx.world.store.getVm(vmId);
   return { vmId: vm?.id ?? vmId, resourceGroup: vm?.resourceGroup ?? parsed.resourceGroup, vmName: vm?.name ?? parsed.vmName, vm };
+}
+
+/**
+ * A vault protects VMs of its own subscription only: a VM id (a body's sourceResourceId or virtualMachineId)
+ * of another subscription is refused.
+ */
+export function refuseOtherSubscription(vault: Vault, vmId: unknown): void {
+  if (typeof vmId !== 'string') return;
+  const vmSubscription = subscriptionOfId(vmId);
+  if (vmSubscription.toLowerCase() === subscriptionOfId(vault.id).toLowerCase()) return;
+  throw ArmErrors.crossSubscription(parseArmPath(vmId).virtualmachines ?? vmId, vmSubscription, vault.id);
 }
 
 /** The item and container names in one path must name the same VM. */

@@ -8,18 +8,17 @@ import type { Operation, Vm, VmExtension } from '../model.js';
 import { pageWindow } from '../paging.js';
 import { extensionFailure, isBackupExtension, requestBlocker } from '../preconditions.js';
 import { renderExtension, renderInstanceView, renderVm, vmArmId } from '../render.js';
-import { bodyObject, checkSubscription, COMPUTE_API, ok, requireOperation, VMS } from './common.js';
+import { bodyObject, checkSubscription, COMPUTE_API, ok, requireOperation, subscriptionOfId, VMS } from './common.js';
 
 function requireVm(ctx: RequestContext): Vm {
-  checkSubscription(ctx);
-  const id = vmArmId(ctx.world.subscriptionId, ctx.params.resourceGroupName, ctx.params.vmName);
+  const id = vmArmId(checkSubscription(ctx), ctx.params.resourceGroupName, ctx.params.vmName);
   const vm = ctx.world.store.getVm(id);
   if (!vm) throw ArmErrors.notFound(id);
   return vm;
 }
 
 function operationUrl(ctx: RequestContext, vm: Vm, op: Operation): string {
-  return ctx.link(`/subscriptions/${ctx.world.subscriptionId}/providers/Microsoft.Compute/locations/${vm.location}/operations/${op.id}`);
+  return ctx.link(`/subscriptions/${subscriptionOfId(vm.id)}/providers/Microsoft.Compute/locations/${vm.location}/operations/${op.id}`);
 }
 
 /** Compute's LRO answer: Azure-AsyncOperation to poll; Retry-After as configured. */
@@ -104,13 +103,13 @@ export const computeRoutes: Route[] = [
     apiVersions: COMPUTE_API,
     body: 'none',
     handler: (ctx) => {
-      checkSubscription(ctx);
+      const subscriptionId = checkSubscription(ctx);
       if (ctx.query.get('$filter')) throw ArmErrors.invalidFilter("The vmbackup emulator supports no $filter on VirtualMachines_ListAll ('virtualMachineScaleSet/id' is not modelled).");
       const statusOnly = ctx.query.get('statusOnly') === 'true';
       const now = ctx.world.nowIso();
       return pageWindow(
         ctx,
-        (offset, limit) => ctx.world.store.listVms({ offset, limit }),
+        (offset, limit) => ctx.world.store.listVms({ subscriptionId, offset, limit }),
         (vm) => renderVm(vm, statusOnly ? renderInstanceView(vm, now) : undefined),
       );
     },
@@ -122,8 +121,8 @@ export const computeRoutes: Route[] = [
     apiVersions: COMPUTE_API,
     body: 'none',
     handler: (ctx) => {
-      checkSubscription(ctx);
-      return pageWindow(ctx, (offset, limit) => ctx.world.store.listVms({ resourceGroup: ctx.params.resourceGroupName, offset, limit }), (vm) => renderVm(vm));
+      const subscriptionId = checkSubscription(ctx);
+      return pageWindow(ctx, (offset, limit) => ctx.world.store.listVms({ subscriptionId, resourceGroup: ctx.params.resourceGroupName, offset, limit }), (vm) => renderVm(vm));
     },
   },
   {
@@ -156,8 +155,7 @@ export const computeRoutes: Route[] = [
     apiVersions: COMPUTE_API,
     body: 'none',
     handler: (ctx) => {
-      checkSubscription(ctx);
-      const vm = ctx.world.store.getVm(vmArmId(ctx.world.subscriptionId, ctx.params.resourceGroupName, ctx.params.vmName));
+      const vm = ctx.world.store.getVm(vmArmId(checkSubscription(ctx), ctx.params.resourceGroupName, ctx.params.vmName));
       if (!vm) return { status: 204 };
       inProgressOn(ctx, vm);
       const op = ctx.world.startOperation({ kind: 'vmDelete', target: computeTarget(vm), args: { vmId: vm.id } });

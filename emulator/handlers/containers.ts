@@ -9,6 +9,7 @@ import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
 import { hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
 import { containerName, renderContainer, renderProtectable } from '../render.js';
+import { checkVaultVmRoom } from '../vaultLimits.js';
 import {
   accepted,
   BACKUP_API,
@@ -16,10 +17,12 @@ import {
   C,
   containerNameMatches,
   ok,
+  refuseOtherSubscription,
   refuseWhileItemBusy,
   requireOperation,
   requireVault,
   startUserJob,
+  subscriptionOfId,
   throwIfFailed,
   V,
   vmFromPath,
@@ -46,7 +49,7 @@ export function protectableVms(ctx: RequestContext, vault: Vault): Vm[] {
   for (const other of store.listVaults().filter((v) => v.id.toLowerCase() !== vault.id.toLowerCase())) {
     for (const c of store.listContainers(other.id)) taken.add(c.vmId.toLowerCase());
   }
-  return store.listVms({ location: vault.location }).filter((vm) => Date.parse(vm.createdAt) <= discoveredAt && !taken.has(vm.id.toLowerCase()));
+  return store.listVms({ subscriptionId: subscriptionOfId(vault.id), location: vault.location }).filter((vm) => Date.parse(vm.createdAt) <= discoveredAt && !taken.has(vm.id.toLowerCase()));
 }
 
 /** 202 for a container's register or unregister, with the Location of its operation result. */
@@ -159,12 +162,15 @@ export const containerRoutes: Route[] = [
       if (props.containerType !== undefined && !['Microsoft.Compute/virtualMachines', 'IaasVMContainer'].includes(String(props.containerType))) {
         throw ArmErrors.badRequest(`containerType must be 'Microsoft.Compute/virtualMachines', not '${String(props.containerType)}'.`);
       }
+      refuseOtherSubscription(vault, props.virtualMachineId);
+      refuseOtherSubscription(vault, props.sourceResourceId);
       if (!vm) throw ArmErrors.vmDoesNotExist(vmId);
       if (vm.location.toLowerCase() !== vault.location.toLowerCase()) throw ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location);
       const elsewhere = store.containersOfVm(vm.id).find((c) => c.vaultId.toLowerCase() !== vault.id.toLowerCase());
       if (elsewhere) throw ArmErrors.alreadyRegistered(vm.name, elsewhere.vaultId);
       const existing = store.getContainer(vault.id, vm.id);
       if (existing?.registrationStatus === 'Registered') return ok(renderContainer(vault, existing));
+      checkVaultVmRoom(store, vault, vm.id);
       refuseWhileItemBusy(ctx, vm.id, containerName(resourceGroup, vmName));
       const blocker = requestBlocker(vm, 'register', ctx.world.profile);
       if (blocker) throw blocker;

@@ -10,6 +10,7 @@ import { page } from '../paging.js';
 import { withServerDefaults } from '../policyDefaults.js';
 import { validatePolicy } from '../policyRules.js';
 import { policyId, renderOperationStatus, renderPolicy } from '../render.js';
+import { checkVaultPolicyRoom, spendPolicyWrite } from '../vaultLimits.js';
 import { accepted, BACKUP_API, bodyObject, ok, refuseWhileRunning, requireOperation, requireVault, V } from './common.js';
 
 const P = `${V}/backupPolicies/{policyName}`;
@@ -81,6 +82,8 @@ export const policyRoutes: Route[] = [
       if (problem) throw problem;
       refuseWhileRunning(ctx, policyTarget(vault, ctx.params.policyName), ctx.params.policyName);
       const existing = store.getPolicy(vault.id, ctx.params.policyName);
+      if (!existing) checkVaultPolicyRoom(store, vault);
+      store.putVault(spendPolicyWrite(vault, ctx.world.nowMs()));
       const { protectedItemsCount: _readOnly, ...written } = props;
       const policy: Policy = {
         vaultId: vault.id,

@@ -10,7 +10,8 @@ import { policyBlocker, protectFailure, requestBlocker } from '../preconditions.
 import { supportOf } from '../supportMatrix.js';
 import { itemId, protectedItemName, renderItem, renderOperationStatus } from '../render.js';
 import { parseArmPath } from '../armPath.js';
-import { accepted, BACKUP_API, bodyObject, containerNameMatches, I, ok, refuseWhileItemBusy, requireOperation, requireVault, startUserJob, throwIfFailed, V, vmFromPath, vmTarget } from './common.js';
+import { checkVaultVmRoom } from '../vaultLimits.js';
+import { accepted, BACKUP_API, bodyObject, containerNameMatches, I, ok, refuseOtherSubscription, refuseWhileItemBusy, requireOperation, requireVault, startUserJob, throwIfFailed, V, vmFromPath, vmTarget } from './common.js';
 
 function itemAccepted(ctx: RequestContext, vault: Vault, rg: string, vm: string, op: Operation): HandlerResult {
   const base = itemId(vault, rg, vm);
@@ -38,6 +39,7 @@ function putItem(ctx: RequestContext): HandlerResult {
   if (type !== 'Microsoft.Compute/virtualMachines' && type !== 'Microsoft.ClassicCompute/virtualMachines') {
     throw ArmErrors.invalidBody(`properties.protectedItemType must be 'Microsoft.Compute/virtualMachines', not '${String(type)}'.`);
   }
+  refuseOtherSubscription(vault, props.sourceResourceId);
   if (typeof props.sourceResourceId === 'string' && props.sourceResourceId.toLowerCase() !== vmId.toLowerCase()) {
     throw ArmErrors.badRequest(`sourceResourceId '${props.sourceResourceId}' does not match the item '${ctx.params.protectedItemName}' (VM '${vmId}').`);
   }
@@ -82,6 +84,7 @@ function putItem(ctx: RequestContext): HandlerResult {
     if (vm.location.toLowerCase() !== vault.location.toLowerCase()) throw ArmErrors.vmOtherRegion(vm.name, vm.location, vault.location);
     const elsewhere = store.containersOfVm(vm.id).find((c) => c.vaultId.toLowerCase() !== vault.id.toLowerCase());
     if (elsewhere) throw ArmErrors.alreadyRegistered(vm.name, elsewhere.vaultId);
+    checkVaultVmRoom(store, vault, vm.id);
     if (supportOf(ctx.world.profile).explicitRegistration && store.getContainer(vault.id, vm.id)?.registrationStatus !== 'Registered') {
       throw ArmErrors.vmNotRegistered(vm.name);
     }

@@ -25,8 +25,7 @@ export const vaultRoutes: Route[] = [
     apiVersions: VAULTS_API,
     body: 'none',
     handler: (ctx) => {
-      checkSubscription(ctx);
-      return page(ctx, ctx.world.store.listVaults(), renderVault);
+      return page(ctx, ctx.world.store.listVaults(undefined, checkSubscription(ctx)), renderVault);
     },
   },
   {
@@ -36,8 +35,7 @@ export const vaultRoutes: Route[] = [
     apiVersions: VAULTS_API,
     body: 'none',
     handler: (ctx) => {
-      checkSubscription(ctx);
-      return page(ctx, ctx.world.store.listVaults(ctx.params.resourceGroupName), renderVault);
+      return page(ctx, ctx.world.store.listVaults(ctx.params.resourceGroupName, checkSubscription(ctx)), renderVault);
     },
   },
   {

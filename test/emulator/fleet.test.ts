@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { FleetError, generateFleet, loadFleetFile, openEmulatorState, parseFleetText } from '../../emulator/index.js';
+import { FleetError, fleetSubscriptions, generateFleet, loadFleetFile, openEmulatorState, parseFleetText } from '../../emulator/index.js';
 import { checkFleetObject, MAX_FLEET_BYTES, MAX_FLEET_PROBLEMS } from '../../emulator/fleet.js';
 import { MAX_FLEET_VALUES } from '../../emulator/fleetYaml.js';
 import { FLEET_FILE, raw, startTestEmulator, type TestEmulator } from './helpers.js';
@@ -36,7 +36,7 @@ vms:
 
 describe('fleet file', () => {
   test('examples/fleet.yaml: two regions, 20 VMs, one name in two resource groups, every failure mode', () => {
-    const fleet = loadFleetFile(FLEET_FILE);
+    const [fleet] = fleetSubscriptions(loadFleetFile(FLEET_FILE));
     expect(new Set(fleet.vaults.map((v) => v.location))).toEqual(new Set(['westeurope', 'northeurope']));
     expect(fleet.vms).toHaveLength(20);
     expect(fleet.vms.filter((v) => v.name === 'db-01').map((v) => v.resourceGroup).sort()).toEqual(['rg-data', 'rg-data-dr']);
@@ -157,7 +157,7 @@ describe('what is read as a fleet file', () => {
   test('UTF-8 with a byte order mark, a U+FFFD the file really holds, and one anchor shared by 2,000 VMs are all a fleet', () => {
     const shared = Array.from({ length: 2000 }, (_, i) => `  - { name: vm-${i}, resourceGroup: rg, location: westeurope, os: Linux, tags: ${i === 0 ? '&prod { env: prod }' : '*prod'} }`).join('\n');
     const text = `# the replacement character \uFFFD is text like any other\n${HEAD}${shared}\n`;
-    const fleet = loadFleetFile(file('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])));
+    const [fleet] = fleetSubscriptions(loadFleetFile(file('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))));
     expect(fleet.vms).toHaveLength(2000);
     expect(fleet.vms[1999].tags).toEqual({ env: 'prod' });
   });

@@ -215,3 +215,18 @@ export async function protect(em: TestEmulator, rg: string, name: string, policy
   );
   return pollStatus(em, cap.header('azure-asyncoperation'));
 }
+
+/** A Standard daily policy at `time` (HH:MM, UTC) keeping `days` daily points. */
+export const dailyPolicy = (time: string, days: number) => ({
+  properties: {
+    backupManagementType: 'AzureIaasVM',
+    policyType: 'V1',
+    timeZone: 'UTC',
+    instantRpRetentionRangeInDays: 2,
+    schedulePolicy: { schedulePolicyType: 'SimpleSchedulePolicy', scheduleRunFrequency: 'Daily', scheduleRunTimes: [`2024-01-01T${time}:00Z`] },
+    retentionPolicy: {
+      retentionPolicyType: 'LongTermRetentionPolicy',
+      dailySchedule: { retentionTimes: [`2024-01-01T${time}:00Z`], retentionDuration: { count: days, durationType: 'Days' } },
+    },
+  } as any,
+});

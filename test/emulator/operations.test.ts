@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   captureResponse,
   containerOf,
+  dailyPolicy,
   discover,
   itemOf,
   NEU,
@@ -44,20 +45,6 @@ const SUBSET_OPERATIONS = [
 
 let em: TestEmulator;
 const V = `/subscriptions/${SUB}/resourceGroups/${WEU.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${WEU.name}`;
-
-const dailyPolicy = (time: string, days: number) => ({
-  properties: {
-    backupManagementType: 'AzureIaasVM',
-    policyType: 'V1',
-    timeZone: 'UTC',
-    instantRpRetentionRangeInDays: 2,
-    schedulePolicy: { schedulePolicyType: 'SimpleSchedulePolicy', scheduleRunFrequency: 'Daily', scheduleRunTimes: [`2024-01-01T${time}:00Z`] },
-    retentionPolicy: {
-      retentionPolicyType: 'LongTermRetentionPolicy',
-      dailySchedule: { retentionTimes: [`2024-01-01T${time}:00Z`], retentionDuration: { count: days, durationType: 'Days' } },
-    },
-  } as any,
-});
 
 beforeAll(async () => {
   // Operations last long enough that a status read right after the write still finds them running on a busy machine.
