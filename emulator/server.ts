@@ -16,6 +16,7 @@ import { jobRoutes } from './handlers/jobs.js';
 import { policyRoutes } from './handlers/policies.js';
 import { protectedItemRoutes } from './handlers/protectedItems.js';
 import { recoveryPointRoutes } from './handlers/recoveryPoints.js';
+import { resourceGraphRoutes } from './handlers/resourceGraph.js';
 import { vaultRoutes } from './handlers/vaults.js';
 import type { World } from './world.js';
 
@@ -28,6 +29,7 @@ export const ROUTES: readonly Route[] = [
   ...jobRoutes,
   ...recoveryPointRoutes,
   ...backupStatusRoutes,
+  ...resourceGraphRoutes,
   ...adminRoutes,
 ];
 
