@@ -128,10 +128,40 @@ function vaultIdOf(id: string): string {
   return vaultArmId(p.subscriptions, p.resourcegroups, p.vaults);
 }
 
-/** The VM's model (its `properties`, flattened as the SDK models it), with the power state and backup extension the rows carry. */
+/** A REST object whose `properties` the SDK flattens into it (x-ms-client-flatten). */
+function flatten<T extends Record<string, any>>(o: T): Record<string, any> {
+  const { properties, ...rest } = o;
+  return { ...rest, ...(properties ?? {}) };
+}
+
+/**
+ * The VM as the Compute SDK models it: a row's `properties` is the REST body, whose `properties` bags the SDK
+ * flattens, at the top and in the network profile the mapper reads (NICs, their IP configurations).
+ */
+function vmModel(row: GraphRow): VirtualMachine {
+  const properties = row.properties ?? {};
+  const network = properties.networkProfile ?? {};
+  return {
+    id: row.id,
+    name: row.name,
+    location: row.location ?? '',
+    tags: row.tags ?? {},
+    ...properties,
+    networkProfile: {
+      ...network,
+      networkInterfaces: (network.networkInterfaces ?? []).map(flatten),
+      networkInterfaceConfigurations: (network.networkInterfaceConfigurations ?? []).map((nic: Record<string, any>) => {
+        const flat = flatten(nic);
+        return { ...flat, ipConfigurations: (flat.ipConfigurations ?? []).map(flatten) };
+      }),
+    },
+  } as VirtualMachine;
+}
+
+/** The VM with the power state and backup extension its rows carry. */
 function estateVm(row: GraphRow, extensions: readonly GraphRow[]): EstateVm {
   const properties = row.properties ?? {};
-  const model = { id: row.id, name: row.name, location: row.location ?? '', tags: row.tags ?? {}, ...properties } as VirtualMachine;
+  const model = vmModel(row);
   const powerState: string | undefined = properties.extended?.instanceView?.powerState?.code;
   const views: VirtualMachineExtensionInstanceView[] = extensions.map((e) => ({
     name: e.name,
