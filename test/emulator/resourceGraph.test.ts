@@ -261,3 +261,22 @@ describe("Resource Graph's user quota (15 queries per 5-second window)", () => {
     }
   });
 });
+
+describe('pacing by the quota headers', () => {
+  test('queryEstate waits out an exhausted window before its next query instead of spending a 429 on it', async () => {
+    const pacedEm = await startTestEmulator({ resourceGraphQuota: { queries: 1, windowMs: 1000 } });
+    const target = await targetFor(pacedEm);
+    try {
+      const retried: ClassifiedAzureError[] = [];
+      const started = Date.now();
+      const estate = await queryEstate(target, [SUB], { onRetry: (e) => retried.push(e) });
+      expect([estate.vms.length, estate.vaults.length]).toEqual([20, 2]);
+      expect(retried).toEqual([]);
+      // The first query left 0 with "00:00:01" to go: the second was sent after it.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    } finally {
+      await target.close();
+      await pacedEm.dispose();
+    }
+  });
+});
