@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openSqliteStore } from '../../emulator/store.js';
 import {
+  countWrites,
   installBackupExtension,
   listJobs,
   listPolicies,
@@ -216,12 +217,16 @@ describe('paging over more than 1,000 rows', () => {
     ).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('$skipToken') });
   });
 
-  test('queryEstate reads every page', async () => {
-    const target = await targetFor(em);
+  test('queryEstate reads every page, in as many calls as pages, none of them a write', async () => {
+    // The target's own clients, so its call counter sees the queries.
+    const target = await openTarget({ kind: 'emulator', endpoint: em.endpoint, stateDir: em.stateDir });
     try {
       const estate = await queryEstate(target, [SUB]);
       expect(estate.vms.length).toBe(SCALE + 20);
       expect(estate.vms.filter((vm) => vm.resourceGroup === 'rg-scale' && vm.powerState === 'running').length).toBe(SCALE);
+      // Two pages of `resources` (1,220 VMs, their backup extensions, the vaults), one of `recoveryservicesresources`.
+      expect(target.calls.snapshot()).toEqual({ 'POST resources': 3 });
+      expect(countWrites(target.calls.snapshot())).toBe(0);
     } finally {
       await target.close();
     }
