@@ -11,6 +11,8 @@ import { bodyObject } from './common.js';
 import { renderStoredPolicy } from './policies.js';
 
 export const RESOURCE_GRAPH_API = ['2024-04-01'] as const;
+/** The query endpoint's path, lower case. */
+export const RESOURCE_GRAPH_PATH = '/providers/microsoft.resourcegraph/resources';
 
 /** Resource Graph's documented example quota: 15 queries per user per 5-second window. */
 export const RESOURCE_GRAPH_QUOTA: NonNullable<WorldOptions['resourceGraphQuota']> = { queries: 15, windowMs: 5000 };
@@ -233,7 +235,7 @@ export const resourceGraphRoutes: Route[] = [
   {
     operationId: 'Resources',
     method: 'POST',
-    template: '/providers/Microsoft.ResourceGraph/resources',
+    template: RESOURCE_GRAPH_PATH,
     apiVersions: RESOURCE_GRAPH_API,
     body: 'required',
     handler: query,

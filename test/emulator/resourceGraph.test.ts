@@ -104,6 +104,18 @@ describe('the query endpoint', () => {
     await expect(graph.resources({ query, subscriptions: [SUB] })).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest', message: expect.stringContaining(says) });
   });
 
+  test("ARM's throttling counts a query as a read, not a write", async () => {
+    await raw(em, 'PUT', '/admin/faults', { throttling: true });
+    try {
+      const res = await raw(em, 'POST', RESOURCES, { query: VMS_QUERY, subscriptions: [SUB] });
+      expect(res.status).toBe(200);
+      expect(res.headers['x-ms-ratelimit-remaining-subscription-reads']).toBeDefined();
+      expect(res.headers['x-ms-ratelimit-remaining-subscription-writes']).toBeUndefined();
+    } finally {
+      await raw(em, 'PUT', '/admin/faults', {});
+    }
+  });
+
   test("a refusal has Resource Graph's error shape: BadRequest with InvalidQuery and the reason in its details", async () => {
     const res = await raw(em, 'POST', RESOURCES, { query: 'resources | summarize count()', subscriptions: [SUB] });
     expect(res.status).toBe(400);
