@@ -62,6 +62,8 @@ const BACKUP_QUERY = [
 
 /** Resource Graph answers at most 1,000 rows a page. */
 const PAGE_ROWS = 1000;
+/** Resource Graph's troubleshooting guide: batch the subscriptions of one query by 1,000. */
+const SUBSCRIPTIONS_PER_QUERY = 1000;
 
 type GraphRow = { id: string; name: string; type: string; location?: string; subscriptionId: string; tags?: Record<string, string>; properties?: Record<string, any> };
 
@@ -172,13 +174,18 @@ function estateVm(row: GraphRow, extensions: readonly GraphRow[]): EstateVm {
 }
 
 /**
- * The estate across `subscriptions` as Resource Graph sees it now. Resource Graph may lag ARM by minutes:
- * discovery may read it, writes never rely on it.
+ * The estate across `subscriptions` (none: an empty estate, never the whole tenant) as Resource Graph sees it now.
+ * Resource Graph may lag ARM by minutes: discovery may read it, writes never rely on it.
  */
 export async function queryEstate(target: Target, subscriptions: readonly string[], wait: WaitOptions = {}): Promise<Estate> {
   const pacer = new QuotaPacer();
-  const resources = await queryAll(target, RESOURCES_QUERY, subscriptions, pacer, wait);
-  const backup = await queryAll(target, BACKUP_QUERY, subscriptions, pacer, wait);
+  const resources: GraphRow[] = [];
+  const backup: GraphRow[] = [];
+  for (let i = 0; i < subscriptions.length; i += SUBSCRIPTIONS_PER_QUERY) {
+    const batch = subscriptions.slice(i, i + SUBSCRIPTIONS_PER_QUERY);
+    resources.push(...(await queryAll(target, RESOURCES_QUERY, batch, pacer, wait)));
+    backup.push(...(await queryAll(target, BACKUP_QUERY, batch, pacer, wait)));
+  }
 
   const extensionsOf = new Map<string, GraphRow[]>();
   for (const r of resources) {

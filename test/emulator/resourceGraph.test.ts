@@ -188,6 +188,11 @@ describe('queryEstate against the ARM lists', () => {
     expect(estate.policies.find((p) => p.name === 'nightly')?.settings?.schedule).toEqual({ frequency: 'Daily', time: '22:30' });
     expect(estate.jobs.length).toBeGreaterThan(0);
   });
+
+  test('no subscription in scope is an empty estate, not a tenant-wide query', async () => {
+    const estate = await queryEstate(target, []);
+    expect([estate.vms, estate.vaults, estate.protectedItems, estate.policies, estate.jobs]).toEqual([[], [], [], [], []]);
+  });
 });
 
 describe('paging over more than 1,000 rows', () => {
