@@ -74,8 +74,8 @@ function tokenize(text: string): Token[] {
       }
       continue;
     }
-    const symbol = SYMBOLS.find((s) => text.startsWith(s, i));
-    if (!symbol) throw new KqlError('ParserFailure', `unexpected character '${c}' at character ${i + 1}`);
+    // Any other character is a token of its own, so the refusal names the operator or function it belongs to.
+    const symbol = SYMBOLS.find((s) => text.startsWith(s, i)) ?? c;
     out.push({ type: 'symbol', text: symbol });
     i += symbol.length;
   }

@@ -250,6 +250,49 @@ describe('paging over more than 1,000 rows', () => {
   });
 });
 
+describe('an estate over more than one subscription', () => {
+  const OTHER = '0b7c3f52-9a1e-4d6b-8e2f-5c4a3b2d1e0f';
+  const otherVm = `/subscriptions/${OTHER}/resourceGroups/rg-east/providers/Microsoft.Compute/virtualMachines/east-01`;
+  const otherVault = `/subscriptions/${OTHER}/resourceGroups/rg-backup-east/providers/Microsoft.RecoveryServices/vaults/vault-east`;
+
+  beforeAll(() => {
+    // Written straight to the store, keyed by ids in another subscription: rows are scoped by the id's subscription segment.
+    const store = openSqliteStore(em.stateDir);
+    try {
+      const vm = store.getVm(vmId('rg-web', 'web-02'))!;
+      const vault = store.listVaults()[0];
+      store.transaction(() => {
+        store.putVm({ ...vm, id: otherVm, name: 'east-01', resourceGroup: 'rg-east', location: 'eastus', vmId: '00000000-0000-4000-8000-ea5700000001', extensions: {} });
+        store.putVault({ ...vault, id: otherVault, name: 'vault-east', resourceGroup: 'rg-backup-east', location: 'eastus' });
+      });
+    } finally {
+      store.close();
+    }
+  });
+
+  test('each query reads only the subscriptions it names', async () => {
+    const other = await graph.resources({ query: 'resources | project id, subscriptionId | order by id asc', subscriptions: [OTHER] });
+    expect(other.data).toEqual([
+      { id: otherVault, subscriptionId: OTHER },
+      { id: otherVm, subscriptionId: OTHER },
+    ]);
+  });
+
+  test('queryEstate carries each VM and vault with its own subscription', async () => {
+    const target = await targetFor(em);
+    try {
+      const both = await queryEstate(target, [SUB, OTHER]);
+      expect(both.vms.find((vm) => vm.id === otherVm)).toMatchObject({ subscriptionId: OTHER, location: 'eastus', resourceGroup: 'rg-east' });
+      expect(both.vaults.find((v) => v.id === otherVault)).toMatchObject({ subscriptionId: OTHER, resourceGroup: 'rg-backup-east', location: 'eastus' });
+      const mine = await queryEstate(target, [SUB]);
+      expect(mine.vms.some((vm) => vm.subscriptionId === OTHER) || mine.vaults.some((v) => v.subscriptionId === OTHER)).toBe(false);
+      expect(both.vms.length).toBe(mine.vms.length + 1);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
 describe("Resource Graph's user quota (15 queries per 5-second window)", () => {
   test('the 16th query in a window is a 429 RateLimiting, and queryEstate retries it after the window resets', async () => {
     const quotaEm = await startTestEmulator();
