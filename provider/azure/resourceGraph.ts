@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { VirtualMachine, VirtualMachineExtensionInstanceView } from '@azure/arm-compute';
 import type { JobResource, ProtectedItemResource, ProtectionPolicyResource } from '@azure/arm-recoveryservicesbackup';
 import { parseArmId, vaultArmId, type ObservedJob, type ObservedPolicy, type ObservedProtectedItem, type ObservedVault } from '../core/index.js';
-import { classifyError, ClassifiedAzureError } from './errors.js';
+import { azureError, classifyError, ClassifiedAzureError } from './errors.js';
 import { toJob, toPolicy, toProtectedItem, toVm, type VmRecord } from './mapping.js';
 import { call, type WaitOptions } from './operations.js';
 import type { QueryResponse } from './resourceGraphClient.js';
@@ -110,6 +110,10 @@ async function queryAll(target: Target, query: string, subscriptions: readonly s
       },
       wait,
     );
+    // Resource Graph cuts an answer it cannot page; a partial estate would read as VMs that vanished.
+    if (page.resultTruncated === 'true' && !page.skipToken) {
+      throw azureError('ResultTruncated', `Resource Graph returned ${page.count} of ${page.totalRecords} rows and no page to follow: discover through the ARM lists instead`);
+    }
     rows.push(...(page.data as GraphRow[]));
     skipToken = page.skipToken;
   } while (skipToken);

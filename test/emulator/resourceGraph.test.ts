@@ -189,6 +189,12 @@ describe('queryEstate against the ARM lists', () => {
     expect(estate.jobs.length).toBeGreaterThan(0);
   });
 
+  test('an answer cut short without a page to follow fails, rather than reading as an estate with VMs missing', async () => {
+    const truncated: QueryResponse = { totalRecords: 5, count: 2, resultTruncated: 'true', data: [] };
+    const cut = { ...target, clients: { ...target.clients, graph: { resources: async () => truncated } } };
+    await expect(queryEstate(cut, [SUB])).rejects.toMatchObject({ code: 'ResultTruncated', message: expect.stringContaining('2 of 5 rows') });
+  });
+
   test('no subscription in scope is an empty estate, not a tenant-wide query', async () => {
     const estate = await queryEstate(target, []);
     expect([estate.vms, estate.vaults, estate.protectedItems, estate.policies, estate.jobs]).toEqual([[], [], [], [], []]);
