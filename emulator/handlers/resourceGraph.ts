@@ -135,6 +135,22 @@ interface PageToken {
   readonly size: number;
   /** The query and scopes the token belongs to. */
   readonly context: string;
+  /** The result the first page was cut from. */
+  readonly result?: string;
+}
+
+/** Results kept for their next pages: those read the snapshot the first page was cut from, without querying again. */
+const KEPT_RESULTS = 4;
+const results = new WeakMap<World, Map<string, readonly Row[]>>();
+
+function keepResult(world: World, rows: readonly Row[]): string {
+  const kept = results.get(world) ?? new Map<string, readonly Row[]>();
+  results.set(world, kept);
+  const id = world.newId();
+  kept.set(id, rows);
+  // Maps iterate in insertion order: the first key is the oldest result.
+  if (kept.size > KEPT_RESULTS) kept.delete(kept.keys().next().value!);
+  return id;
 }
 
 function contextOf(query: string, subscriptions: readonly string[] | undefined): string {
@@ -202,6 +218,7 @@ function query(ctx: RequestContext): HandlerResult {
   const context = contextOf(body.query, subscriptions);
   let offset = skip ?? 0;
   let size = top ?? MAX_PAGE;
+  let result: string | undefined;
   if (typeof options.$skipToken === 'string') {
     const token = decodeToken(options.$skipToken);
     if (!token || token.context !== context) {
@@ -210,13 +227,21 @@ function query(ctx: RequestContext): HandlerResult {
     // $top and $skip sent beside a token override the size and offset it holds.
     offset = skip ?? token.offset;
     size = top ?? token.size;
+    result = token.result;
   }
 
-  const scope = subscriptions && subscriptions.length > 0 ? new Set(subscriptions.map((s) => s.toLowerCase())) : undefined;
-  const inScope = tableRows(ctx.world, parsed.table).filter((r) => !scope || scope.has(String(r.subscriptionId).toLowerCase()));
-  const rows = runKql(parsed, inScope, ctx.world.nowMs());
+  // A token whose result is no longer kept (another process, or many queries since) runs the query again.
+  let rows = result === undefined ? undefined : results.get(ctx.world)?.get(result);
+  if (!rows) {
+    const scope = subscriptions && subscriptions.length > 0 ? new Set(subscriptions.map((s) => s.toLowerCase())) : undefined;
+    const inScope = tableRows(ctx.world, parsed.table).filter((r) => !scope || scope.has(String(r.subscriptionId).toLowerCase()));
+    rows = runKql(parsed, inScope, ctx.world.nowMs());
+    result = undefined;
+  }
   const data = rows.slice(offset, offset + size);
-  const next = offset + data.length < rows.length ? encodeToken({ offset: offset + data.length, size, context }) : undefined;
+  const more = offset + data.length < rows.length;
+  if (more) result ??= keepResult(ctx.world, rows);
+  const next = more ? encodeToken({ offset: offset + data.length, size, context, result }) : undefined;
   return {
     status: 200,
     headers,

@@ -231,6 +231,22 @@ describe('paging over more than 1,000 rows', () => {
     expect(ids).toEqual([...ids].sort());
   });
 
+  test("next pages read the snapshot the first page was cut from, as Resource Graph's token holds the query context", async () => {
+    const first = await graph.resources({ query: VMS_QUERY, subscriptions: [SUB] });
+    const store = openSqliteStore(em.stateDir);
+    const late = vmId('rg-scale', 'scale-late');
+    try {
+      store.putVm({ ...store.getVm(vmId('rg-scale', 'scale-0000'))!, id: late, name: 'scale-late' });
+      const second = await graph.resources({ query: VMS_QUERY, subscriptions: [SUB], options: { skipToken: first.skipToken } });
+      expect([second.totalRecords, second.count]).toEqual([SCALE + 20, 220]);
+      const fresh = await graph.resources({ query: VMS_QUERY, subscriptions: [SUB] });
+      expect(fresh.totalRecords).toBe(SCALE + 21);
+    } finally {
+      store.deleteVm(late);
+      store.close();
+    }
+  });
+
   test('a token keeps the page size it was issued with, and belongs to its own query', async () => {
     const pages: QueryResponse[] = [await graph.resources({ query: VMS_QUERY, subscriptions: [SUB], options: { top: 500 } })];
     while (pages.at(-1)!.skipToken) pages.push(await graph.resources({ query: VMS_QUERY, subscriptions: [SUB], options: { skipToken: pages.at(-1)!.skipToken } }));
