@@ -186,7 +186,7 @@ function query(ctx: RequestContext): HandlerResult {
     return graphError(
       429,
       'RateLimiting',
-      'Please provide below info when asking for support: the request was throttled.',
+      `The user's query quota of ${quotaOf(ctx.world).queries} per ${quotaOf(ctx.world).windowMs / 1000} s is spent.`,
       [{ code: 'RateLimiting', message: `Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Retry after ${headers['x-ms-user-quota-resets-after']}.` }],
       headers,
     );
