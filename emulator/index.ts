@@ -53,6 +53,8 @@ export interface EmulatorOptions {
   retryAfterSeconds?: number;
   /** Clock ms an operation stays InProgress. Default 300. */
   operationDelayMs?: number;
+  /** Resource Graph's query quota per window; a small one makes it answer 429 RateLimiting. Default 15 per 5 s. */
+  resourceGraphQuota?: { queries: number; windowMs: number };
 }
 
 export interface RunningEmulator {
@@ -91,7 +93,7 @@ function fleetForNewState(opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fl
 }
 
 function openWorld(
-  opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile' | 'profile' | 'pageSize' | 'retryAfterSeconds' | 'operationDelayMs'>,
+  opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile' | 'profile' | 'pageSize' | 'retryAfterSeconds' | 'operationDelayMs' | 'resourceGraphQuota'>,
   checkedFleet: Fleet | undefined,
 ): World {
   const store = openSqliteStore(opts.stateDir);
@@ -110,6 +112,7 @@ function openWorld(
       retryAfterSeconds: opts.retryAfterSeconds ?? DEFAULT_WORLD_OPTIONS.retryAfterSeconds,
       operationDelayMs: opts.operationDelayMs ?? DEFAULT_WORLD_OPTIONS.operationDelayMs,
       profile: opts.profile,
+      resourceGraphQuota: opts.resourceGraphQuota,
     });
   } catch (e) {
     store.close();

@@ -16,6 +16,7 @@ import { jobRoutes } from './handlers/jobs.js';
 import { policyRoutes } from './handlers/policies.js';
 import { protectedItemRoutes } from './handlers/protectedItems.js';
 import { recoveryPointRoutes } from './handlers/recoveryPoints.js';
+import { RESOURCE_GRAPH_PATH, resourceGraphRoutes } from './handlers/resourceGraph.js';
 import { vaultRoutes } from './handlers/vaults.js';
 import type { World } from './world.js';
 
@@ -28,6 +29,7 @@ export const ROUTES: readonly Route[] = [
   ...jobRoutes,
   ...recoveryPointRoutes,
   ...backupStatusRoutes,
+  ...resourceGraphRoutes,
   ...adminRoutes,
 ];
 
@@ -90,7 +92,9 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
       if (!isAdmin) {
         const settings = world.store.faults();
         if (settings.latencyMs) await sleep(settings.latencyMs);
-        const verdict = faults.check(settings, method !== 'GET');
+        // A Resource Graph query is a POST that only reads.
+        const isQuery = url.pathname.toLowerCase() === RESOURCE_GRAPH_PATH;
+        const verdict = faults.check(settings, method !== 'GET' && !isQuery);
         Object.assign(headers, verdict.headers);
         if (verdict.error) throw verdict.error;
       }

@@ -15,6 +15,8 @@ export interface WorldOptions {
   readonly operationDelayMs: number;
   /** Overrides the profile the world was seeded with. */
   readonly profile?: Profile;
+  /** Resource Graph's query quota per window. Default 15 queries per 5 s (handlers/resourceGraph.ts). */
+  readonly resourceGraphQuota?: { readonly queries: number; readonly windowMs: number };
 }
 
 /** What moving the clock forward performed. */

@@ -11,19 +11,20 @@ import { withServerDefaults } from '../policyDefaults.js';
 import { validatePolicy } from '../policyRules.js';
 import { policyId, renderOperationStatus, renderPolicy } from '../render.js';
 import { checkVaultPolicyRoom, spendPolicyWrite } from '../vaultLimits.js';
+import type { World } from '../world.js';
 import { accepted, BACKUP_API, bodyObject, ok, refuseWhileRunning, requireOperation, requireVault, V } from './common.js';
 
 const P = `${V}/backupPolicies/{policyName}`;
 
-function usage(ctx: RequestContext, vault: Vault, name: string): number {
-  return ctx.world.store
+function usage(world: World, vault: Vault, name: string): number {
+  return world.store
     .listItems(vault.id)
     .filter((i) => i.policyName?.toLowerCase() === name.toLowerCase() && i.deferredDeleteAt === undefined).length;
 }
 
 /** Policies stored before their defaults were filled in (a vault's DefaultPolicy) answer with them too. */
-function render(ctx: RequestContext, vault: Vault, p: Policy): unknown {
-  return renderPolicy(vault, { ...p, properties: withServerDefaults(p.properties) }, usage(ctx, vault, p.name));
+export function renderStoredPolicy(world: World, vault: Vault, p: Policy): unknown {
+  return renderPolicy(vault, { ...p, properties: withServerDefaults(p.properties) }, usage(world, vault, p.name));
 }
 
 function policyTarget(vault: Vault, name: string): string {
@@ -52,7 +53,7 @@ export const policyRoutes: Route[] = [
       const vault = requireVault(ctx);
       const f = parseFilter(ctx.query.get('$filter'), ['backupManagementType', 'fabricName', 'workloadType']);
       const matches = filterEq(f, 'backupManagementType', 'AzureIaasVM') && filterEq(f, 'fabricName', 'Azure') && filterEq(f, 'workloadType', 'VM');
-      return page(ctx, matches ? ctx.world.store.listPolicies(vault.id) : [], (p) => render(ctx, vault, p));
+      return page(ctx, matches ? ctx.world.store.listPolicies(vault.id) : [], (p) => renderStoredPolicy(ctx.world, vault, p));
     },
   },
   {
@@ -65,7 +66,7 @@ export const policyRoutes: Route[] = [
       const vault = requireVault(ctx);
       const p = ctx.world.store.getPolicy(vault.id, ctx.params.policyName);
       if (!p) throw ArmErrors.notFound(policyId(vault, ctx.params.policyName));
-      return ok(render(ctx, vault, p));
+      return ok(renderStoredPolicy(ctx.world, vault, p));
     },
   },
   {
@@ -92,11 +93,11 @@ export const policyRoutes: Route[] = [
         createdAt: existing?.createdAt ?? ctx.world.nowIso(),
       };
       store.putPolicy(policy);
-      if (existing && usage(ctx, vault, policy.name) > 0) {
+      if (existing && usage(ctx.world, vault, policy.name) > 0) {
         const op = ctx.world.startOperation({ kind: 'policyUpdate', target: policyTarget(vault, policy.name), args: { vaultId: vault.id, policyName: policy.name } });
         return policyAccepted(ctx, vault, policy.name, op.id);
       }
-      return ok(render(ctx, vault, policy));
+      return ok(renderStoredPolicy(ctx.world, vault, policy));
     },
   },
   {
@@ -109,7 +110,7 @@ export const policyRoutes: Route[] = [
       const vault = requireVault(ctx);
       const p = ctx.world.store.getPolicy(vault.id, ctx.params.policyName);
       if (!p) return { status: 204 };
-      const count = usage(ctx, vault, p.name);
+      const count = usage(ctx.world, vault, p.name);
       if (count > 0) throw ArmErrors.policyInUse(p.name, count);
       refuseWhileRunning(ctx, policyTarget(vault, p.name), p.name);
       const op = ctx.world.startOperation({ kind: 'policyDelete', target: policyTarget(vault, p.name), args: { vaultId: vault.id, policyName: p.name } });
@@ -128,7 +129,7 @@ export const policyRoutes: Route[] = [
       policyOperation(ctx, vault);
       const p = ctx.world.store.getPolicy(vault.id, ctx.params.policyName);
       if (!p) return { status: 204 };
-      return ok(render(ctx, vault, p));
+      return ok(renderStoredPolicy(ctx.world, vault, p));
     },
   },
   {

@@ -22,8 +22,8 @@ export function diffCalls(before: CallCounts, after: CallCounts): CallCounts {
   return out;
 }
 
-/** POSTs that only read: Azure Backup takes the VM a status is asked for in a POST body. */
-const READING_POSTS: ReadonlySet<string> = new Set(['POST backupStatus']);
+/** POSTs that only read: Azure Backup takes the VM a status is asked for, and Resource Graph its query, in a POST body. */
+const READING_POSTS: ReadonlySet<string> = new Set(['POST backupStatus', 'POST resources']);
 
 /** Sum of the calls that change something (every method but GET and HEAD, and POSTs that only read). */
 export function countWrites(calls: CallCounts): number {

@@ -10,6 +10,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from '../core/errors.js';
 import { openEmbeddedEmulatorState, startEmbeddedEmulator } from './embedded.js';
 import { CallCounter, type ApiCallCounter } from './callCounter.js';
+import { ResourceGraphClient, type ResourceGraphApi } from './resourceGraphClient.js';
 import type { RetryOptions } from './retry.js';
 import type { EmulatorOptions } from '../../emulator/index.js';
 
@@ -90,6 +91,8 @@ export interface TargetClients {
   readonly backup: RecoveryServicesBackupClient;
   readonly vaults: RecoveryServicesClient;
   readonly compute: ComputeManagementClient;
+  /** Tenant-level: a query names the subscriptions it reads. */
+  readonly graph: ResourceGraphApi;
 }
 
 export interface Target {
@@ -174,6 +177,7 @@ function buildClients(credential: TokenCredential, subscriptionId: string, endpo
     backup: new RecoveryServicesBackupClient(credential, subscriptionId, options),
     vaults: new RecoveryServicesClient(credential, subscriptionId, options),
     compute: new ComputeManagementClient(credential, subscriptionId, options),
+    graph: new ResourceGraphClient(credential, options),
   };
 }
 

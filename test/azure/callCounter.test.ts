@@ -13,6 +13,7 @@ describe('operationName', () => {
     { reason: 'refresh result', method: 'GET', url: `${V}/backupFabrics/Azure/operationResults/op1`, name: 'GET backupFabrics/operationResults/{id}' },
     { reason: 'vault get', method: 'get', url: V, name: 'GET vaults/{id}' },
     { reason: 'backup status of a VM', method: 'POST', url: 'https://h/Subscriptions/s/providers/Microsoft.RecoveryServices/locations/westeurope/backupStatus', name: 'POST backupStatus' },
+    { reason: 'a Resource Graph query', method: 'POST', url: 'https://h/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01', name: 'POST resources' },
     { reason: 'container unregister', method: 'DELETE', url: `${V}/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg%3Bvm`, name: 'DELETE protectionContainers/{id}' },
     { reason: 'subscription-wide VM list', method: 'GET', url: 'https://h/subscriptions/s/providers/Microsoft.Compute/virtualMachines?statusOnly=true', name: 'GET virtualMachines' },
     { reason: 'VM extension', method: 'PUT', url: 'https://h/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/extensions/VMSnapshot', name: 'PUT extensions/{id}' },
@@ -37,5 +38,9 @@ describe('CallCounter', () => {
   it('a backup status question is a POST that writes nothing', () => {
     expect(countWrites({ 'POST backupStatus': 4, 'GET backupJobs': 1 })).toBe(0);
     expect(countWrites({ 'POST backupStatus': 4, 'DELETE protectionContainers/{id}': 1 })).toBe(1);
+  });
+
+  it('a Resource Graph query is a POST that writes nothing', () => {
+    expect(countWrites({ 'POST resources': 3 })).toBe(0);
   });
 });
