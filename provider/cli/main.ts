@@ -15,7 +15,7 @@ function withTargetFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--target <kind>', 'emulator (default: the embedded emulator) or azure').env('VMBACKUP_TARGET'))
     .addOption(new Option('--endpoint <url>', 'a running emulator or ARM endpoint').env('VMBACKUP_ENDPOINT'))
-    .option('--subscription <id>', 'subscription id (default: the spec\'s)')
+    .option('--subscription <id>', 'subscription id (default: the spec\'s); with an estate spec, the subscriptions of its scope to limit the run to, comma-separated')
     .addOption(stateOption())
     .addOption(new Option('--fleet <file>', 'fleet file that seeds a new emulator state').env('VMBACKUP_FLEET'))
     .option('--ca-file <file>', 'CA certificate of a standalone emulator (default: from its state directory)')
@@ -58,6 +58,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .description('show what apply would do (exit 0 nothing to do, 2 changes, 1 error)')
     .addOption(specOption())
     .option('--out <file>', 'also save the plan as JSON for `apply --plan`')
+    .option('--consistent', 'estate specs: discover through Resource Manager lists only, not Azure Resource Graph (which may lag)')
     .option('--format <format>', REPORT_FORMATS.join(' | '), 'text')
     .action(run(planCommand as Action));
 
@@ -70,6 +71,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--allow-data-deletion', 'allow deleting backup data where the spec says retainData: false')
     .option('--format <format>', 'text or json (one event per line)', 'text')
     .option('--wait-lock <duration>', 'wait up to DURATION (e.g. 10m) for another apply on the vault to finish (default: refuse at once)')
+    .option('--consistent', 'estate specs: discover through Resource Manager lists only, not Azure Resource Graph (which may lag)')
     .action(run(applyCommand as Action));
 
   withTargetFlags(program.command('drift'))
@@ -78,6 +80,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--format <format>', REPORT_FORMATS.join(' | '), 'text')
     .option('--out <file>', 'write the report to a file')
     .option('--grace-hours <n>', 'hours past the policy\'s interval before a missing recovery point is drift')
+    .option('--consistent', 'estate specs: discover through Resource Manager lists only, not Azure Resource Graph (which may lag)')
     .action(run(driftCommand as Action));
 
   withVaultChoice(program.command('jobs'))

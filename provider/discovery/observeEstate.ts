@@ -1,18 +1,41 @@
 // Discovery of an estate: every declared vault observed through its own subscription, each subscription's VMs
 // listed once and shared by its vaults, and a VM held by another declared vault explained by that vault's items
 // instead of a backupStatus question per VM.
-import { diffCalls, listProtectedItems, listVms, type Target, type VmRecord } from '../azure/index.js';
-import { parseArmId, type EstateObservation, type ObservedVm, type OtherVault, type ResolvedSpec, type VaultObservation } from '../core/index.js';
+import { diffCalls, listProtectedItems, listVms, queryEstate, readRecoveryPoints, readVault, refreshContainers, type Estate, type Target, type VmRecord } from '../azure/index.js';
+import {
+  ConfigurationError,
+  parseArmId,
+  sameArmId,
+  type EstateObservation,
+  type Observation,
+  type ObservedVm,
+  type OtherVault,
+  type ResolvedSpec,
+  type VaultObservation,
+} from '../core/index.js';
 import { observe, type ObserveOptions } from './observe.js';
+
+export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' | 'knownVault'> {
+  /**
+   * `resourceGraph` (default): one Resource Graph query over every subscription, then Resource Manager only where
+   * something is to be written; `arm`: Resource Manager lists for everything (`--consistent`: Resource Graph may lag).
+   */
+  source?: 'resourceGraph' | 'arm';
+  /**
+   * The VMs a plan would write for, given what Resource Graph showed: their vaults are asked to discover them
+   * (the only write), and their subscriptions' VM lists give what Resource Graph does not carry (the VM agent).
+   */
+  toWrite?: (obs: EstateObservation) => readonly ObservedVm[];
+}
 
 /** Vaults observed at once. */
 const VAULT_CONCURRENCY = 4;
 
-export async function observeEstate(
-  target: Target,
-  spec: Pick<ResolvedSpec, 'vaults' | 'scope'>,
-  opts: Omit<ObserveOptions, 'vmRecords' | 'knownVault'> = {},
-): Promise<EstateObservation> {
+export async function observeEstate(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions = {}): Promise<EstateObservation> {
+  return (opts.source ?? 'resourceGraph') === 'resourceGraph' ? observeThroughGraph(target, spec, opts) : observeThroughArm(target, spec, opts);
+}
+
+async function observeThroughArm(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions): Promise<EstateObservation> {
   const before = target.calls.snapshot();
   const wait = { signal: opts.signal };
   const subscriptions = unique([...spec.scope.subscriptions, ...spec.vaults.map((v) => v.subscriptionId)]);
@@ -80,4 +103,115 @@ async function estateVms(subscriptions: readonly string[], lists: ReadonlyMap<st
 function unique(values: readonly string[]): string[] {
   const byKey = new Map(values.map((v) => [v.toLowerCase(), v]));
   return [...byKey.values()];
+}
+
+/**
+ * The estate as Resource Graph shows it: a few pages for every subscription at once. Each vault's observation is
+ * cut from it (a VM is registered where it has an item, offered where no vault holds it, held by another vault
+ * whatever vault that is). Then, only where the plan would write: the vault discovers its VMs, and the VM list of
+ * the subscription gives the agent facts Resource Graph lacks. Recovery points, when asked for, come per item.
+ */
+async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions): Promise<EstateObservation> {
+  const before = target.calls.snapshot();
+  const wait = { signal: opts.signal };
+  const subscriptions = unique([...spec.scope.subscriptions, ...spec.vaults.map((v) => v.subscriptionId)]);
+  const estate = await queryEstate(target, subscriptions, wait);
+  // The service's clock, from one vault read (the emulator's clock runs on its own).
+  const first = spec.vaults[0];
+  const { serviceTime } = await readVault(target.forSubscription(first.subscriptionId), first, wait);
+  const build = (records: ReadonlyMap<string, VmRecord>): EstateObservation => graphObservation(spec, estate, serviceTime, target, records);
+
+  let obs = build(new Map());
+  const toWrite = opts.toWrite?.(obs) ?? [];
+  if (toWrite.length > 0) {
+    const subs = unique(toWrite.map((vm) => parseArmId(vm.id).subscriptions ?? ''));
+    const lists = await Promise.all(subs.map((s) => listVms(target.forSubscription(s), wait)));
+    const records = new Map(lists.flat().map((r) => [r.id.toLowerCase(), r] as const));
+    if (opts.refresh ?? true) {
+      const vaults = obs.vaults.filter((v) => toWrite.some((vm) => vm.location.toLowerCase() === v.observation.vault.location.toLowerCase() && sameSub(vm.id, v.vault.subscriptionId)));
+      await Promise.all(vaults.map((v) => refreshContainers(target.forSubscription(v.vault.subscriptionId), v.vault, wait)));
+    }
+    obs = build(records);
+  }
+  if (opts.recoveryPoints) {
+    obs = {
+      ...obs,
+      vaults: await Promise.all(
+        obs.vaults.map(async (v) => ({
+          ...v,
+          observation: {
+            ...v.observation,
+            protectedItems: await Promise.all(v.observation.protectedItems.map((i) => readRecoveryPoints(target.forSubscription(v.vault.subscriptionId), v.vault, i, wait))),
+          },
+        })),
+      ),
+    };
+  }
+  return { ...obs, apiCalls: diffCalls(before, target.calls.snapshot()) };
+}
+
+const sameSub = (id: string, sub: string): boolean => (parseArmId(id).subscriptions ?? '').toLowerCase() === sub.toLowerCase();
+
+function graphObservation(
+  spec: Pick<ResolvedSpec, 'vaults' | 'scope'>,
+  estate: Estate,
+  serviceTime: Date,
+  target: Target,
+  records: ReadonlyMap<string, VmRecord>,
+): EstateObservation {
+  const holder = new Map<string, OtherVault>();
+  for (const item of estate.protectedItems) {
+    if (item.softDeleted) continue;
+    const p = parseArmId(item.vaultId);
+    holder.set(item.vmId.toLowerCase(), { id: item.vaultId, name: p.vaults ?? item.vaultId, resourceGroup: p.resourcegroups ?? '', protectionStatus: 'Protected' });
+  }
+  const vms = estate.vms.map((vm): ObservedVm => {
+    const { subscriptionId: _sub, ...record } = { ...vm, ...(records.get(vm.id.toLowerCase()) ?? {}) };
+    return { ...record, registered: false, protectable: false };
+  });
+  const vaults = spec.vaults.map((vault): VaultObservation => {
+    const found = estate.vaults.find((v) => v.subscriptionId.toLowerCase() === vault.subscriptionId.toLowerCase() && v.resourceGroup.toLowerCase() === vault.resourceGroup.toLowerCase() && v.name.toLowerCase() === vault.name.toLowerCase());
+    if (!found) {
+      throw new ConfigurationError(
+        `vault ${vault.resourceGroup}/${vault.name} (subscription ${vault.subscriptionId}) was not found: create it, or correct vaults: in the spec (Resource Graph can lag a new vault by minutes; --consistent reads Resource Manager instead)`,
+      );
+    }
+    const mine = <T extends { vaultId: string }>(list: readonly T[]): T[] => list.filter((x) => sameArmId(x.vaultId, found.id));
+    const items = mine(estate.protectedItems).map(({ vaultId: _v, subscriptionId: _s, ...item }) => item);
+    const held = new Set(items.map((i) => i.vmId.toLowerCase()));
+    const observation: Observation = {
+      observedAt: serviceTime.toISOString(),
+      profile: target.profile,
+      vault: found,
+      vms: vms
+        .filter((vm) => sameSub(vm.id, vault.subscriptionId))
+        .map((vm) => {
+          const key = vm.id.toLowerCase();
+          const other = holder.get(key);
+          const sameRegion = vm.location.toLowerCase() === found.location.toLowerCase();
+          return {
+            ...vm,
+            registered: held.has(key),
+            protectable: sameRegion && !held.has(key) && !other,
+            ...(other && !held.has(key) ? { otherVault: other } : {}),
+          };
+        }),
+      policies: mine(estate.policies).map(({ vaultId: _v, subscriptionId: _s, ...p }) => p),
+      protectedItems: items,
+      jobs: mine(estate.jobs).map(({ vaultId: _v, subscriptionId: _s, ...j }) => j),
+      apiCalls: {},
+    };
+    return { vault, observation };
+  });
+  const inScope = new Set(spec.scope.subscriptions.map((s) => s.toLowerCase()));
+  return {
+    observedAt: serviceTime.toISOString(),
+    profile: target.profile,
+    vaults,
+    vms: vms.filter((vm) => inScope.has((parseArmId(vm.id).subscriptions ?? '').toLowerCase())).map((vm) => {
+      const other = holder.get(vm.id.toLowerCase());
+      return other ? { ...vm, otherVault: other } : vm;
+    }),
+    apiCalls: {},
+  };
 }

@@ -53,6 +53,11 @@ describe('estate specs through the CLI', () => {
     const plan = await cli('plan', '-f', spec, '--format', 'json');
     expect(plan.code, plan.stderr).toBe(2);
     const doc = JSON.parse(plan.stdout) as Plan;
+    // Resource Graph and Resource Manager's lists see the same estate, so they plan the same actions.
+    const armPlan = await cli('plan', '-f', spec, '--format', 'json', '--consistent');
+    expect(armPlan.code, armPlan.stderr).toBe(2);
+    const shape = (p: Plan) => p.actions.map((a) => `${a.id} ${a.vault} ${a.blockedBy.map((f) => f.code).join(',')}`);
+    expect(shape(JSON.parse(armPlan.stdout) as Plan)).toEqual(shape(doc));
     expect(doc.vaults?.map((v) => `${v.vaultName}:${v.location}`)).toEqual(['vault-weu:westeurope', 'vault-neu:northeurope']);
     const protects = doc.actions.filter((a) => a.kind === 'protect');
     const vaultOf = (vm: string) => protects.find((a) => a.target.vmName === vm)?.vault;

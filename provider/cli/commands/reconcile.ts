@@ -9,6 +9,7 @@ import {
   StalePlanError,
   vmLabel,
   type DriftReport,
+  type EstateObservation,
   type Plan,
   type PlannedAction,
   type ResolvedSpec,
@@ -43,9 +44,9 @@ export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
 }
 
 /** Observes the vault the spec targets (every vault of an estate) and plans; conflicts between rules are input errors, rules that select nothing warnings. */
-async function observeAndPlan(target: Target, spec: ResolvedSpec): Promise<Plan> {
+async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = false): Promise<Plan> {
   if (spec.form === 'estate') {
-    const estate = await observeEstate(target, spec, { refresh: true });
+    const estate = await discoverEstate(target, spec, { consistent, refresh: true });
     const resolution = resolveEstate(spec, estate);
     if (resolution.conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(resolution.conflicts, `${spec.file} is invalid`);
     reportWarnings(resolution.warnings);
@@ -56,6 +57,28 @@ async function observeAndPlan(target: Target, spec: ResolvedSpec): Promise<Plan>
   if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
   reportWarnings(rulesSelectingNothing(spec, observation));
   return planProtection(spec, observation, { profile: target.profile });
+}
+
+/**
+ * An estate's discovery: Resource Graph for the whole estate, then Resource Manager only for the VMs a plan would
+ * write for (their vaults discover them when `refresh`, and their agent facts come from Compute); with
+ * `consistent`, Resource Manager lists alone.
+ */
+function discoverEstate(
+  target: Target,
+  spec: ResolvedSpec,
+  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: boolean },
+): Promise<EstateObservation> {
+  const writes = new Set(['register', 'protect', 'changePolicy']);
+  return observeEstate(target, spec, {
+    source: opts.consistent ? 'arm' : 'resourceGraph',
+    refresh: opts.refresh,
+    recoveryPoints: opts.recoveryPoints ?? false,
+    toWrite: (obs) => {
+      const ids = new Set(planEstate(spec, obs).actions.filter((a) => a.vault && writes.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
+      return obs.vms.filter((vm) => ids.has(vm.id.toLowerCase()));
+    },
+  });
 }
 
 /**
@@ -78,6 +101,7 @@ async function withSpecAndTarget<T>(
 
 export interface PlanFlags extends TargetFlags {
   file: string;
+  consistent?: boolean;
   out?: string;
   format?: string;
 }
@@ -86,7 +110,8 @@ export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
   const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
   if (flags.out) await prepareOutputPath('--out', flags.out);
   return withSpecAndTarget(flags.file, flags, true, async (spec, target) => {
-    const plan = await observeAndPlan(target, spec);
+    // A saved estate plan is checked by apply against Resource Manager's reads, so it is made from them.
+    const plan = await observeAndPlan(target, spec, flags.consistent === true || flags.out !== undefined);
     if (flags.out) {
       // --out keeps the machine plan for `apply --plan`; the view still goes to stdout.
       await emit(JSON.stringify(plan, null, 2), flags.out);
@@ -99,6 +124,7 @@ export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
 
 export interface ApplyFlags extends TargetFlags {
   file: string;
+  consistent?: boolean;
   plan?: string;
   yes?: boolean;
   concurrency?: string;
@@ -122,7 +148,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       }
       expectedFingerprint = plan.stateFingerprint;
     } else {
-      plan = await observeAndPlan(target, spec);
+      plan = await observeAndPlan(target, spec, flags.consistent === true);
     }
     // As terraform: the whole plan when apply asks before it acts. A saved plan was read when it was made, and with
     // --yes the progress below names every action as it runs, so one line says what is coming.
@@ -205,7 +231,7 @@ function planHeadline(plan: Plan, file: string | undefined): string {
 async function whatMoved(target: Target, spec: ResolvedSpec, saved: Plan, file: string): Promise<StalePlanError> {
   const now =
     spec.form === 'estate'
-      ? planEstate(spec, await observeEstate(target, spec, { refresh: false }), { profile: target.profile })
+      ? planEstate(spec, await discoverEstate(target, spec, { consistent: saved.vaults !== undefined, refresh: false }), { profile: target.profile })
       : planProtection(spec, await observe(target, spec.target.vault, { refresh: false }), { profile: target.profile });
   const label = (a: PlannedAction) => `${a.kind} ${actionTarget(a)}`;
   const nowById = new Map(now.actions.map((a) => [a.id, a]));
@@ -307,6 +333,7 @@ async function readPlanFile(file: string): Promise<Plan> {
 
 export interface DriftFlags extends TargetFlags {
   file: string;
+  consistent?: boolean;
   out?: string;
   format?: string;
   graceHours?: string;
@@ -320,7 +347,8 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
     const options = graceHours === undefined ? {} : { graceHours };
     let report: DriftReport;
     if (spec.form === 'estate') {
-      const estate = await observeEstate(target, spec, { refresh: true, recoveryPoints: true });
+      // Drift never writes: no discovery, only the agent facts of the VMs it explains.
+      const estate = await discoverEstate(target, spec, { consistent: flags.consistent === true, refresh: false, recoveryPoints: true });
       reportWarnings(resolveEstate(spec, estate).warnings);
       report = detectEstateDrift(spec, estate, options);
     } else {
