@@ -144,7 +144,21 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
 const APPLYING_COMMANDS = new Set(['apply', 'demo']);
 
 /** Runs the CLI and returns the exit code; the only place errors become exit codes. */
+/**
+ * A reader that stops early (`vmbackup jobs | head`) closes the pipe: the rest of the output has nowhere to go,
+ * which is not an error of ours, so the process ends quietly instead of dying on EPIPE with a stack trace.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<ExitCode> {
+  endQuietlyOnClosedPipe();
   let code: ExitCode = ExitCode.ok;
   const program = buildProgram((c) => {
     code = c;

@@ -103,3 +103,20 @@ export interface DashboardData {
   }[];
   readonly drift?: DriftReport['summary'] & { readonly findings: number };
 }
+
+/** One vault's line of an estate dashboard. */
+export interface EstateDashboardVault {
+  readonly subscriptionId: string;
+  readonly location: string;
+  readonly vaultResourceGroup: string;
+  readonly vaultName: string;
+  readonly protectedVms: number;
+  readonly jobs24h: { readonly succeeded: number; readonly failed: number; readonly inProgress: number };
+}
+
+/** The dashboard of an estate: each vault by subscription and region, and the estate's totals. */
+export interface EstateDashboard {
+  readonly generatedAt: string;
+  readonly vaults: readonly EstateDashboardVault[];
+  readonly totals: { readonly vaults: number; readonly protectedVms: number; readonly jobs24h: EstateDashboardVault['jobs24h'] };
+}

@@ -1,5 +1,5 @@
 // The dashboard as a terminal summary, as JSON, or as a self-contained page.
-import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, vmLabelOfId, type DashboardData } from '../core/index.js';
+import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, vmLabelOfId, type DashboardData, type EstateDashboard } from '../core/index.js';
 import { dashboardHtml, type DashboardPageOptions } from './dashboardPage.js';
 import { colors, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
 import { jobGroup, jobsNewestFirst } from './jobGroups.js';
@@ -82,4 +82,17 @@ function dashboardText(data: DashboardData, c: Colors): string {
     out.push(c.yellow(`Drift: ${plural(d.findings, 'finding')} (${parts.join(', ')}).`));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** An estate's dashboard: one row per vault, by subscription and region, then the totals. HTML shows one vault. */
+export function renderEstateDashboard(data: EstateDashboard, format: 'text' | 'json', opts: DashboardOptions = {}): string {
+  if (format === 'json') return json(data);
+  const c = colors(opts.color);
+  const t = table(['Subscription', 'Region', 'Vault', 'Protected VMs', 'Succeeded', 'Failed', 'In progress'], c);
+  for (const v of data.vaults) {
+    t.push([v.subscriptionId, v.location, `${v.vaultResourceGroup}/${v.vaultName}`, v.protectedVms, v.jobs24h.succeeded, v.jobs24h.failed > 0 ? c.red(String(v.jobs24h.failed)) : '0', v.jobs24h.inProgress]);
+  }
+  const s = data.totals;
+  t.push([c.bold('Estate'), '', plural(s.vaults, 'vault'), c.bold(String(s.protectedVms)), s.jobs24h.succeeded, s.jobs24h.failed, s.jobs24h.inProgress]);
+  return [c.bold(`Backup dashboard: estate of ${plural(s.vaults, 'vault')}, ${shortTime(data.generatedAt)}`), '', 'Jobs are those of the last 24 hours.', t.toString(), ''].join('\n');
 }

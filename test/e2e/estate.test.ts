@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import type { DriftReport, Plan } from '../../provider/core/index.js';
-import { DEMO_FLEET, DEMO_SUBSCRIPTION, ROOT, requireBuild, runCli, type CliResult } from './harness.js';
+import type { DashboardData, DriftReport, EstateDashboard, Plan } from '../../provider/core/index.js';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnv, DEMO_FLEET, DEMO_SUBSCRIPTION, ROOT, requireBuild, runCli, type CliResult } from './harness.js';
 
 const SUB = DEMO_SUBSCRIPTION;
 const WEU = `{ subscriptionId: ${SUB}, resourceGroup: rg-backup, name: vault-weu }`;
@@ -78,6 +79,28 @@ describe('estate specs through the CLI', () => {
     expect(report.coverage).toMatchObject({ inScope: 20, protected: 8, declaredUnprotected: 0, uncovered: 0, exempt: 12 });
     expect(report.coverage!.exemptions.find((e) => e.name === 'dev-01')?.reason).toBe('dev VMs are rebuilt from images in minutes');
 
+    // The dashboard by vault, region and subscription, with the estate's totals; jobs per vault under its name.
+    const board = await cli('dashboard', '-f', spec, '--format', 'json');
+    expect(board.code, board.stderr).toBe(0);
+    const estateBoard = JSON.parse(board.stdout) as EstateDashboard;
+    expect(estateBoard.vaults.map((v) => [v.vaultName, v.location, v.protectedVms])).toEqual([
+      ['vault-weu', 'westeurope', 6],
+      ['vault-neu', 'northeurope', 2],
+    ]);
+    expect(estateBoard.totals).toMatchObject({ vaults: 2, protectedVms: 8 });
+    const boardText = await cli('dashboard', '-f', spec);
+    expect(boardText.stdout).toMatch(/Estate\s+│\s+│ 2 vaults\s+│ 8 /);
+    const html = await cli('dashboard', '-f', spec, '--format', 'html');
+    expect(html.code).toBe(1);
+    expect(html.stderr).toContain('--vault RESOURCE_GROUP/VAULT_NAME');
+    const one = await cli('dashboard', '-f', spec, '--vault', 'rg-backup-ne/vault-neu', '--format', 'json');
+    expect(one.code, one.stderr).toBe(0);
+    expect((JSON.parse(one.stdout) as DashboardData).protectedVms.total).toBe(2);
+    const jobs = await cli('jobs', '-f', spec);
+    expect(jobs.stdout).toContain('== vault rg-backup/vault-weu');
+    expect(jobs.stdout).toContain('== vault rg-backup-ne/vault-neu');
+    expect(jobs.stdout).toContain('rg-web-ne/web-ne-01');
+
     const again = await cli('apply', '-f', spec, '--yes');
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('No changes');
@@ -128,6 +151,17 @@ describe('estate specs through the CLI', () => {
     expect(limited.code, limited.stderr).toBe(2);
     expect((JSON.parse(limited.stdout) as Plan).vaults).toHaveLength(1);
   }, 120_000);
+
+  it('a reader that closes the pipe early ends the command quietly, without a stack trace', async () => {
+    const child = spawn(process.execPath, [BIN, 'jobs', '-f', join(ROOT, 'examples/spec-estate.yaml'), '--endpoint', emulator.endpoint, '--state', 'state'], { cwd: dir, env: cliEnv() });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  }, 60_000);
 
   it('a saved estate plan applies exactly, and is refused when a vault moved since', async () => {
     const file = join(dir, 'saved.yaml');

@@ -1,10 +1,10 @@
 // discover, jobs and dashboard: read-only views of a vault.
-import { ConfigurationError, type ResolvedSpec } from '../../core/index.js';
+import { ConfigurationError, type DashboardData, type EstateDashboard, type ResolvedSpec } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
 import { observe, observeJobs } from '../../discovery/index.js';
 import { buildDashboard, detectDrift } from '../../drift/index.js';
 import { preflight } from '../../plan/index.js';
-import { renderDashboard } from '../../render/index.js';
+import { renderDashboard, renderEstateDashboard } from '../../render/index.js';
 import { renderJobs, renderVms } from '../../render/inventory.js';
 import { serveDashboard } from '../serveDashboard.js';
 import { parseDuration } from '../duration.js';
@@ -28,31 +28,56 @@ interface VaultChoice {
 }
 
 async function chooseVault(flags: VaultFlags): Promise<VaultChoice> {
-  const fromFlag = parseVaultFlag(flags.vault);
-  if (fromFlag) return { vault: fromFlag };
-  if (flags.file) {
-    const spec = await loadSpec(flags.file);
-    return { subscriptionId: spec.target.subscriptionId, vault: spec.target.vault, spec };
+  const choices = await chooseVaults(flags);
+  if (choices.length > 1) {
+    throw new ConfigurationError(
+      `${flags.file} declares ${choices.length} vaults: name one with --vault RESOURCE_GROUP/VAULT_NAME (${choices.map((c) => `${c.vault.resourceGroup}/${c.vault.name}`).join(', ')})`,
+    );
   }
+  return choices[0];
+}
+
+/** The vault a spec's target names, every vault of an estate spec (or the one --vault names among them), or --vault alone. */
+async function chooseVaults(flags: VaultFlags): Promise<VaultChoice[]> {
+  const fromFlag = parseVaultFlag(flags.vault);
+  if (flags.file) {
+    const spec = await loadSpec(flags.file, { subscriptions: flags.subscription });
+    const all = spec.vaults.map((v): VaultChoice => ({ subscriptionId: v.subscriptionId, vault: { resourceGroup: v.resourceGroup, name: v.name }, spec }));
+    if (!fromFlag) return all;
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    const chosen = all.filter((c) => same(c.vault.resourceGroup, fromFlag.resourceGroup) && same(c.vault.name, fromFlag.name));
+    if (chosen.length === 0) throw new ConfigurationError(`${flags.file} declares no vault ${flags.vault}: name one of ${all.map((c) => `${c.vault.resourceGroup}/${c.vault.name}`).join(', ')}`);
+    return chosen;
+  }
+  if (fromFlag) return [{ vault: fromFlag }];
   throw new ConfigurationError('name the vault: give -f SPEC (its target names the vault) or --vault RESOURCE_GROUP/VAULT_NAME');
 }
 
-async function withVault<T>(flags: VaultFlags, fn: (t: Target, choice: VaultChoice) => Promise<T>): Promise<T> {
-  const choice = await chooseVault(flags);
-  return withTarget(flags, choice.subscriptionId, (t) => fn(t, choice));
+/** Runs `fn` for each chosen vault, through its own subscription; several vaults print one after the other, each under its name. */
+async function withVault<T>(flags: VaultFlags, fn: (t: Target, choice: VaultChoice) => Promise<T>, headings = true): Promise<T[]> {
+  const choices = await chooseVaults(flags);
+  const estate = choices[0].spec?.form === 'estate';
+  return withTarget(estate ? { ...flags, subscription: undefined } : flags, choices[0].subscriptionId, async (t) => {
+    const out: T[] = [];
+    for (const choice of choices) {
+      if (headings && choices.length > 1 && flags.format !== 'json') process.stdout.write(`${out.length > 0 ? '\n' : ''}== vault ${choice.vault.resourceGroup}/${choice.vault.name} (subscription ${choice.subscriptionId}) ==\n`);
+      out.push(await fn(choice.subscriptionId ? t.forSubscription(choice.subscriptionId) : t, choice));
+    }
+    return out;
+  });
 }
 
 export async function discoverCommand(flags: VaultFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
-  return withVault(flags, async (target, { vault }) => {
+  await withVault(flags, async (target, { vault }) => {
     const observation = await observe(target, vault, { refresh: true });
     // The guide's pre-flight checks, VM by VM: what would block registering and protecting it.
     const checks = new Map(observation.vms.map((vm) => [vm.id.toLowerCase(), preflight(vm, observation)]));
     process.stdout.write(
       format === 'json' ? `${JSON.stringify({ ...observation, preflight: Object.fromEntries(checks) }, null, 2)}\n` : renderVms(observation, checks),
     );
-    return ExitCode.ok;
   });
+  return ExitCode.ok;
 }
 
 export interface JobsFlags extends VaultFlags {
@@ -68,12 +93,12 @@ export async function jobsCommand(flags: JobsFlags): Promise<ExitCode> {
   if (!(sinceMs <= Date.now())) throw new ConfigurationError(`invalid --since "${flags.since}": it reaches back before 1970; use a shorter window, e.g. 7d`);
   const statuses = (flags.status ?? '').split(',').filter(Boolean);
   for (const s of statuses) oneOf('--status', s, JOB_STATUSES, 'InProgress');
-  return withVault(flags, async (target, { vault }) => {
+  await withVault(flags, async (target, { vault }) => {
     const { jobs: inWindow } = await observeJobs(target, vault, { windowMs: sinceMs });
     const jobs = inWindow.filter((j) => statuses.length === 0 || statuses.includes(j.status));
     process.stdout.write(format === 'json' ? `${JSON.stringify(jobs, null, 2)}\n` : renderJobs(jobs));
-    return ExitCode.ok;
   });
+  return ExitCode.ok;
 }
 
 export interface DashboardFlags extends VaultFlags {
@@ -88,11 +113,21 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode>
   const port = portNumber('--port', flags.port);
   const refreshSeconds = positiveInt('--refresh', flags.refresh, 10);
   if (flags.out) await prepareOutputPath('--out', flags.out);
-  const choice = await chooseVault(flags);
+  const choices = await chooseVaults(flags);
+  if (choices.length > 1) {
+    if (format === 'html') {
+      throw new ConfigurationError(`the HTML dashboard shows one vault: name one of the ${choices.length} vaults of ${flags.file} with --vault RESOURCE_GROUP/VAULT_NAME, or use --format text or json for the estate`);
+    }
+    const estate = await withVault(flags, async (target, { vault }) => buildDashboard(await observe(target, vault, { refresh: false })), false);
+    await emit(renderEstateDashboard(estateDashboard(choices, estate), format, { color: terminalColor(flags.out) }), flags.out);
+    return ExitCode.ok;
+  }
+  const choice = choices[0];
   const { spec } = choice;
   const load = async (target: Target) => {
-    const observation = await observe(target, choice.vault, { refresh: false, recoveryPoints: true });
-    return buildDashboard(observation, spec ? detectDrift(spec, observation) : undefined);
+    const observation = await observe(choice.subscriptionId ? target.forSubscription(choice.subscriptionId) : target, choice.vault, { refresh: false, recoveryPoints: true });
+    // An estate's drift is the estate's; one vault's dashboard shows its own vault's part of the spec only.
+    return buildDashboard(observation, spec && spec.form === 'vault' ? detectDrift(spec, observation) : undefined);
   };
   if (flags.serve) {
     return withTarget(flags, choice.subscriptionId, async (target) => {
@@ -109,6 +144,27 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode>
     await emit(renderDashboard(await load(target), format, { color: terminalColor(flags.out) }), flags.out);
     return ExitCode.ok;
   });
+}
+
+function estateDashboard(choices: readonly VaultChoice[], boards: readonly DashboardData[]): EstateDashboard {
+  const vaults = boards.map((b, i) => ({
+    subscriptionId: choices[i].subscriptionId ?? '',
+    location: b.vault.location,
+    vaultResourceGroup: choices[i].vault.resourceGroup,
+    vaultName: choices[i].vault.name,
+    protectedVms: b.protectedVms.total,
+    jobs24h: { succeeded: b.jobs24h.succeeded, failed: b.jobs24h.failed, inProgress: b.jobs24h.inProgress },
+  }));
+  const sum = (f: (v: (typeof vaults)[number]) => number) => vaults.reduce((n, v) => n + f(v), 0);
+  return {
+    generatedAt: boards.map((b) => b.generatedAt).sort().at(-1) ?? new Date().toISOString(),
+    vaults,
+    totals: {
+      vaults: vaults.length,
+      protectedVms: sum((v) => v.protectedVms),
+      jobs24h: { succeeded: sum((v) => v.jobs24h.succeeded), failed: sum((v) => v.jobs24h.failed), inProgress: sum((v) => v.jobs24h.inProgress) },
+    },
+  };
 }
 
 export function waitForSignal(): Promise<void> {
