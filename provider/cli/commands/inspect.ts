@@ -27,16 +27,6 @@ interface VaultChoice {
   spec?: ResolvedSpec;
 }
 
-async function chooseVault(flags: VaultFlags): Promise<VaultChoice> {
-  const choices = await chooseVaults(flags);
-  if (choices.length > 1) {
-    throw new ConfigurationError(
-      `${flags.file} declares ${choices.length} vaults: name one with --vault RESOURCE_GROUP/VAULT_NAME (${choices.map((c) => `${c.vault.resourceGroup}/${c.vault.name}`).join(', ')})`,
-    );
-  }
-  return choices[0];
-}
-
 /** The vault a spec's target names, every vault of an estate spec (or the one --vault names among them), or --vault alone. */
 async function chooseVaults(flags: VaultFlags): Promise<VaultChoice[]> {
   const fromFlag = parseVaultFlag(flags.vault);
