@@ -9,7 +9,7 @@ import { parseArmId, vaultArmId, type ObservedJob, type ObservedPolicy, type Obs
 import { azureError, classifyError, ClassifiedAzureError } from './errors.js';
 import { toJob, toPolicy, toProtectedItem, toVm, type VmRecord } from './mapping.js';
 import { call, type WaitOptions } from './operations.js';
-import type { QueryResponse } from './resourceGraphClient.js';
+import type { QueryResponse } from '@azure/arm-resourcegraph';
 import type { Target } from './target.js';
 
 /** Where a backup record lives in the estate. */
@@ -101,7 +101,7 @@ async function queryAll(target: Target, query: string, subscriptions: readonly s
       async () => {
         try {
           return await target.clients.graph.resources(
-            { query, subscriptions, options: token ? { skipToken: token } : { top: PAGE_ROWS } },
+            { query, subscriptions: [...subscriptions], options: token ? { skipToken: token } : { top: PAGE_ROWS } },
             { onResponse: (raw) => pacer.observe(raw.headers) },
           );
         } catch (e) {
@@ -114,10 +114,19 @@ async function queryAll(target: Target, query: string, subscriptions: readonly s
     if (page.resultTruncated === 'true' && !page.skipToken) {
       throw azureError('ResultTruncated', `Resource Graph returned ${page.count} of ${page.totalRecords} rows and no page to follow: discover through the ARM lists instead`);
     }
-    rows.push(...(page.data as GraphRow[]));
+    rows.push(...pageRows(page));
     skipToken = page.skipToken;
   } while (skipToken);
   return rows;
+}
+
+/**
+ * The rows of a page. The service sends objectArray (the default format) as a JSON array; the SDK's mapper, which
+ * follows the specification's `data: object`, hands it over as a dictionary keyed "0", "1", ... in row order.
+ */
+export function pageRows(page: QueryResponse): GraphRow[] {
+  const data = page.data as unknown;
+  return (Array.isArray(data) ? data : Object.values(data as Record<string, GraphRow>)) as GraphRow[];
 }
 
 /** A 429 says when its window resets in Resource Graph's own header, not Retry-After: hand that to the retry. */

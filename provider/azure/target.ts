@@ -10,7 +10,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from '../core/errors.js';
 import { openEmbeddedEmulatorState, startEmbeddedEmulator } from './embedded.js';
 import { CallCounter, type ApiCallCounter } from './callCounter.js';
-import { ResourceGraphClient, type ResourceGraphApi } from './resourceGraphClient.js';
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { RetryOptions } from './retry.js';
 import type { EmulatorOptions } from '../../emulator/index.js';
 
@@ -92,7 +92,8 @@ export interface TargetClients {
   readonly vaults: RecoveryServicesClient;
   readonly compute: ComputeManagementClient;
   /** Tenant-level: a query names the subscriptions it reads. */
-  readonly graph: ResourceGraphApi;
+  /** Tenant-level: Resource Graph queries name their subscriptions in the request. */
+  readonly graph: ResourceGraphClient;
 }
 
 export interface Target {
@@ -133,6 +134,8 @@ function targetFor(
 }
 
 const AZURE_ENDPOINT = 'https://management.azure.com';
+/** Resource Graph's stable REST api-version (its specification is in test/azure-rest-api/resourcegraph). */
+export const RESOURCE_GRAPH_API_VERSION = '2024-04-01';
 /** Files a running emulator keeps in its state directory. */
 const EMULATOR_TOKEN_FILE = 'token';
 const EMULATOR_CA_FILE = path.join('tls', 'ca.pem');
@@ -177,7 +180,8 @@ function buildClients(credential: TokenCredential, subscriptionId: string, endpo
     backup: new RecoveryServicesBackupClient(credential, subscriptionId, options),
     vaults: new RecoveryServicesClient(credential, subscriptionId, options),
     compute: new ComputeManagementClient(credential, subscriptionId, options),
-    graph: new ResourceGraphClient(credential, options),
+    // The package's default api-version is a preview; Resource Graph's stable one is what the emulator serves.
+    graph: new ResourceGraphClient(credential, { ...options, apiVersion: RESOURCE_GRAPH_API_VERSION }),
   };
 }
 

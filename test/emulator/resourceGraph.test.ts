@@ -12,16 +12,17 @@ import {
   listVms,
   openTarget,
   protectVm,
+  pageRows,
   queryEstate,
+  RESOURCE_GRAPH_API_VERSION,
   refreshContainers,
   registerContainer,
-  ResourceGraphClient,
   writePolicy,
   type ClassifiedAzureError,
-  type QueryResponse,
   type Target,
   type VaultRef,
 } from '../../provider/azure/index.js';
+import { ResourceGraphClient, type QueryResponse } from '@azure/arm-resourcegraph';
 import { vaultArmId } from '../../provider/core/index.js';
 import { specValidator } from './specValidator.js';
 import { containerOf, itemOf, NEU, operationsSeen, raw, specProblems, startTestEmulator, staticCredential, SUB, vmId, WEU, type TestEmulator } from './helpers.js';
@@ -29,10 +30,16 @@ import { containerOf, itemOf, NEU, operationsSeen, raw, specProblems, startTestE
 const RESOURCES = '/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01';
 const VMS_QUERY = "resources | where type =~ 'Microsoft.Compute/virtualMachines' | project id, name | order by id asc";
 
+/** The rows of an answer in the default objectArray format (the SDK types `data` loosely). */
+function rows(res: QueryResponse): Record<string, unknown>[] {
+  return pageRows(res);
+}
+
 /** vmbackup's Resource Graph client for the emulator, with the spec check on every answer. */
 function graphClient(em: TestEmulator): ResourceGraphClient {
   return new ResourceGraphClient(staticCredential(em.token), {
     endpoint: em.endpoint,
+    apiVersion: RESOURCE_GRAPH_API_VERSION,
     tlsOptions: { ca: em.ca },
     retryOptions: { maxRetries: 0 },
     additionalPolicies: [{ policy: specValidator().policy(specProblems, operationsSeen), position: 'perCall' }],
@@ -67,10 +74,10 @@ describe('the query endpoint', () => {
     let headers: { get(name: string): string | undefined } | undefined;
     const res = await graph.resources(
       { query: "resources | where type =~ 'Microsoft.Compute/virtualMachines' and name == 'web-01' | project id, name, type, resourceGroup, subscriptionId, tags, properties", subscriptions: [SUB] },
-      { onResponse: (r) => (headers = r.headers) },
+      { onResponse: (r: { headers: { get(name: string): string | undefined } }) => (headers = r.headers) },
     );
     expect([res.totalRecords, res.count, res.resultTruncated, res.skipToken]).toEqual([1, 1, 'false', undefined]);
-    const row = res.data[0] as Record<string, any>;
+    const row = rows(res)[0] as Record<string, any>;
     expect(row.id).toBe(vmId('rg-web', 'web-01'));
     expect([row.type, row.resourceGroup, row.subscriptionId]).toEqual(['microsoft.compute/virtualmachines', 'rg-web', SUB]);
     expect(row.tags).toEqual({ env: 'prod', app: 'web' });
@@ -86,12 +93,12 @@ describe('the query endpoint', () => {
     const tenant = await graph.resources({ query: VMS_QUERY });
     expect(other.totalRecords).toBe(0);
     expect(mine.totalRecords).toBe(20);
-    expect(tenant.data).toEqual(mine.data);
+    expect(rows(tenant)).toEqual(rows(mine));
   });
 
   test('`order by` without asc sorts descending, as KQL does', async () => {
     const res = await graph.resources({ query: "resources | where type == 'microsoft.recoveryservices/vaults' | project id, location | order by location", subscriptions: [SUB] });
-    expect(res.data.map((r) => r.location)).toEqual(['westeurope', 'northeurope']);
+    expect(rows(res).map((r) => r.location)).toEqual(['westeurope', 'northeurope']);
   });
 
   test.each([
@@ -190,8 +197,8 @@ describe('queryEstate against the ARM lists', () => {
   });
 
   test('an answer cut short without a page to follow fails, rather than reading as an estate with VMs missing', async () => {
-    const truncated: QueryResponse = { totalRecords: 5, count: 2, resultTruncated: 'true', data: [] };
-    const cut = { ...target, clients: { ...target.clients, graph: { resources: async () => truncated } } };
+    const truncated = { totalRecords: 5, count: 2, resultTruncated: 'true', data: [] } as unknown as QueryResponse;
+    const cut = { ...target, clients: { ...target.clients, graph: { resources: async () => truncated } as unknown as ResourceGraphClient } };
     await expect(queryEstate(cut, [SUB])).rejects.toMatchObject({ code: 'ResultTruncated', message: expect.stringContaining('2 of 5 rows') });
   });
 
@@ -226,7 +233,7 @@ describe('paging over more than 1,000 rows', () => {
     expect(first.skipToken).toBeTypeOf('string');
     const second = await graph.resources({ query: VMS_QUERY, subscriptions: [SUB], options: { skipToken: first.skipToken } });
     expect([second.totalRecords, second.count, second.skipToken]).toEqual([SCALE + 20, 220, undefined]);
-    const ids = [...first.data, ...second.data].map((r) => String(r.id));
+    const ids = [...rows(first), ...rows(second)].map((r) => String(r.id));
     expect(new Set(ids).size).toBe(SCALE + 20);
     expect(ids).toEqual([...ids].sort());
   });
@@ -294,7 +301,7 @@ describe('an estate over more than one subscription', () => {
 
   test('each query reads only the subscriptions it names', async () => {
     const other = await graph.resources({ query: 'resources | project id, subscriptionId | order by id asc', subscriptions: [OTHER] });
-    expect(other.data).toEqual([
+    expect(rows(other)).toEqual([
       { id: otherVault, subscriptionId: OTHER },
       { id: otherVm, subscriptionId: OTHER },
     ]);
