@@ -11,10 +11,12 @@ export interface Progress {
 
 const TERMINAL_PHASES = new Set<ApplyEvent['phase']>(['done', 'failed', 'skipped', 'interrupted']);
 
-function label(action: PlannedAction): string {
+/** What an action does to whom; in an estate, in which vault (a policy is written to each vault that needs it). */
+function label(action: PlannedAction, plan: Plan): string {
   const t = action.target;
   const who = t.vmName ? vmLabel(t.resourceGroup, t.vmName) : `policy ${t.policyName}`;
-  return `${action.kind} ${who}`;
+  const vault = plan.vaults?.find((v) => v.key === action.vault);
+  return `${action.kind} ${who}${vault ? ` in vault ${vault.vaultResourceGroup}/${vault.vaultName}` : ''}`;
 }
 
 function summaryLine(result: ApplyResult): string {
@@ -42,7 +44,7 @@ function jsonProgress(): Progress {
 }
 
 function lineProgress(plan: Plan): Progress {
-  const labels = new Map(plan.actions.map((a) => [a.id, label(a)]));
+  const labels = new Map(plan.actions.map((a) => [a.id, label(a, plan)]));
   return {
     onEvent: (e) => {
       const detail = e.code ? ` ${e.code}: ${e.message ?? ''}${e.remedy ? ` Remedy: ${e.remedy}` : ''}` : e.message ? ` ${e.message}` : '';
@@ -58,7 +60,7 @@ function terminalProgress(plan: Plan): Progress {
   type Waiter = { task?: ListrTaskWrapper<unknown, never, never>; resolve: () => void; reject: (e: Error) => void; done: Promise<void> };
   const waiters = new Map<string, Waiter>();
   const runnable = plan.actions.filter((a) => a.blockedBy.length === 0);
-  const labels = new Map(runnable.map((a) => [a.id, label(a)]));
+  const labels = new Map(runnable.map((a) => [a.id, label(a, plan)]));
   for (const action of runnable) {
     let resolve!: () => void;
     let reject!: (e: Error) => void;
@@ -70,7 +72,7 @@ function terminalProgress(plan: Plan): Progress {
   }
   const list = new Listr(
     runnable.map((action) => ({
-      title: label(action),
+      title: label(action, plan),
       task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
         const waiter = waiters.get(action.id)!;
         waiter.task = task;

@@ -72,6 +72,10 @@ describe('estate specs through the CLI', () => {
     const apply = await cli('apply', '-f', spec, '--yes');
     expect(apply.code, apply.stderr).toBe(0);
     expect(apply.stdout).toContain('to 2 vaults');
+    // Progress names the vault of each action: the policy is written once per vault.
+    expect(apply.stdout).toMatch(/done\s+protect rg-web-ne\/web-ne-01 in vault rg-backup-ne\/vault-neu/);
+    expect(apply.stdout).toMatch(/done\s+createPolicy policy daily-1000 in vault rg-backup\/vault-weu/);
+    expect(apply.stdout).toMatch(/done\s+createPolicy policy daily-1000 in vault rg-backup-ne\/vault-neu/);
 
     const drift = await cli('drift', '-f', spec, '--format', 'json');
     expect(drift.code, drift.stdout).toBe(0);
