@@ -15,6 +15,7 @@ import {
   readVm,
   registerContainer,
   stopProtectionRetainingData,
+  undeleteProtectedItem,
   unregisterContainer,
   withRetry,
   writePolicy,
@@ -290,6 +291,8 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
       return deleteData(action.target, ctx);
     case 'unregister':
       return unregister(action.target, ctx);
+    case 'undelete':
+      return undelete(action.target, ctx);
   }
 }
 
@@ -369,6 +372,17 @@ async function stopProtection(t: ItemTarget, ctx: RunContext): Promise<Outcome> 
     ctx.emit('protecting', { message: 'stopping protection, retaining data' });
     const outcome = await ctx.write(() => stopProtectionRetainingData(ctx.target, ctx.vault, { ...t, vmId: item.vmId || t.vmId }, ctx.wait));
     return { status: 'applied', message: 'protection stopped, data retained', jobId: outcome.jobId };
+  });
+}
+
+/** A soft-deleted item the spec declares again is brought back first; an item that is not soft-deleted needs nothing. */
+async function undelete(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
+  return converge(ctx, t.vmId, async () => {
+    const item = await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
+    if (!item || !item.softDeleted) return converged;
+    ctx.emit('protecting', { message: 'undeleting the soft-deleted item' });
+    const outcome = await ctx.write(() => undeleteProtectedItem(ctx.target, ctx.vault, { ...t, vmId: item.vmId || t.vmId }, ctx.wait));
+    return { status: 'applied', message: 'undeleted: recovery points kept, protection stopped until resumed', jobId: outcome.jobId };
   });
 }
 

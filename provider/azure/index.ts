@@ -24,6 +24,7 @@ export {
   installBackupExtension,
   protectVm,
   stopProtectionRetainingData,
+  undeleteProtectedItem,
   writePolicy,
   jobError,
   jobErrorCode,

@@ -320,6 +320,17 @@ export function protectVm(target: Target, vault: VaultRef, item: ItemRef, policy
   return putProtectedItem(target, vault, item.containerName, item.protectedItemName, body, opts);
 }
 
+/**
+ * Undeletes a soft-deleted item: a PUT with isRehydrate, Azure's way back from soft delete. The item comes back
+ * with its protection stopped and its recovery points kept; protecting it again resumes it.
+ */
+export function undeleteProtectedItem(target: Target, vault: VaultRef, item: ItemRef, opts: WaitOptions = {}): Promise<OperationOutcome> {
+  const body: ProtectedItemResource = {
+    properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: item.vmId, protectionState: 'ProtectionStopped', isRehydrate: true } as AzureIaaSVMProtectedItem,
+  };
+  return putProtectedItem(target, vault, item.containerName, item.protectedItemName, body, opts);
+}
+
 /** Stops a VM's protection and keeps its recovery points, waiting for the job. */
 export function stopProtectionRetainingData(target: Target, vault: VaultRef, item: ItemRef, opts: WaitOptions = {}): Promise<OperationOutcome> {
   const body: ProtectedItemResource = {

@@ -11,7 +11,8 @@ export type ActionKind =
   | 'changePolicy'
   | 'stopProtection'
   | 'stopProtectionDeleteData'
-  | 'unregister';
+  | 'unregister'
+  | 'undelete';
 
 /** Pre-flight findings: the guide's preconditions for registering and protecting a VM. */
 export type PreflightCode =
@@ -119,6 +120,9 @@ export type DeleteDataAction = ActionOf<'stopProtectionDeleteData', ItemTarget>;
 
 export type UnregisterAction = ActionOf<'unregister', ContainerTarget>;
 
+/** Brings a soft-deleted item back (stopped, its recovery points kept), so that protect can resume it. */
+export type UndeleteAction = ActionOf<'undelete', ItemTarget>;
+
 /** The closed set of actions, each with the fields its kind requires (schemas/plan.schema.json says the same). */
 export type PlannedAction =
   | CreatePolicyAction
@@ -128,7 +132,8 @@ export type PlannedAction =
   | ChangePolicyAction
   | StopProtectionAction
   | DeleteDataAction
-  | UnregisterAction;
+  | UnregisterAction
+  | UndeleteAction;
 
 /** A vault of an estate plan, and the state it was planned from. */
 export interface PlanVault {

@@ -31,7 +31,7 @@ export interface PlanOptions {
 }
 
 const KIND_ORDER: readonly ActionKind[] = [
-  'createPolicy', 'updatePolicy', 'register', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData', 'unregister',
+  'createPolicy', 'updatePolicy', 'register', 'undelete', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData', 'unregister',
 ];
 
 export function actionId(kind: ActionKind, subject: string): string {
@@ -95,6 +95,16 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
         });
         dependsOn.push(id);
       }
+      // A soft-deleted item is undeleted first: Azure refuses to protect it again until then.
+      if (c.state === 'softDeleted' && item) {
+        const id = actionId('undelete', vm.id);
+        out.push({
+          id, kind: 'undelete', target: { ...target, ...itemTarget(item) },
+          reason: `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection was deleted (soft-deleted: its recovery points are kept until the soft-delete period ends); rule "${rule.name}" declares it again`,
+          blockedBy: c.findings, dependsOn: [], source,
+        });
+        dependsOn.push(id);
+      }
       out.push({
         id: actionId('protect', vm.id), kind: 'protect',
         target: {
@@ -102,7 +112,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
           ...(item ? itemTarget(item) : { protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name), containerName: vmContainerName(vm.resourceGroup, vm.name) }),
         },
         reason: c.state === 'softDeleted'
-          ? `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection was deleted (soft-deleted); rule "${rule.name}" protects it with policy ${policy}`
+          ? `VM ${vmLabel(vm.resourceGroup, vm.name)}, once undeleted, resumes its protection with policy ${policy} (rule "${rule.name}")`
           : c.state === 'stopped'
             ? `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection is stopped (${item!.protectionState}); rule "${rule.name}" resumes it with policy ${policy}`
             : `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" with policy ${policy} and is not protected`,

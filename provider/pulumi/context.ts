@@ -230,6 +230,8 @@ function describeAction(a: PlannedAction): string {
       return `stopping the protection of ${vm} and deleting its recovery points`;
     case 'unregister':
       return `unregistering ${vm} from the vault`;
+    case 'undelete':
+      return `undeleting the soft-deleted protection of ${vm}, keeping its recovery points`;
   }
 }
 

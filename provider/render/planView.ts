@@ -28,6 +28,7 @@ const KIND_SYMBOL: Readonly<Record<ActionKind, ActionSymbol>> = {
   createPolicy: '+',
   register: '+',
   protect: '+',
+  undelete: '+',
   updatePolicy: '~',
   changePolicy: '~',
   stopProtection: '-',
@@ -62,6 +63,8 @@ export function actionTarget(a: PlannedAction): string {
       return `${vmWords(a)} (backup data DELETED)`;
     case 'unregister':
       return `${vmWords(a)} from the vault (no backup data deleted)`;
+    case 'undelete':
+      return `${vmWords(a)} (soft-deleted backup data brought back)`;
     default:
       return unreachable(a, 'action kind');
   }
