@@ -92,12 +92,23 @@ export interface EstateScope {
   resourceGroups?: string[];
 }
 
-/** An estate audit's numbers over every VM in scope. */
+/** A VM an `exempt:` entry leaves out of the coverage audit, with the entry's reason. */
+export interface DriftExemption {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly reason: string;
+}
+
+/** An estate audit's numbers over every VM in scope (schemas/pulumi/schema.json, `DriftCoverage`). */
 export interface DriftCoverage {
   readonly inScope: number;
+  /** VMs with an active protection in any vault. */
   readonly protected: number;
+  /** VMs a rule declares that no vault protects yet. */
   readonly declaredUnprotected: number;
   readonly exempt: number;
+  /** VMs neither protected, declared nor exempt. */
   readonly uncovered: number;
-  readonly exemptions: { readonly id: string; readonly name: string; readonly resourceGroup: string; readonly reason: string }[];
+  readonly exemptions: DriftExemption[];
 }
