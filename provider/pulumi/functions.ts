@@ -2,9 +2,9 @@
 import path from 'node:path';
 import { observe, observeEstate } from '../discovery/index.js';
 import { detectDrift, detectEstateDrift } from '../drift/index.js';
-import { findItem, isActive, itemPolicyName, itemVm, preflight, preflightFinding, selectorMatches } from '../plan/index.js';
+import { findItem, isActive, itemPolicyName, preflight, preflightFinding, selectorMatches, subscriptionOf } from '../plan/index.js';
 import { resolveSpecFile, resolveSpecText } from '../spec/index.js';
-import { formatDiagnostic, parseArmId, type DriftCoverage, type EstateObservation, type ObservedVm, type PreflightFinding, type VaultSpec, type VmSelector } from '../core/index.js';
+import { formatDiagnostic, parseArmId, sameArmId, type DriftCoverage, type EstateObservation, type ObservedVm, type PreflightFinding, type VaultSpec, type VmSelector } from '../core/index.js';
 import type { ProviderContext } from './context.js';
 import { ProviderError, type PropertyMap } from './protocol.js';
 import { describeFinding, uniqueFindings } from './remedies.js';
@@ -67,7 +67,6 @@ function toVaults(raw: unknown, subscriptionId: string, failures: CheckFailure[]
 }
 
 const sameRegion = (a: string, b: string): boolean => a.replace(/\s/g, '').toLowerCase() === b.replace(/\s/g, '').toLowerCase();
-const subscriptionOfId = (id: string): string => (parseArmId(id).subscriptions ?? '').toLowerCase();
 
 const getVirtualMachines: Invoke = async (ctx, args) => {
   const estate = args.vaults !== undefined || args.subscriptions !== undefined;
@@ -85,7 +84,7 @@ const getVirtualMachines: Invoke = async (ctx, args) => {
     const obs = await observeEstate(target, { scope, vaults }, { source: 'arm', refresh: false });
     // A vault's subscription is read for its VMs too; only those of the scope are listed.
     const inScope = new Set(scope.subscriptions.map((s) => s.toLowerCase()));
-    const vms = obs.vms.filter((vm) => inScope.has(subscriptionOfId(vm.id)) && selectorMatches(selector, vm));
+    const vms = obs.vms.filter((vm) => inScope.has(subscriptionOf(vm.id)) && selectorMatches(selector, vm));
     return vmsOutputs(vms.map((vm) => estateVm(vm, obs)), args.protectableOnly === true);
   }
   const vault = { resourceGroup: String(args.vaultResourceGroup), name: String(args.vaultName) };
@@ -133,16 +132,16 @@ function vmsOutputs(vms: VmOutput[], protectableOnly: boolean): InvokeResult {
  * vault of its subscription and region, the one that would take it (as the estate routes a rule's VMs).
  */
 function estateVm(vm: ObservedVm, obs: EstateObservation): VmOutput {
-  const sub = subscriptionOfId(vm.id);
+  const sub = parseArmId(vm.id).subscriptions ?? '';
   const label = (v: { resourceGroup: string; name: string }) => `${v.resourceGroup}/${v.name}`;
   for (const { vault, observation } of obs.vaults) {
-    const item = observation.protectedItems.find((i) => isActive(i) && itemVm(i).id.toLowerCase() === vm.id.toLowerCase());
-    if (item) return vmOutput(vm, itemPolicyName(item), [], { subscriptionId: sub, vault: label(vault) });
+    const item = findItem(observation.protectedItems, vm.id);
+    if (item && isActive(item)) return vmOutput(vm, itemPolicyName(item), [], { subscriptionId: sub, vault: label(vault) });
   }
-  const candidates = obs.vaults.filter((v) => v.vault.subscriptionId.toLowerCase() === sub && sameRegion(v.observation.vault.location, vm.location));
+  const candidates = obs.vaults.filter((v) => v.vault.subscriptionId.toLowerCase() === sub.toLowerCase() && sameRegion(v.observation.vault.location, vm.location));
   if (candidates.length === 1) {
     const { vault, observation } = candidates[0];
-    const seen = observation.vms.find((v) => v.id.toLowerCase() === vm.id.toLowerCase()) ?? vm;
+    const seen = observation.vms.find((v) => sameArmId(v.id, vm.id)) ?? vm;
     return vmOutput(seen, undefined, uniqueFindings(preflight(seen, observation)), { subscriptionId: sub, vault: label(vault) });
   }
   const finding =
@@ -175,11 +174,12 @@ const getDrift: Invoke = async (ctx, args) => {
   }
   const spec = resolved.spec;
   const options = typeof graceHours === 'number' ? { graceHours } : {};
-  // Drift writes nothing: an estate is read through Resource Graph, with no VM to discover or write for.
+  // Drift writes nothing: an estate is read through Resource Graph, with no VM to discover or write for; each vault
+  // through its own subscription, so one provider configuration serves specs of any subscription.
   const report =
     spec.form === 'estate'
       ? detectEstateDrift(spec, await observeEstate(target, spec, { refresh: false, recoveryPoints: true }), options)
-      : detectDrift(spec, await observe(target, spec.target.vault, { refresh: false, recoveryPoints: true }), options);
+      : detectDrift(spec, await observe(target.forSubscription(spec.target.subscriptionId), spec.target.vault, { refresh: false, recoveryPoints: true }), options);
   return {
     outputs: {
       inSync: report.summary.inSync,
