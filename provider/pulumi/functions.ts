@@ -1,10 +1,10 @@
 // Provider functions (invokes): read-only views of the target, computed by the same layers as the CLI.
 import path from 'node:path';
-import { observe } from '../discovery/index.js';
-import { detectDrift } from '../drift/index.js';
-import { findItem, isActive, itemPolicyName, preflight, selectorMatches } from '../plan/index.js';
+import { observe, observeEstate } from '../discovery/index.js';
+import { detectDrift, detectEstateDrift } from '../drift/index.js';
+import { findItem, isActive, itemPolicyName, preflight, preflightFinding, selectorMatches, subscriptionOf } from '../plan/index.js';
 import { resolveSpecFile, resolveSpecText } from '../spec/index.js';
-import { formatDiagnostic, type VmSelector } from '../core/index.js';
+import { formatDiagnostic, parseArmId, sameArmId, type DriftCoverage, type EstateObservation, type ObservedVm, type PreflightFinding, type VaultSpec, type VmSelector } from '../core/index.js';
 import type { ProviderContext } from './context.js';
 import { ProviderError, type PropertyMap } from './protocol.js';
 import { describeFinding, uniqueFindings } from './remedies.js';
@@ -50,69 +50,148 @@ export function toSelector(raw: unknown, failures: CheckFailure[]): VmSelector {
   };
 }
 
+/** The estate inputs `vaults` (each in the provider's subscription unless it names one); failures name the entry. */
+function toVaults(raw: unknown, subscriptionId: string, failures: CheckFailure[]): VaultSpec[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    failures.push({ property: 'vaults', reason: 'vaults must list at least one vault: { resourceGroup, name, subscriptionId? }' });
+    return [];
+  }
+  return raw.flatMap((v: unknown, i): VaultSpec[] => {
+    const entry = (v ?? {}) as PropertyMap;
+    const errors = checkVaultInputs({ vaultResourceGroup: entry.resourceGroup, vaultName: entry.name });
+    for (const f of errors) failures.push({ property: `vaults[${i}].${f.property === 'vaultName' ? 'name' : 'resourceGroup'}`, reason: f.reason });
+    if (entry.subscriptionId !== undefined && typeof entry.subscriptionId !== 'string') failures.push({ property: `vaults[${i}].subscriptionId`, reason: 'subscriptionId must be a subscription id' });
+    if (errors.length > 0) return [];
+    return [{ subscriptionId: typeof entry.subscriptionId === 'string' ? entry.subscriptionId : subscriptionId, resourceGroup: String(entry.resourceGroup), name: String(entry.name) }];
+  });
+}
+
+const sameRegion = (a: string, b: string): boolean => a.replace(/\s/g, '').toLowerCase() === b.replace(/\s/g, '').toLowerCase();
+
 const getVirtualMachines: Invoke = async (ctx, args) => {
-  const failures = checkVaultInputs(args);
+  const estate = args.vaults !== undefined || args.subscriptions !== undefined;
+  const failures = estate && args.vaults !== undefined ? [] : checkVaultInputs(args);
   const selector = toSelector(args.selector, failures);
+  const subscriptions = strings(args.subscriptions, 'subscriptions', failures);
   if (args.protectableOnly !== undefined && typeof args.protectableOnly !== 'boolean') failures.push({ property: 'protectableOnly', reason: 'protectableOnly must be true or false' });
   if (failures.length > 0) return { outputs: {}, failures };
+  if (estate) {
+    const target = await ctx.target();
+    const vaults = args.vaults !== undefined ? toVaults(args.vaults, target.subscriptionId, failures) : [{ subscriptionId: target.subscriptionId, resourceGroup: String(args.vaultResourceGroup), name: String(args.vaultName) }];
+    if (failures.length > 0) return { outputs: {}, failures };
+    const scope = { subscriptions: subscriptions.length > 0 ? subscriptions : [target.subscriptionId], resourceGroups: [] };
+    // Resource Manager lists, read-only: a listing of VMs needs their agent facts, which Resource Graph does not carry.
+    const obs = await observeEstate(target, { scope, vaults }, { source: 'arm', refresh: false });
+    // A vault's subscription is read for its VMs too; only those of the scope are listed.
+    const inScope = new Set(scope.subscriptions.map((s) => s.toLowerCase()));
+    const vms = obs.vms.filter((vm) => inScope.has(subscriptionOf(vm.id)) && selectorMatches(selector, vm));
+    return vmsOutputs(vms.map((vm) => estateVm(vm, obs)), args.protectableOnly === true);
+  }
   const vault = { resourceGroup: String(args.vaultResourceGroup), name: String(args.vaultName) };
   // Read-only, like everything a preview runs: the VMs come from Compute, not from a discovery.
   const obs = await ctx.observation(vault);
-  const region = obs.vault.location.replace(/\s/g, '').toLowerCase();
   // A vault protects only VMs of its own region.
   const vms = obs.vms
-    .filter((vm) => vm.location.replace(/\s/g, '').toLowerCase() === region && selectorMatches(selector, vm))
+    .filter((vm) => sameRegion(vm.location, obs.vault.location) && selectorMatches(selector, vm))
     .map((vm) => {
       const item = findItem(obs.protectedItems, vm.id);
-      const findings = uniqueFindings(preflight(vm, obs));
-      return {
-        id: vm.id,
-        name: vm.name,
-        resourceGroup: vm.resourceGroup,
-        location: vm.location,
-        osType: vm.osType,
-        powerState: vm.powerState,
-        tags: { ...vm.tags },
-        registered: vm.registered,
-        protectable: vm.protectable,
-        protected: item !== undefined && isActive(item),
-        ...(item && isActive(item) ? { policyName: itemPolicyName(item) } : {}),
-        preflight: findings.map((f) => `${f.code}: ${describeFinding(f)}`),
-      };
-    })
-    .filter((vm) => args.protectableOnly !== true || vm.preflight.length === 0)
-    .sort((a, b) => a.resourceGroup.localeCompare(b.resourceGroup) || a.name.localeCompare(b.name));
-  return { outputs: { vms, ids: vms.map((v) => v.id) }, failures: [] };
+      return vmOutput(vm, item && isActive(item) ? itemPolicyName(item) : undefined, uniqueFindings(preflight(vm, obs)));
+    });
+  return vmsOutputs(vms, args.protectableOnly === true);
 };
+
+type VmOutput = ReturnType<typeof vmOutput>;
+
+function vmOutput(vm: ObservedVm, policyName: string | undefined, findings: readonly PreflightFinding[], where?: { subscriptionId: string; vault?: string }) {
+  return {
+    id: vm.id,
+    name: vm.name,
+    resourceGroup: vm.resourceGroup,
+    location: vm.location,
+    osType: vm.osType,
+    powerState: vm.powerState,
+    tags: { ...vm.tags },
+    registered: vm.registered,
+    protectable: vm.protectable,
+    protected: policyName !== undefined,
+    ...(policyName !== undefined ? { policyName } : {}),
+    preflight: findings.map((f) => `${f.code}: ${describeFinding(f)}`),
+    ...(where ?? {}),
+  };
+}
+
+function vmsOutputs(vms: VmOutput[], protectableOnly: boolean): InvokeResult {
+  const out = vms
+    .filter((vm) => !protectableOnly || vm.preflight.length === 0)
+    .sort((a, b) => a.resourceGroup.localeCompare(b.resourceGroup) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  return { outputs: { vms: out, ids: out.map((v) => v.id) }, failures: [] };
+}
+
+/**
+ * A VM of the estate: protected where a declared vault holds it actively, and otherwise checked against the declared
+ * vault of its subscription and region, the one that would take it (as the estate routes a rule's VMs).
+ */
+function estateVm(vm: ObservedVm, obs: EstateObservation): VmOutput {
+  const sub = parseArmId(vm.id).subscriptions ?? '';
+  const label = (v: { resourceGroup: string; name: string }) => `${v.resourceGroup}/${v.name}`;
+  for (const { vault, observation } of obs.vaults) {
+    const item = findItem(observation.protectedItems, vm.id);
+    if (item && isActive(item)) return vmOutput(vm, itemPolicyName(item), [], { subscriptionId: sub, vault: label(vault) });
+  }
+  const candidates = obs.vaults.filter((v) => v.vault.subscriptionId.toLowerCase() === sub.toLowerCase() && sameRegion(v.observation.vault.location, vm.location));
+  if (candidates.length === 1) {
+    const { vault, observation } = candidates[0];
+    const seen = observation.vms.find((v) => sameArmId(v.id, vm.id)) ?? vm;
+    return vmOutput(seen, undefined, uniqueFindings(preflight(seen, observation)), { subscriptionId: sub, vault: label(vault) });
+  }
+  const finding =
+    candidates.length === 0
+      ? preflightFinding('NoVaultInRegion', `no declared vault is in ${vm.location} of subscription ${sub}: declare a vault in ${vm.location}`)
+      : preflightFinding('AmbiguousVault', `vaults ${candidates.map((v) => label(v.vault)).join(', ')} are all in ${vm.location} of subscription ${sub}`);
+  return vmOutput(vm, undefined, [finding], { subscriptionId: sub });
+}
 
 const getDrift: Invoke = async (ctx, args) => {
   const failures: CheckFailure[] = [];
-  const { specFile, spec: text, graceHours } = args;
-  if ((specFile === undefined) === (text === undefined)) failures.push({ property: 'specFile', reason: 'give exactly one of specFile (a path) and spec (YAML text)' });
+  const { specFile, spec: text, graceHours, scope, vaults } = args;
+  const given = [specFile, text].filter((x) => x !== undefined).length + (scope !== undefined || vaults !== undefined ? 1 : 0);
+  if (given !== 1) failures.push({ property: 'specFile', reason: 'give exactly one of specFile (a path), spec (YAML text), or scope and vaults (an estate to audit)' });
   if (specFile !== undefined && typeof specFile !== 'string') failures.push({ property: 'specFile', reason: 'specFile must be a path' });
   if (text !== undefined && typeof text !== 'string') failures.push({ property: 'spec', reason: 'spec must be YAML text' });
+  if ((scope === undefined) !== (vaults === undefined)) failures.push({ property: scope === undefined ? 'scope' : 'vaults', reason: 'an estate needs both scope and vaults' });
   if (graceHours !== undefined && (typeof graceHours !== 'number' || graceHours < 0)) failures.push({ property: 'graceHours', reason: 'graceHours must be a number of hours, 0 or more' });
   if (failures.length > 0) return { outputs: {}, failures };
   const target = await ctx.target();
   const resolved =
     typeof specFile === 'string'
       ? await resolveSpecFile(path.resolve(ctx.programDir, specFile), { profile: target.profile })
-      : resolveSpecText(String(text), '<inline spec>', { profile: target.profile });
+      : typeof text === 'string'
+        ? resolveSpecText(text, '<inline spec>', { profile: target.profile })
+        : // scope and vaults alone are an estate spec that declares nothing: its drift is the coverage audit. JSON is YAML.
+          resolveSpecText(JSON.stringify({ apiVersion: 'vmbackup/v1', scope, vaults: estateVaults(vaults, target.subscriptionId) }), '<inputs scope and vaults>', { profile: target.profile });
   if (!resolved.spec) {
     throw new ProviderError(`the spec is invalid:\n${resolved.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
   }
   const spec = resolved.spec;
-  const obs = await observe(target, spec.target.vault, { refresh: false, recoveryPoints: true });
-  const report = detectDrift(spec, obs, typeof graceHours === 'number' ? { graceHours } : {});
+  const options = typeof graceHours === 'number' ? { graceHours } : {};
+  // Drift writes nothing: an estate is read through Resource Graph, with no VM to discover or write for; each vault
+  // through its own subscription, so one provider configuration serves specs of any subscription.
+  const report =
+    spec.form === 'estate'
+      ? detectEstateDrift(spec, await observeEstate(target, spec, { refresh: false, recoveryPoints: true }), options)
+      : detectDrift(spec, await observe(target.forSubscription(spec.target.subscriptionId), spec.target.vault, { refresh: false, recoveryPoints: true }), options);
   return {
     outputs: {
       inSync: report.summary.inSync,
       byCategory: { ...report.summary.byCategory },
+      ...(report.coverage ? { coverage: coverageOutput(report.coverage) } : {}),
       findings: report.findings.map((f) => ({
         category: f.category,
         subjectKind: f.subject.kind,
         subjectName: f.subject.name,
         ...(f.subject.id ? { subjectId: f.subject.id } : {}),
+        ...(f.subject.resourceGroup ? { subjectResourceGroup: f.subject.resourceGroup } : {}),
+        ...(f.vault ? { vault: f.vault } : {}),
         message: f.message,
         remedy: f.remedy,
         ...(f.expected !== undefined ? { expected: f.expected } : {}),
@@ -123,6 +202,22 @@ const getDrift: Invoke = async (ctx, args) => {
     failures: [],
   };
 };
+
+/** The `vaults` input as a spec writes it: a vault without a subscription is in the provider's. */
+function estateVaults(raw: unknown, subscriptionId: string): unknown {
+  return Array.isArray(raw) ? raw.map((v: unknown) => (v && typeof v === 'object' && !('subscriptionId' in v) ? { subscriptionId, ...v } : v)) : raw;
+}
+
+function coverageOutput(c: DriftCoverage): PropertyMap {
+  return {
+    inScope: c.inScope,
+    protected: c.protected,
+    declaredUnprotected: c.declaredUnprotected,
+    exempt: c.exempt,
+    uncovered: c.uncovered,
+    exemptions: c.exemptions.map((e) => ({ id: e.id, name: e.name, resourceGroup: e.resourceGroup, reason: e.reason })),
+  };
+}
 
 export const FUNCTIONS: Readonly<Record<string, Invoke>> = {
   'vmbackup:index:getVirtualMachines': getVirtualMachines,

@@ -7,7 +7,9 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { openTarget, putProtectedItem, type Target } from '../../provider/azure/index.js';
-import { observe } from '../../provider/discovery/index.js';
+import { observe, observeEstate } from '../../provider/discovery/index.js';
+import { detectEstateDrift } from '../../provider/drift/index.js';
+import { resolveSpecText } from '../../provider/spec/index.js';
 import { emptyPb, providerPb } from '../../provider/pulumi/protocol.js';
 import { FLEET, launchPlugin, rpc, startFakeEngine, struct, SUBSCRIPTION, vmId, type FakeEngine, type Plugin } from './harness.js';
 
@@ -354,6 +356,71 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     const report = (await rpc(c, c.invoke, drift)).getReturn()!.toJavaScript() as { inSync: boolean; findings: { category: string; subjectName: string }[] };
     expect(report.inSync).toBe(false);
     expect(report.findings).toContainEqual(expect.objectContaining({ category: 'declaredUnprotected', subjectName: 'web-02' }));
+  });
+
+  it('Invoke takes the estate form: VMs of two vaults\' regions, and drift with its coverage audit and vaults', async () => {
+    const NEU = { resourceGroup: 'rg-backup-ne', name: 'vault-neu' };
+    const invoke = async (tok: string, args: Record<string, unknown>) => {
+      const req = new providerPb.InvokeRequest();
+      req.setTok(tok);
+      req.setArgs(struct(args));
+      const res = await rpc(c, c.invoke, req);
+      return { outputs: res.getReturn()?.toJavaScript() ?? {}, failures: res.getFailuresList().map((f) => f.getProperty()) };
+    };
+    type Vm = { name: string; resourceGroup: string; subscriptionId?: string; vault?: string; protected: boolean; policyName?: string; preflight: string[] };
+    const listed = await invoke('vmbackup:index:getVirtualMachines', { vaults: [WEU, { subscriptionId: SUBSCRIPTION, ...NEU }], selector: { tags: { app: 'web' } } });
+    const vms = listed.outputs.vms as Vm[];
+    expect(vms.map((v) => `${v.resourceGroup}/${v.name} ${v.vault}`)).toEqual([
+      'rg-web/lb-01 rg-backup/vault-weu',
+      'rg-web/web-01 rg-backup/vault-weu',
+      'rg-web/web-02 rg-backup/vault-weu',
+      'rg-web-ne/web-ne-01 rg-backup-ne/vault-neu',
+    ]);
+    expect(vms.every((v) => v.subscriptionId === SUBSCRIPTION)).toBe(true);
+    expect(vms.find((v) => v.name === 'web-01')).toMatchObject({ protected: true, policyName: 'daily', preflight: [] });
+    // The agent facts come from Resource Manager: a healthy VM of the other region has no finding.
+    expect(vms.find((v) => v.name === 'web-ne-01')).toMatchObject({ protected: false, preflight: [] });
+
+    // One vault and the provider's subscription: the northeurope VM has no vault to go to.
+    const oneVault = await invoke('vmbackup:index:getVirtualMachines', { ...VAULT, subscriptions: [SUBSCRIPTION], selector: { resourceGroups: ['rg-web-ne'] } });
+    expect((oneVault.outputs.vms as Vm[]).map((v) => [v.name, v.vault, v.preflight.join()])).toEqual([['web-ne-01', undefined, expect.stringMatching(/^NoVaultInRegion: .*declare a vault in northeurope/)]]);
+    expect((await invoke('vmbackup:index:getVirtualMachines', { vaults: [{ name: 'vault-neu' }] })).failures).toEqual(['vaults[0].resourceGroup']);
+
+    // scope and vaults alone: the coverage audit of what is protected; only web-01 is.
+    const audit = await invoke('vmbackup:index:getDrift', { scope: { subscriptions: [SUBSCRIPTION] }, vaults: [WEU, NEU] });
+    expect(audit.failures).toEqual([]);
+    expect(audit.outputs.coverage).toEqual({ inScope: 20, protected: 1, declaredUnprotected: 0, exempt: 0, uncovered: 19, exemptions: [] });
+    expect(audit.outputs.byCategory).toEqual({ undeclaredProtected: 1, uncovered: 19 });
+    expect((await invoke('vmbackup:index:getDrift', { scope: { subscriptions: [SUBSCRIPTION] } })).failures).toEqual(['vaults']);
+
+    const spec = [
+      'apiVersion: vmbackup/v1',
+      `scope: { subscriptions: [${SUBSCRIPTION}] }`,
+      'vaults:',
+      `  - { subscriptionId: ${SUBSCRIPTION}, resourceGroup: rg-backup, name: vault-weu }`,
+      `  - { subscriptionId: ${SUBSCRIPTION}, resourceGroup: rg-backup-ne, name: vault-neu }`,
+      'policies:',
+      '  - { name: daily, schedule: { frequency: Daily, time: "22:00" }, retention: { daily: 21 } }',
+      'protect:',
+      '  - { name: web, policy: daily, vms: [ { resourceGroup: rg-web, name: web-01 }, { resourceGroup: rg-web-ne, name: web-ne-01 } ] }',
+      'exempt:',
+      '  - { reason: "dev VMs are rebuilt from images", select: { tags: { env: dev } } }',
+      '  - { reason: "retired", vms: [ { resourceGroup: rg-old, name: gone-01 } ] }',
+    ].join('\n');
+    const drift = await invoke('vmbackup:index:getDrift', { spec });
+    type Finding = { category: string; subjectName: string; vault?: string };
+    const findings = drift.outputs.findings as Finding[];
+    // The same engine as `vmbackup drift`: its report over the same world gives the same numbers and findings.
+    const resolved = resolveSpecText(spec, '<inline spec>', { profile: sdkTarget.profile });
+    const cli = detectEstateDrift(resolved.spec!, await observeEstate(sdkTarget, resolved.spec!, { refresh: false, recoveryPoints: true }));
+    expect(drift.outputs.coverage).toEqual({ ...cli.coverage, exemptions: cli.coverage!.exemptions.map(({ source: _s, ...e }) => e) });
+    expect(findings.map((f) => [f.category, f.subjectName, f.vault])).toEqual(cli.findings.map((f) => [f.category, f.subject.name, f.vault]));
+    expect(drift.outputs.coverage).toMatchObject({ inScope: 20, protected: 1, declaredUnprotected: 1, exempt: 2, uncovered: 16 });
+    expect(findings).toContainEqual(expect.objectContaining({ category: 'declaredUnprotected', subjectName: 'web-ne-01', vault: 'rg-backup-ne/vault-neu' }));
+    expect(findings).toContainEqual(expect.objectContaining({ category: 'policyMissing', subjectName: 'daily', vault: 'rg-backup-ne/vault-neu' }));
+    expect(findings).toContainEqual(expect.objectContaining({ category: 'exemptionUnused', subjectName: 'exemption "retired"' }));
+    expect(findings.filter((f) => f.vault === 'rg-backup/vault-weu')).toEqual([]);
+    expect(drift.outputs.inSync).toBe(false);
   });
 
   it('Delete stops protection and retains the recovery points', async () => {

@@ -75,6 +75,14 @@ describe('vmbackup TypeScript SDK', () => {
     expect((await value(out)).vms[0].name).toBe('a');
   });
 
+  it('invokes both functions in the estate form, the arguments as written', async () => {
+    const vaults = [{ resourceGroup: 'rg-backup', name: 'vault-weu' }, { subscriptionId: 'sub-b', resourceGroup: 'rg-backup-ne', name: 'vault-neu' }];
+    await sdk.getVirtualMachines({ vaults, subscriptions: ['sub-a', 'sub-b'] });
+    expect(invoked.at(-1)).toEqual({ token: 'vmbackup:index:getVirtualMachines', args: { vaults, subscriptions: ['sub-a', 'sub-b'] } });
+    await sdk.getDrift({ scope: { subscriptions: ['sub-a'], resourceGroups: ['rg-web'] }, vaults });
+    expect(invoked.at(-1)).toEqual({ token: 'vmbackup:index:getDrift', args: { scope: { subscriptions: ['sub-a'], resourceGroups: ['rg-web'] }, vaults } });
+  });
+
   it('registers an explicit provider under the vmbackup package, its client secret sent as a secret', async () => {
     const provider = new sdk.Provider('azure', { target: 'azure', tenantId: 't', clientId: 'c', clientSecret: 'hush' });
     expect(await value(provider.urn)).toMatch(/::pulumi:providers:vmbackup::azure$/);

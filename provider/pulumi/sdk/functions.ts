@@ -1,10 +1,15 @@
 // vmbackup's functions: VMs by selector, and a spec's drift report.
 import * as pulumi from '@pulumi/pulumi';
-import type { DriftFinding, VirtualMachine, VmSelector } from './types.js';
+import type { DriftCoverage, DriftFinding, EstateScope, EstateVault, VirtualMachine, VmSelector } from './types.js';
 
+/** One vault (`vaultResourceGroup` + `vaultName`), or an estate (`vaults`, and `subscriptions` whose VMs are listed). */
 export interface GetVirtualMachinesArgs {
-  vaultResourceGroup: string;
-  vaultName: string;
+  vaultResourceGroup?: string;
+  vaultName?: string;
+  /** The estate's vaults; each VM is checked against the one of its subscription and region. */
+  vaults?: EstateVault[];
+  /** The subscriptions whose VMs are listed. Default: the provider's subscription. */
+  subscriptions?: string[];
   selector?: VmSelector;
   /** Only VMs with no pre-flight finding. Default false. */
   protectableOnly?: boolean;
@@ -28,6 +33,9 @@ export interface GetDriftArgs {
   specFile?: string;
   /** A vmbackup spec as YAML text. */
   spec?: string;
+  /** With `vaults`, instead of a spec: the estate whose coverage is audited. */
+  scope?: EstateScope;
+  vaults?: EstateVault[];
   graceHours?: number;
 }
 
@@ -35,6 +43,8 @@ export interface GetDriftResult {
   readonly inSync: boolean;
   readonly findings: DriftFinding[];
   readonly byCategory: Record<string, number>;
+  /** Estate reports: VMs in scope, protected, declared but unprotected, exempt and uncovered. */
+  readonly coverage?: DriftCoverage;
 }
 
 export function getDrift(args: GetDriftArgs, opts?: pulumi.InvokeOptions): Promise<GetDriftResult> {

@@ -11,4 +11,4 @@ export {
   type GetDriftArgs,
   type GetDriftResult,
 } from './functions.js';
-export type { PolicySchedule, PolicyRetention, VmSelector, VirtualMachine, DriftFinding, WeekDay } from './types.js';
+export type { PolicySchedule, PolicyRetention, VmSelector, VirtualMachine, DriftFinding, DriftCoverage, DriftExemption, EstateScope, EstateVault, WeekDay } from './types.js';

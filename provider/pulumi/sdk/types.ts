@@ -56,6 +56,10 @@ export interface VirtualMachine {
   readonly policyName?: string;
   /** Pre-flight findings that block protecting the VM, as "Code: message (remedy)". */
   readonly preflight: string[];
+  /** Estate listings: the VM's subscription. */
+  readonly subscriptionId?: string;
+  /** Estate listings: the vault that protects the VM, or the one of its subscription and region that would take it ("resourceGroup/name"). */
+  readonly vault?: string;
 }
 
 export interface DriftFinding {
@@ -63,9 +67,48 @@ export interface DriftFinding {
   readonly subjectKind: string;
   readonly subjectName: string;
   readonly subjectId?: string;
+  readonly subjectResourceGroup?: string;
+  /** Estate reports: the vault the finding is about ("resourceGroup/name"). */
+  readonly vault?: string;
   readonly message: string;
   readonly remedy: string;
   readonly expected?: string;
   readonly actual?: string;
   readonly azureErrorCode?: string;
+}
+
+/** A Recovery Services vault of an estate; its region is read from the vault. */
+export interface EstateVault {
+  /** Default: the provider's subscription. */
+  subscriptionId?: string;
+  resourceGroup: string;
+  name: string;
+}
+
+/** The subscriptions (and optionally resource groups) an estate audit speaks for, as a spec's `scope:`. */
+export interface EstateScope {
+  subscriptions: string[];
+  /** Default: every resource group of the subscriptions. */
+  resourceGroups?: string[];
+}
+
+/** A VM an `exempt:` entry leaves out of the coverage audit, with the entry's reason. */
+export interface DriftExemption {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly reason: string;
+}
+
+/** An estate audit's numbers over every VM in scope (schemas/pulumi/schema.json, `DriftCoverage`). */
+export interface DriftCoverage {
+  readonly inScope: number;
+  /** VMs with an active protection in any vault. */
+  readonly protected: number;
+  /** VMs a rule declares that no vault protects yet. */
+  readonly declaredUnprotected: number;
+  readonly exempt: number;
+  /** VMs neither protected, declared nor exempt. */
+  readonly uncovered: number;
+  readonly exemptions: DriftExemption[];
 }
