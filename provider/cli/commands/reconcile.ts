@@ -10,6 +10,7 @@ import {
   vmLabel,
   type DriftReport,
   type EstateObservation,
+  type Observation,
   type Plan,
   type PlannedAction,
   type ResolvedSpec,
@@ -52,11 +53,26 @@ async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = f
     reportWarnings(resolution.warnings);
     return planEstate(spec, estate, { profile: target.profile });
   }
-  const observation = await observe(target, spec.target.vault, { refresh: true });
+  // Discovery is a write (and slow on Azure): only when the plan protects a VM the vault does not know yet.
+  let observation = await observe(target, spec.target.vault, { refresh: false });
+  if (needsDiscovery(planProtection(spec, observation, { profile: target.profile }), observation)) {
+    observation = await observe(target, spec.target.vault, { refresh: true });
+  }
   const conflicts = findConflicts(spec, observation);
   if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
   reportWarnings(rulesSelectingNothing(spec, observation));
   return planProtection(spec, observation, { profile: target.profile });
+}
+
+/** A register or protect of a VM of the vault's region that the vault neither offers, holds nor has registered. */
+function needsDiscovery(plan: Plan, obs: Observation): boolean {
+  const unknown = new Set(
+    obs.vms
+      .filter((vm) => vm.location.toLowerCase() === obs.vault.location.toLowerCase() && !vm.protectable && !vm.registered && !vm.otherVault)
+      .map((vm) => vm.id.toLowerCase()),
+  );
+  for (const item of obs.protectedItems) unknown.delete(item.vmId.toLowerCase());
+  return plan.actions.some((a) => (a.kind === 'register' || a.kind === 'protect') && unknown.has((a.target.vmId ?? '').toLowerCase()));
 }
 
 /**
@@ -352,7 +368,8 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
       reportWarnings(resolveEstate(spec, estate).warnings);
       report = detectEstateDrift(spec, estate, options);
     } else {
-      const observation = await observe(target, spec.target.vault, { refresh: true, recoveryPoints: true });
+      // Drift reads and never writes: no discovery.
+      const observation = await observe(target, spec.target.vault, { refresh: false, recoveryPoints: true });
       reportWarnings(rulesSelectingNothing(spec, observation));
       report = detectDrift(spec, observation, options);
     }
