@@ -96,7 +96,9 @@ export function checkConfig(props: PropertyMap): { config?: ProviderConfig; fail
 export function targetOptions(config: ProviderConfig, programDir: string): TargetOptions {
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(programDir, p));
   if (config.target === 'azure') {
-    return { kind: 'azure', subscriptionId: config.subscriptionId, endpoint: config.endpoint };
+    // A service principal's secret is handed to the credential, never put in this process's environment.
+    const secret = config.clientSecret && config.tenantId && config.clientId ? { clientSecret: { tenantId: config.tenantId, clientId: config.clientId, clientSecret: config.clientSecret } } : {};
+    return { kind: 'azure', subscriptionId: config.subscriptionId, endpoint: config.endpoint, ...secret };
   }
   return {
     kind: 'emulator',

@@ -78,12 +78,6 @@ export class TargetHolder {
     if (this.opening) return this.opening;
     const config = this.config;
     if (!config) return Promise.reject(new ProviderError('the vmbackup provider is not configured yet'));
-    if (config.target === 'azure' && config.clientSecret) {
-      // DefaultAzureCredential reads the service principal from the environment of this process only.
-      process.env.AZURE_TENANT_ID = config.tenantId;
-      process.env.AZURE_CLIENT_ID = config.clientId;
-      process.env.AZURE_CLIENT_SECRET = config.clientSecret;
-    }
     const opts = targetOptions(config, this.dir());
     this.opening = openTarget(opts).then((t) => {
       this.log('debug', `vmbackup target: ${t.kind} at ${t.endpoint} (subscription ${t.subscriptionId}, profile ${t.profile})`);
