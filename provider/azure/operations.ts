@@ -1,6 +1,7 @@
 // The writes whose SDK call returns after the first 202 (SUBSET.md §3): this layer polls each to its end,
 // then waits for the job it started, and surfaces the job's error code and our remedy on failure.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import type {
   AzureIaaSVMJob,
   AzureIaaSVMProtectedItem,
@@ -60,6 +61,8 @@ function capture(): { seen: FirstResponse; onResponse: (raw: { status: number; h
   return {
     seen,
     onResponse: (raw) => {
+      // An SDK poller (begin*) polls right after its write: the write's own answer is the first one.
+      if (seen.status !== undefined) return;
       seen.status = raw.status;
       seen.asyncOperation = raw.headers.get('azure-asyncoperation');
       seen.location = raw.headers.get('location');
@@ -83,6 +86,41 @@ export async function call<T>(target: Target, fn: () => Promise<T>, opts: WaitOp
   } catch (e) {
     throw classifyError(e);
   }
+}
+
+/**
+ * One read of an operation that was accepted, retried on its own when transient whoever owns the write's
+ * retries: a throttled or failed poll must never send the write again.
+ */
+function poll<T>(target: Target, fn: () => Promise<T>, opts: WaitOptions): Promise<T> {
+  return withRetry(fn, { ...target.timing.retry, signal: opts.signal, onRetry: opts.onRetry });
+}
+
+/** The write was accepted (2xx) by the service, whatever happened after. */
+function accepted(first: FirstResponse): boolean {
+  return first.status !== undefined && first.status >= 200 && first.status < 300;
+}
+
+/**
+ * Sends an SDK long-running write (begin*, which also makes the first poll) once and hands back the write's
+ * own answer, so the caller polls the operation itself; a failure after the write was accepted is the poll's
+ * and does not count against the write.
+ */
+async function sendOnce<T>(target: Target, send: (onResponse: OnResponse) => Promise<T>, opts: WaitOptions): Promise<{ first: FirstResponse; value?: T }> {
+  return call(
+    target,
+    async () => {
+      // A fresh capture per attempt: a refused attempt's answer is not the write's.
+      const { seen, onResponse } = capture();
+      try {
+        return { first: seen, value: await send(onResponse) };
+      } catch (e) {
+        if (!accepted(seen)) throw e;
+        return { first: seen };
+      }
+    },
+    opts,
+  );
 }
 
 function pollDelay(target: Target, retryAfterMs: number | undefined): number {
@@ -113,7 +151,7 @@ async function pollOperationStatus(
   target: Target,
   what: string,
   first: FirstResponse,
-  get: (opId: string) => Promise<OperationStatus>,
+  get: (opId: string, onResponse: OnResponse) => Promise<OperationStatus>,
   opts: WaitOptions,
 ): Promise<OperationStatus | undefined> {
   const operationId = operationIdFromUrl(first.asyncOperation ?? first.location);
@@ -123,8 +161,9 @@ async function pollOperationStatus(
     what,
     first.retryAfterMs,
     async () => {
-      const s = await call(target, () => get(operationId), opts);
-      return s.status === 'InProgress' ? { done: false as const } : { done: true as const, value: s };
+      const step = capture();
+      const s = await poll(target, () => get(operationId, step.onResponse), opts);
+      return s.status === 'InProgress' ? { done: false as const, retryAfterMs: step.seen.retryAfterMs } : { done: true as const, value: s };
     },
     opts,
   );
@@ -150,7 +189,7 @@ async function settle(target: Target, vault: VaultRef, what: string, status: Ope
 }
 
 function getJob(target: Target, vault: VaultRef, jobId: string, opts: WaitOptions): Promise<JobResource> {
-  return call(target, () => target.clients.backup.jobDetails.get(vault.name, vault.resourceGroup, jobId), opts);
+  return poll(target, () => target.clients.backup.jobDetails.get(vault.name, vault.resourceGroup, jobId), opts);
 }
 
 /** The job's error as a classified error, or undefined when the job did not fail. */
@@ -200,12 +239,11 @@ async function writeAndWait(
   vault: VaultRef,
   what: string,
   write: (onResponse: OnResponse) => Promise<unknown>,
-  getStatus: (operationId: string) => Promise<OperationStatus>,
+  getStatus: (operationId: string, onResponse: OnResponse) => Promise<OperationStatus>,
   opts: WaitOptions,
 ): Promise<OperationOutcome> {
-  const { seen, onResponse } = capture();
-  await call(target, () => write(onResponse), opts);
-  const status = await pollOperationStatus(target, what, seen, getStatus, opts);
+  const { first } = await sendOnce(target, write, opts);
+  const status = await pollOperationStatus(target, what, first, getStatus, opts);
   return settle(target, vault, what, status, opts);
 }
 
@@ -224,7 +262,7 @@ export function putProtectedItem(
     vault,
     `protected item ${itemName}`,
     (onResponse) => backup.protectedItems.createOrUpdate(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }),
-    (opId) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId),
+    (opId, onResponse) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId, { onResponse }),
     opts,
   );
 }
@@ -248,7 +286,7 @@ export function deleteProtectedItem(
     `delete of ${itemName}`,
     // A 404 answers no operation to poll, so the outcome is empty.
     (onResponse) => backup.protectedItems.delete(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, { onResponse }).catch(gone),
-    (opId) => backup.backupOperationStatuses.get(vault.name, vault.resourceGroup, opId),
+    (opId, onResponse) => backup.backupOperationStatuses.get(vault.name, vault.resourceGroup, opId, { onResponse }),
     opts,
   );
 }
@@ -268,7 +306,7 @@ export function triggerBackup(
     vault,
     `backup of ${itemName}`,
     (onResponse) => backup.backups.trigger(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }),
-    (opId) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId),
+    (opId, onResponse) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId, { onResponse }),
     opts,
   );
 }
@@ -281,19 +319,18 @@ export async function putPolicy(
   body: ProtectionPolicyResource,
   opts: WaitOptions = {},
 ): Promise<ProtectionPolicyResource> {
-  const { seen, onResponse } = capture();
   const backup = target.clients.backup;
-  const written = await call(target, () => backup.protectionPolicies.createOrUpdate(vault.name, vault.resourceGroup, policyName, body, { onResponse }), opts);
+  const { first, value: written } = await sendOnce(target, (onResponse) => backup.protectionPolicies.createOrUpdate(vault.name, vault.resourceGroup, policyName, body, { onResponse }), opts);
   const status = await pollOperationStatus(
     target,
     `policy ${policyName}`,
-    seen,
-    (opId) => backup.protectionPolicyOperationStatuses.get(vault.name, vault.resourceGroup, policyName, opId),
+    first,
+    (opId, onResponse) => backup.protectionPolicyOperationStatuses.get(vault.name, vault.resourceGroup, policyName, opId, { onResponse }),
     opts,
   );
-  if (!status) return written;
-  await settle(target, vault, `policy ${policyName}`, status, opts);
-  return call(target, () => backup.protectionPolicies.get(vault.name, vault.resourceGroup, policyName), opts);
+  if (!status && written) return written;
+  if (status) await settle(target, vault, `policy ${policyName}`, status, opts);
+  return poll(target, () => backup.protectionPolicies.get(vault.name, vault.resourceGroup, policyName), opts);
 }
 
 /** Writes a policy's settings (create or update) and waits for it; returns the policy as stored. */
@@ -366,8 +403,7 @@ async function writeAndPollLocation(
   result: (operationId: string, onResponse: OnResponse) => Promise<unknown>,
   opts: WaitOptions,
 ): Promise<void> {
-  const { seen, onResponse } = capture();
-  await call(target, () => write(onResponse), opts);
+  const { first: seen } = await sendOnce(target, write, opts);
   const operationId = operationIdFromUrl(seen.location ?? seen.asyncOperation);
   if (seen.status !== 202 || !operationId) return;
   await pollUntil<undefined>(
@@ -376,7 +412,7 @@ async function writeAndPollLocation(
     seen.retryAfterMs,
     async () => {
       const step = capture();
-      await call(target, () => result(operationId, step.onResponse), opts);
+      await poll(target, () => result(operationId, step.onResponse), opts);
       return step.seen.status === 202 ? { done: false as const, retryAfterMs: step.seen.retryAfterMs } : { done: true as const, value: undefined };
     },
     opts,
@@ -408,7 +444,7 @@ export function backupExtensionType(osType: 'Windows' | 'Linux'): 'VMSnapshot' |
 
 export const BACKUP_EXTENSION_PUBLISHER = 'Microsoft.Azure.RecoveryServices';
 
-/** Installs the backup extension through the VM agent (Compute polls this one itself). */
+/** Installs the backup extension through the VM agent, then polls Compute's Azure-AsyncOperation to its end. */
 export async function installBackupExtension(
   target: Target,
   vm: { resourceGroup: string; name: string; location: string; osType: 'Windows' | 'Linux' },
@@ -416,18 +452,55 @@ export async function installBackupExtension(
 ): Promise<void> {
   const type = backupExtensionType(vm.osType);
   const body = { location: vm.location, publisher: BACKUP_EXTENSION_PUBLISHER, typePropertiesType: type, typeHandlerVersion: '1.0', autoUpgradeMinorVersion: true };
-  await call(
+  const compute = target.clients.compute;
+  const { first } = await sendOnce(
     target,
-    () =>
-      target.clients.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(vm.resourceGroup, vm.name, type, body, {
-        updateIntervalInMs: target.timing.pollMinMs,
-        abortSignal: opts.signal,
-      }),
+    (onResponse) => compute.virtualMachineExtensions.beginCreateOrUpdate(vm.resourceGroup, vm.name, type, body, { abortSignal: opts.signal, onResponse }),
+    opts,
+  );
+  const url = first.asyncOperation;
+  if (first.status === undefined || first.status >= 300 || !url) return;
+  await pollUntil<undefined>(
+    target,
+    `backup extension on ${vm.name}`,
+    first.retryAfterMs,
+    async () => {
+      const s = await poll(target, () => readAsyncOperation(target, url, opts), opts);
+      if (s.status === 'InProgress') return { done: false as const, retryAfterMs: s.retryAfterMs };
+      if (s.status === 'Succeeded') return { done: true as const, value: undefined };
+      throw azureError(s.error?.code ?? `Operation${s.status ?? 'Failed'}`, s.error?.message ?? `backup extension on ${vm.name} ended ${s.status}`);
+    },
     opts,
   );
 }
 
-/** Associates a VM with the vault (classic profile); the SDK polls the registration to its end. */
+interface AsyncOperationStatus {
+  readonly status?: string;
+  readonly error?: { code?: string; message?: string };
+  readonly retryAfterMs?: number;
+}
+
+/** GETs an Azure-AsyncOperation URL through the SDK's pipeline (its auth, counting and pacing); Compute has no typed call for it. */
+async function readAsyncOperation(target: Target, url: string, opts: WaitOptions): Promise<AsyncOperationStatus> {
+  const res = await target.clients.compute.sendRequest(createPipelineRequest({ url, method: 'GET', abortSignal: opts.signal }));
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+  let body: { status?: string; error?: { code?: string; message?: string } } = {};
+  try {
+    body = JSON.parse(res.bodyAsText ?? '{}') as typeof body;
+  } catch {
+    // A body that is not JSON says nothing more than its status.
+  }
+  if (res.status >= 400) {
+    throw azureError(body.error?.code ?? (res.status === 429 ? 'TooManyRequests' : `Http${res.status}`), body.error?.message ?? `status ${res.status}`, {
+      statusCode: res.status,
+      retryAfterMs,
+      requestId: res.headers.get('x-ms-request-id'),
+    });
+  }
+  return { ...body, retryAfterMs };
+}
+
+/** Associates a VM with the vault (classic profile), then polls the registration's Location to its end. */
 export async function registerContainer(
   target: Target,
   vault: VaultRef,
@@ -443,13 +516,12 @@ export async function registerContainer(
       virtualMachineId: vm.id,
     },
   };
-  await call(
+  const backup = target.clients.backup;
+  await writeAndPollLocation(
     target,
-    () =>
-      target.clients.backup.protectionContainers.beginRegisterAndWait(vault.name, vault.resourceGroup, FABRIC, containerName, body, {
-        updateIntervalInMs: target.timing.pollMinMs,
-        abortSignal: opts.signal,
-      }),
+    `registration of ${vm.name}`,
+    (onResponse) => backup.protectionContainers.beginRegister(vault.name, vault.resourceGroup, FABRIC, containerName, body, { abortSignal: opts.signal, onResponse }),
+    (operationId, onResponse) => backup.protectionContainerOperationResults.get(vault.name, vault.resourceGroup, FABRIC, containerName, operationId, { onResponse }),
     opts,
   );
 }

@@ -10,6 +10,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from '../core/errors.js';
 import { openEmbeddedEmulatorState, startEmbeddedEmulator } from './embedded.js';
 import { CallCounter, type ApiCallCounter } from './callCounter.js';
+import { Pacer } from './pacing.js';
 import type { RetryOptions } from './retry.js';
 import type { EmulatorOptions } from '../../emulator/index.js';
 
@@ -104,6 +105,8 @@ export interface Target {
   readonly profile: Profile;
   readonly clients: TargetClients;
   readonly calls: ApiCallCounter;
+  /** ARM's token buckets per subscription as this process sees them: paces every request, counts reads, writes and 429s. */
+  readonly pace: Pacer;
   readonly timing: TargetTiming;
   close(): Promise<void>;
 }
@@ -140,14 +143,17 @@ async function readSecretFile(file: string, what: string): Promise<string> {
   }
 }
 
-function buildClients(credential: TokenCredential, subscriptionId: string, endpoint: string, ca: string | undefined, counter: CallCounter): TargetClients {
+function buildClients(credential: TokenCredential, subscriptionId: string, endpoint: string, ca: string | undefined, counter: CallCounter, pace: Pacer): TargetClients {
   const options = {
     endpoint,
     $host: endpoint,
     credentialScopes: [`${AZURE_ENDPOINT}/.default`],
     retryOptions: { maxRetries: 0 },
     ...(ca ? { tlsOptions: { ca } } : {}),
-    additionalPolicies: [{ policy: counter.policy(), position: 'perRetry' as const }],
+    additionalPolicies: [
+      { policy: counter.policy(), position: 'perRetry' as const },
+      { policy: pace.policy(), position: 'perRetry' as const },
+    ],
   };
   return {
     backup: new RecoveryServicesBackupClient(credential, subscriptionId, options),
@@ -180,6 +186,7 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
   const opts = resolveTarget(written);
   const kind = opts.kind;
   const counter = new CallCounter();
+  const pace = new Pacer();
   const timing = defaultTiming(kind, opts.timing);
 
   if (kind === 'azure') {
@@ -189,8 +196,8 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
     const secret = opts.clientSecret;
     const credential = secret ? new identity.ClientSecretCredential(secret.tenantId, secret.clientId, secret.clientSecret) : new identity.DefaultAzureCredential();
     const endpoint = opts.endpoint ?? AZURE_ENDPOINT;
-    const clients = buildClients(credential, subscriptionId, endpoint, undefined, counter);
-    return { kind, subscriptionId, endpoint, world: endpoint, profile: 'modern', clients, calls: counter, timing, close: async () => {} };
+    const clients = buildClients(credential, subscriptionId, endpoint, undefined, counter, pace);
+    return { kind, subscriptionId, endpoint, world: endpoint, profile: 'modern', clients, calls: counter, pace, timing, close: async () => {} };
   }
 
   const stateDir = opts.stateDir;
@@ -202,15 +209,15 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
     if (!subscriptionId) {
       throw new ConfigurationError('no subscription for the emulator endpoint: pass --subscription, set target.subscriptionId in the spec or AZURE_SUBSCRIPTION_ID, or --state the emulator\'s state directory');
     }
-    const clients = buildClients(new StaticTokenCredential(token), subscriptionId, opts.endpoint, ca, counter);
+    const clients = buildClients(new StaticTokenCredential(token), subscriptionId, opts.endpoint, ca, counter, pace);
     const profile = opts.profile ?? world?.profile ?? 'classic';
-    return { kind, subscriptionId, endpoint: opts.endpoint, world: opts.endpoint, profile, clients, calls: counter, timing, close: async () => {} };
+    return { kind, subscriptionId, endpoint: opts.endpoint, world: opts.endpoint, profile, clients, calls: counter, pace, timing, close: async () => {} };
   }
 
   const fleetFile = opts.fleetFile;
   const running = await startEmbeddedEmulator({ ...opts.emulator, stateDir, ...(fleetFile ? { fleetFile } : {}) });
   const subscriptionId = opts.subscriptionId ?? running.subscriptionId;
-  const clients = buildClients(new StaticTokenCredential(running.token), subscriptionId, running.endpoint, running.ca, counter);
+  const clients = buildClients(new StaticTokenCredential(running.token), subscriptionId, running.endpoint, running.ca, counter, pace);
   return {
     kind,
     subscriptionId,
@@ -219,6 +226,7 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
     profile: running.profile,
     clients,
     calls: counter,
+    pace,
     timing,
     close: () => running.close(),
   };
