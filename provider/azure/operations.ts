@@ -96,6 +96,18 @@ function poll<T>(target: Target, fn: () => Promise<T>, opts: WaitOptions): Promi
   return withRetry(fn, { ...target.timing.retry, signal: opts.signal, onRetry: opts.onRetry });
 }
 
+/** A poll whose answer's status and Retry-After matter: captured afresh for each attempt, so a retried 429 is not taken for it. */
+function pollSeeing<T>(target: Target, fn: (onResponse: OnResponse) => Promise<T>, opts: WaitOptions): Promise<{ value: T; seen: FirstResponse }> {
+  return poll(
+    target,
+    async () => {
+      const { seen, onResponse } = capture();
+      return { value: await fn(onResponse), seen };
+    },
+    opts,
+  );
+}
+
 /** The write was accepted (2xx) by the service, whatever happened after. */
 function accepted(first: FirstResponse): boolean {
   return first.status !== undefined && first.status >= 200 && first.status < 300;
@@ -161,9 +173,8 @@ async function pollOperationStatus(
     what,
     first.retryAfterMs,
     async () => {
-      const step = capture();
-      const s = await poll(target, () => get(operationId, step.onResponse), opts);
-      return s.status === 'InProgress' ? { done: false as const, retryAfterMs: step.seen.retryAfterMs } : { done: true as const, value: s };
+      const { value: s, seen } = await pollSeeing(target, (onResponse) => get(operationId, onResponse), opts);
+      return s.status === 'InProgress' ? { done: false as const, retryAfterMs: seen.retryAfterMs } : { done: true as const, value: s };
     },
     opts,
   );
@@ -176,7 +187,14 @@ function jobIdOf(status: OperationStatus | undefined): string | undefined {
 }
 
 /** Turns a finished operation (and its job) into an outcome, or throws the classified failure. */
-async function settle(target: Target, vault: VaultRef, what: string, status: OperationStatus | undefined, opts: WaitOptions): Promise<OperationOutcome> {
+async function settle(
+  target: Target,
+  vault: VaultRef,
+  what: string,
+  status: OperationStatus | undefined,
+  opts: WaitOptions,
+  retryAfterMs?: number,
+): Promise<OperationOutcome> {
   const jobId = jobIdOf(status);
   if (status && status.status !== 'Succeeded') {
     const job = jobId ? await getJob(target, vault, jobId, opts).catch(() => undefined) : undefined;
@@ -184,7 +202,7 @@ async function settle(target: Target, vault: VaultRef, what: string, status: Ope
     throw fromJob ?? azureError(status.error?.code ?? `Operation${status.status ?? 'Failed'}`, status.error?.message ?? `${what} ended ${status.status}`);
   }
   if (!jobId) return { operationId: status?.name };
-  const job = await waitForJob(target, vault, jobId, opts);
+  const job = await waitForJob(target, vault, jobId, opts, retryAfterMs);
   return { operationId: status?.name, jobId, job };
 }
 
@@ -214,15 +232,18 @@ export function jobErrorCode(detail: { errorCode?: number; errorString?: string;
   return named ?? (detail.errorCode !== undefined ? String(detail.errorCode) : undefined);
 }
 
-/** Waits for a job to finish; throws its classified error when it failed. */
-export async function waitForJob(target: Target, vault: VaultRef, jobId: string, opts: WaitOptions = {}): Promise<JobResource> {
+/**
+ * Waits for a job to finish; throws its classified error when it failed. A job has no Retry-After of its own:
+ * after a first look it is read at `everyMs`, the pace its operation's service asked for (default: the shortest poll).
+ */
+export async function waitForJob(target: Target, vault: VaultRef, jobId: string, opts: WaitOptions = {}, everyMs?: number): Promise<JobResource> {
   const job = await pollUntil<JobResource>(
     target,
     `job ${jobId}`,
     0,
     async () => {
       const j = await getJob(target, vault, jobId, opts);
-      return DONE_JOB_STATES.has(j.properties?.status ?? '') ? { done: true as const, value: j } : { done: false as const };
+      return DONE_JOB_STATES.has(j.properties?.status ?? '') ? { done: true as const, value: j } : { done: false as const, retryAfterMs: everyMs };
     },
     opts,
   );
@@ -244,7 +265,7 @@ async function writeAndWait(
 ): Promise<OperationOutcome> {
   const { first } = await sendOnce(target, write, opts);
   const status = await pollOperationStatus(target, what, first, getStatus, opts);
-  return settle(target, vault, what, status, opts);
+  return settle(target, vault, what, status, opts, first.retryAfterMs);
 }
 
 /** PUT a protected item (protect, change policy, stop retaining data), then wait for the operation and its job. */
@@ -329,7 +350,7 @@ export async function putPolicy(
     opts,
   );
   if (!status && written) return written;
-  if (status) await settle(target, vault, `policy ${policyName}`, status, opts);
+  if (status) await settle(target, vault, `policy ${policyName}`, status, opts, first.retryAfterMs);
   return poll(target, () => backup.protectionPolicies.get(vault.name, vault.resourceGroup, policyName), opts);
 }
 
@@ -411,9 +432,8 @@ async function writeAndPollLocation(
     what,
     seen.retryAfterMs,
     async () => {
-      const step = capture();
-      await poll(target, () => result(operationId, step.onResponse), opts);
-      return step.seen.status === 202 ? { done: false as const, retryAfterMs: step.seen.retryAfterMs } : { done: true as const, value: undefined };
+      const { seen: step } = await pollSeeing(target, (onResponse) => result(operationId, onResponse), opts);
+      return step.status === 202 ? { done: false as const, retryAfterMs: step.retryAfterMs } : { done: true as const, value: undefined };
     },
     opts,
   );
