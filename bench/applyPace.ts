@@ -13,23 +13,9 @@ import type { Plan, ResolvedSpec } from '../provider/core/index.js';
 import { observe } from '../provider/discovery/index.js';
 import { planProtection } from '../provider/plan/index.js';
 import { resolveSpecText } from '../provider/spec/index.js';
+import { specFor, type FleetShape } from './benchSpec.js';
 
 const REGION = 'westeurope';
-
-interface FleetShape {
-  subscriptionId: string;
-  vaults: { name: string; resourceGroup: string; location: string }[];
-}
-
-function specFor(fleet: FleetShape): string {
-  const vault = fleet.vaults[0];
-  return stringify({
-    apiVersion: 'vmbackup/v1',
-    target: { subscriptionId: fleet.subscriptionId, vault: { resourceGroup: vault.resourceGroup, name: vault.name } },
-    policies: [{ name: 'daily', schedule: { frequency: 'Daily', time: '10:00', timeZone: 'UTC' }, retention: { daily: 30 }, instantRestoreDays: 2 }],
-    protect: [{ name: 'everything', policy: 'daily', select: { names: ['*'] } }],
-  });
-}
 
 async function planFor(target: Target, spec: ResolvedSpec): Promise<Plan> {
   const observation = await observe(target, spec.target.vault, { refresh: false });

@@ -10,22 +10,7 @@ import { openTarget } from '../provider/azure/index.js';
 import { observe } from '../provider/discovery/index.js';
 import { planProtection } from '../provider/plan/index.js';
 import { resolveSpecText } from '../provider/spec/index.js';
-
-interface FleetShape {
-  subscriptionId: string;
-  vaults: { name: string; resourceGroup: string; location: string }[];
-}
-
-function specFor(fleet: FleetShape): string {
-  const vault = fleet.vaults[0];
-  // Every VM of the vault's region under one selector: the plan touches all of them.
-  return stringify({
-    apiVersion: 'vmbackup/v1',
-    target: { subscriptionId: fleet.subscriptionId, vault: { resourceGroup: vault.resourceGroup, name: vault.name } },
-    policies: [{ name: 'daily', schedule: { frequency: 'Daily', time: '10:00', timeZone: 'UTC' }, retention: { daily: 30 }, instantRestoreDays: 2 }],
-    protect: [{ name: 'everything', policy: 'daily', select: { names: ['*'] } }],
-  });
-}
+import { specFor, type FleetShape } from './benchSpec.js';
 
 async function run(n: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vmbackup-bench-'));

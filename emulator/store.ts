@@ -181,27 +181,20 @@ export function openSqliteStore(stateDir: string): Store {
   const getMeta = (key: string): string | undefined => (st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   const setMetaValue = (key: string, value: string) => st('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   let depth = 0;
+  // Nested calls join the outer transaction.
+  const outermost = <T>(fn: () => T, begin: (tx: Database.Transaction<() => T>) => T): T => {
+    if (depth > 0) return fn();
+    depth++;
+    try {
+      return begin(db.transaction(fn));
+    } finally {
+      depth--;
+    }
+  };
 
   return {
-    transaction<T>(fn: () => T): T {
-      // Nested calls join the outer transaction.
-      if (depth > 0) return fn();
-      depth++;
-      try {
-        return db.transaction(fn).immediate();
-      } finally {
-        depth--;
-      }
-    },
-    read<T>(fn: () => T): T {
-      if (depth > 0) return fn();
-      depth++;
-      try {
-        return db.transaction(fn).deferred();
-      } finally {
-        depth--;
-      }
-    },
+    transaction: (fn) => outermost(fn, (tx) => tx.immediate()),
+    read: (fn) => outermost(fn, (tx) => tx.deferred()),
     updateBucket<T>(key: string, update: (state: BucketState | undefined) => { state: BucketState; result: T }): T {
       const run = db.transaction(() => {
         const row = st('SELECT tokens, at_ms AS atMs FROM arm_buckets WHERE key = ?').get(key) as BucketState | undefined;
