@@ -97,7 +97,8 @@ export interface ApplyFlags extends TargetFlags {
 
 export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
-  const concurrency = positiveInt('--concurrency', flags.concurrency, 4);
+  // Without the flag, apply adapts to ARM's quota (the target's pacer).
+  const concurrency = flags.concurrency === undefined ? undefined : positiveInt('--concurrency', flags.concurrency, 1);
   const waitLock = flags.waitLock === undefined ? undefined : { text: flags.waitLock, ms: parseDuration(flags.waitLock) };
   return withSpecAndTarget(flags.file, flags, true, (spec, target) => withApplyLock(target, spec, waitLock, async () => {
     let plan: Plan;
@@ -130,7 +131,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     const interrupt = onInterrupt();
     try {
       const result = await applyPlan(target, plan, {
-        concurrency,
+        ...(concurrency === undefined ? {} : { concurrency }),
         allowDataDeletion: flags.allowDataDeletion === true,
         expectedFingerprint,
         onEvent: progress.onEvent,
