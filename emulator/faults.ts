@@ -1,6 +1,7 @@
 // Seeded, repeatable faults: internal errors at a rate, ARM's token-bucket throttling, added latency.
 import { ArmErrors, type ArmError } from './errors.js';
 import type { Faults } from './model.js';
+import type { BucketState, Store } from './store.js';
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 export function prng(seed: number): () => number {
@@ -16,46 +17,35 @@ export function prng(seed: number): () => number {
 
 export const ARM_BUCKETS = { readBucket: 250, readRefillPerSecond: 25, writeBucket: 200, writeRefillPerSecond: 10 } as const;
 
-class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(
-    private readonly size: number,
-    private readonly perSecond: number,
-    now: number,
-  ) {
-    this.tokens = size;
-    this.last = now;
-  }
-
-  /** Takes a token; returns the tokens left, or the seconds to wait when empty. */
-  take(now: number): { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number } {
-    this.tokens = Math.min(this.size, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true, remaining: Math.floor(this.tokens) };
-    }
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - this.tokens) / Math.max(this.perSecond, 1e-9))) };
-  }
-
-  remaining(): number {
-    return Math.floor(this.tokens);
-  }
+interface BucketShape {
+  readonly size: number;
+  readonly perSecond: number;
 }
 
-/** Per-process fault state; the settings themselves live in the store so every process agrees. */
+type Taken = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
+
+/** ARM's token bucket: refilled at its rate since it was last seen, one token per request, full when new. */
+function takeToken(state: BucketState | undefined, shape: BucketShape, now: number): { state: BucketState; result: Taken } {
+  const tokens = state ? Math.min(shape.size, state.tokens + ((now - state.atMs) / 1000) * shape.perSecond) : shape.size;
+  if (tokens >= 1) return { state: { tokens: tokens - 1, atMs: now }, result: { ok: true, remaining: Math.floor(tokens - 1) } };
+  const retryAfterSeconds = Math.max(1, Math.ceil((1 - tokens) / Math.max(shape.perSecond, 1e-9)));
+  return { state: { tokens, atMs: now }, result: { ok: false, retryAfterSeconds } };
+}
+
+/** Per-process fault state (the PRNG); the settings and the ARM buckets live in the store so every process agrees. */
 export class FaultInjector {
   private random: () => number;
   private seed: number | undefined;
-  private buckets: { key: string; read: TokenBucket; write: TokenBucket } | undefined;
 
-  constructor() {
+  constructor(private readonly store: Store) {
     this.random = prng(1);
   }
 
-  /** Decides the fate of one request. Returns the ARM error to answer with, plus the headers to add. */
-  check(faults: Faults, isWrite: boolean, now = Date.now()): { error?: ArmError; headers: Record<string, string> } {
+  /**
+   * Decides the fate of one request charged to `subscription`. ARM's buckets are per subscription and kind
+   * (reads: GET; writes: every other method). Returns the ARM error to answer with, plus the headers to add.
+   */
+  check(faults: Faults, isWrite: boolean, subscription: string, now = Date.now()): { error?: ArmError; headers: Record<string, string> } {
     const seed = faults.seed ?? 1;
     if (seed !== this.seed) {
       this.seed = seed;
@@ -65,19 +55,13 @@ export class FaultInjector {
     const header = isWrite ? 'x-ms-ratelimit-remaining-subscription-writes' : 'x-ms-ratelimit-remaining-subscription-reads';
     if (faults.throttling) {
       const sizes = { ...ARM_BUCKETS, ...stripUndefined(faults) };
-      const key = JSON.stringify([sizes.readBucket, sizes.readRefillPerSecond, sizes.writeBucket, sizes.writeRefillPerSecond]);
-      if (this.buckets?.key !== key) {
-        this.buckets = {
-          key,
-          read: new TokenBucket(sizes.readBucket, sizes.readRefillPerSecond, now),
-          write: new TokenBucket(sizes.writeBucket, sizes.writeRefillPerSecond, now),
-        };
-      }
-      const taken = (isWrite ? this.buckets.write : this.buckets.read).take(now);
+      const shape = isWrite ? { size: sizes.writeBucket, perSecond: sizes.writeRefillPerSecond } : { size: sizes.readBucket, perSecond: sizes.readRefillPerSecond };
+      // The shape is part of the key: new settings start a full bucket.
+      const key = JSON.stringify([subscription.toLowerCase(), isWrite ? 'writes' : 'reads', shape.size, shape.perSecond]);
+      const taken = this.store.updateBucket(key, (state) => takeToken(state, shape, now));
       if (!taken.ok) return { error: ArmErrors.throttled(taken.retryAfterSeconds, { [header]: '0' }), headers };
       headers[header] = String(taken.remaining);
     } else {
-      this.buckets = undefined;
       headers[header] = String(isWrite ? ARM_BUCKETS.writeBucket - 1 : ARM_BUCKETS.readBucket - 1);
     }
     const rate = faults.internalErrorRate ?? 0;

@@ -57,6 +57,13 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+const SUBSCRIPTION = /^\/subscriptions\/([^/]+)/i;
+
+/** The subscription ARM charges a request to; requests outside one share a bucket of their own. */
+function subscriptionOf(pathname: string): string {
+  return SUBSCRIPTION.exec(pathname)?.[1] ?? '';
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A failure no handler turned into an ARM error is a bug in the emulator: say so on stderr. */
@@ -72,7 +79,7 @@ export interface ServerHandle {
 
 export async function listen(world: World, creds: Credentials, port: number): Promise<ServerHandle> {
   const router = new Router(ROUTES);
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(world.store);
   let base = '';
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -94,7 +101,7 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
         if (settings.latencyMs) await sleep(settings.latencyMs);
         // A Resource Graph query is a POST that only reads.
         const isQuery = url.pathname.toLowerCase() === RESOURCE_GRAPH_PATH;
-        const verdict = faults.check(settings, method !== 'GET' && !isQuery);
+        const verdict = faults.check(settings, method !== 'GET' && !isQuery, subscriptionOf(url.pathname));
         Object.assign(headers, verdict.headers);
         if (verdict.error) throw verdict.error;
       }
@@ -139,12 +146,16 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
           return `${base}${p.split('/').map(encodeURIComponent).join('/')}${qs ? `?${qs}` : ''}`;
         },
       };
-      // 5. handler: one BEGIN IMMEDIATE transaction brings the world up to date and runs the handler,
-      // so the answer reflects a committed state.
-      result = world.store.transaction(() => {
-        world.tick();
-        return route.handler(ctx);
-      });
+      // 5. handler: a GET of a world with nothing due reads a snapshot without taking the write lock; otherwise one
+      // BEGIN IMMEDIATE transaction brings the world up to date (a GET may have backups to produce) and runs the
+      // handler, so the answer reflects a committed state.
+      const current = method === 'GET' ? world.store.read(() => (world.isUpToDate() ? route.handler(ctx) : undefined)) : undefined;
+      result =
+        current ??
+        world.store.transaction(() => {
+          world.tick();
+          return route.handler(ctx);
+        });
     } catch (e) {
       // 7. error: one ARM shape for every failure.
       const err = e instanceof ArmError ? e : ArmErrors.unexpected((e as Error).message);

@@ -42,9 +42,22 @@ export interface JobQuery {
   readonly toMs?: number;
 }
 
+/** One ARM token bucket as stored: tokens left at a time. */
+export interface BucketState {
+  readonly tokens: number;
+  readonly atMs: number;
+}
+
 export interface Store {
   /** Runs fn in one BEGIN IMMEDIATE transaction, so processes serialize their writes. */
   transaction<T>(fn: () => T): T;
+  /** Runs fn in one deferred (read) transaction: a consistent snapshot that takes no write lock. */
+  read<T>(fn: () => T): T;
+  /**
+   * Updates one token bucket shared by every process over the state directory, atomically. Not made durable
+   * at once (a bucket lost in a crash only refills early), so it costs no sync to disk.
+   */
+  updateBucket<T>(key: string, update: (state: BucketState | undefined) => { state: BucketState; result: T }): T;
   isSeeded(): boolean;
   meta(): WorldMeta;
   setMeta(meta: WorldMeta): void;
@@ -138,6 +151,7 @@ CREATE INDEX IF NOT EXISTS rps_expiry ON rps (expires_ms);
 CREATE TABLE IF NOT EXISTS operations (id TEXT PRIMARY KEY, target TEXT NOT NULL, status TEXT NOT NULL, due_ms INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS operations_running ON operations (status, due_ms);
 CREATE INDEX IF NOT EXISTS operations_target ON operations (target, status);
+CREATE TABLE IF NOT EXISTS arm_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, at_ms INTEGER NOT NULL);
 `;
 
 type Row = { doc: string };
@@ -180,16 +194,33 @@ export function openSqliteStore(stateDir: string): Store {
   const getMeta = (key: string): string | undefined => (st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   const setMetaValue = (key: string, value: string) => st('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   let depth = 0;
+  // Nested calls join the outer transaction.
+  const outermost = <T>(fn: () => T, begin: (tx: Database.Transaction<() => T>) => T): T => {
+    if (depth > 0) return fn();
+    depth++;
+    try {
+      return begin(db.transaction(fn));
+    } finally {
+      depth--;
+    }
+  };
 
   return {
-    transaction<T>(fn: () => T): T {
-      // Nested calls join the outer transaction.
-      if (depth > 0) return fn();
-      depth++;
+    transaction: (fn) => outermost(fn, (tx) => tx.immediate()),
+    read: (fn) => outermost(fn, (tx) => tx.deferred()),
+    updateBucket<T>(key: string, update: (state: BucketState | undefined) => { state: BucketState; result: T }): T {
+      const run = db.transaction(() => {
+        const row = st('SELECT tokens, at_ms AS atMs FROM arm_buckets WHERE key = ?').get(key) as BucketState | undefined;
+        const { state, result } = update(row);
+        st('INSERT OR REPLACE INTO arm_buckets (key, tokens, at_ms) VALUES (?, ?, ?)').run(key, state.tokens, state.atMs);
+        return result;
+      });
+      if (depth > 0) return run();
+      db.pragma('synchronous = NORMAL');
       try {
-        return db.transaction(fn).immediate();
+        return run.immediate();
       } finally {
-        depth--;
+        db.pragma('synchronous = FULL');
       }
     },
     isSeeded: () => getMeta('world') !== undefined,

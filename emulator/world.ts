@@ -126,6 +126,20 @@ export class World {
     });
   }
 
+  /**
+   * Whether nothing fell due since the last tick (no operation or job ends, no scheduled backup, no expiry), so a
+   * read may answer from the store as it is, without a write transaction.
+   */
+  isUpToDate(): boolean {
+    const now = this.nowMs();
+    const last = this.store.lastProcessedMs();
+    if (now <= last) return true;
+    const { store } = this;
+    if (store.dueOperations(now).length > 0 || store.dueJobs(now).length > 0) return false;
+    if (store.expiredRecoveryPoints(now).length > 0 || store.softDeletedDue(now).length > 0) return false;
+    return store.listPolicies().every((policy) => occurrences(policy.properties, last, now).length === 0);
+  }
+
   /** Ends operations and jobs due by `until`, oldest first, then applies retention. */
   private settle(until: number): void {
     for (;;) {

@@ -1,7 +1,7 @@
 // Apply of an estate plan: each vault's part is a one-vault plan, applied through its own subscription under that
 // vault's lock, several vaults at a time; a VM no vault can take stays blocked. One result for the whole estate.
 import { ConfigurationError, type Plan } from '../core/index.js';
-import { diffCalls, type Target } from '../azure/index.js';
+import { diffCalls, paceSince, paceTotal, type Target } from '../azure/index.js';
 import { splitEstatePlan } from '../plan/index.js';
 import { applyPlan, type ActionResult, type ApplyOptions, type ApplyResult } from './applyPlan.js';
 import { lockVault, type VaultLockOptions } from './vaultLock.js';
@@ -19,6 +19,8 @@ export interface EstateApplyOptions extends Omit<ApplyOptions, 'expectedFingerpr
 export async function applyEstatePlan(target: Target, plan: Plan, opts: EstateApplyOptions = {}): Promise<ApplyResult> {
   if (!plan.vaults) throw new ConfigurationError('not an estate plan: it names no vaults');
   const before = target.calls.snapshot();
+  // One pacer serves every subscription of the target, each with its own buckets: the estate's figures are its totals.
+  const paceBefore = target.pace.snapshot();
   const parts = splitEstatePlan(plan).filter((p) => p.plan.actions.length > 0 || opts.checkFingerprints);
   const results = new Map<string, ActionResult>();
   let next = 0;
@@ -45,10 +47,13 @@ export async function applyEstatePlan(target: Target, plan: Plan, opts: EstateAp
         ? { actionId: a.id, kind: a.kind, ...(a.target.vmName ? { vmName: a.target.vmName } : {}), status: 'blocked', message: a.blockedBy.map((f) => f.message).join('; '), code: a.blockedBy[0].code, remedy: a.blockedBy[0].remedy, operations: 0 }
         : { actionId: a.id, kind: a.kind, ...(a.target.vmName ? { vmName: a.target.vmName } : {}), status: 'cancelled', message: 'apply was interrupted before this vault was reached', operations: 0 }),
   );
+  const paced = paceSince(paceBefore, target.pace.snapshot());
   return {
     actions,
     operationsIssued: actions.reduce((n, a) => n + a.operations, 0),
     apiCalls: diffCalls(before, target.calls.snapshot()),
+    requests: paceTotal(paced),
+    quotaBoundSeconds: target.pace.boundSeconds(paced),
     converged: actions.every((a) => a.status === 'applied' || a.status === 'skipped'),
   };
 }

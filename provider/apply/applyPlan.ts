@@ -8,6 +8,8 @@ import {
   diffCalls,
   installBackupExtension,
   listJobs,
+  paceSince,
+  paceTotal,
   protectVm,
   readPolicy,
   readProtectedItem,
@@ -20,6 +22,8 @@ import {
   withRetry,
   writePolicy,
   type CallCounts,
+  type PaceCounts,
+  type Pacer,
   type Target,
   type VaultRef,
   type WaitOptions,
@@ -40,7 +44,10 @@ import { observe } from '../discovery/index.js';
 import { fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings } from '../plan/index.js';
 
 export interface ApplyOptions {
-  /** Actions run at the same time (never two on one VM). Default 4. */
+  /**
+   * Actions run at the same time (never two on one VM). Default: adaptive, as many as the target's ARM quota
+   * keeps busy (target.pace).
+   */
   concurrency?: number;
   /** Allow stopProtectionDeleteData actions; without it a plan holding one is refused. Default false. */
   allowDataDeletion?: boolean;
@@ -89,11 +96,13 @@ export interface ApplyResult {
   readonly operationsIssued: number;
   /** Every API call apply made, by operation. */
   readonly apiCalls: CallCounts;
+  /** Requests apply sent, by ARM's quota kind, and how many the service throttled (429). */
+  readonly requests: PaceCounts;
+  /** The fewest seconds ARM's subscription buckets allow for those requests, starting full. */
+  readonly quotaBoundSeconds: number;
   /** True when no action failed, was blocked or was cancelled. */
   readonly converged: boolean;
 }
-
-const DEFAULT_CONCURRENCY = 4;
 
 // Reasons, written once.
 const REASON_CONVERGED = 'already converged';
@@ -123,6 +132,7 @@ interface RunContext {
 /** Applies `plan` to `target`. Throws StalePlanError or ConfigurationError before any write when it must refuse. */
 export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const before = target.calls.snapshot();
+  const paceBefore = target.pace.snapshot();
   const vault: VaultRef = { resourceGroup: plan.target.vaultResourceGroup, name: plan.target.vaultName };
   if (plan.target.subscriptionId.toLowerCase() !== target.subscriptionId.toLowerCase()) {
     throw new ConfigurationError(`the plan is for subscription ${plan.target.subscriptionId}, the target is ${target.subscriptionId}`);
@@ -137,7 +147,7 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
     }
   }
 
-  const results = await runScheduled(plan.actions, opts, async (action, emit, write, refusal) =>
+  const results = await runScheduled(plan.actions, opts, target.pace, async (action, emit, write, refusal) =>
     runAction(action, {
       target,
       vault,
@@ -149,10 +159,13 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
     }),
   );
   const ordered = plan.actions.map((a) => results.get(a.id)!);
+  const paced = paceSince(paceBefore, target.pace.snapshot());
   return {
     actions: ordered,
     operationsIssued: ordered.reduce((n, r) => n + r.operations, 0),
     apiCalls: diffCalls(before, target.calls.snapshot()),
+    requests: paceTotal(paced),
+    quotaBoundSeconds: target.pace.boundSeconds(paced),
     converged: ordered.every((r) => r.status === 'applied' || r.status === 'skipped'),
   };
 }
@@ -169,11 +182,11 @@ function refusedAsBusy(e: unknown): ClassifiedAzureError | undefined {
 }
 
 /**
- * Starts actions in plan order as their dependencies succeed, at most `concurrency` at a time and one per
- * VM; actions whose dependency did not succeed are blocked.
+ * Starts actions in plan order as their dependencies succeed, at most `concurrency` at a time (else as many
+ * as the pacer finds the quota keeps busy) and one per VM; actions whose dependency did not succeed are blocked.
  */
-async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOptions, run: Runner): Promise<Map<string, ActionResult>> {
-  const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOptions, pace: Pacer, run: Runner): Promise<Map<string, ActionResult>> {
+  const limit = () => Math.max(1, opts.concurrency ?? pace.concurrency());
   const results = new Map<string, ActionResult>();
   const known = new Set(actions.map((a) => a.id));
   const busyVms = new Set<string>();
@@ -215,7 +228,7 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
         event(a, 'skipped', { message: REASON_DEPENDENCY });
         continue;
       }
-      if (deps === 'wait' || running.size >= limit || (vmKey !== undefined && busyVms.has(vmKey))) {
+      if (deps === 'wait' || running.size >= limit() || (vmKey !== undefined && busyVms.has(vmKey))) {
         still.push(a);
         continue;
       }

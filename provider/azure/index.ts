@@ -11,6 +11,7 @@ export {
 } from './target.js';
 export { CallCounter, diffCalls, countWrites, isWrite, operationName, type ApiCallCounter, type CallCounts } from './callCounter.js';
 export { classifyError, azureError, remedyFor, isTransient, parseRetryAfter, ClassifiedAzureError, REMEDIES } from './errors.js';
+export { Pacer, ARM_SUBSCRIPTION_BUCKETS, paceSince, paceTotal, requestKind, subscriptionOf, type BucketShape, type PaceCounts, type PaceSnapshot, type RequestKind } from './pacing.js';
 export { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export { policyToAzure, policyFromAzure, canonicalTime, WEEK_DAYS, WEEKS_OF_MONTH, MONTHS } from './policyMapping.js';
 export {

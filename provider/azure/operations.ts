@@ -1,6 +1,7 @@
 // The writes whose SDK call returns after the first 202 (SUBSET.md §3): this layer polls each to its end,
 // then waits for the job it started, and surfaces the job's error code and our remedy on failure.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import type {
   AzureIaaSVMJob,
   AzureIaaSVMProtectedItem,
@@ -60,6 +61,8 @@ function capture(): { seen: FirstResponse; onResponse: (raw: { status: number; h
   return {
     seen,
     onResponse: (raw) => {
+      // An SDK poller (begin*) polls right after its write: the write's own answer is the first one.
+      if (seen.status !== undefined) return;
       seen.status = raw.status;
       seen.asyncOperation = raw.headers.get('azure-asyncoperation');
       seen.location = raw.headers.get('location');
@@ -83,6 +86,53 @@ export async function call<T>(target: Target, fn: () => Promise<T>, opts: WaitOp
   } catch (e) {
     throw classifyError(e);
   }
+}
+
+/**
+ * One read of an operation that was accepted, retried on its own when transient whoever owns the write's
+ * retries: a throttled or failed poll must never send the write again.
+ */
+function poll<T>(target: Target, fn: () => Promise<T>, opts: WaitOptions): Promise<T> {
+  return withRetry(fn, { ...target.timing.retry, signal: opts.signal, onRetry: opts.onRetry });
+}
+
+/** A poll whose answer's status and Retry-After matter: captured afresh for each attempt, so a retried 429 is not taken for it. */
+function pollSeeing<T>(target: Target, fn: (onResponse: OnResponse) => Promise<T>, opts: WaitOptions): Promise<{ value: T; seen: FirstResponse }> {
+  return poll(
+    target,
+    async () => {
+      const { seen, onResponse } = capture();
+      return { value: await fn(onResponse), seen };
+    },
+    opts,
+  );
+}
+
+/** The write was accepted (2xx) by the service, whatever happened after. */
+function accepted(first: FirstResponse): boolean {
+  return first.status !== undefined && first.status >= 200 && first.status < 300;
+}
+
+/**
+ * Sends an SDK long-running write (begin*, which also makes the first poll) once and hands back the write's
+ * own answer, so the caller polls the operation itself; a failure after the write was accepted is the poll's
+ * and does not count against the write.
+ */
+async function sendOnce<T>(target: Target, send: (onResponse: OnResponse) => Promise<T>, opts: WaitOptions): Promise<{ first: FirstResponse; value?: T }> {
+  return call(
+    target,
+    async () => {
+      // A fresh capture per attempt: a refused attempt's answer is not the write's.
+      const { seen, onResponse } = capture();
+      try {
+        return { first: seen, value: await send(onResponse) };
+      } catch (e) {
+        if (!accepted(seen)) throw e;
+        return { first: seen };
+      }
+    },
+    opts,
+  );
 }
 
 function pollDelay(target: Target, retryAfterMs: number | undefined): number {
@@ -113,7 +163,7 @@ async function pollOperationStatus(
   target: Target,
   what: string,
   first: FirstResponse,
-  get: (opId: string) => Promise<OperationStatus>,
+  get: (opId: string, onResponse: OnResponse) => Promise<OperationStatus>,
   opts: WaitOptions,
 ): Promise<OperationStatus | undefined> {
   const operationId = operationIdFromUrl(first.asyncOperation ?? first.location);
@@ -123,8 +173,8 @@ async function pollOperationStatus(
     what,
     first.retryAfterMs,
     async () => {
-      const s = await call(target, () => get(operationId), opts);
-      return s.status === 'InProgress' ? { done: false as const } : { done: true as const, value: s };
+      const { value: s, seen } = await pollSeeing(target, (onResponse) => get(operationId, onResponse), opts);
+      return s.status === 'InProgress' ? { done: false as const, retryAfterMs: seen.retryAfterMs } : { done: true as const, value: s };
     },
     opts,
   );
@@ -137,7 +187,14 @@ function jobIdOf(status: OperationStatus | undefined): string | undefined {
 }
 
 /** Turns a finished operation (and its job) into an outcome, or throws the classified failure. */
-async function settle(target: Target, vault: VaultRef, what: string, status: OperationStatus | undefined, opts: WaitOptions): Promise<OperationOutcome> {
+async function settle(
+  target: Target,
+  vault: VaultRef,
+  what: string,
+  status: OperationStatus | undefined,
+  opts: WaitOptions,
+  retryAfterMs?: number,
+): Promise<OperationOutcome> {
   const jobId = jobIdOf(status);
   if (status && status.status !== 'Succeeded') {
     const job = jobId ? await getJob(target, vault, jobId, opts).catch(() => undefined) : undefined;
@@ -145,12 +202,12 @@ async function settle(target: Target, vault: VaultRef, what: string, status: Ope
     throw fromJob ?? azureError(status.error?.code ?? `Operation${status.status ?? 'Failed'}`, status.error?.message ?? `${what} ended ${status.status}`);
   }
   if (!jobId) return { operationId: status?.name };
-  const job = await waitForJob(target, vault, jobId, opts);
+  const job = await waitForJob(target, vault, jobId, opts, retryAfterMs);
   return { operationId: status?.name, jobId, job };
 }
 
 function getJob(target: Target, vault: VaultRef, jobId: string, opts: WaitOptions): Promise<JobResource> {
-  return call(target, () => target.clients.backup.jobDetails.get(vault.name, vault.resourceGroup, jobId), opts);
+  return poll(target, () => target.clients.backup.jobDetails.get(vault.name, vault.resourceGroup, jobId), opts);
 }
 
 /** The job's error as a classified error, or undefined when the job did not fail. */
@@ -175,15 +232,18 @@ export function jobErrorCode(detail: { errorCode?: number; errorString?: string;
   return named ?? (detail.errorCode !== undefined ? String(detail.errorCode) : undefined);
 }
 
-/** Waits for a job to finish; throws its classified error when it failed. */
-export async function waitForJob(target: Target, vault: VaultRef, jobId: string, opts: WaitOptions = {}): Promise<JobResource> {
+/**
+ * Waits for a job to finish; throws its classified error when it failed. A job has no Retry-After of its own:
+ * after a first look it is read at `everyMs`, the pace its operation's service asked for (default: the shortest poll).
+ */
+export async function waitForJob(target: Target, vault: VaultRef, jobId: string, opts: WaitOptions = {}, everyMs?: number): Promise<JobResource> {
   const job = await pollUntil<JobResource>(
     target,
     `job ${jobId}`,
     0,
     async () => {
       const j = await getJob(target, vault, jobId, opts);
-      return DONE_JOB_STATES.has(j.properties?.status ?? '') ? { done: true as const, value: j } : { done: false as const };
+      return DONE_JOB_STATES.has(j.properties?.status ?? '') ? { done: true as const, value: j } : { done: false as const, retryAfterMs: everyMs };
     },
     opts,
   );
@@ -200,13 +260,12 @@ async function writeAndWait(
   vault: VaultRef,
   what: string,
   write: (onResponse: OnResponse) => Promise<unknown>,
-  getStatus: (operationId: string) => Promise<OperationStatus>,
+  getStatus: (operationId: string, onResponse: OnResponse) => Promise<OperationStatus>,
   opts: WaitOptions,
 ): Promise<OperationOutcome> {
-  const { seen, onResponse } = capture();
-  await call(target, () => write(onResponse), opts);
-  const status = await pollOperationStatus(target, what, seen, getStatus, opts);
-  return settle(target, vault, what, status, opts);
+  const { first } = await sendOnce(target, write, opts);
+  const status = await pollOperationStatus(target, what, first, getStatus, opts);
+  return settle(target, vault, what, status, opts, first.retryAfterMs);
 }
 
 /** PUT a protected item (protect, change policy, stop retaining data), then wait for the operation and its job. */
@@ -224,7 +283,7 @@ export function putProtectedItem(
     vault,
     `protected item ${itemName}`,
     (onResponse) => backup.protectedItems.createOrUpdate(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }),
-    (opId) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId),
+    (opId, onResponse) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId, { onResponse }),
     opts,
   );
 }
@@ -248,7 +307,7 @@ export function deleteProtectedItem(
     `delete of ${itemName}`,
     // A 404 answers no operation to poll, so the outcome is empty.
     (onResponse) => backup.protectedItems.delete(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, { onResponse }).catch(gone),
-    (opId) => backup.backupOperationStatuses.get(vault.name, vault.resourceGroup, opId),
+    (opId, onResponse) => backup.backupOperationStatuses.get(vault.name, vault.resourceGroup, opId, { onResponse }),
     opts,
   );
 }
@@ -268,7 +327,7 @@ export function triggerBackup(
     vault,
     `backup of ${itemName}`,
     (onResponse) => backup.backups.trigger(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }),
-    (opId) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId),
+    (opId, onResponse) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId, { onResponse }),
     opts,
   );
 }
@@ -281,19 +340,18 @@ export async function putPolicy(
   body: ProtectionPolicyResource,
   opts: WaitOptions = {},
 ): Promise<ProtectionPolicyResource> {
-  const { seen, onResponse } = capture();
   const backup = target.clients.backup;
-  const written = await call(target, () => backup.protectionPolicies.createOrUpdate(vault.name, vault.resourceGroup, policyName, body, { onResponse }), opts);
+  const { first, value: written } = await sendOnce(target, (onResponse) => backup.protectionPolicies.createOrUpdate(vault.name, vault.resourceGroup, policyName, body, { onResponse }), opts);
   const status = await pollOperationStatus(
     target,
     `policy ${policyName}`,
-    seen,
-    (opId) => backup.protectionPolicyOperationStatuses.get(vault.name, vault.resourceGroup, policyName, opId),
+    first,
+    (opId, onResponse) => backup.protectionPolicyOperationStatuses.get(vault.name, vault.resourceGroup, policyName, opId, { onResponse }),
     opts,
   );
-  if (!status) return written;
-  await settle(target, vault, `policy ${policyName}`, status, opts);
-  return call(target, () => backup.protectionPolicies.get(vault.name, vault.resourceGroup, policyName), opts);
+  if (!status && written) return written;
+  if (status) await settle(target, vault, `policy ${policyName}`, status, opts, first.retryAfterMs);
+  return poll(target, () => backup.protectionPolicies.get(vault.name, vault.resourceGroup, policyName), opts);
 }
 
 /** Writes a policy's settings (create or update) and waits for it; returns the policy as stored. */
@@ -377,8 +435,7 @@ async function writeAndPollLocation(
   result: (operationId: string, onResponse: OnResponse) => Promise<unknown>,
   opts: WaitOptions,
 ): Promise<void> {
-  const { seen, onResponse } = capture();
-  await call(target, () => write(onResponse), opts);
+  const { first: seen } = await sendOnce(target, write, opts);
   const operationId = operationIdFromUrl(seen.location ?? seen.asyncOperation);
   if (seen.status !== 202 || !operationId) return;
   await pollUntil<undefined>(
@@ -386,9 +443,8 @@ async function writeAndPollLocation(
     what,
     seen.retryAfterMs,
     async () => {
-      const step = capture();
-      await call(target, () => result(operationId, step.onResponse), opts);
-      return step.seen.status === 202 ? { done: false as const, retryAfterMs: step.seen.retryAfterMs } : { done: true as const, value: undefined };
+      const { seen: step } = await pollSeeing(target, (onResponse) => result(operationId, onResponse), opts);
+      return step.status === 202 ? { done: false as const, retryAfterMs: step.retryAfterMs } : { done: true as const, value: undefined };
     },
     opts,
   );
@@ -419,7 +475,7 @@ export function backupExtensionType(osType: 'Windows' | 'Linux'): 'VMSnapshot' |
 
 export const BACKUP_EXTENSION_PUBLISHER = 'Microsoft.Azure.RecoveryServices';
 
-/** Installs the backup extension through the VM agent (Compute polls this one itself). */
+/** Installs the backup extension through the VM agent, then polls Compute's Azure-AsyncOperation to its end. */
 export async function installBackupExtension(
   target: Target,
   vm: { resourceGroup: string; name: string; location: string; osType: 'Windows' | 'Linux' },
@@ -427,18 +483,55 @@ export async function installBackupExtension(
 ): Promise<void> {
   const type = backupExtensionType(vm.osType);
   const body = { location: vm.location, publisher: BACKUP_EXTENSION_PUBLISHER, typePropertiesType: type, typeHandlerVersion: '1.0', autoUpgradeMinorVersion: true };
-  await call(
+  const compute = target.clients.compute;
+  const { first } = await sendOnce(
     target,
-    () =>
-      target.clients.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(vm.resourceGroup, vm.name, type, body, {
-        updateIntervalInMs: target.timing.pollMinMs,
-        abortSignal: opts.signal,
-      }),
+    (onResponse) => compute.virtualMachineExtensions.beginCreateOrUpdate(vm.resourceGroup, vm.name, type, body, { abortSignal: opts.signal, onResponse }),
+    opts,
+  );
+  const url = first.asyncOperation;
+  if (first.status === undefined || first.status >= 300 || !url) return;
+  await pollUntil<undefined>(
+    target,
+    `backup extension on ${vm.name}`,
+    first.retryAfterMs,
+    async () => {
+      const s = await poll(target, () => readAsyncOperation(target, url, opts), opts);
+      if (s.status === 'InProgress') return { done: false as const, retryAfterMs: s.retryAfterMs };
+      if (s.status === 'Succeeded') return { done: true as const, value: undefined };
+      throw azureError(s.error?.code ?? `Operation${s.status ?? 'Failed'}`, s.error?.message ?? `backup extension on ${vm.name} ended ${s.status}`);
+    },
     opts,
   );
 }
 
-/** Associates a VM with the vault (classic profile); the SDK polls the registration to its end. */
+interface AsyncOperationStatus {
+  readonly status?: string;
+  readonly error?: { code?: string; message?: string };
+  readonly retryAfterMs?: number;
+}
+
+/** GETs an Azure-AsyncOperation URL through the SDK's pipeline (its auth, counting and pacing); Compute has no typed call for it. */
+async function readAsyncOperation(target: Target, url: string, opts: WaitOptions): Promise<AsyncOperationStatus> {
+  const res = await target.clients.compute.sendRequest(createPipelineRequest({ url, method: 'GET', abortSignal: opts.signal }));
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+  let body: { status?: string; error?: { code?: string; message?: string } } = {};
+  try {
+    body = JSON.parse(res.bodyAsText ?? '{}') as typeof body;
+  } catch {
+    // A body that is not JSON says nothing more than its status.
+  }
+  if (res.status >= 400) {
+    throw azureError(body.error?.code ?? (res.status === 429 ? 'TooManyRequests' : `Http${res.status}`), body.error?.message ?? `status ${res.status}`, {
+      statusCode: res.status,
+      retryAfterMs,
+      requestId: res.headers.get('x-ms-request-id'),
+    });
+  }
+  return { ...body, retryAfterMs };
+}
+
+/** Associates a VM with the vault (classic profile), then polls the registration's Location to its end. */
 export async function registerContainer(
   target: Target,
   vault: VaultRef,
@@ -454,13 +547,12 @@ export async function registerContainer(
       virtualMachineId: vm.id,
     },
   };
-  await call(
+  const backup = target.clients.backup;
+  await writeAndPollLocation(
     target,
-    () =>
-      target.clients.backup.protectionContainers.beginRegisterAndWait(vault.name, vault.resourceGroup, FABRIC, containerName, body, {
-        updateIntervalInMs: target.timing.pollMinMs,
-        abortSignal: opts.signal,
-      }),
+    `registration of ${vm.name}`,
+    (onResponse) => backup.protectionContainers.beginRegister(vault.name, vault.resourceGroup, FABRIC, containerName, body, { abortSignal: opts.signal, onResponse }),
+    (operationId, onResponse) => backup.protectionContainerOperationResults.get(vault.name, vault.resourceGroup, FABRIC, containerName, operationId, { onResponse }),
     opts,
   );
 }

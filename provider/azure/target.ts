@@ -11,6 +11,7 @@ import { ConfigurationError } from '../core/errors.js';
 import { openEmbeddedEmulatorState, startEmbeddedEmulator } from './embedded.js';
 import { CallCounter, type ApiCallCounter } from './callCounter.js';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import { Pacer } from './pacing.js';
 import type { RetryOptions } from './retry.js';
 import type { EmulatorOptions } from '../../emulator/index.js';
 
@@ -108,6 +109,8 @@ export interface Target {
   readonly profile: Profile;
   readonly clients: TargetClients;
   readonly calls: ApiCallCounter;
+  /** ARM's token buckets per subscription as this process sees them: paces every request, counts reads, writes and 429s. */
+  readonly pace: Pacer;
   readonly timing: TargetTiming;
   /** The same target for another subscription of the estate: same endpoint, credential, call counter and timing. */
   forSubscription(subscriptionId: string): Target;
@@ -167,14 +170,17 @@ async function readSecretFile(file: string, what: string): Promise<string> {
   }
 }
 
-function buildClients(credential: TokenCredential, subscriptionId: string, endpoint: string, ca: string | undefined, counter: CallCounter): TargetClients {
+function buildClients(credential: TokenCredential, subscriptionId: string, endpoint: string, ca: string | undefined, counter: CallCounter, pace: Pacer): TargetClients {
   const options = {
     endpoint,
     $host: endpoint,
     credentialScopes: [`${AZURE_ENDPOINT}/.default`],
     retryOptions: { maxRetries: 0 },
     ...(ca ? { tlsOptions: { ca } } : {}),
-    additionalPolicies: [{ policy: counter.policy(), position: 'perRetry' as const }],
+    additionalPolicies: [
+      { policy: counter.policy(), position: 'perRetry' as const },
+      { policy: pace.policy(), position: 'perRetry' as const },
+    ],
   };
   return {
     backup: new RecoveryServicesBackupClient(credential, subscriptionId, options),
@@ -209,6 +215,7 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
   const opts = resolveTarget(written);
   const kind = opts.kind;
   const counter = new CallCounter();
+  const pace = new Pacer();
   const timing = defaultTiming(kind, opts.timing);
 
   if (kind === 'azure') {
@@ -218,8 +225,8 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
     const secret = opts.clientSecret;
     const credential = secret ? new identity.ClientSecretCredential(secret.tenantId, secret.clientId, secret.clientSecret) : new identity.DefaultAzureCredential();
     const endpoint = opts.endpoint ?? AZURE_ENDPOINT;
-    return targetFor({ kind, endpoint, world: endpoint, profile: 'modern', calls: counter, timing, close: async () => {} }, subscriptionId, (sub) =>
-      buildClients(credential, sub, endpoint, undefined, counter),
+    return targetFor({ kind, endpoint, world: endpoint, profile: 'modern', calls: counter, pace, timing, close: async () => {} }, subscriptionId, (sub) =>
+      buildClients(credential, sub, endpoint, undefined, counter, pace),
     );
   }
 
@@ -234,8 +241,8 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
     }
     const profile = opts.profile ?? world?.profile ?? 'classic';
     const endpoint = opts.endpoint;
-    return targetFor({ kind, endpoint, world: endpoint, profile, calls: counter, timing, close: async () => {} }, subscriptionId, (sub) =>
-      buildClients(new StaticTokenCredential(token), sub, endpoint, ca, counter),
+    return targetFor({ kind, endpoint, world: endpoint, profile, calls: counter, pace, timing, close: async () => {} }, subscriptionId, (sub) =>
+      buildClients(new StaticTokenCredential(token), sub, endpoint, ca, counter, pace),
     );
   }
 
@@ -243,8 +250,8 @@ export async function openTarget(written: TargetOptions = {}): Promise<Target> {
   const running = await startEmbeddedEmulator({ ...opts.emulator, stateDir, ...(fleetFile ? { fleetFile } : {}) });
   const subscriptionId = opts.subscriptionId ?? running.subscriptionId;
   return targetFor(
-    { kind, endpoint: running.endpoint, world: stateDir, profile: running.profile, calls: counter, timing, close: () => running.close() },
+    { kind, endpoint: running.endpoint, world: stateDir, profile: running.profile, calls: counter, pace, timing, close: () => running.close() },
     subscriptionId,
-    (sub) => buildClients(new StaticTokenCredential(running.token), sub, running.endpoint, running.ca, counter),
+    (sub) => buildClients(new StaticTokenCredential(running.token), sub, running.endpoint, running.ca, counter, pace),
   );
 }

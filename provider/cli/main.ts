@@ -67,7 +67,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .addOption(specOption())
     .option('--plan <file>', 'apply exactly this saved plan; refused if the state has moved since')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--concurrency <n>', 'operations in flight at once (one per VM at a time)', '4')
+    .option('--concurrency <n>', "operations in flight at once (one per VM at a time; default: as many as ARM's quota keeps busy)")
     .option('--allow-data-deletion', 'allow deleting backup data where the spec says retainData: false')
     .option('--format <format>', 'text or json (one event per line)', 'text')
     .option('--wait-lock <duration>', 'wait up to DURATION (e.g. 10m) for another apply on the vault to finish (default: refuse at once)')

@@ -24,8 +24,15 @@ function summaryLine(result: ApplyResult): string {
   const interrupted = count('cancelled');
   return (
     `Apply: ${count('applied')} applied, ${count('skipped')} already converged, ${count('blocked')} blocked, ${count('failed')} failed` +
-    `${interrupted > 0 ? `, ${interrupted} interrupted` : ''}; ${plural(result.operationsIssued, 'operation')} issued.`
+    `${interrupted > 0 ? `, ${interrupted} interrupted` : ''}; ${plural(result.operationsIssued, 'operation')} issued.\n` +
+    requestsLine(result)
   );
+}
+
+/** What apply spent of ARM's quota: the subscription buckets count every request, not only operations. */
+function requestsLine(result: ApplyResult): string {
+  const { writes, reads, throttled } = result.requests;
+  return `ARM requests: ${plural(writes, 'write')}, ${plural(reads, 'read')}, ${throttled} throttled (429); the quota allows them in ${result.quotaBoundSeconds.toFixed(0)} s at best.`;
 }
 
 export function createProgress(format: 'text' | 'json', plan: Plan): Progress {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AzureIaaSVMJob, AzureIaaSVMProtectedItem, JobResource } from '@azure/arm-recoveryservicesbackup';
-import { countWrites, diffCalls, FABRIC, listAll } from '../../provider/azure/index.js';
+import { call, countWrites, diffCalls, FABRIC, isWrite, listAll } from '../../provider/azure/index.js';
 import { applyPlan, type ApplyEvent } from '../../provider/apply/index.js';
 import { ApplyFailedError, AZURE_CODE_REMEDIES, ConfigurationError, StalePlanError, vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
 import { observe } from '../../provider/discovery/index.js';
 import { fingerprintObservation } from '../../provider/plan/index.js';
-import { openTestTarget, WEU, type TestTarget } from '../discovery/harness.js';
+import { isPoll, openTestTarget, recordThrottled, WEU, type TestTarget } from '../discovery/harness.js';
 import { changePolicy, createPolicy, deleteData, makePlan, protect, register, stopProtection, WEEKLY } from './planFixtures.js';
 
 const HEALTHY: [rg: string, name: string][] = [
@@ -44,7 +44,7 @@ describe('applyPlan', () => {
   it('protects several VMs, then a second apply issues no operations', async () => {
     t = await openTestTarget();
     const events: ApplyEvent[] = [];
-    const first = await applyPlan(t.target, protectAll(), { onEvent: (e) => events.push(e) });
+    const first = await applyPlan(t.target, protectAll(), { concurrency: 4, onEvent: (e) => events.push(e) });
     expect(first.actions.map((a) => [a.actionId.split(':')[0], a.status, a.code])).toEqual(first.actions.map((a) => [a.actionId.split(':')[0], 'applied', undefined]));
     expect(first.converged).toBe(true);
     for (const [rg, name] of HEALTHY) {
@@ -53,7 +53,7 @@ describe('applyPlan', () => {
       expect(item.protectionState).toBe('IRPending');
     }
     expect(events.filter((e) => e.phase === 'registering').length).toBeGreaterThanOrEqual(HEALTHY.length);
-    // One operation per VM at a time, at most `concurrency` (default 4) in all, dependencies first.
+    // One operation per VM at a time, at most `concurrency` in all, dependencies first.
     const running = new Map<string, string>();
     let peak = 0;
     const finished = new Set<string>();
@@ -129,6 +129,29 @@ describe('applyPlan', () => {
     expect(retries.some((e) => e.code === 'InternalServerError')).toBe(true);
     const jobs = await configureJobsByVm(t);
     expect([...jobs.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('a 429 on a poll retries the poll, never the write: each PUT is sent once, and apply counts the 429s', async () => {
+    // Two read tokens refilled at 5 a second, while the pacer assumes ARM's 25: polls meet empty buckets.
+    t = await openTestTarget({ faults: { throttling: true, readBucket: 2, readRefillPerSecond: 5 } });
+    const throttled = recordThrottled(t.target);
+    const before = t.target.calls.snapshot();
+    const result = await applyPlan(t.target, makePlan([createPolicy('daily'), ...protect('rg-web', 'web-01')]));
+    expect(result.actions.map((a) => a.status)).toEqual(['applied', 'applied', 'applied']);
+    const calls = diffCalls(before, t.target.calls.snapshot());
+    const writes = Object.entries(calls).filter(([op]) => isWrite(op));
+    expect(Object.fromEntries(writes)).toEqual({
+      'PUT backupPolicies/{id}': 1,
+      'PUT extensions/{id}': 1,
+      'PUT protectionContainers/{id}': 1,
+      'PUT protectedItems/{id}': 1,
+    });
+    expect(throttled.filter(isPoll).length).toBeGreaterThan(0);
+    expect(result.operationsIssued).toBe(4);
+    expect(result.requests).toMatchObject({ writes: 4, throttled: throttled.length });
+    expect(result.requests.reads).toBe(Object.entries(calls).filter(([op]) => !isWrite(op)).reduce((n, [, c]) => n + c, 0));
+    const tt = t;
+    expect((await call(tt.target, () => itemOf(tt, 'rg-web', 'web-01'))).protectionState).toBe('IRPending');
   });
 
   it('a persistent 500 on a policy read fails with its code said once and a remedy about the service, not the VM', async () => {

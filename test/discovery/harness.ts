@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openTarget, type RetryOptions, type Target, type TargetOptions } from '../../provider/azure/index.js';
+import { openTarget, operationName, type RetryOptions, type Target, type TargetOptions } from '../../provider/azure/index.js';
 
 export const FLEET_FILE = fileURLToPath(new URL('../../examples/fleet.yaml', import.meta.url));
 export const WEU = { resourceGroup: 'rg-backup', name: 'vault-weu' } as const;
@@ -41,3 +41,26 @@ export async function openTestTarget(
     },
   };
 }
+
+/** Records, by operation, every request of `target` the service answered 429 (each attempt, as sent). */
+export function recordThrottled(target: Target): string[] {
+  const throttled: string[] = [];
+  for (const client of [target.clients.backup, target.clients.compute]) {
+    client.pipeline.addPolicy(
+      {
+        name: 'testThrottledCalls',
+        sendRequest: async (request, next) => {
+          const response = await next(request);
+          if (response.status === 429) throttled.push(operationName(request.method, request.url));
+          return response;
+        },
+      },
+      // Inside the SDK's deserialization, which turns a 429 into a thrown error.
+      { afterPhase: 'Retry' },
+    );
+  }
+  return throttled;
+}
+
+/** Polls of an accepted operation: its status, result or job. */
+export const isPoll = (operation: string): boolean => /operation|jobs/i.test(operation);

@@ -19,7 +19,9 @@ import {
   WEU,
   type TestEmulator,
 } from './helpers.js';
+import Database from 'better-sqlite3';
 import { startEmulator } from '../../emulator/index.js';
+import { worldFile } from '../../emulator/store.js';
 
 const V = `/subscriptions/${SUB}/resourceGroups/${WEU.resourceGroup}/providers/Microsoft.RecoveryServices/vaults/${WEU.name}`;
 let em: TestEmulator | undefined;
@@ -101,6 +103,38 @@ describe('faults', () => {
     const write = await raw(em, 'PUT', '/admin/faults', { throttling: false });
     expect(write.status).toBe(200);
     expect((await raw(em, 'GET', `${V}?api-version=2023-04-01`)).status).toBe(200);
+  });
+  test('throttling: each subscription has its own buckets, shared by every process serving the state directory', async () => {
+    em = await startTestEmulator({ faults: { throttling: true, readBucket: 3, readRefillPerSecond: 0.5 } });
+    const second = await startEmulator({ stateDir: em.stateDir, port: 0, operationDelayMs: 40, retryAfterSeconds: 0 });
+    try {
+      const remaining = (r: { headers: Record<string, string | string[] | undefined> }) => r.headers['x-ms-ratelimit-remaining-subscription-reads'];
+      expect(remaining(await raw(em, 'GET', `${V}?api-version=2023-04-01`))).toBe('2');
+      expect(remaining(await raw(second, 'GET', `${V}?api-version=2023-04-01`))).toBe('1');
+      expect(remaining(await raw(em, 'GET', `${V}?api-version=2023-04-01`))).toBe('0');
+      expect((await raw(second, 'GET', `${V}?api-version=2023-04-01`)).status).toBe(429);
+      // Another subscription's bucket is full.
+      const other = await raw(second, 'GET', `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v?api-version=2023-04-01`);
+      expect(other.status).not.toBe(429);
+      expect(remaining(other)).toBe('2');
+    } finally {
+      await second.close();
+    }
+  });
+  test('a GET of a world with nothing due takes no write lock: it answers while another process holds one', async () => {
+    em = await startTestEmulator();
+    // Brings the world up to date first, so nothing is due when the lock is taken.
+    expect((await raw(em, 'GET', `${V}?api-version=2023-04-01`)).status).toBe(200);
+    const other = new Database(worldFile(em.stateDir));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const read = await raw(em, 'GET', `${V}?api-version=2023-04-01`);
+      expect(read.status).toBe(200);
+      expect(read.body.name).toBe(WEU.name);
+      other.exec('ROLLBACK');
+    } finally {
+      other.close();
+    }
   });
   test('internal errors: a seeded rate gives the same sequence every time and changes nothing', async () => {
     const run = async () => {

@@ -152,7 +152,8 @@ export interface ApplyFlags extends TargetFlags {
 
 export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
   const format = oneOf('--format', flags.format, ['text', 'json'] as const, 'text');
-  const concurrency = positiveInt('--concurrency', flags.concurrency, 4);
+  // Without the flag, apply adapts to ARM's quota (the target's pacer).
+  const concurrency = flags.concurrency === undefined ? undefined : positiveInt('--concurrency', flags.concurrency, 1);
   const waitLock = flags.waitLock === undefined ? undefined : { text: flags.waitLock, ms: parseDuration(flags.waitLock) };
   return withSpecAndTarget(flags.file, flags, true, (spec, target) => withApplyLock(target, spec, waitLock, async (estateLock) => {
     let plan: Plan;
@@ -184,7 +185,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
     const progress = createProgress(format, plan);
     const interrupt = onInterrupt();
     try {
-      const common = { concurrency, allowDataDeletion: flags.allowDataDeletion === true, onEvent: progress.onEvent, signal: interrupt.signal };
+      const common = { ...(concurrency === undefined ? {} : { concurrency }), allowDataDeletion: flags.allowDataDeletion === true, onEvent: progress.onEvent, signal: interrupt.signal };
       const applying = plan.vaults
         ? applyEstatePlan(target, plan, { ...common, checkFingerprints: flags.plan !== undefined, lock: estateLock })
         : applyPlan(target, plan, { ...common, expectedFingerprint });
