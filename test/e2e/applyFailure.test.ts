@@ -1,13 +1,12 @@
-// An apply the service refuses part of: a VM whose protection was deleted out of band (soft-deleted), which the
-// service refuses to protect again before it is undeleted. The rest converges, and the command exits 1 with the
-// error code and our remedy, as text and as JSON events.
+// An apply the service refuses part of: a VM on a custom image whose operating system Azure Backup cannot install
+// its extension on (no pre-flight can tell from a custom image: the install times out). The rest converges, and
+// the command exits 1 with the error code and our remedy, as text and as JSON events.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { deleteProtectedItem, installBackupExtension, openTarget, putProtectedItem, registerContainer, type Target } from '../../provider/azure/index.js';
-import { vaultArmId, vmArmId, vmContainerName, vmProtectedItemName } from '../../provider/core/index.js';
+import { openTarget, type Target } from '../../provider/azure/index.js';
 import { requireBuild, runCli, specText, type CliResult } from './harness.js';
 
 const SUB = '0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -16,7 +15,7 @@ const FLEET = `subscriptionId: ${SUB}
 vaults:
   - { name: vault-a, resourceGroup: rg-backup, location: westeurope }
 vms:
-  - { name: web-01, resourceGroup: rg-web, location: westeurope, os: Linux, image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest" }
+  - { name: web-01, resourceGroup: rg-web, location: westeurope, os: Linux, image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest", osSupported: false }
   - { name: web-02, resourceGroup: rg-web, location: westeurope, os: Linux, image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest" }
 `;
 
@@ -50,19 +49,6 @@ beforeAll(async () => {
   await writeFile(join(dir, 'spec.yaml'), SPEC);
   emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: join(dir, 'fleet.yaml'), retryAfterSeconds: 0, operationDelayMs: 20 });
   sdk = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, stateDir: join(dir, 'state') });
-  // Out of band, web-01 is protected, then its protection is deleted: the item stays soft-deleted.
-  const vaultA = { resourceGroup: 'rg-backup', name: 'vault-a' };
-  const web1 = { id: vmArmId(SUB, 'rg-web', 'web-01'), resourceGroup: 'rg-web', name: 'web-01', location: 'westeurope', osType: 'Linux' as const };
-  await installBackupExtension(sdk, web1);
-  await registerContainer(sdk, vaultA, web1, vmContainerName('rg-web', 'web-01'));
-  await putProtectedItem(sdk, vaultA, vmContainerName('rg-web', 'web-01'), vmProtectedItemName('rg-web', 'web-01'), {
-    properties: {
-      protectedItemType: 'Microsoft.Compute/virtualMachines',
-      sourceResourceId: web1.id,
-      policyId: `${vaultArmId(SUB, vaultA.resourceGroup, vaultA.name)}/backupPolicies/DefaultPolicy`,
-    },
-  });
-  await deleteProtectedItem(sdk, vaultA, vmContainerName('rg-web', 'web-01'), vmProtectedItemName('rg-web', 'web-01'));
 });
 
 afterAll(async () => {
@@ -76,15 +62,13 @@ describe('apply refused by the service', () => {
     const r = await apply();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/1 action failed/);
-    expect(r.stderr).toMatch(/web-01.*UserErrorItemSoftDeleted/);
-    expect(r.stderr).toMatch(/Remedy: The item is soft-deleted: undelete it/);
+    expect(r.stderr).toMatch(/web-01.*VMExtensionProvisioningTimeout/);
+    expect(r.stderr).toMatch(/Remedy: The VM agent never reported the backup extension installed/);
     // Each code is said once, never "CODE: CODE: ...".
     expect(r.stdout + r.stderr).not.toMatch(/\b(\w+): \1:/);
 
     const active: string[] = [];
-    for await (const item of sdk.clients.backup.backupProtectedItems.list('vault-a', 'rg-backup')) {
-      if (!(item.properties as { isScheduledForDeferredDelete?: boolean }).isScheduledForDeferredDelete) active.push(item.name!.toLowerCase());
-    }
+    for await (const item of sdk.clients.backup.backupProtectedItems.list('vault-a', 'rg-backup')) active.push(item.name!.toLowerCase());
     expect(active).toEqual(['vm;iaasvmcontainerv2;rg-web;web-02']);
   });
 
@@ -93,7 +77,7 @@ describe('apply refused by the service', () => {
     expect(r.code).toBe(1);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; phase?: string; vmName?: string; code?: string; remedy?: string; actions?: { status: string }[] });
     const failed = events.filter((e) => e.phase === 'failed');
-    expect(failed).toEqual([expect.objectContaining({ vmName: 'web-01', code: 'UserErrorItemSoftDeleted', remedy: expect.stringMatching(/undelete it/) })]);
+    expect(failed).toEqual([expect.objectContaining({ vmName: 'web-01', code: 'VMExtensionProvisioningTimeout', remedy: expect.stringMatching(/extension installed/) })]);
     const summary = events.at(-1)!;
     expect(summary.event).toBe('summary');
     // The policy and web-02 are in place: the re-run acts on web-01 alone.
