@@ -171,7 +171,7 @@ function otherVaultOf(status: VmBackupStatus | undefined, ownVaultId: string): O
 }
 
 /** `fn` over every item, at most `limit` at a time; results keep the items' order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -13,7 +13,7 @@ import {
   type ResolvedSpec,
   type VaultObservation,
 } from '../core/index.js';
-import { observe, type ObserveOptions } from './observe.js';
+import { mapBounded, observe, type ObserveOptions } from './observe.js';
 
 export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' | 'knownVault'> {
   /**
@@ -28,6 +28,8 @@ export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' |
   toWrite?: (obs: EstateObservation) => readonly ObservedVm[];
 }
 
+/** Recovery-point lists read at once across the estate. */
+const RECOVERY_POINT_CONCURRENCY = 16;
 /** Vaults observed at once. */
 const VAULT_CONCURRENCY = 4;
 
@@ -134,17 +136,12 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
     obs = build(records);
   }
   if (opts.recoveryPoints) {
+    // One pool for the whole estate: thousands of items never mean thousands of connections at once.
+    const work = obs.vaults.flatMap((v, i) => v.observation.protectedItems.map((item) => ({ i, v, item })));
+    const read = await mapBounded(work, RECOVERY_POINT_CONCURRENCY, ({ v, item }) => readRecoveryPoints(target.forSubscription(v.vault.subscriptionId), v.vault, item, wait));
     obs = {
       ...obs,
-      vaults: await Promise.all(
-        obs.vaults.map(async (v) => ({
-          ...v,
-          observation: {
-            ...v.observation,
-            protectedItems: await Promise.all(v.observation.protectedItems.map((i) => readRecoveryPoints(target.forSubscription(v.vault.subscriptionId), v.vault, i, wait))),
-          },
-        })),
-      ),
+      vaults: obs.vaults.map((v, i) => ({ ...v, observation: { ...v.observation, protectedItems: read.filter((_, k) => work[k].i === i) } })),
     };
   }
   return { ...obs, apiCalls: diffCalls(before, target.calls.snapshot()) };

@@ -103,7 +103,19 @@ export function selectorMatches(sel: VmSelector, vm: ObservedVm): boolean {
   if (groupIn(ex.resourceGroups, vm.resourceGroup)) return false;
   if (globMatches(ex.names, vm.name)) return false;
   if (Object.entries(ex.tags).some(([k, v]) => tagMatches(vm.tags, k, v))) return false;
-  return !ex.vms.some((p) => pickMatches(p, vm));
+  return !excludedByPick(ex.vms, vm);
+}
+
+// Exclusion picks by id in a set, made once per list: a long exclusion list is not compared with every VM.
+const excludedIds = new WeakMap<readonly VmPick[], ReadonlySet<string>>();
+function excludedByPick(picks: readonly VmPick[], vm: ObservedVm): boolean {
+  if (picks.length === 0) return false;
+  let ids = excludedIds.get(picks);
+  if (!ids) {
+    ids = new Set(picks.filter((p) => p.id !== undefined).map((p) => p.id!.toLowerCase()));
+    excludedIds.set(picks, ids);
+  }
+  return ids.has(vm.id.toLowerCase()) || picks.some((p) => p.id === undefined && pickMatches(p, vm));
 }
 
 function inRegion(vm: ObservedVm, opts: SelectOptions): boolean {
@@ -117,10 +129,30 @@ export function selectVms(spec: ResolvedSpec, vms: readonly ObservedVm[], opts: 
   return out;
 }
 
+/** VMs by lower-cased ARM id, built once per list: picks by id are looked up, not compared with every VM. */
+const vmsById = new WeakMap<readonly ObservedVm[], ReadonlyMap<string, ObservedVm>>();
+function byId(vms: readonly ObservedVm[]): ReadonlyMap<string, ObservedVm> {
+  let index = vmsById.get(vms);
+  if (!index) {
+    index = new Map(vms.map((vm) => [vm.id.toLowerCase(), vm]));
+    vmsById.set(vms, index);
+  }
+  return index;
+}
+
+/** The VMs an explicit pick names: by id a lookup, by resource group and name a scan. */
+function picked(pick: VmPick, vms: readonly ObservedVm[]): ObservedVm[] {
+  if (pick.id !== undefined) {
+    const vm = byId(vms).get(pick.id.toLowerCase());
+    return vm ? [vm] : [];
+  }
+  return vms.filter((vm) => pickMatches(pick, vm));
+}
+
 function ruleSelection(rule: ProtectionRule, vms: readonly ObservedVm[], opts: SelectOptions): { vm: ObservedVm; source?: SourceLocation }[] {
   const chosen = new Map<ObservedVm, SourceLocation | undefined>();
   for (const pick of rule.vms) {
-    for (const vm of vms) if (pickMatches(pick, vm) && !chosen.has(vm)) chosen.set(vm, pick.source ?? rule.source);
+    for (const vm of picked(pick, vms)) if (!chosen.has(vm)) chosen.set(vm, pick.source ?? rule.source);
   }
   if (rule.selector) {
     for (const vm of vms) if (!chosen.has(vm) && inRegion(vm, opts) && selectorMatches(rule.selector, vm)) chosen.set(vm, rule.source);
@@ -157,7 +189,7 @@ export function resolveDeclarations(
       list.push({ vm, rule, policy: rule.policy, source });
       byVm.set(vm, list);
     }
-    for (const pick of rule.vms) if (!obs.vms.some((vm) => pickMatches(pick, vm))) missing.push(missingPick(spec, rule, pick));
+    for (const pick of rule.vms) if (picked(pick, obs.vms).length === 0) missing.push(missingPick(spec, rule, pick));
   }
   const stops = spec.stopProtection.map((entry) => ({
     entry,
