@@ -64,7 +64,7 @@ async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = f
  * write for (their vaults discover them when `refresh`, and their agent facts come from Compute); with
  * `consistent`, Resource Manager lists alone.
  */
-function discoverEstate(
+export function discoverEstate(
   target: Target,
   spec: ResolvedSpec,
   opts: { consistent: boolean; refresh: boolean; recoveryPoints?: boolean },
