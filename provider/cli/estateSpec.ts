@@ -1,5 +1,5 @@
 // The estate spec that matches a generated estate fleet, so an estate can be tried in two commands.
-import { stringify } from 'yaml';
+import { Scalar, stringify } from 'yaml';
 import { isGeneratedFault, type EstateFleet } from '../../emulator/index.js';
 import { vmArmId } from '../core/index.js';
 
@@ -20,7 +20,7 @@ export function estateSpecText(fleet: EstateFleet): string {
     apiVersion: 'vmbackup/v1',
     scope: { subscriptions: fleet.subscriptions.map((s) => s.subscriptionId) },
     vaults: vaults.map(({ subscriptionId, resourceGroup, name }) => ({ subscriptionId, resourceGroup, name })),
-    policies: [{ name: POLICY, schedule: { frequency: 'Daily', time: '22:00', timeZone: 'UTC' }, retention: { daily: 30 } }],
+    policies: [{ name: POLICY, schedule: { frequency: 'Daily', time: quoted('22:00'), timeZone: 'UTC' }, retention: { daily: 30 } }],
     protect: [
       { name: 'one-vault-regions', policy: POLICY, select: { tags: { env: '*' }, exclude: { tags: { env: 'dev', backupVault: '*' }, vms: unprotectable } } },
       ...shared.map((v) => {
@@ -40,4 +40,11 @@ export function estateSpecText(fleet: EstateFleet): string {
     '# any other VM in scope that nothing protects.',
   ];
   return `${header.join('\n')}\n${stringify(spec, { lineWidth: 0 })}`;
+}
+
+/** A time quoted, so a YAML 1.1 reader does not take 22:00 for a number in base 60. */
+function quoted(text: string): Scalar<string> {
+  const scalar = new Scalar(text);
+  scalar.type = Scalar.QUOTE_DOUBLE;
+  return scalar;
 }
