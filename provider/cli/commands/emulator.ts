@@ -97,7 +97,9 @@ export async function generateFleetCommand(flags: GenerateFleetFlags): Promise<E
   const seed = positiveInt('--seed', flags.seed, 1);
   if (!flags.estate) {
     const onlyEstate = (['subscriptions', 'regions', 'vaults', 'specOut'] as const).filter((k) => flags[k] !== undefined);
-    if (onlyEstate.length) throw new ConfigurationError(`--${onlyEstate[0] === 'specOut' ? 'spec-out' : onlyEstate[0]} needs --estate`);
+    if (onlyEstate.length) {
+      throw new ConfigurationError(`--${onlyEstate[0] === 'specOut' ? 'spec-out' : onlyEstate[0]} describes an estate: add --estate, or leave it out for a one-subscription fleet`);
+    }
     if (flags.out) await prepareOutputPath('--out', flags.out);
     await emit(stringify(generateFleet({ vms: positiveInt('--vms', flags.vms, 1000, MAX_GENERATED_VMS), seed })), flags.out);
     return ExitCode.ok;
@@ -124,6 +126,6 @@ function regionList(value: string): string[] {
   const regions = value.split(',').map((r) => r.trim());
   const bad = regions.find((r) => !/^[a-z][a-z0-9]*$/.test(r));
   if (bad !== undefined) throw new ConfigurationError(`invalid --regions "${value}": give region names separated by commas, e.g. westeurope,northeurope`);
-  if (new Set(regions).size !== regions.length) throw new ConfigurationError(`invalid --regions "${value}": a region is named twice`);
+  if (new Set(regions).size !== regions.length) throw new ConfigurationError(`invalid --regions "${value}": a region is named twice; give each once`);
   return regions;
 }
