@@ -1,7 +1,7 @@
 // Large, realistic fleets for benchmarks: mostly healthy VMs, a few of each failure mode, and names
 // reused across resource groups. The same options always give the same fleet.
 import { prng } from './faults.js';
-import { stableGuid, type EstateFleet, type FleetVm, type SubscriptionFleet } from './fleet.js';
+import { stableGuid, type EstateFleet, type FleetVault, type FleetVm, type SubscriptionFleet } from './fleet.js';
 
 export interface GenerateFleetOptions {
   /** Number of VMs. */
@@ -19,6 +19,7 @@ export interface GenerateFleetOptions {
 const DEFAULT_SUBSCRIPTION = '6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f';
 const WINDOWS_IMAGE = 'MicrosoftWindowsServer:WindowsServer:2019-Datacenter:latest';
 const LINUX_IMAGE = 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest';
+const MIX_UNSUPPORTED_IMAGE = 'thefreebsdfoundation:freebsd-13_1:13_1-release:latest';
 const APPS = ['web', 'api', 'db', 'batch', 'cache', 'ops'];
 const ENVS = ['prod', 'prod', 'prod', 'dev', 'test'];
 
@@ -32,8 +33,21 @@ const MIX: readonly [number, (vm: FleetVm) => FleetVm][] = [
   [0.01, (vm) => ({ ...vm, storageSku: 'Premium_LRS' })],
   [0.01, (vm) => ({ ...vm, nics: 2 })],
   [0.01, (vm) => ({ ...vm, loadBalancer: `lb-${vm.resourceGroup}` })],
-  [0.005, (vm) => ({ ...vm, os: 'Linux', image: 'thefreebsdfoundation:freebsd-13_1:13_1-release:latest' })],
+  [0.005, (vm) => ({ ...vm, os: 'Linux', image: MIX_UNSUPPORTED_IMAGE })],
 ];
+
+/** Whether the VM is one of MIX's failure modes, which Azure Backup cannot protect as it is (a generated VM is otherwise healthy). */
+export function isGeneratedFault(vm: FleetVm): boolean {
+  return (
+    (vm.powerState ?? 'running') !== 'running' ||
+    vm.agentVersion !== undefined ||
+    (vm.dataDisks ?? 0) > 3 ||
+    vm.storageSku !== undefined ||
+    (vm.nics ?? 1) > 1 ||
+    vm.loadBalancer !== undefined ||
+    vm.image === MIX_UNSUPPORTED_IMAGE
+  );
+}
 
 export function generateFleet(opts: GenerateFleetOptions): SubscriptionFleet {
   const regions = opts.regions?.length ? opts.regions : ['westeurope', 'northeurope'];
@@ -97,7 +111,7 @@ export interface GenerateEstateOptions {
 /**
  * A generated estate: several subscriptions, each with VMs in every region and a vault in every region (the
  * vaults past one per pair go to the first region of each subscription in turn). The first subscription is the default of generateFleet, the others
- * are derived from the seed.
+ * are derived from the seed. A VM of a region with several vaults is tagged `backupVault: SUBSCRIPTION/RG/NAME` with one of them.
  */
 export function generateEstate(opts: GenerateEstateOptions = {}): EstateFleet {
   const count = opts.subscriptions ?? 4;
@@ -111,7 +125,7 @@ export function generateEstate(opts: GenerateEstateOptions = {}): EstateFleet {
   const subscriptions = Array.from({ length: count }, (_, s) => {
     const subscriptionId = s === 0 ? DEFAULT_SUBSCRIPTION : stableGuid(`estate/${seed}/${s}`);
     const share = Math.floor(vms / count) + (s < vms % count ? 1 : 0);
-    const subVaults = [];
+    const subVaults: FleetVault[] = [];
     for (let k = 0; k < vaults; k++) {
       // Pairs in the order region by region, so the vaults past one per pair go to different subscriptions.
       const pair = k % pairs;
@@ -119,7 +133,14 @@ export function generateEstate(opts: GenerateEstateOptions = {}): EstateFleet {
       const location = regions[Math.floor(pair / count)];
       subVaults.push({ name: `vault-${location}-${Math.floor(k / pairs) + 1}`, resourceGroup: `rg-backup-${location}`, location });
     }
-    const subVms = generateVms(random, share, regions, first);
+    const subVms = generateVms(random, share, regions, first).map((vm, i) => {
+      // Where a region has several vaults, a spec must pin one: each VM carries the vault it belongs in, as an
+      // estate run by Azure Policy's "backup VMs with a given tag" would, so a rule can select by that tag.
+      const here = subVaults.filter((v) => v.location === vm.location);
+      if (here.length < 2) return vm;
+      const v = here[i % here.length];
+      return { ...vm, tags: { ...vm.tags, backupVault: `${subscriptionId}/${v.resourceGroup}/${v.name}` } };
+    });
     first += share;
     return { subscriptionId, vaults: subVaults, vms: subVms };
   });

@@ -8,7 +8,7 @@ import { listen } from './server.js';
 import { openSqliteStore, worldFile } from './store.js';
 import { DEFAULT_WORLD_OPTIONS, World, type ClockAdvance } from './world.js';
 
-export { generateEstate, generateFleet, type GenerateEstateOptions, type GenerateFleetOptions } from './fleetGenerator.js';
+export { generateEstate, generateFleet, isGeneratedFault, type GenerateEstateOptions, type GenerateFleetOptions } from './fleetGenerator.js';
 export {
   FleetError,
   fleetSubscriptions,

@@ -125,10 +125,15 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .action(run(((duration: string, flags: { state?: string }) => clockCommand('advance', duration, flags)) as Action));
   emulator
     .command('generate-fleet')
-    .description('write a generated fleet file (for benchmarks)')
-    .option('--vms <n>', 'number of VMs', '1000')
+    .description('write a generated fleet file (for benchmarks); --estate writes many subscriptions, regions and vaults')
+    .option('--vms <n>', 'number of VMs (default 1000, or 12000 with --estate)')
     .option('--seed <n>', 'random seed', '1')
     .option('--out <file>', 'output file (default stdout)')
+    .option('--estate', 'an estate: several subscriptions, each with VMs and a vault in every region')
+    .option('--subscriptions <n>', 'with --estate: number of subscriptions (default 4)')
+    .option('--regions <list>', 'with --estate: regions, separated by commas (default westeurope,northeurope,westus3)')
+    .option('--vaults <n>', 'with --estate: vaults, one per subscription and region and the rest doubling some (default 16)')
+    .option('--spec-out <file>', 'with --estate: also write an estate spec over the fleet (all subscriptions, all vaults)')
     .action(run(generateFleetCommand as Action));
 
   // A usage error is one line and where to look, not the whole help text.

@@ -124,6 +124,12 @@ const CASES: Record<string, Case[]> = {
     ...outCases(['emulator', 'generate-fleet', '--vms', '2']),
     ...['0', '1e9', '100000'].map((n) => ({ reason: `--vms ${n}`, args: ['emulator', 'generate-fleet', '--vms', n] })),
     { reason: '--seed x', args: ['emulator', 'generate-fleet', '--seed', 'x'] },
+    { reason: '--spec-out without --estate', args: ['emulator', 'generate-fleet', '--spec-out', 'spec.yaml'] },
+    { reason: 'fewer vaults than subscription and region pairs', args: ['emulator', 'generate-fleet', '--estate', '--vaults', '3'] },
+    { reason: '--regions with a bad name', args: ['emulator', 'generate-fleet', '--estate', '--regions', 'westeurope,West Europe'] },
+    { reason: '--regions naming one twice', args: ['emulator', 'generate-fleet', '--estate', '--regions', 'westeurope,westeurope'] },
+    { reason: '--subscriptions 0', args: ['emulator', 'generate-fleet', '--estate', '--subscriptions', '0'] },
+    { reason: '--spec-out under a regular file', args: ['emulator', 'generate-fleet', '--estate', '--vms', '24', '--spec-out', 'afile/spec.yaml'] },
   ],
 };
 

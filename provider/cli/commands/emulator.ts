@@ -1,12 +1,13 @@
 // `vmbackup emulator ...`: run the local ARM emulator standalone, move its clock, make large fleets.
 import { stringify } from 'yaml';
-import { generateFleet, type ClockAdvance } from '../../../emulator/index.js';
+import { generateEstate, generateFleet, type ClockAdvance } from '../../../emulator/index.js';
 import { openEmbeddedEmulatorState, startEmbeddedEmulator } from '../../azure/index.js';
 import { ConfigurationError, plural } from '../../core/index.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
 import { emit, noteIgnoredFleet, oneOf, positiveInt } from '../context.js';
-import { checkStateDir, listenError, portNumber, prepareOutputPath, stateDirError } from '../flags.js';
+import { estateSpecText } from '../estateSpec.js';
+import { checkStateDir, listenError, portNumber, prepareOutputPath, stateDirError, writeOutput } from '../flags.js';
 import { waitForSignal } from './inspect.js';
 
 export interface ServeFlags {
@@ -78,11 +79,53 @@ function describeAdvance(duration: string, ran: ClockAdvance): string {
   return `In ${duration.trim()}: ${plural(ran.jobsStarted, 'job')} started, ${total} finished${byStatus}, ${plural(ran.recoveryPoints, 'recovery point')} made.`;
 }
 
-export async function generateFleetCommand(flags: { vms?: string; seed?: string; out?: string }): Promise<ExitCode> {
-  // A fleet file holds at most 400,000 values, some 13,000 generated VMs.
-  const vms = positiveInt('--vms', flags.vms, 1000, 12_000);
+export interface GenerateFleetFlags {
+  vms?: string;
+  seed?: string;
+  out?: string;
+  estate?: boolean;
+  subscriptions?: string;
+  regions?: string;
+  vaults?: string;
+  specOut?: string;
+}
+
+// A fleet file holds at most 400,000 values, some 13,000 generated VMs.
+const MAX_GENERATED_VMS = 12_000;
+
+export async function generateFleetCommand(flags: GenerateFleetFlags): Promise<ExitCode> {
   const seed = positiveInt('--seed', flags.seed, 1);
+  if (!flags.estate) {
+    const onlyEstate = (['subscriptions', 'regions', 'vaults', 'specOut'] as const).filter((k) => flags[k] !== undefined);
+    if (onlyEstate.length) {
+      throw new ConfigurationError(`--${onlyEstate[0] === 'specOut' ? 'spec-out' : onlyEstate[0]} describes an estate: add --estate, or leave it out for a one-subscription fleet`);
+    }
+    if (flags.out) await prepareOutputPath('--out', flags.out);
+    await emit(stringify(generateFleet({ vms: positiveInt('--vms', flags.vms, 1000, MAX_GENERATED_VMS), seed })), flags.out);
+    return ExitCode.ok;
+  }
+  const subscriptions = positiveInt('--subscriptions', flags.subscriptions, 4, 50);
+  const regions = flags.regions === undefined ? undefined : regionList(flags.regions);
+  const pairs = subscriptions * (regions?.length ?? 3);
+  const vaults = positiveInt('--vaults', flags.vaults, Math.max(16, pairs), 1000);
+  if (vaults < pairs) throw new ConfigurationError(`--vaults ${vaults} is fewer than the ${pairs} subscription and region pairs: every pair gets a vault; give at least ${pairs}`);
+  const vms = positiveInt('--vms', flags.vms, MAX_GENERATED_VMS, MAX_GENERATED_VMS);
   if (flags.out) await prepareOutputPath('--out', flags.out);
-  await emit(stringify(generateFleet({ vms, seed })), flags.out);
+  if (flags.specOut) await prepareOutputPath('--spec-out', flags.specOut);
+  const fleet = generateEstate({ subscriptions, vaults, vms, seed, ...(regions ? { regions } : {}) });
+  await emit(stringify(fleet), flags.out);
+  if (flags.specOut) {
+    await writeOutput('--spec-out', flags.specOut, estateSpecText(fleet));
+    process.stderr.write(`wrote ${flags.specOut}\n`);
+  }
   return ExitCode.ok;
+}
+
+/** "westeurope,northeurope": Azure region names, lower case letters and digits. */
+function regionList(value: string): string[] {
+  const regions = value.split(',').map((r) => r.trim());
+  const bad = regions.find((r) => !/^[a-z][a-z0-9]*$/.test(r));
+  if (bad !== undefined) throw new ConfigurationError(`invalid --regions "${value}": give region names separated by commas, e.g. westeurope,northeurope`);
+  if (new Set(regions).size !== regions.length) throw new ConfigurationError(`invalid --regions "${value}": a region is named twice; give each once`);
+  return regions;
 }

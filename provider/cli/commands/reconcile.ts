@@ -80,7 +80,7 @@ function needsDiscovery(plan: Plan, obs: Observation): boolean {
  * write for (their vaults discover them when `refresh`, and their agent facts come from Compute); with
  * `consistent`, Resource Manager lists alone.
  */
-function discoverEstate(
+export function discoverEstate(
   target: Target,
   spec: ResolvedSpec,
   opts: { consistent: boolean; refresh: boolean; recoveryPoints?: boolean },
