@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import {
   parseArmId,
-  sameArmId,
   vmArmId,
   vmContainerName,
   vmProtectedItemName,
@@ -172,7 +171,8 @@ function withVaultLimits(slice: EstateSlice, actions: readonly PlannedAction[]):
   const obs = slice.observation;
   const name = `${slice.vault.resourceGroup}/${slice.vault.name}`;
   const stopping = new Set(actions.filter((a) => a.kind.startsWith('stopProtection') && a.blockedBy.length === 0).map((a) => lower(a.target.vmId ?? '')));
-  let protectedVms = obs.protectedItems.filter((i) => isActive(i) && !stopping.has(lower(itemVm(i).id))).length;
+  const active = new Set(obs.protectedItems.filter(isActive).map((i) => lower(itemVm(i).id)));
+  let protectedVms = [...active].filter((id) => !stopping.has(id)).length;
   let policies = obs.policies.length;
   let policyWrites = 0;
   const block = (a: PlannedAction, f: PreflightFinding): PlannedAction => ({ ...a, blockedBy: [...a.blockedBy, f] });
@@ -187,7 +187,7 @@ function withVaultLimits(slice: EstateSlice, actions: readonly PlannedAction[]):
       }
       return a;
     }
-    if (a.kind === 'protect' && !obs.protectedItems.some((i) => isActive(i) && sameArmId(itemVm(i).id, a.target.vmId))) {
+    if (a.kind === 'protect' && !active.has(lower(a.target.vmId))) {
       if (++protectedVms > VAULT_LIMITS.protectedVms) {
         return block(a, preflightFinding('VaultItemLimit', `vault ${name} would protect ${protectedVms} VMs; Azure allows ${VAULT_LIMITS.protectedVms} per vault`));
       }

@@ -151,13 +151,13 @@ export function resourceSpec(target: Target, vault: VaultRef, urn: string, parts
 }
 
 /**
- * The vault for an operation: `shared`, the read-only observation this process last made (what preview
+ * The vault for an operation: `cached`, the read-only observation this process last made (what preview
  * and create look at; apply re-reads each item before writing); `fresh`, read again now (update and
  * delete act on what is there); `discover`, after a discovery, the one write an observation makes.
  */
-export async function observeVault(ctx: ProviderContext, vault: VaultRef, mode: 'shared' | 'fresh' | 'discover' = 'shared'): Promise<Observation> {
+export async function observeVault(ctx: ProviderContext, vault: VaultRef, mode: 'cached' | 'fresh' | 'discover' = 'cached'): Promise<Observation> {
   if (mode === 'discover') await refreshContainers(await ctx.target(), vault);
-  if (mode !== 'shared') ctx.invalidate(vault);
+  if (mode !== 'cached') ctx.invalidate(vault);
   return ctx.observation(vault);
 }
 
