@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
-import { generateFleet, startEmulator, type EmulatorOptions, type GenerateFleetOptions } from '../emulator/index.js';
+import { generateFleet, startEmulator, type EmulatorOptions, type GenerateFleetOptions, type RunningEmulator } from '../emulator/index.js';
 import { openTarget, type Target } from '../provider/azure/index.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
 import { resolveSpecText } from '../provider/spec/index.js';
@@ -28,6 +28,10 @@ function specFor(fleet: FleetShape): string {
 
 export interface BenchWorld {
   readonly target: Target;
+  /** The emulator the target talks to (its endpoint, token and CA files, its request tally). */
+  readonly emulator: RunningEmulator;
+  /** A temporary directory the benchmark may write into; removed afterwards. */
+  readonly dir: string;
   readonly spec: ResolvedSpec;
   /** Time to seed the emulator's state from the fleet, in ms. */
   readonly seedMs: number;
@@ -51,7 +55,7 @@ export async function withBenchWorld(
     try {
       const { spec, diagnostics } = resolveSpecText(specFor(fleet), 'bench-spec.yaml', { profile: target.profile });
       if (!spec) throw new Error(`bench spec invalid: ${JSON.stringify(diagnostics)}`);
-      await bench({ target, spec, seedMs });
+      await bench({ target, emulator, dir, spec, seedMs });
     } finally {
       await target.close();
       await emulator.close();

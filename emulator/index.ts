@@ -4,7 +4,7 @@ import { ensureCredentials } from './credentials.js';
 import { checkFleetObject, loadFleetFile, seedWorld, type Fleet } from './fleet.js';
 import type { Faults, Profile } from './model.js';
 import { parseFaults } from './faults.js';
-import { listen } from './server.js';
+import { listen, type RequestTally } from './server.js';
 import { openSqliteStore, worldFile } from './store.js';
 import { DEFAULT_WORLD_OPTIONS, World, type ClockAdvance } from './world.js';
 
@@ -25,6 +25,7 @@ export {
 export { parseDuration } from './duration.js';
 export type { Faults, JobStatus, Profile } from './model.js';
 export type { ClockAdvance } from './world.js';
+export type { RequestTally } from './server.js';
 
 /** A state directory without a world, opened without a fleet to seed it. */
 export class UnseededStateError extends Error {
@@ -68,6 +69,8 @@ export interface RunningEmulator {
   ca: string;
   subscriptionId: string;
   profile: Profile;
+  /** The ARM requests this server has answered since it started: reads, writes and 429s. */
+  requests(): Readonly<RequestTally>;
   close(): Promise<void>;
 }
 
@@ -137,6 +140,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       ca: creds.cert,
       subscriptionId: world.subscriptionId,
       profile: world.profile,
+      requests: () => ({ ...handle.requests }),
       close: async () => {
         await handle.close();
         world.store.close();

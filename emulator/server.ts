@@ -71,15 +71,26 @@ function warnUnexpected(e: unknown): void {
   process.emitWarning(`vmbackup emulator: ${(e as Error).stack ?? e}`);
 }
 
+/** The ARM requests a server has answered since it started (the admin endpoints are not counted). */
+export interface RequestTally {
+  /** GETs and Resource Graph queries. */
+  reads: number;
+  writes: number;
+  /** Requests answered 429 by ARM's buckets. */
+  throttled: number;
+}
+
 export interface ServerHandle {
   readonly server: Server;
   readonly port: number;
+  readonly requests: Readonly<RequestTally>;
   close(): Promise<void>;
 }
 
 export async function listen(world: World, creds: Credentials, port: number): Promise<ServerHandle> {
   const router = new Router(ROUTES);
   const faults = new FaultInjector(world.store);
+  const requests: RequestTally = { reads: 0, writes: 0, throttled: 0 };
   let base = '';
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -101,9 +112,14 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
         if (settings.latencyMs) await sleep(settings.latencyMs);
         // A Resource Graph query is a POST that only reads.
         const isQuery = url.pathname.toLowerCase() === RESOURCE_GRAPH_PATH;
-        const verdict = faults.check(settings, method !== 'GET' && !isQuery, subscriptionOf(url.pathname));
+        const isWrite = method !== 'GET' && !isQuery;
+        requests[isWrite ? 'writes' : 'reads'] += 1;
+        const verdict = faults.check(settings, isWrite, subscriptionOf(url.pathname));
         Object.assign(headers, verdict.headers);
-        if (verdict.error) throw verdict.error;
+        if (verdict.error) {
+          if (verdict.error.status === 429) requests.throttled += 1;
+          throw verdict.error;
+        }
       }
       // 3. dispatch
       const { route, params } = router.match(method, url.pathname, url.searchParams.get('api-version'));
@@ -199,6 +215,7 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
   return {
     server,
     port: actual,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -6,6 +6,7 @@
 #   bash scripts/pulumi-engine.sh                  build what is missing, log what is built
 #   bash scripts/pulumi-engine.sh --print-bin-dir  print the directory holding the three binaries
 #   bash scripts/pulumi-engine.sh --python         also build pulumi-language-python, for Python programs
+#   bash scripts/pulumi-engine.sh --python --go    ... and pulumi-language-go, for Go programs
 #
 # Environment: VMBACKUP_PULUMI_VERSION (default: the installed @pulumi/pulumi version),
 # VMBACKUP_PULUMI_YAML_VERSION (default below), VMBACKUP_PULUMI_CACHE (default under XDG_CACHE_HOME).
@@ -17,6 +18,8 @@ YAML_VERSION="${VMBACKUP_PULUMI_YAML_VERSION:-v1.25.0}"
 # The last sdk/v3 release that still carried the language hosts inside the sdk module; used only
 # when the proxy does not serve a host's own module (they have no tags, only pseudo-versions).
 LANGUAGE_HOST_FALLBACK_SDK="v3.68.0"
+# The Go host left the sdk module after v3.66.0.
+GO_HOST_FALLBACK_SDK="v3.66.0"
 
 log() { printf '[pulumi-engine] %s\n' "$*" >&2; }
 die() { printf '[pulumi-engine] error: %s\n' "$*" >&2; exit 1; }
@@ -64,18 +67,22 @@ if [[ "${1:-}" == "--print-bin-dir" ]]; then
   exit 0
 fi
 WITH_PYTHON=false
-case "${1:-}" in
-  "") ;;
-  --python) WITH_PYTHON=true ;;
-  *) die "usage: $0 [--print-bin-dir | --python]" ;;
-esac
+WITH_GO=false
+for arg in "$@"; do
+  case "$arg" in
+    --python) WITH_PYTHON=true ;;
+    --go) WITH_GO=true ;;
+    *) die "usage: $0 [--print-bin-dir | [--python] [--go]]" ;;
+  esac
+done
 python_ready() { ! $WITH_PYTHON || [[ -x "$BIN/pulumi-language-python" && -f "$BIN/pulumi-language-python-exec" ]]; }
+go_ready() { ! $WITH_GO || [[ -x "$BIN/pulumi-language-go" ]]; }
 
-if cached_complete && python_ready; then
+if cached_complete && python_ready && go_ready; then
   log "using cached engine v$VERSION in $BIN"
   exit 0
 fi
-if ! $WITH_PYTHON && dir="$(path_engine_dir)"; then
+if ! $WITH_PYTHON && ! $WITH_GO && dir="$(path_engine_dir)"; then
   log "using pulumi $(PULUMI_SKIP_UPDATE_CHECK=1 pulumi version) from PATH ($dir)"
   exit 0
 fi
@@ -159,7 +166,14 @@ fi
 # carried up to $LANGUAGE_HOST_FALLBACK_SDK. Both speak the engine's language protocol.
 build_language_host() {
   local lang="$1" name="pulumi-language-$1" module release_commit pseudo=""
+  local fallback_sdk="$LANGUAGE_HOST_FALLBACK_SDK" fallback_pkg="github.com/pulumi/pulumi/sdk/v3/$1/cmd/pulumi-language-$1"
   module="github.com/pulumi/pulumi/sdk/$lang/cmd/pulumi-language-$lang/v3"
+  if [[ "$lang" == go ]]; then
+    # The Go host sits outside cmd/, and left the sdk module a release earlier than the others.
+    module="github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3"
+    fallback_sdk="$GO_HOST_FALLBACK_SDK"
+    fallback_pkg="github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go"
+  fi
   release_commit="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@v$VERSION" 2>/dev/null \
     | sed -n 's/^[[:space:]]*"Hash":[[:space:]]*"\([0-9a-f]\{12\}\).*/\1/p' | head -n1)"
   if [[ -n "$release_commit" ]]; then
@@ -171,11 +185,10 @@ build_language_host() {
   fi
   [[ -s "$WORK/$lang-resolve.log" ]] && log "proxy answer: $(tr '\n' ' ' <"$WORK/$lang-resolve.log")"
   log "the module proxy does not serve $module at commit ${release_commit:-unknown};" \
-    "falling back to the $lang language host inside github.com/pulumi/pulumi/sdk/v3@$LANGUAGE_HOST_FALLBACK_SDK"
-  build_binary "$name" github.com/pulumi/pulumi/sdk/v3 "$LANGUAGE_HOST_FALLBACK_SDK" \
-    "github.com/pulumi/pulumi/sdk/v3/$lang/cmd/$name" \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGUAGE_HOST_FALLBACK_SDK" \
-    || die "could not build $name: neither $module@${release_commit:-?} nor sdk/v3@$LANGUAGE_HOST_FALLBACK_SDK built"
+    "falling back to the $lang language host inside github.com/pulumi/pulumi/sdk/v3@$fallback_sdk"
+  build_binary "$name" github.com/pulumi/pulumi/sdk/v3 "$fallback_sdk" "$fallback_pkg" \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$fallback_sdk" \
+    || die "could not build $name: neither $module@${release_commit:-?} nor sdk/v3@$fallback_sdk built"
 }
 
 if [[ ! -x "$BIN/pulumi-language-nodejs" ]]; then
@@ -190,6 +203,10 @@ if $WITH_PYTHON && ! python_ready; then
     | sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",*$/\1/p')/python/cmd/pulumi-language-python-exec"
   [[ -f "$shim" ]] || die "github.com/pulumi/pulumi/sdk/v3@v$VERSION has no python/cmd/pulumi-language-python-exec"
   install -m 0755 "$shim" "$BIN/pulumi-language-python-exec"
+fi
+
+if $WITH_GO && ! go_ready; then
+  build_language_host go
 fi
 
 log "engine v$VERSION ready in $BIN: $(cd "$BIN" && ls | tr '\n' ' ')"

@@ -15,6 +15,6 @@ if [[ ! -x /usr/bin/chromium ]]; then
   fi
 fi
 
-# Built once from the Go module proxy and cached outside the repository, with the Python language host
-# the Python SDK test runs its program with.
-bash scripts/pulumi-engine.sh --python
+# Built once from the Go module proxy and cached outside the repository, with the Python and Go language
+# hosts the SDK tests run their programs with.
+bash scripts/pulumi-engine.sh --python --go

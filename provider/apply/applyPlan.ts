@@ -1,6 +1,7 @@
 // Runs a Plan exactly: dependencies first, bounded concurrency with one operation per VM at a time,
-// each write preceded by a read so a repeated or interrupted apply converges without duplicate
-// operations, and transient failures retried (the whole read-compare-write, never a blind write).
+// each write preceded by a read (or by the observation the plan was made from a moment ago) so a
+// repeated or interrupted apply converges without duplicate operations, and transient failures retried
+// (the whole read-compare-write, never a blind write).
 import {
   classifyError,
   ClassifiedAzureError,
@@ -35,13 +36,16 @@ import {
   type ActionKind,
   type ContainerTarget,
   type ItemTarget,
+  type Observation,
+  type ObservedProtectedItem,
+  type ObservedVm,
   type Plan,
   type PlannedAction,
   type PolicySettings,
   type PolicyTarget,
 } from '../core/index.js';
 import { observe } from '../discovery/index.js';
-import { fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings } from '../plan/index.js';
+import { findItem, fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings } from '../plan/index.js';
 
 export interface ApplyOptions {
   /**
@@ -57,6 +61,12 @@ export interface ApplyOptions {
   onEvent?: (e: ApplyEvent) => void;
   /** Stops starting actions and abandons the waits of running ones; what was accepted converges on the next run. */
   signal?: AbortSignal;
+  /**
+   * The observation the plan was made from, read through Resource Manager by this process a moment ago: the
+   * first attempt of a register or protect takes the VM's and the item's state from it instead of reading them
+   * again (a retry reads). Never one from Resource Graph, which may lag.
+   */
+  observation?: Observation;
 }
 
 export type ApplyPhase = 'start' | 'registering' | 'protecting' | 'waiting' | 'retry' | 'done' | 'failed' | 'skipped' | 'interrupted';
@@ -127,6 +137,16 @@ interface RunContext {
   readonly write: <T>(send: () => Promise<T>) => Promise<T>;
   /** The last refusal of this action's writes because another operation held the item, if any. */
   readonly refusal: () => ClassifiedAzureError | undefined;
+  /** What the plan's observation says of a VM and its item, when the caller vouches for it (ApplyOptions.observation). */
+  readonly seen?: (vmId: string) => { vm?: ObservedVm; item?: ObservedProtectedItem };
+}
+
+function seenIn(obs: Observation | undefined): RunContext['seen'] {
+  if (!obs) return undefined;
+  const vms = new Map(obs.vms.map((v) => [v.id.toLowerCase(), v]));
+  const items = new Map<string, ObservedProtectedItem[]>();
+  for (const i of obs.protectedItems) items.set(i.vmId.toLowerCase(), [...(items.get(i.vmId.toLowerCase()) ?? []), i]);
+  return (vmId) => ({ vm: vms.get(vmId.toLowerCase()), item: findItem(items.get(vmId.toLowerCase()) ?? [], vmId) });
 }
 
 /** Applies `plan` to `target`. Throws StalePlanError or ConfigurationError before any write when it must refuse. */
@@ -147,6 +167,7 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
     }
   }
 
+  const seen = seenIn(opts.observation);
   const results = await runScheduled(plan.actions, opts, target.pace, async (action, emit, write, refusal) =>
     runAction(action, {
       target,
@@ -154,6 +175,7 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
       emit,
       write,
       refusal,
+      seen,
       // converge() owns each action's retry budget: the calls inside it are made once.
       wait: { signal: opts.signal, onRetry: (e) => emit('retry', { code: e.code, message: e.detail }), retriedByCaller: true },
     }),
@@ -314,14 +336,14 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
  * `vmId`'s item was refused as busy, each new read waits until no job runs on the VM: a read made while another
  * operation runs misses what that operation is about to write, and a write sent once it has ended would do it again.
  */
-function converge(ctx: RunContext, vmId: string | undefined, attempt: () => Promise<Outcome>): Promise<Outcome> {
-  const afterOthers = async (): Promise<Outcome> => {
+function converge(ctx: RunContext, vmId: string | undefined, attempt: (n: number) => Promise<Outcome>): Promise<Outcome> {
+  const afterOthers = async (n: number): Promise<Outcome> => {
     const refusal = ctx.refusal();
     if (refusal && vmId !== undefined) {
       const running = await listJobs(ctx.target, ctx.vault, 'inProgress', ctx.wait);
       if (running.some((j) => j.vmId !== undefined && sameArmId(j.vmId, vmId))) throw refusal;
     }
-    return attempt();
+    return attempt(n);
   };
   return withRetry(afterOthers, { ...ctx.target.timing.retry, signal: ctx.wait.signal, onRetry: ctx.wait.onRetry });
 }
@@ -341,9 +363,10 @@ async function writePolicyAction(name: string, settings: PolicySettings, ctx: Ru
 
 /** register = backup extension (skipped when present) + container registration (skipped when registered). */
 async function register(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
-  return converge(ctx, t.vmId, async () => {
-    const vm = await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait);
-    const registered = await readRegistration(ctx.target, ctx.vault, t.containerName, ctx.wait);
+  return converge(ctx, t.vmId, async (n) => {
+    const seen = n === 1 ? ctx.seen?.(t.vmId).vm : undefined;
+    const vm = seen ?? (await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait));
+    const registered = seen ? seen.registered : await readRegistration(ctx.target, ctx.vault, t.containerName, ctx.wait);
     if (registeredWithExtension({ registered, backupExtension: vm.backupExtension })) return converged;
     ctx.emit('registering', { message: vm.backupExtension ? 'registering with the vault' : 'installing the backup extension' });
     if (!vm.backupExtension) {
@@ -369,8 +392,10 @@ async function unregister(t: ContainerTarget, ctx: RunContext): Promise<Outcome>
 
 /** protect / changePolicy: the item with its policy, waiting for the operation and its ConfigureBackup job. */
 async function protect(t: ItemTarget & PolicyTarget, ctx: RunContext): Promise<Outcome> {
-  return converge(ctx, t.vmId, async () => {
-    if (protectedWith(await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait), t.policyName)) return converged;
+  return converge(ctx, t.vmId, async (n) => {
+    const seen = n === 1 ? ctx.seen?.(t.vmId) : undefined;
+    const item = seen?.vm ? seen.item : await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
+    if (protectedWith(item, t.policyName)) return converged;
     ctx.emit('protecting', { message: `assigning policy ${t.policyName}` });
     const outcome = await ctx.write(() => protectVm(ctx.target, ctx.vault, t, t.policyName, ctx.wait));
     return { status: 'applied', message: `protected with ${t.policyName}`, jobId: outcome.jobId };

@@ -24,6 +24,8 @@ import {
 } from '../azure/index.js';
 import {
   parseArmId,
+  vmContainerName,
+  vmProtectedItemName,
   sameArmId,
   type Observation,
   type ObservedJob,
@@ -95,6 +97,11 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     jobs,
     apiCalls: diffCalls(before, target.calls.snapshot()),
   };
+}
+
+/** The protected item of one VM in a vault, with a single GET (after a write to it); undefined when it has none. */
+export async function observeVmItem(target: Target, vault: VaultRef, vm: { resourceGroup: string; name: string }, opts: WaitOptions = {}): Promise<ObservedProtectedItem | undefined> {
+  return readProtectedItem(target, vault, { containerName: vmContainerName(vm.resourceGroup, vm.name), protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name) }, opts);
 }
 
 /** One protected item by its ARM id, with a single GET (a Pulumi refresh reads one resource); undefined when gone. */

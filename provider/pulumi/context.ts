@@ -14,7 +14,9 @@ import {
   parseArmId,
   vaultArmId,
   vmLabel,
+  sameArmId,
   type Observation,
+  type ObservedProtectedItem,
   type Plan,
   type PlannedAction,
   type ResolvedSpec,
@@ -43,6 +45,11 @@ export interface ProviderContext {
   observation(vault: VaultRef): Promise<Observation>;
   /** Forgets the vault's observation after a write, so the next one reads the vault again. */
   invalidate(vault: VaultRef): void;
+  /**
+   * Puts one VM's protected item, as read after a write, into the vault's observation (`undefined`: the VM
+   * has none), so a write to one item costs one read instead of a read of the whole vault.
+   */
+  recordItem(vault: VaultRef, vmId: string, item: ObservedProtectedItem | undefined): void;
   /**
    * Records that the resource `urn` protects `vmId`; returns the URN of another resource of this program
    * that already claimed it (one VM, one protection).
@@ -101,6 +108,16 @@ export class TargetHolder {
 
   invalidate(vault: VaultRef): void {
     this.observations.delete(vaultKey(vault));
+  }
+
+  recordItem(vault: VaultRef, vmId: string, item: ObservedProtectedItem | undefined): void {
+    const key = vaultKey(vault);
+    const seen = this.observations.get(key);
+    // Nothing remembered: the next observation reads the vault, this item included.
+    if (!seen) return;
+    const next = seen.then((obs) => ({ ...obs, protectedItems: [...obs.protectedItems.filter((i) => !sameArmId(i.vmId, vmId)), ...(item ? [item] : [])] }));
+    this.observations.set(key, next);
+    next.catch(() => this.observations.get(key) === next && this.observations.delete(key));
   }
 
   claimVm(vmId: string, urn: string): string | undefined {
@@ -186,12 +203,12 @@ export async function planAndApply(
     summary: { toApply: actions.length, blocked: 0, byKind: Object.fromEntries(actions.map((a) => [a.kind, actions.filter((b) => b.kind === a.kind).length])) },
   };
   for (const a of actions) ctx.log('info', describeAction(a), urn);
-  // No stale-plan check: the plan was made from `obs` a moment ago under this vault's lock, and apply re-reads
-  // each item before writing it anyway.
-  ctx.invalidate(spec.target.vault);
+  // No stale-plan check: apply re-reads each item before writing it. The caller brings the observation up to
+  // date afterwards (one item, or the whole vault after a policy write).
   const subjects = new Map(actions.map((a) => [a.id, a.target.vmName ? ` ${vmLabel(a.target.resourceGroup, a.target.vmName)}` : '']));
   const result = await applyPlan(target, plan, {
     concurrency: 1,
+    observation: obs,
     allowDataDeletion: opts.allowDataDeletion === true,
     onEvent: (e) => {
       if (e.phase === 'retry' || e.phase === 'failed') ctx.log(e.phase === 'failed' ? 'warning' : 'info', `${e.kind}${subjects.get(e.actionId) ?? ''}: ${e.phase}${e.code ? ` ${e.code}` : ''}${e.message ? `: ${e.message}` : ''}`, urn);

@@ -103,7 +103,7 @@ export const policyResource: ResourceHandler = {
         );
       }
       if (existing) ctx.log('info', `adopting policy ${existing.name}: it already exists with the same settings`, urn);
-      else await planAndApply(ctx, resourceSpec(target, vault, urn, { policies: [{ name: String(inputs.name), ...settings }] }), obs, urn);
+      else await planAndApply(ctx, resourceSpec(target, vault, urn, { policies: [{ name: String(inputs.name), ...settings }] }), obs, urn).finally(() => ctx.invalidate(vault));
       return { id: existing?.id ?? id, outputs: outputs(vaultIdOf(target, vault), inputs, settings) };
     });
   },
@@ -138,7 +138,7 @@ export const policyResource: ResourceHandler = {
     const settings = await resolveSettings(ctx, news);
     return ctx.withVault(vault, async () => {
       const obs = await observeVault(ctx, vault, 'fresh');
-      await planAndApply(ctx, resourceSpec(target, vault, urn, { policies: [{ name: String(news.name), ...settings }] }), obs, urn);
+      await planAndApply(ctx, resourceSpec(target, vault, urn, { policies: [{ name: String(news.name), ...settings }] }), obs, urn).finally(() => ctx.invalidate(vault));
       return outputs(vaultIdOf(target, vault), news, settings);
     });
   },

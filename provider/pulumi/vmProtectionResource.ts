@@ -4,7 +4,7 @@ import type { Target } from '../azure/index.js';
 import { findItem, findPolicy, isActive, isStopped, itemPolicyName, policyChangeFindings, policyChoice, preflight, preflightFinding } from '../plan/index.js';
 import { parseArmId, sameArmId, vmContainerName, vmLabelOfId, vmProtectedItemName, type Observation, type ObservedProtectedItem, type PreflightFinding } from '../core/index.js';
 import { diffProperties, type ResourceDiff } from './diff.js';
-import { observeProtectedItem } from '../discovery/index.js';
+import { observeProtectedItem, observeVmItem } from '../discovery/index.js';
 import { observeVault, planAndApply, resourceSpec, vaultFromId, type ProviderContext, type VaultRef } from './context.js';
 import { containsUnknown, PartialFailure, ProviderError, UNKNOWN, type PropertyMap } from './protocol.js';
 import { describeFinding, FINDING_PROPERTY, uniqueFindings } from './remedies.js';
@@ -108,6 +108,15 @@ async function previewFailures(ctx: ProviderContext, urn: string, inputs: Proper
   return failures;
 }
 
+/** This VM's protected item as the vault holds it now (one GET), also put into the vault's observation. */
+async function currentItem(ctx: ProviderContext, vault: VaultRef, vmId: string): Promise<ObservedProtectedItem | undefined> {
+  const vm = vmParts(vmId);
+  if (!vm) return undefined;
+  const item = await observeVmItem(await ctx.target(), vault, vm);
+  ctx.recordItem(vault, vmId, item);
+  return item;
+}
+
 /** Plans and applies this VM's protection; a failure after the item exists is a partial failure with its id. */
 async function protect(ctx: ProviderContext, urn: string, inputs: PropertyMap, obs: Observation): Promise<ObservedProtectedItem> {
   const target = await ctx.target();
@@ -120,17 +129,24 @@ async function protect(ctx: ProviderContext, urn: string, inputs: PropertyMap, o
   try {
     await planAndApply(ctx, ruleSpec(target, urn, inputs, policyName), obs, urn, { keep: (a) => sameArmId(a.target.vmId, vmId) });
   } catch (e) {
-    const after = await observeVault(ctx, vault).catch(() => undefined);
-    const item = after && findItem(after.protectedItems, vmId);
+    const item = await currentItem(ctx, vault, vmId).catch(() => undefined);
     if (item && !item.softDeleted) {
       throw new PartialFailure((e as Error).message, item.id, outputsOf(inputs, item), inputs, [(e as Error).message]);
     }
     throw e;
   }
-  const after = await observeVault(ctx, vault);
-  const item = findItem(after.protectedItems, vmId);
-  if (!item) throw new ProviderError(`protection of ${vmId} was applied but the vault does not list it`);
+  const item = await currentItem(ctx, vault, vmId);
+  if (!item || item.softDeleted) throw new ProviderError(`protection of ${vmId} was applied but the vault does not list it`);
   return item;
+}
+
+/**
+ * The vault's observation with this VM's item read again: what other operations of this process wrote is
+ * already in it, and the item is read because another program (or a person) may have changed it.
+ */
+async function observeWithItem(ctx: ProviderContext, vault: VaultRef, vmId: string): Promise<Observation> {
+  await currentItem(ctx, vault, vmId);
+  return ctx.observation(vault);
 }
 
 export const vmProtectionResource: ResourceHandler = {
@@ -177,26 +193,32 @@ export const vmProtectionResource: ResourceHandler = {
   async create(ctx, urn, inputs, preview) {
     if (preview) return { id: '', outputs: derived(inputs) };
     const vault = vaultOf(inputs);
-    return ctx.withVault(vault, async () => {
-      const known = await observeVault(ctx, vault);
-      // Discovery (a slow, throttled write) only for a VM the vault has not discovered yet.
-      const obs = knownToVault(known, String(inputs.vmId)) ? known : await observeVault(ctx, vault, 'discover');
-      const existing = findItem(obs.protectedItems, String(inputs.vmId));
-      const policyName = policyNameOf(String(inputs.policyId)) ?? '';
-      if (existing && isActive(existing)) {
-        const current = itemPolicyName(existing);
-        if (current?.toLowerCase() !== policyName.toLowerCase()) {
-          throw new ProviderError(
-            `VM ${String(inputs.vmId)} is already protected with policy ${current ?? '(none)'}; nothing was changed. ` +
-              `Declare policy ${current ?? '(none)'}, or import it (pulumi import vmbackup:index:VmProtection <name> ${existing.id}) and change its policy.`,
-          );
-        }
-        ctx.log('info', `adopting the existing protection of ${existing.friendlyName}: it already uses policy ${current}`, urn);
-        return { id: existing.id, outputs: outputsOf(inputs, existing) };
+    const vmId = String(inputs.vmId);
+    // Discovery (a slow, throttled write) only for a VM the vault has not discovered yet, once for all the
+    // creates waiting on it: the vault's lock is held for discovery alone, so protections run side by side.
+    // The vault as this process last read it (with its own writes since): apply re-reads the item before writing.
+    let obs = await ctx.observation(vault);
+    if (!knownToVault(obs, vmId)) {
+      obs = await ctx.withVault(vault, async () => {
+        const now = await ctx.observation(vault);
+        return knownToVault(now, vmId) ? now : observeVault(ctx, vault, 'discover');
+      });
+    }
+    const existing = findItem(obs.protectedItems, vmId);
+    const policyName = policyNameOf(String(inputs.policyId)) ?? '';
+    if (existing && isActive(existing)) {
+      const current = itemPolicyName(existing);
+      if (current?.toLowerCase() !== policyName.toLowerCase()) {
+        throw new ProviderError(
+          `VM ${String(inputs.vmId)} is already protected with policy ${current ?? '(none)'}; nothing was changed. ` +
+            `Declare policy ${current ?? '(none)'}, or import it (pulumi import vmbackup:index:VmProtection <name> ${existing.id}) and change its policy.`,
+        );
       }
-      const item = await protect(ctx, urn, inputs, obs);
-      return { id: item.id, outputs: outputsOf(inputs, item) };
-    });
+      ctx.log('info', `adopting the existing protection of ${existing.friendlyName}: it already uses policy ${current}`, urn);
+      return { id: existing.id, outputs: outputsOf(inputs, existing) };
+    }
+    const item = await protect(ctx, urn, inputs, obs);
+    return { id: item.id, outputs: outputsOf(inputs, item) };
   },
 
   async read(ctx, id, state, oldInputs): Promise<ReadResult | undefined> {
@@ -222,15 +244,13 @@ export const vmProtectionResource: ResourceHandler = {
   async update(ctx, urn, _id, olds, news, preview) {
     if (preview) return { ...olds, ...derived(news) };
     const vault = vaultOf(news);
-    return ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, 'fresh');
-      const current = findItem(obs.protectedItems, String(news.vmId));
-      const samePolicy = current && isActive(current) && itemPolicyName(current)?.toLowerCase() === policyNameOf(String(news.policyId))?.toLowerCase();
-      if (current && samePolicy) return outputsOf(news, current);
-      if (current && isStopped(current)) ctx.log('info', `resuming the stopped protection of ${vmLabelOfId(current.vmId, current.friendlyName)}`, urn);
-      const item = await protect(ctx, urn, news, obs);
-      return outputsOf(news, item);
-    });
+    const obs = await observeWithItem(ctx, vault, String(news.vmId));
+    const current = findItem(obs.protectedItems, String(news.vmId));
+    const samePolicy = current && isActive(current) && itemPolicyName(current)?.toLowerCase() === policyNameOf(String(news.policyId))?.toLowerCase();
+    if (current && samePolicy) return outputsOf(news, current);
+    if (current && isStopped(current)) ctx.log('info', `resuming the stopped protection of ${vmLabelOfId(current.vmId, current.friendlyName)}`, urn);
+    const item = await protect(ctx, urn, news, obs);
+    return outputsOf(news, item);
   },
 
   async delete(ctx, urn, id, state, oldInputs) {
@@ -248,15 +268,20 @@ export const vmProtectionResource: ResourceHandler = {
       );
     }
     const target = await ctx.target();
-    await ctx.withVault(vault, async () => {
-      const obs = await observeVault(ctx, vault, 'fresh');
-      const item = itemById(obs, id);
-      if (!item) return;
-      const vm = vmLabelOfId(item.vmId, item.friendlyName);
-      ctx.log('info', retainData ? `stopping protection of ${vm}; its recovery points are retained` : `stopping protection of ${vm} and deleting its recovery points (retainDataOnDelete: false)`, urn);
-      const spec = resourceSpec(target, { resourceGroup: vault.resourceGroup, name: vault.name }, urn, { stopProtection: [{ vm: { id: item.vmId }, retainData }] });
+    const found = await observeProtectedItem(target, id);
+    if (!found || found.softDeleted) return;
+    ctx.recordItem(vault, found.vmId, found);
+    const obs = await ctx.observation(vault);
+    const item = itemById(obs, id);
+    if (!item) return;
+    const vm = vmLabelOfId(item.vmId, item.friendlyName);
+    ctx.log('info', retainData ? `stopping protection of ${vm}; its recovery points are retained` : `stopping protection of ${vm} and deleting its recovery points (retainDataOnDelete: false)`, urn);
+    const spec = resourceSpec(target, { resourceGroup: vault.resourceGroup, name: vault.name }, urn, { stopProtection: [{ vm: { id: item.vmId }, retainData }] });
+    try {
       await planAndApply(ctx, spec, obs, urn, { allowDataDeletion: !retainData, keep: (a) => sameArmId(a.target.vmId, item.vmId) });
-    });
+    } finally {
+      await currentItem(ctx, vault, item.vmId).catch(() => ctx.invalidate(vault));
+    }
   },
 };
 

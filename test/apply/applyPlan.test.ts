@@ -81,6 +81,21 @@ describe('applyPlan', () => {
     expect(countWrites(diffCalls(before, t.target.calls.snapshot()))).toBe(0);
   });
 
+  it('takes the first attempt\'s facts from the observation the plan was just made from, reading no VM, container or item again', async () => {
+    const preReads = (calls: Readonly<Record<string, number>>) => ['GET virtualMachines/{id}', 'GET protectionContainers/{id}', 'GET protectedItems/{id}'].map((k) => calls[k] ?? 0);
+    t = await openTestTarget();
+    const reading = await applyPlan(t.target, protectAll(), { concurrency: 4 });
+    await t.close();
+    t = await openTestTarget();
+    const observation = await observe(t.target, WEU, { refresh: true });
+    const trusted = await applyPlan(t.target, protectAll(), { concurrency: 4, observation });
+    expect(reading.converged && trusted.converged).toBe(true);
+    expect(preReads(reading.apiCalls)).toEqual([HEALTHY.length, HEALTHY.length, HEALTHY.length]);
+    expect(preReads(trusted.apiCalls)).toEqual([0, 0, 0]);
+    expect(countWrites(trusted.apiCalls)).toBe(countWrites(reading.apiCalls));
+    for (const [rg, name] of HEALTHY) expect((await itemOf(t, rg, name)).policyName).toBe('daily');
+  });
+
   it('changes a policy and stops protection retaining data', async () => {
     t = await openTestTarget();
     await applyPlan(t.target, makePlan([createPolicy('daily'), ...protect('rg-web', 'web-01'), ...protect('rg-app', 'app-01')]));

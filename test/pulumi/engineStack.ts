@@ -18,7 +18,7 @@ export function engineBinDir(extra: readonly string[] = []): string {
   const dir = execFileSync('bash', [path.join(ROOT, 'scripts', 'pulumi-engine.sh'), '--print-bin-dir'], { encoding: 'utf8' }).trim();
   for (const bin of wanted) {
     if (!existsSync(path.join(dir, bin))) {
-      const flag = extra.includes('pulumi-language-python') ? ' --python' : '';
+      const flag = extra.filter((h) => h !== 'pulumi-language-python-exec').map((h) => ` --${h.replace('pulumi-language-', '')}`).join('');
       throw new Error(`the Pulumi engine is missing (${path.join(dir, bin)}): run \`bash scripts/pulumi-engine.sh${flag}\` to build it from the Go module proxy`);
     }
   }

@@ -119,4 +119,24 @@ describe('installed outside the repository', () => {
     await stack.pulumi(['plugin', 'install', 'resource', 'vmbackup', VERSION, '--file', archive]);
     await upPreviewRefreshDestroy(stack, 'python-daily');
   }, 600_000);
+
+  it('a Go program with the SDK generated from the schema: up, preview --expect-no-changes, refresh, destroy', async () => {
+    const sdk = (await sh('bash', [path.join(ROOT, 'scripts', 'gen-sdks.sh'), path.join(outside, 'sdk'), 'go'], ROOT)).trim();
+    const dir = path.join(outside, 'go');
+    await cp(path.join(ROOT, 'test', 'pulumi', 'fixtures', 'go'), dir, { recursive: true });
+    await cp(FLEET, path.join(dir, 'fleet.yaml'));
+    // The program's module takes the SDK from where it was generated, and Pulumi's Go SDK at the engine's version.
+    const engine = await installed('@pulumi/pulumi');
+    await writeFile(
+      path.join(dir, 'go.mod'),
+      `module vmbackup.invalid/program\n\ngo 1.24\n\nrequire (\n\tgithub.com/pulumi/pulumi/sdk/v3 v${engine}\n\tvmbackup/sdk/go v0.0.0\n)\n\nreplace vmbackup/sdk/go => ${path.join(sdk, 'go')}\n`,
+    );
+    await writeFile(path.join(sdk, 'go', 'go.mod'), `module vmbackup/sdk/go\n\ngo 1.24\n\nrequire github.com/pulumi/pulumi/sdk/v3 v${engine}\n`);
+    await sh('go', ['mod', 'tidy'], dir);
+    await sh('go', ['vet', './...'], dir);
+
+    const stack = await makeStack(path.join(outside, 'go-home'), dir, { repositoryPlugin: false, hosts: ['pulumi-language-go'] });
+    await stack.pulumi(['plugin', 'install', 'resource', 'vmbackup', VERSION, '--file', archive]);
+    await upPreviewRefreshDestroy(stack, 'go-daily');
+  }, 600_000);
 });

@@ -45,13 +45,14 @@ export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
 }
 
 /** Observes the vault the spec targets (every vault of an estate) and plans; conflicts between rules are input errors, rules that select nothing warnings. */
-async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = false): Promise<Plan> {
+/** The plan, and for one vault the observation (through Resource Manager) it was made from. */
+async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = false): Promise<{ plan: Plan; observation?: Observation }> {
   if (spec.form === 'estate') {
     const estate = await discoverEstate(target, spec, { consistent, refresh: true });
     const resolution = resolveEstate(spec, estate);
     if (resolution.conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(resolution.conflicts, `${spec.file} is invalid`);
     reportWarnings(resolution.warnings);
-    return planEstate(spec, estate, { profile: target.profile });
+    return { plan: planEstate(spec, estate, { profile: target.profile }) };
   }
   // Discovery is a write (and slow on Azure): only when the plan protects a VM the vault does not know yet.
   let observation = await observe(target, spec.target.vault, { refresh: false });
@@ -61,7 +62,7 @@ async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = f
   const conflicts = findConflicts(spec, observation);
   if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
   reportWarnings(rulesSelectingNothing(spec, observation));
-  return planProtection(spec, observation, { profile: target.profile });
+  return { plan: planProtection(spec, observation, { profile: target.profile }), observation };
 }
 
 /** A register or protect of a VM of the vault's region that the vault neither offers, holds nor has registered. */
@@ -127,7 +128,7 @@ export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
   if (flags.out) await prepareOutputPath('--out', flags.out);
   return withSpecAndTarget(flags.file, flags, true, async (spec, target) => {
     // A saved estate plan is checked by apply against Resource Manager's reads, so it is made from them.
-    const plan = await observeAndPlan(target, spec, flags.consistent === true || flags.out !== undefined);
+    const { plan } = await observeAndPlan(target, spec, flags.consistent === true || flags.out !== undefined);
     if (flags.out) {
       // --out keeps the machine plan for `apply --plan`; the view still goes to stdout.
       await emit(JSON.stringify(plan, null, 2), flags.out);
@@ -158,6 +159,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
   return withSpecAndTarget(flags.file, flags, true, (spec, target) => withApplyLock(target, spec, waitLock, async (estateLock) => {
     let plan: Plan;
     let expectedFingerprint: string | undefined;
+    let observation: Observation | undefined;
     if (flags.plan) {
       plan = await readPlanFile(flags.plan);
       if (plan.spec.digest !== spec.digest) {
@@ -165,7 +167,10 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       }
       expectedFingerprint = plan.stateFingerprint;
     } else {
-      plan = await observeAndPlan(target, spec, flags.consistent === true);
+      const planned = await observeAndPlan(target, spec, flags.consistent === true);
+      plan = planned.plan;
+      // Read a moment ago, so apply need not read each VM again before its first write; after a prompt it may not be.
+      if (flags.yes) observation = planned.observation;
     }
     // As terraform: the whole plan when apply asks before it acts. A saved plan was read when it was made, and with
     // --yes the progress below names every action as it runs, so one line says what is coming.
@@ -188,7 +193,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       const common = { ...(concurrency === undefined ? {} : { concurrency }), allowDataDeletion: flags.allowDataDeletion === true, onEvent: progress.onEvent, signal: interrupt.signal };
       const applying = plan.vaults
         ? applyEstatePlan(target, plan, { ...common, checkFingerprints: flags.plan !== undefined, lock: estateLock })
-        : applyPlan(target, plan, { ...common, expectedFingerprint });
+        : applyPlan(target, plan, { ...common, expectedFingerprint, observation });
       const result = await applying.catch(async (e: unknown) => {
         throw e instanceof StalePlanError && flags.plan ? await whatMoved(target, spec, plan, flags.plan) : e;
       });
