@@ -188,6 +188,12 @@ export const ArmErrors = {
     ArmError.make(400, 'UserErrorItemSoftDeleted', `Protected item '${item}' is soft-deleted. ${Remedies.softDeleted}`),
   itemNotProtected: (item: string) =>
     ArmError.make(400, 'UserErrorItemNotProtected', `Item '${item}' has no active protection; protect it before triggering a backup.`),
+  expiryOutOfRange: (expiry: string, min: string, max: string) =>
+    ArmError.make(
+      400,
+      'BMSUserErrorInvalidInput',
+      `recoveryPointExpiryTimeInUTC '${expiry}' is outside the retention of an on-demand backup: give a time from ${min} to ${max}.`,
+    ),
   jobNotCancellable: (jobId: string, why: string) =>
     ArmError.make(400, 'UserErrorJobNotCancellable', `Job '${jobId}' cannot be cancelled: ${why}. ${Remedies.jobNotCancellable}`),
   invalidTimeZone: (tz: string) =>

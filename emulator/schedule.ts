@@ -216,6 +216,19 @@ export function retentionExpiry(props: Props, at: number): number | undefined {
   return at + (keeps.length ? Math.max(...keeps) : DAY);
 }
 
+/** A client that asked for "a day from now" reaches the service a little later: that much is not held against it. */
+const REQUEST_LEEWAY_MS = 60_000;
+
+/**
+ * The expiry an on-demand backup may ask for, from `at`: at least a day, at most 99 years (the longest Azure keeps
+ * a recovery point); without one, 30 days. Sources and what is inferred: README, "On-demand backup".
+ */
+export function onDemandExpiryRange(at: number): { min: number; max: number; fallback: number } {
+  const max = new Date(at);
+  max.setUTCFullYear(max.getUTCFullYear() + 99);
+  return { min: at + DAY - REQUEST_LEEWAY_MS, max: max.getTime(), fallback: at + 30 * DAY };
+}
+
 /** Longest retention any tier of the policy gives, in days (for the profile limits). */
 export function maxRetentionDays(props: Props): number {
   const rp = props.retentionPolicy as Props | undefined;

@@ -8,6 +8,7 @@ import { filterEq, parseFilter } from '../odata.js';
 import { page } from '../paging.js';
 import { policyBlocker, protectFailure, requestBlocker } from '../preconditions.js';
 import { supportOf } from '../supportMatrix.js';
+import { onDemandExpiryRange } from '../schedule.js';
 import { itemId, protectedItemName, renderItem, renderOperationStatus } from '../render.js';
 import { parseArmPath } from '../armPath.js';
 import { checkVaultVmRoom } from '../vaultLimits.js';
@@ -163,12 +164,16 @@ export const protectedItemRoutes: Route[] = [
       if (props.objectType !== undefined && props.objectType !== 'IaasVMBackupRequest') {
         throw ArmErrors.invalidBody(`properties.objectType must be 'IaasVMBackupRequest', not '${String(props.objectType)}'.`);
       }
-      let expiresAt: string | undefined;
+      const range = onDemandExpiryRange(ctx.world.nowMs());
+      let expiresMs = range.fallback;
       if (props.recoveryPointExpiryTimeInUTC !== undefined) {
-        const ms = Date.parse(String(props.recoveryPointExpiryTimeInUTC));
-        if (Number.isNaN(ms) || ms <= ctx.world.nowMs()) throw ArmErrors.invalidBody('properties.recoveryPointExpiryTimeInUTC must be a date-time in the future.');
-        expiresAt = new Date(ms).toISOString();
+        expiresMs = Date.parse(String(props.recoveryPointExpiryTimeInUTC));
+        if (Number.isNaN(expiresMs)) throw ArmErrors.invalidBody('properties.recoveryPointExpiryTimeInUTC must be a date-time.');
+        if (expiresMs < range.min || expiresMs > range.max) {
+          throw ArmErrors.expiryOutOfRange(String(props.recoveryPointExpiryTimeInUTC), new Date(range.min).toISOString(), new Date(range.max).toISOString());
+        }
       }
+      const expiresAt = new Date(expiresMs).toISOString();
       const job = startUserJob(ctx, { vaultId: vault.id, operation: 'Backup', vmId: item.vmId, vmName: item.vmName, resourceGroup: item.resourceGroup, backup: { expiresAt } });
       const op = ctx.world.startOperation({ kind: 'backup', target: vmTarget(item.vmId), jobId: job.id, args: { vaultId: vault.id, vmId: item.vmId } });
       return itemAccepted(ctx, vault, item.resourceGroup, item.vmName, op);

@@ -36,6 +36,8 @@ export interface WaitOptions {
    * an item before writing it again). Default false: each call retries its own transient failures.
    */
   readonly retriedByCaller?: boolean;
+  /** Fail at once with the service's code when another operation holds the item, instead of waiting for it. Default false. */
+  readonly failWhileBusy?: boolean;
 }
 
 /** How an asynchronous write ended. */
@@ -80,7 +82,9 @@ export function operationIdFromUrl(url: string | undefined): string | undefined 
 
 /** One SDK call, retried when the failure is transient unless the caller retries it. */
 export async function call<T>(target: Target, fn: () => Promise<T>, opts: WaitOptions = {}): Promise<T> {
-  if (!opts.retriedByCaller) return withRetry(fn, { ...target.timing.retry, signal: opts.signal, onRetry: opts.onRetry });
+  if (!opts.retriedByCaller) {
+    return withRetry(fn, { ...target.timing.retry, signal: opts.signal, onRetry: opts.onRetry, ...(opts.failWhileBusy ? { waitForConflicts: false } : {}) });
+  }
   try {
     return await fn();
   } catch (e) {
@@ -165,6 +169,7 @@ async function pollOperationStatus(
   first: FirstResponse,
   get: (opId: string, onResponse: OnResponse) => Promise<OperationStatus>,
   opts: WaitOptions,
+  done: (s: OperationStatus) => boolean = (s) => s.status !== 'InProgress',
 ): Promise<OperationStatus | undefined> {
   const operationId = operationIdFromUrl(first.asyncOperation ?? first.location);
   if (first.status !== 202 || !operationId) return undefined;
@@ -174,7 +179,7 @@ async function pollOperationStatus(
     first.retryAfterMs,
     async () => {
       const { value: s, seen } = await pollSeeing(target, (onResponse) => get(operationId, onResponse), opts);
-      return s.status === 'InProgress' ? { done: false as const, retryAfterMs: seen.retryAfterMs } : { done: true as const, value: s };
+      return done(s) ? { done: true as const, value: s } : { done: false as const, retryAfterMs: seen.retryAfterMs };
     },
     opts,
   );
@@ -312,24 +317,29 @@ export function deleteProtectedItem(
   );
 }
 
-/** On-demand backup of a protected item, waiting for the backup job. */
-export function triggerBackup(
+/**
+ * On-demand backup of a protected item (Backups_Trigger), waiting for the backup job; with `untilJobStarted`, only
+ * until the service names the job, so the caller can report it and wait for it (or not) itself.
+ */
+export async function triggerBackup(
   target: Target,
   vault: VaultRef,
   containerName: string,
   itemName: string,
-  opts: WaitOptions & { expiry?: Date } = {},
+  opts: WaitOptions & { expiry?: Date; untilJobStarted?: boolean } = {},
 ): Promise<OperationOutcome> {
   const backup = target.clients.backup;
   const body = { properties: { objectType: 'IaasVMBackupRequest' as const, recoveryPointExpiryTimeInUTC: opts.expiry } };
-  return writeAndWait(
-    target,
-    vault,
-    `backup of ${itemName}`,
-    (onResponse) => backup.backups.trigger(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse }),
-    (opId, onResponse) => backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId, { onResponse }),
-    opts,
-  );
+  const what = `backup of ${itemName}`;
+  const write = (onResponse: OnResponse) => backup.backups.trigger(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, body, { onResponse });
+  const getStatus = (opId: string, onResponse: OnResponse) =>
+    backup.protectedItemOperationStatuses.get(vault.name, vault.resourceGroup, FABRIC, containerName, itemName, opId, { onResponse });
+  if (!opts.untilJobStarted) return writeAndWait(target, vault, what, write, getStatus, opts);
+  const { first } = await sendOnce(target, write, opts);
+  const status = await pollOperationStatus(target, what, first, getStatus, opts, (s) => s.status !== 'InProgress' || jobIdOf(s) !== undefined);
+  // A failed operation is thrown with its job's error; a running or finished one has named its job.
+  if (status && status.status !== 'InProgress' && status.status !== 'Succeeded') return settle(target, vault, what, status, opts);
+  return { operationId: status?.name, jobId: jobIdOf(status) };
 }
 
 /** PUT a policy and wait for it (and the jobs updating its items); returns the policy as stored. */

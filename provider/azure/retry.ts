@@ -17,6 +17,8 @@ export interface RetryOptions {
    * `retries` (the other operation ends on its own); `maxRetryTimeMs` bounds them. Default 5000.
    */
   readonly conflictWaitMs?: number;
+  /** Wait for "another operation in progress" to end and retry; false hands it back at once. Default true. */
+  readonly waitForConflicts?: boolean;
   /** Give up retrying after this long in all, in ms. Default 30 minutes. */
   readonly maxRetryTimeMs?: number;
   readonly signal?: AbortSignal;
@@ -24,7 +26,7 @@ export interface RetryOptions {
   readonly onRetry?: (error: ClassifiedAzureError, attempt: number, delayMs: number) => void;
 }
 
-export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry'>> = {
+export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry' | 'waitForConflicts'>> = {
   retries: 6,
   minDelayMs: 1000,
   maxDelayMs: 30_000,
@@ -43,7 +45,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
           return await fn(attempt);
         } catch (e) {
           const classified = classifyError(e);
-          if (!classified.transient || opts.signal?.aborted) throw new AbortError(classified);
+          const giveUp = !classified.transient || opts.signal?.aborted || (opts.waitForConflicts === false && isConflict(classified));
+          if (giveUp) throw new AbortError(classified);
           throw classified;
         }
       },

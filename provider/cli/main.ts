@@ -6,6 +6,7 @@ import { REPORT_FORMATS } from '../render/index.js';
 import { dashboardCommand, discoverCommand, jobsCommand } from './commands/inspect.js';
 import { clockCommand, emulatorServeCommand, generateFleetCommand } from './commands/emulator.js';
 import { demoCommand } from './commands/demo.js';
+import { backupCommand } from './commands/backup.js';
 import { packagePath } from '../core/packagePath.js';
 import { readFileSync } from 'node:fs';
 
@@ -82,6 +83,16 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--grace-hours <n>', 'hours past the policy\'s interval before a missing recovery point is drift')
     .option('--consistent', 'estate specs: discover through Resource Manager lists only, not Azure Resource Graph (which may lag)')
     .action(run(driftCommand as Action));
+
+  withTargetFlags(program.command('backup'))
+    .description('back up protected VMs now, one on-demand backup job per VM (modern profile; exit 0 all started or, with --wait, all succeeded, 1 any failed)')
+    .addOption(specOption())
+    .option('--vm <rg/name>', 'a VM the spec protects, as RESOURCE_GROUP/VM_NAME or its ARM id (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--rule <name>', 'back up the VMs this rule of the spec declares, instead of --vm')
+    .option('--retain-until <when>', "keep the recovery points until a date (2027-01-31), a date-time (2027-01-31T18:00:00Z) or for a duration (45d); 1 day to 99 years (default: Azure's, 30 days)")
+    .option('--wait', 'wait for the backup jobs to end and report each outcome')
+    .option('--format <format>', 'text or json', 'text')
+    .action(run(backupCommand as Action));
 
   withVaultChoice(program.command('jobs'))
     .description('backup jobs of the vault')

@@ -83,6 +83,16 @@ const CASES: Record<string, Case[]> = {
     { reason: '--grace-hours 0', args: ['drift', '-f', 'spec.yaml', '--state', 'state', '--grace-hours', '0'] },
     { reason: 'an unknown format', args: ['drift', '-f', 'spec.yaml', '--state', 'state', '--format', 'pdf'] },
   ],
+  backup: [
+    ...targetCases(['backup', '-f', 'spec.yaml', '--vm', 'rg-web/web-01']),
+    { reason: 'neither --vm nor --rule', args: ['backup', '-f', 'spec.yaml', '--state', 'state'] },
+    { reason: 'both --vm and --rule', args: ['backup', '-f', 'spec.yaml', '--state', 'state', '--vm', 'rg-web/web-01', '--rule', 'web'] },
+    { reason: 'a VM without its resource group', args: ['backup', '-f', 'spec.yaml', '--state', 'state', '--vm', 'web-01'] },
+    { reason: 'an unknown rule', args: ['backup', '-f', 'spec.yaml', '--state', 'state', '--rule', 'nope'] },
+    { reason: '--retain-until that is no time', args: ['backup', '-f', 'spec.yaml', '--state', 'state', '--vm', 'rg-web/web-01', '--retain-until', 'soon'] },
+    { reason: 'an unknown format', args: ['backup', '-f', 'spec.yaml', '--state', 'state', '--vm', 'rg-web/web-01', '--format', 'csv'] },
+    { reason: 'the classic profile', args: ['backup', '-f', 'spec.yaml', '--state', 'state', '--vm', 'rg-web/web-01'] },
+  ],
   jobs: [
     ...targetCases(['jobs', '--vault', 'rg-backup/vault-weu']),
     { reason: '--since bogus', args: ['jobs', ...VAULT, '--since', 'bogus'] },

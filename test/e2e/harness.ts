@@ -21,6 +21,16 @@ export const DAILY_1000 = `  - name: daily-1000
     retention: { daily: 30 }
 `;
 
+/** A spec's `protect:` over the demo fleet: rule `web` declares web-01 and web-02, rule `api` app-01, both daily-1000. */
+export const WEB_AND_API_RULES = `protect:
+  - name: web
+    policy: daily-1000
+    vms: [{ resourceGroup: rg-web, name: web-01 }, { resourceGroup: rg-web, name: web-02 }]
+  - name: api
+    policy: daily-1000
+    vms: [{ resourceGroup: rg-app, name: app-01 }]
+`;
+
 /** A spec's first four lines (apiVersion and target), then `body`; line numbers in `body` start at 5. */
 export function specText(body: string, target: { subscriptionId?: string; vault?: { resourceGroup: string; name: string } } = {}): string {
   const vault = target.vault ?? DEMO_VAULT;

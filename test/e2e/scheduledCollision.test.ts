@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import type { ObservedJob } from '../../provider/core/index.js';
 import { raw } from '../emulator/helpers.js';
-import { DAILY_1000, DEMO_FLEET, requireBuild, runCli, specText, startCli } from './harness.js';
+import { DAILY_1000, DEMO_FLEET, requireBuild, runCli, specText, startCli, WEB_AND_API_RULES } from './harness.js';
 
 const MINUTE = 60_000;
 const VMS = ['web-01', 'web-02', 'app-01'] as const;
@@ -18,14 +18,7 @@ const PROTECTED = specText(`policies:
 ${DAILY_1000}  - name: daily-2200
     schedule: { frequency: Daily, time: "22:00", timeZone: UTC }
     retention: { daily: 30 }
-protect:
-  - name: web
-    policy: daily-1000
-    vms: [{ resourceGroup: rg-web, name: web-01 }, { resourceGroup: rg-web, name: web-02 }]
-  - name: api
-    policy: daily-1000
-    vms: [{ resourceGroup: rg-app, name: app-01 }]
-`);
+${WEB_AND_API_RULES}`);
 
 /** web-01 moves to another policy, web-02's protection stops (data retained), app-01 stays as it is. */
 const CHANGED = PROTECTED.replace(
