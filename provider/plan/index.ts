@@ -7,6 +7,7 @@ export {
   rulesSelectingNothing,
   pickMatches,
   selectorMatches,
+  vmOrder,
   undeclaredItems,
   type SelectOptions,
   type DeclaredVm,

@@ -4,7 +4,20 @@ import { observe, observeEstate } from '../discovery/index.js';
 import { detectDrift, detectEstateDrift } from '../drift/index.js';
 import { findItem, isActive, itemPolicyName, preflight, preflightFinding, selectorMatches, subscriptionOf } from '../plan/index.js';
 import { resolveSpecFile, resolveSpecText } from '../spec/index.js';
-import { formatDiagnostic, parseArmId, sameArmId, type DriftCoverage, type EstateObservation, type ObservedVm, type PreflightFinding, type VaultSpec, type VmSelector } from '../core/index.js';
+import {
+  compileNameGlob,
+  formatDiagnostic,
+  isGlobError,
+  parseArmId,
+  sameArmId,
+  type DriftCoverage,
+  type EstateObservation,
+  type Observation,
+  type ObservedVm,
+  type PreflightFinding,
+  type VaultSpec,
+  type VmSelector,
+} from '../core/index.js';
 import type { ProviderContext } from './context.js';
 import { ProviderError, type PropertyMap } from './protocol.js';
 import { describeFinding, uniqueFindings } from './remedies.js';
@@ -24,6 +37,16 @@ function strings(v: unknown, property: string, failures: CheckFailure[]): string
   return [];
 }
 
+/** Name globs in the spec's grammar; a pattern that does not compile is a failure, not a selector matching nothing. */
+function globs(v: unknown, property: string, failures: CheckFailure[]): string[] {
+  const patterns = strings(v, property, failures);
+  patterns.forEach((p, i) => {
+    const m = compileNameGlob(p);
+    if (isGlobError(m)) failures.push({ property: `${property}[${i}]`, reason: `name pattern "${p}": ${m.message}` });
+  });
+  return patterns;
+}
+
 function tags(v: unknown, property: string, failures: CheckFailure[]): Record<string, string> {
   if (v === undefined) return {};
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>;
@@ -39,11 +62,11 @@ export function toSelector(raw: unknown, failures: CheckFailure[]): VmSelector {
   for (const k of Object.keys(sel)) if (!known.has(k)) failures.push({ property: `selector.${k}`, reason: `unknown selector key "${k}"` });
   return {
     resourceGroups: strings(sel.resourceGroups, 'selector.resourceGroups', failures),
-    names: strings(sel.names, 'selector.names', failures),
+    names: globs(sel.names, 'selector.names', failures),
     tags: tags(sel.tags, 'selector.tags', failures),
     exclude: {
       resourceGroups: strings(exclude.resourceGroups, 'selector.exclude.resourceGroups', failures),
-      names: strings(exclude.names, 'selector.exclude.names', failures),
+      names: globs(exclude.names, 'selector.exclude.names', failures),
       tags: tags(exclude.tags, 'selector.exclude.tags', failures),
       vms: [],
     },
@@ -68,6 +91,11 @@ function toVaults(raw: unknown, subscriptionId: string, failures: CheckFailure[]
 
 const sameRegion = (a: string, b: string): boolean => a.replace(/\s/g, '').toLowerCase() === b.replace(/\s/g, '').toLowerCase();
 
+/** The VMs of the vault's region the selector picks: a vault protects only VMs of its own region. */
+export function vaultVms(obs: Observation, selector: VmSelector): ObservedVm[] {
+  return obs.vms.filter((vm) => sameRegion(vm.location, obs.vault.location) && selectorMatches(selector, vm));
+}
+
 const getVirtualMachines: Invoke = async (ctx, args) => {
   const estate = args.vaults !== undefined || args.subscriptions !== undefined;
   const failures = estate && args.vaults !== undefined ? [] : checkVaultInputs(args);
@@ -90,13 +118,10 @@ const getVirtualMachines: Invoke = async (ctx, args) => {
   const vault = { resourceGroup: String(args.vaultResourceGroup), name: String(args.vaultName) };
   // Read-only, like everything a preview runs: the VMs come from Compute, not from a discovery.
   const obs = await ctx.observation(vault);
-  // A vault protects only VMs of its own region.
-  const vms = obs.vms
-    .filter((vm) => sameRegion(vm.location, obs.vault.location) && selectorMatches(selector, vm))
-    .map((vm) => {
-      const item = findItem(obs.protectedItems, vm.id);
-      return vmOutput(vm, item && isActive(item) ? itemPolicyName(item) : undefined, uniqueFindings(preflight(vm, obs)));
-    });
+  const vms = vaultVms(obs, selector).map((vm) => {
+    const item = findItem(obs.protectedItems, vm.id);
+    return vmOutput(vm, item && isActive(item) ? itemPolicyName(item) : undefined, uniqueFindings(preflight(vm, obs)));
+  });
   return vmsOutputs(vms, args.protectableOnly === true);
 };
 

@@ -9,8 +9,9 @@ export function engineAddressFrom(argv: readonly string[]): string | undefined {
 }
 
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  const logger = connectEngineLogger(engineAddressFrom(argv));
-  const provider = await serveProvider({ logger });
+  const engineAddress = engineAddressFrom(argv);
+  const logger = connectEngineLogger(engineAddress);
+  const provider = await serveProvider({ logger, engineAddress });
   process.stdout.write(`${provider.port}\n`);
   let closing = false;
   const shutdown = () => {

@@ -1,12 +1,14 @@
 // The ResourceProvider gRPC service over the stubs @pulumi/pulumi ships: wire format in, the resource
 // handlers' plain values out. Written by hand because the Node SDK's provider server drops Configure's
-// configuration, never sends detailedDiff, and cannot serve an import's Read.
+// configuration, never sends detailedDiff, and cannot serve an import's Read. Components are the exception:
+// Construct runs them on the SDK's own runtime (componentRuntime.ts), which registers their children.
 import * as grpc from '@grpc/grpc-js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ComponentArgs, ComponentResult } from './componentRuntime.js';
 import { checkConfig, configFromVariables, SECRET_CONFIG_KEYS } from './config.js';
-import { TargetHolder } from './context.js';
+import { TargetHolder, type ProviderContext } from './context.js';
 import { deepEqual, type PropertyChange, type ResourceDiff } from './diff.js';
 import type { EngineLogger } from './engineLog.js';
 import { FUNCTIONS } from './functions.js';
@@ -44,6 +46,11 @@ const SCHEMA_TEXT = JSON.stringify({ ...(JSON.parse(readFileSync(path.join(ROOT,
 const RESOURCES: Readonly<Record<string, ResourceHandler>> = {
   'vmbackup:index:Policy': policyResource,
   'vmbackup:index:VmProtection': vmProtectionResource,
+};
+
+/** Components, served by Construct. Their modules load the Node SDK's runtime, so only a Construct loads them. */
+const COMPONENTS: Readonly<Record<string, () => Promise<(ctx: ProviderContext, args: ComponentArgs) => Promise<ComponentResult>>>> = {
+  'vmbackup:index:ProtectionSet': async () => (await import('./protectionSet.js')).constructProtectionSet,
 };
 
 /** Changing these points the provider at another world: every resource it manages is replaced. */
@@ -113,6 +120,8 @@ function optionalStruct(s: Struct | undefined): PropertyMap | undefined {
 
 export interface ServerOptions {
   readonly logger: EngineLogger;
+  /** The engine's address, for the logs of the SDK runtime that components run on. */
+  readonly engineAddress?: string;
   /** Directory of the Pulumi program. Default: the working directory, where the engine starts plugins. */
   readonly programDir?: string;
 }
@@ -255,6 +264,15 @@ export function createProviderService(opts: ServerOptions): { service: grpc.Unty
       const handler = handlerFor(req.getUrn(), req.getType());
       await handler.delete(ctx, req.getUrn(), req.getId(), decode(req.getProperties()).props, optionalStruct(req.getOldInputs()));
       return new emptyPb.Empty();
+    }),
+
+    // The children a component registers come back to this provider as Check, Create, … calls while
+    // the Construct waits for them: the server keeps serving.
+    construct: unary(async (req: import('@pulumi/pulumi/proto/provider_pb.js').ConstructRequest) => {
+      const load = COMPONENTS[req.getType()];
+      if (!load) throw new ProviderError(`unknown component type ${req.getType()}; this provider serves ${Object.keys(COMPONENTS).join(', ')}`, grpc.status.INVALID_ARGUMENT);
+      const [construct, { runConstruct }] = await Promise.all([load(), import('./componentRuntime.js')]);
+      return runConstruct(req, opts.engineAddress, (args) => construct(ctx, args));
     }),
 
     cancel: unary(async () => {

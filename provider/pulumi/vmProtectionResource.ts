@@ -22,7 +22,7 @@ function vmParts(vmId: string): { resourceGroup: string; name: string } | undefi
   return { resourceGroup: p.resourcegroups, name: p.virtualmachines };
 }
 
-function policyNameOf(policyId: string): string | undefined {
+export function policyNameOf(policyId: string): string | undefined {
   const p = parseArmId(policyId);
   return p.vaults && p.backuppolicies ? p.backuppolicies : undefined;
 }

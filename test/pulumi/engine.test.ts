@@ -4,13 +4,10 @@ import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmulatorState, startEmulator } from '../../emulator/index.js';
+import { startEmulator } from '../../emulator/index.js';
 import { openTarget, putProtectedItem } from '../../provider/azure/index.js';
-import { observe } from '../../provider/discovery/index.js';
-import { makeStack } from './engineStack.js';
+import { makeStack, observeState, passEightDays } from './engineStack.js';
 import { FLEET, ROOT, SUBSCRIPTION } from './harness.js';
-
-const DAY_MS = 24 * 3_600_000;
 
 /** Changes a VM's policy behind the engine's back, through the official SDK on the same emulator state. */
 async function changePolicyOutOfBand(stateDir: string, vault: { resourceGroup: string; name: string }, vm: { resourceGroup: string; name: string }, policyName: string): Promise<void> {
@@ -28,25 +25,6 @@ async function changePolicyOutOfBand(stateDir: string, vault: { resourceGroup: s
   } finally {
     await target.close();
     await emulator.close();
-  }
-}
-
-async function observeState(stateDir: string, vault: { resourceGroup: string; name: string }) {
-  const target = await openTarget({ kind: 'emulator', stateDir });
-  try {
-    return await observe(target, vault, { refresh: false, recoveryPoints: true });
-  } finally {
-    await target.close();
-  }
-}
-
-/** Lets the emulator's clock pass eight days (a Sunday among them), so scheduled backups leave recovery points. */
-function passEightDays(stateDir: string): void {
-  const state = openEmulatorState(stateDir);
-  try {
-    state.advance(8 * DAY_MS);
-  } finally {
-    state.close();
   }
 }
 

@@ -97,13 +97,23 @@ afterAll(async () => {
 describe('pulumi-resource-vmbackup over gRPC', () => {
   it('serves its package schema and plugin info', async () => {
     const res = await rpc(c, c.getSchema, new providerPb.GetSchemaRequest());
-    const schema = JSON.parse(res.getSchema()) as { name: string; resources: object; functions: object; config: { variables: Record<string, { secret?: boolean }> } };
+    const schema = JSON.parse(res.getSchema()) as { name: string; resources: Record<string, { isComponent?: boolean }>; functions: object; config: { variables: Record<string, { secret?: boolean }> } };
     expect(schema.name).toBe('vmbackup');
-    expect(Object.keys(schema.resources)).toEqual(['vmbackup:index:Policy', 'vmbackup:index:VmProtection']);
+    expect(Object.keys(schema.resources)).toEqual(['vmbackup:index:Policy', 'vmbackup:index:VmProtection', 'vmbackup:index:ProtectionSet']);
+    expect(Object.entries(schema.resources).filter(([, r]) => r.isComponent).map(([t]) => t)).toEqual(['vmbackup:index:ProtectionSet']);
     expect(Object.keys(schema.functions)).toEqual(['vmbackup:index:getVirtualMachines', 'vmbackup:index:getDrift']);
     expect(schema.config.variables.clientSecret.secret).toBe(true);
     const info = await rpc(c, c.getPluginInfo, new emptyPb.Empty());
     expect(info.getVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('refuses to construct a component type it does not serve, naming the one it does', async () => {
+    const req = new providerPb.ConstructRequest();
+    req.setType('vmbackup:index:VmGroup');
+    req.setName('g');
+    const err = (await rpc(c, c.construct, req).catch((e: unknown) => e)) as { code?: number; details?: string };
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toMatch(/unknown component type vmbackup:index:VmGroup; this provider serves vmbackup:index:ProtectionSet/);
   });
 
   it.each([

@@ -1,55 +1,30 @@
 // What preview promises under the real engine: it fails where `up` would, on the resource's property,
 // in a Pulumi user's words, and writes nothing to the vault (no discovery); and the destroy remedy for
 // retainDataOnDelete: false, followed step by step, works.
-import Database from 'better-sqlite3';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmulatorState } from '../../emulator/index.js';
 import { openTarget } from '../../provider/azure/index.js';
 import { observe } from '../../provider/discovery/index.js';
-import { makeStack, type Stack } from './engineStack.js';
-import { FLEET, ROOT, vmId } from './harness.js';
+import { stackWithWorld, vaultWrites, yamlProgram, type Stack } from './engineStack.js';
+import { FLEET, vmId } from './harness.js';
 
 const WEU = { resourceGroup: 'rg-backup', name: 'vault-weu' };
 
-/** What a write to the vault changes: operations started, containers (discovery, registration), policies, protections. */
-function vaultWrites(stateDir: string): string {
-  const db = new Database(path.join(stateDir, 'world.sqlite'), { readonly: true });
-  try {
-    const rows = (sql: string) => db.prepare(sql).all();
-    return JSON.stringify({
-      operations: rows('SELECT id FROM operations ORDER BY id'),
-      containers: rows('SELECT key, doc FROM containers ORDER BY key'),
-      policies: rows('SELECT key, doc FROM policies ORDER BY key'),
-      items: (rows('SELECT key, doc FROM items ORDER BY key') as { key: string; doc: string }[]).map((r) => {
-        const p = (JSON.parse(r.doc) as { properties?: { policyId?: string; protectionState?: string } }).properties ?? {};
-        return [r.key, p.policyId, p.protectionState];
-      }),
-    });
-  } finally {
-    db.close();
-  }
-}
-
 function program(resources: string, extra = ''): string {
-  return [
-    'name: vmbackup-preview',
-    'runtime: yaml',
-    'plugins:',
-    '  providers:',
-    '    - name: vmbackup',
-    `      path: ${path.join(ROOT, 'bin')}`,
-    'config:',
-    `  vmbackup:fleet: ${FLEET}`,
-    extra,
-    'resources:',
-    '  daily:',
-    '    type: vmbackup:index:Policy',
-    '    properties: { vaultResourceGroup: rg-backup, vaultName: vault-weu, name: preview-daily, schedule: { frequency: Daily, time: "21:00" }, retention: { daily: 7 } }',
-    resources,
-  ].join('\n');
+  return yamlProgram(
+    'vmbackup-preview',
+    FLEET,
+    [
+      'resources:',
+      '  daily:',
+      '    type: vmbackup:index:Policy',
+      '    properties: { vaultResourceGroup: rg-backup, vaultName: vault-weu, name: preview-daily, schedule: { frequency: Daily, time: "21:00" }, retention: { daily: 7 } }',
+      resources,
+    ],
+    [extra],
+  );
 }
 
 function protection(name: string, vm: string, more = ''): string {
@@ -64,14 +39,8 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function stackFor(name: string, text: string): Promise<{ stack: Stack; stateDir: string }> {
-  const dir = path.join(work, name);
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'Pulumi.yaml'), text);
-  const stateDir = path.join(dir, '.vmbackup');
-  // The world exists before the first preview, so what the preview itself writes can be told apart.
-  openEmulatorState(stateDir, { fleetFile: FLEET }).close();
-  return { stack: await makeStack(path.join(work, `${name}-home`), dir), stateDir };
+function stackFor(name: string, text: string): Promise<{ stack: Stack; stateDir: string }> {
+  return stackWithWorld(work, name, text, FLEET);
 }
 
 describe('preview under the real engine', () => {

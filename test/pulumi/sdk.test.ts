@@ -24,6 +24,7 @@ beforeAll(async () => {
         const state = { ...(args.inputs as Record<string, unknown>) };
         if (args.type === 'vmbackup:index:Policy') Object.assign(state, { name: state.name ?? args.name, vaultId: '/vault', policyType: 'V1' });
         if (args.type === 'vmbackup:index:VmProtection') Object.assign(state, { protectionState: 'IRPending', policyName: 'daily' });
+        if (args.type === 'vmbackup:index:ProtectionSet') Object.assign(state, { vmIds: ['/vm/a'], count: 1 });
         return { id: `${args.name}-id`, state };
       },
       call(args) {
@@ -60,9 +61,20 @@ describe('vmbackup TypeScript SDK', () => {
     expect(await value(kept.retainDataOnDelete)).toBe(false);
   });
 
+  it('registers a ProtectionSet as a component the provider constructs, with its inputs and outputs', async () => {
+    const set = new sdk.ProtectionSet('prod', { selector: { tags: { env: 'prod' } }, policyId: '/p', vaultResourceGroup: 'rg', vaultName: 'v' });
+    expect(await value(set.urn)).toMatch(/::vmbackup:index:ProtectionSet::prod$/);
+    expect(await value(set.vmIds)).toEqual(['/vm/a']);
+    expect(await value(set.count)).toBe(1);
+    const reg = registered.find((r) => r.name === 'prod');
+    expect(reg?.type).toBe('vmbackup:index:ProtectionSet');
+    expect(reg?.inputs).toMatchObject({ selector: { tags: { env: 'prod' } }, policyId: '/p', vaultResourceGroup: 'rg', vaultName: 'v', retainDataOnDelete: true });
+  });
+
   it.each([
     { reason: 'a policy needs its vault', make: () => new sdk.Policy('x', { vaultResourceGroup: 'rg', schedule: { frequency: 'Daily' }, retention: {} } as never), message: /vaultName/ },
     { reason: 'a protection needs its VM', make: () => new sdk.VmProtection('y', { vaultResourceGroup: 'rg', vaultName: 'v', policyId: 'p' } as never), message: /vmId/ },
+    { reason: 'a protection set needs its selector', make: () => new sdk.ProtectionSet('z', { policyId: 'p' } as never), message: /selector/ },
   ])('refuses missing required inputs: $reason', ({ make, message }) => {
     expect(make).toThrow(message);
   });

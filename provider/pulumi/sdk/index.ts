@@ -2,6 +2,7 @@
 export { Provider, type ProviderArgs } from './provider.js';
 export { Policy, type PolicyArgs } from './policy.js';
 export { VmProtection, type VmProtectionArgs } from './vmProtection.js';
+export { ProtectionSet, type ProtectionSetArgs } from './protectionSet.js';
 export {
   getVirtualMachines,
   getVirtualMachinesOutput,

@@ -1,0 +1,128 @@
+// vmbackup:index:ProtectionSet under the real engine: the provider's Construct resolves the selector
+// read-only and registers one VmProtection child per matching VM, so preview writes nothing, up protects
+// exactly those VMs, each child imports on its own, a VM that starts to match is one child to create, and
+// destroy stops protection retaining the recovery points.
+import Database from 'better-sqlite3';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isActive } from '../../provider/plan/index.js';
+import { observeState, passEightDays, stackWithWorld, vaultWrites, yamlProgram } from './engineStack.js';
+import { FLEET, ROOT, vmId } from './harness.js';
+
+const SET_FLEET = path.join(ROOT, 'test', 'pulumi', 'fixtures', 'protection-set-fleet.yaml');
+const WEU = { resourceGroup: 'rg-backup', name: 'vault-weu' };
+
+/** The program; without `vault` the set takes the vault of its policy. */
+function program(selector: string, opts: { vault?: boolean } = {}): string {
+  const vault = opts.vault === false ? '' : 'vaultResourceGroup: rg-backup, vaultName: vault-weu, ';
+  return yamlProgram('vmbackup-protection-set', SET_FLEET, [
+    'resources:',
+    '  daily:',
+    '    type: vmbackup:index:Policy',
+    '    properties: { vaultResourceGroup: rg-backup, vaultName: vault-weu, name: set-daily, schedule: { frequency: Daily, time: "21:00" }, retention: { daily: 7 } }',
+    '  prod:',
+    '    type: vmbackup:index:ProtectionSet',
+    `    properties: { ${vault}policyId: "\${daily.id}", selector: ${selector} }`,
+    'outputs:',
+    '  count: ${prod.count}',
+    '  vmIds: ${prod.vmIds}',
+  ]);
+}
+
+/** The VmProtection children a preview or up shows with this operation ("create", "delete", …). */
+function children(stdout: string, op: string): string[] {
+  return [...stdout.matchAll(new RegExp(`^\\s*[-+~]*\\s+vmbackup:index:VmProtection (\\S+) ${op}`, 'gm'))].map((m) => m[1]).sort();
+}
+
+/** Tags a VM behind the engine's back, as an edit in the portal would: Compute reports the tag from now on. */
+function tagOutOfBand(stateDir: string, id: string, key: string, value: string): void {
+  const db = new Database(path.join(stateDir, 'world.sqlite'));
+  try {
+    const changed = db.prepare(`UPDATE vms SET doc = json_set(doc, '$.tags.' || ?, ?) WHERE key = ?`).run(key, value, id.toLowerCase()).changes;
+    expect(changed).toBe(1);
+  } finally {
+    db.close();
+  }
+}
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'vmbackup-protection-set-'));
+});
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('ProtectionSet under the real engine', () => {
+  it('preview writes nothing, up protects exactly the matching VMs, children import, a newly tagged VM is one create, destroy retains', async () => {
+    const { stack, stateDir } = await stackWithWorld(work, 'lifecycle', program('{ tags: { env: prod } }'), SET_FLEET);
+    const matching = ['prod/rg-app/app-01', 'prod/rg-web/web-01', 'prod/rg-web/web-02'];
+
+    const before = vaultWrites(stateDir);
+    const preview = await stack.pulumi(['preview']);
+    expect(vaultWrites(stateDir)).toBe(before);
+    // dev-01 is another environment, ops-01 has no tag, web-ne-01 is of another region than the vault.
+    expect(children(preview.stdout, 'create')).toEqual(matching);
+    expect(preview.stdout).toMatch(/\+\s+vmbackup:index:ProtectionSet prod create/);
+
+    await stack.pulumi(['up', '--yes']);
+    const protectedVms = (await observeState(stateDir, WEU)).protectedItems.filter(isActive).map((i) => `${i.vmId.split('/')[4]}/${i.friendlyName}:${i.policyName}`);
+    expect(protectedVms.sort()).toEqual(['rg-app/app-01:set-daily', 'rg-web/web-01:set-daily', 'rg-web/web-02:set-daily']);
+    const outputs = JSON.parse((await stack.pulumi(['stack', 'output', '--json'])).stdout) as { count: number; vmIds: string[] };
+    expect(outputs).toEqual({ count: 3, vmIds: [vmId('rg-app', 'app-01'), vmId('rg-web', 'web-01'), vmId('rg-web', 'web-02')] });
+    await stack.pulumi(['preview', '--expect-no-changes']);
+    // Once the policy exists, its id names the vault: the same children without vaultResourceGroup and vaultName.
+    await writeFile(path.join(stack.dir, 'Pulumi.yaml'), program('{ tags: { env: prod } }', { vault: false }));
+    await stack.pulumi(['preview', '--expect-no-changes']);
+
+    // Import per child: the engine forgets web-02's protection, then takes it back under the set by its id alone.
+    const setUrn = 'urn:pulumi:e2e::vmbackup-protection-set::vmbackup:index:ProtectionSet::prod';
+    const web02 = (await observeState(stateDir, WEU)).protectedItems.find((i) => i.friendlyName === 'web-02')!;
+    await stack.pulumi(['state', 'delete', 'urn:pulumi:e2e::vmbackup-protection-set::vmbackup:index:ProtectionSet$vmbackup:index:VmProtection::prod/rg-web/web-02', '--yes']);
+    await stack.pulumi(['import', 'vmbackup:index:VmProtection', 'prod/rg-web/web-02', web02.id, '--parent', `prod=${setUrn}`, '--yes', '--protect=false']);
+    await stack.pulumi(['preview', '--expect-no-changes']);
+
+    tagOutOfBand(stateDir, vmId('rg-ops', 'ops-01'), 'env', 'prod');
+    const tagged = vaultWrites(stateDir);
+    const grown = await stack.pulumi(['preview']);
+    expect(vaultWrites(stateDir)).toBe(tagged);
+    expect(children(grown.stdout, 'create')).toEqual(['prod/rg-ops/ops-01']);
+    expect(grown.stdout).toMatch(/\+ 1 to create/);
+    expect(grown.stdout).not.toMatch(/to (delete|update|replace)/);
+
+    passEightDays(stateDir);
+    const destroyed = await stack.pulumi(['destroy', '--yes']);
+    expect(children(destroyed.stdout, 'deleted')).toEqual(matching);
+    const after = await observeState(stateDir, WEU);
+    for (const name of ['web-01', 'web-02', 'app-01']) {
+      const item = after.protectedItems.find((i) => i.friendlyName === name);
+      expect(item?.protectionState, name).toBe('ProtectionStopped');
+      expect(item?.recoveryPoints?.length ?? 0, name).toBeGreaterThan(0);
+    }
+    expect(after.protectedItems.find((i) => i.friendlyName === 'ops-01')).toBeUndefined();
+  }, 400_000);
+
+  it('examples/pulumi-protection-set: preview lists the healthy production web and API VMs of the demo fleet, writing nothing', async () => {
+    const example = (await readFile(path.join(ROOT, 'examples', 'pulumi-protection-set', 'Pulumi.yaml'), 'utf8'))
+      .replace('path: ../../bin', `path: ${path.join(ROOT, 'bin')}`)
+      .replace('vmbackup:fleet: ../fleet.yaml', `vmbackup:fleet: ${FLEET}`);
+    const { stack, stateDir } = await stackWithWorld(work, 'example', example, FLEET);
+    const before = vaultWrites(stateDir);
+    const preview = await stack.pulumi(['preview']);
+    expect(vaultWrites(stateDir)).toBe(before);
+    expect(children(preview.stdout, 'create')).toEqual(['prod/rg-app/app-01', 'prod/rg-app/app-02', 'prod/rg-web/web-01', 'prod/rg-web/web-02']);
+  }, 120_000);
+
+  it('refuses a selector it cannot read, saying which input and why, without a stack trace', async () => {
+    const { stack, stateDir } = await stackWithWorld(work, 'invalid', program('{ names: ["web-*", "!web-02"] }'), SET_FLEET);
+    const before = vaultWrites(stateDir);
+    const res = await stack.pulumi(['preview'], { allowFailure: true });
+    expect(res.code).not.toBe(0);
+    const out = `${res.stdout}\n${res.stderr}`;
+    expect(out).toMatch(/selector\.names\[1\]: name pattern "!web-02": a leading '!' does not negate.*list the names under exclude/);
+    expect(out).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    expect(vaultWrites(stateDir)).toBe(before);
+  }, 120_000);
+});
