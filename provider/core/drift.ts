@@ -119,4 +119,6 @@ export interface EstateDashboard {
   readonly generatedAt: string;
   readonly vaults: readonly EstateDashboardVault[];
   readonly totals: { readonly vaults: number; readonly protectedVms: number; readonly jobs24h: EstateDashboardVault['jobs24h'] };
+  /** The scope's coverage, when the spec declares a scope: what an auditor asks first. */
+  readonly coverage?: DriftCoverage;
 }

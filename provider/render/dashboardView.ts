@@ -1,6 +1,7 @@
 // The dashboard as a terminal summary, as JSON, or as a self-contained page.
 import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, vmLabelOfId, type DashboardData, type EstateDashboard } from '../core/index.js';
 import { dashboardHtml, type DashboardPageOptions } from './dashboardPage.js';
+import { estateDashboardHtml, type EstatePageOptions } from './estatePage.js';
 import { colors, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
 import { jobGroup, jobsNewestFirst } from './jobGroups.js';
 import { DRIFT_CATEGORIES, DRIFT_RULES } from './rules.js';
@@ -84,9 +85,10 @@ function dashboardText(data: DashboardData, c: Colors): string {
   return `${out.join('\n')}\n`;
 }
 
-/** An estate's dashboard: one row per vault, by subscription and region, then the totals. HTML shows one vault. */
-export function renderEstateDashboard(data: EstateDashboard, format: 'text' | 'json', opts: DashboardOptions = {}): string {
+/** An estate's dashboard: one row per vault, by subscription and region, then the totals and the scope's coverage. */
+export function renderEstateDashboard(data: EstateDashboard, format: DashboardFormat, opts: DashboardOptions & EstatePageOptions = {}): string {
   if (format === 'json') return json(data);
+  if (format === 'html') return estateDashboardHtml(data, opts);
   const c = colors(opts.color);
   const t = table(['Subscription', 'Region', 'Vault', 'Protected VMs', 'Succeeded', 'Failed', 'In progress'], c);
   for (const v of data.vaults) {
@@ -94,5 +96,14 @@ export function renderEstateDashboard(data: EstateDashboard, format: 'text' | 'j
   }
   const s = data.totals;
   t.push([c.bold('Estate'), '', plural(s.vaults, 'vault'), c.bold(String(s.protectedVms)), s.jobs24h.succeeded, s.jobs24h.failed, s.jobs24h.inProgress]);
-  return [c.bold(`Backup dashboard: estate of ${plural(s.vaults, 'vault')}, ${shortTime(data.generatedAt)}`), '', 'Jobs are those of the last 24 hours.', t.toString(), ''].join('\n');
+  const cov = data.coverage;
+  const coverage = cov
+    ? [
+        '',
+        `Coverage: ${plural(cov.inScope, 'VM')} in scope: ${cov.protected} protected, ${cov.declaredUnprotected} declared but not yet protected, ${cov.exempt} exempt, ` +
+          (cov.uncovered > 0 ? c.red(`${cov.uncovered} uncovered`) : '0 uncovered') +
+          '.',
+      ]
+    : [];
+  return [c.bold(`Backup dashboard: estate of ${plural(s.vaults, 'vault')}, ${shortTime(data.generatedAt)}`), '', 'Jobs are those of the last 24 hours.', t.toString(), ...coverage, ''].join('\n');
 }

@@ -92,11 +92,18 @@ describe('estate specs through the CLI', () => {
       ['vault-neu', 'northeurope', 2],
     ]);
     expect(estateBoard.totals).toMatchObject({ vaults: 2, protectedVms: 8 });
+    // The auditor's number on the dashboard too, the same as drift's.
+    expect(estateBoard.coverage).toEqual(report.coverage);
     const boardText = await cli('dashboard', '-f', spec);
     expect(boardText.stdout).toMatch(/Estate\s+│\s+│ 2 vaults\s+│ 8 /);
+    expect(boardText.stdout).toContain('Coverage: 20 VMs in scope: 8 protected, 0 declared but not yet protected, 12 exempt, 0 uncovered.');
     const html = await cli('dashboard', '-f', spec, '--format', 'html');
-    expect(html.code).toBe(1);
-    expect(html.stderr).toContain('--vault RESOURCE_GROUP/VAULT_NAME');
+    expect(html.code, html.stderr).toBe(0);
+    expect(html.stdout).toContain('data-testid="estate-dashboard"');
+    expect(html.stdout).toContain(`vmbackup dashboard -f ${spec} --vault rg-backup-ne/vault-neu --format html`);
+    const live = await cli('dashboard', '-f', spec, '--serve');
+    expect(live.code).toBe(1);
+    expect(live.stderr).toContain('--vault RESOURCE_GROUP/VAULT_NAME');
     const one = await cli('dashboard', '-f', spec, '--vault', 'rg-backup-ne/vault-neu', '--format', 'json');
     expect(one.code, one.stderr).toBe(0);
     expect((JSON.parse(one.stdout) as DashboardData).protectedVms.total).toBe(2);

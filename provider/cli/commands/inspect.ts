@@ -2,11 +2,12 @@
 import { ConfigurationError, type DashboardData, type EstateDashboard, type ResolvedSpec } from '../../core/index.js';
 import type { Target } from '../../azure/index.js';
 import { observe, observeJobs } from '../../discovery/index.js';
-import { buildDashboard, detectDrift } from '../../drift/index.js';
+import { buildDashboard, detectDrift, detectEstateDrift } from '../../drift/index.js';
 import { preflight } from '../../plan/index.js';
 import { renderDashboard, renderEstateDashboard } from '../../render/index.js';
 import { renderJobs, renderVms } from '../../render/inventory.js';
 import { serveDashboard } from '../serveDashboard.js';
+import { discoverEstate } from './reconcile.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
 import { listenError, portNumber, prepareOutputPath } from '../flags.js';
@@ -105,11 +106,17 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode>
   if (flags.out) await prepareOutputPath('--out', flags.out);
   const choices = await chooseVaults(flags);
   if (choices.length > 1) {
-    if (format === 'html') {
-      throw new ConfigurationError(`the HTML dashboard shows one vault: name one of the ${choices.length} vaults of ${flags.file} with --vault RESOURCE_GROUP/VAULT_NAME, or use --format text or json for the estate`);
+    if (flags.serve) {
+      throw new ConfigurationError(`the live dashboard shows one vault: name one of the ${choices.length} vaults of ${flags.file} with --vault RESOURCE_GROUP/VAULT_NAME, or write the estate's page with --format html --out FILE`);
     }
-    const estate = await withVault(flags, async (target, { vault }) => buildDashboard(await observe(target, vault, { refresh: false })), false);
-    await emit(renderEstateDashboard(estateDashboard(choices, estate), format, { color: terminalColor(flags.out) }), flags.out);
+    const boards = await withVault(flags, async (target, { vault }) => buildDashboard(await observe(target, vault, { refresh: false })), false);
+    const spec = choices[0].spec;
+    // The auditor's first question, answered once for the scope (read only: no discovery).
+    const coverage =
+      spec?.form === 'estate'
+        ? await withTarget({ ...flags, subscription: undefined }, choices[0].subscriptionId, async (target) => detectEstateDrift(spec, await discoverEstate(target, spec, { consistent: false, refresh: false })).coverage)
+        : undefined;
+    await emit(renderEstateDashboard({ ...estateDashboard(choices, boards), ...(coverage ? { coverage } : {}) }, format, { color: terminalColor(flags.out), specFile: flags.file }), flags.out);
     return ExitCode.ok;
   }
   const choice = choices[0];
