@@ -7,6 +7,7 @@ export type DriftCategory =
   | 'declaredUnprotected'
   | 'protectedByOtherVault'
   | 'wrongPolicy'
+  | 'disksChanged'
   | 'policyMissing'
   | 'policyChanged'
   | 'protectionStopped'

@@ -148,10 +148,10 @@ function describe(error: ErrorObject, path: Path, actual: unknown, def: string |
     }
     case 'const':
       return {
-        code: 'UnsupportedApiVersion',
+        code: path.length === 1 && path[0] === 'apiVersion' ? 'UnsupportedApiVersion' : 'InvalidValue',
         message: `${where} must be ${JSON.stringify(params.allowedValue)}, not ${describeValue(actual)}`,
         path,
-        remedy: `write apiVersion: ${String(params.allowedValue)}`,
+        remedy: `write ${String(path.at(-1))}: ${String(params.allowedValue)}`,
       };
     case 'pattern':
       if (def === 'timeOfDay') {
