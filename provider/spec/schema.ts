@@ -177,6 +177,8 @@ function describe(error: ErrorObject, path: Path, actual: unknown, def: string |
       };
     case 'minimum':
       return { code: 'OutOfRange', message: `${where} must be at least ${String(params.limit)}, not ${describeValue(actual)}`, path };
+    case 'maximum':
+      return { code: 'OutOfRange', message: `${where} must be at most ${String(params.limit)}, not ${describeValue(actual)}`, path };
     case 'minItems':
       return { code: 'EmptyList', message: `${where} must not be empty`, path, remedy: 'list at least one value, or remove the key' };
     case 'minLength':

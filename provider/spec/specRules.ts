@@ -357,6 +357,8 @@ const diskSelectionsAreClear: SpecRule = ({ rules }, { reporter }) => {
     if (disks === undefined) continue;
     const at = [...path, 'disks'];
     const written = (['include', 'exclude', 'osOnly'] as const).filter((k) => disks[k] !== undefined);
+    // Only unknown keys: the schema already named each with its likely meaning.
+    if (written.length === 0 && Object.keys(disks).length > 0) continue;
     if (written.length !== 1) {
       reporter.report({
         code: 'AmbiguousDiskSelection',
