@@ -15,7 +15,7 @@ import {
   type ObservedVm,
   type PolicySettings,
   type PreflightCode,
-  type ProtectionRule,
+  type DiskSelection,
   type PreflightFinding,
   type Profile,
 } from '../core/index.js';
@@ -218,15 +218,15 @@ export function policyChangeFindings(vm: ObservedVm, from: PolicyChoice | undefi
   ];
 }
 
-/** The LUNs a rule's `disks:` names that the VM has no data disk at: Azure refuses the selection. */
-export function diskFindings(vm: ObservedVm, rule: Pick<ProtectionRule, 'name' | 'disks'>): PreflightFinding[] {
-  const missing = missingLuns(rule.disks, vmDataDiskLuns(vm));
+/** The LUNs a selection names that the VM has no data disk at (Azure refuses it); `selectedBy` says whose, e.g. `rule "data"`. */
+export function diskFindings(vm: ObservedVm, disks: DiskSelection | undefined, selectedBy: string): PreflightFinding[] {
+  const missing = missingLuns(disks, vmDataDiskLuns(vm));
   if (missing.length === 0) return [];
   const have = vmDataDiskLuns(vm);
   return [
     preflightFinding(
       'DiskLunNotFound',
-      `rule "${rule.name}" selects LUN ${missing.join(', ')} of VM ${vmLabel(vm.resourceGroup, vm.name)}, which has no data disk there (its data disks: ${have.length ? `LUN ${have.join(', ')}` : 'none'})`,
+      `${selectedBy} selects LUN ${missing.join(', ')} of VM ${vmLabel(vm.resourceGroup, vm.name)}, which has no data disk there (its data disks: ${have.length ? `LUN ${have.join(', ')}` : 'none'})`,
     ),
   ];
 }
