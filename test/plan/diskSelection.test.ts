@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { detectDrift } from '../../provider/drift/index.js';
 import { planProtection } from '../../provider/plan/index.js';
 import type { DiskSelection, Observation, ProtectionRule } from '../../provider/core/index.js';
+import { schemaValidator } from './schemaValidation.js';
 import { loc, makeObservation, makeObservedPolicy, makeProtectedItem, makeRule, makeSpec, makeVm, pick } from './fixtures.js';
 
 const db = makeVm({ name: 'db-01', resourceGroup: 'rg-data', dataDisks: 3, registered: true, backupExtension: true });
@@ -54,6 +55,19 @@ describe('planning a disk selection', () => {
     expect(plan.summary.byKind).toEqual({ changeDisks: 1 });
     const findings = detectDrift(spec, protectedWith(seen)).findings;
     expect(findings).toMatchObject([{ category: 'disksChanged', message: expect.stringContaining(words), source: { line: declared ? 24 : 22 } }]);
+  });
+
+  it('plans and drift reports with selections validate against their schemas', () => {
+    const [validPlan, validDrift] = [schemaValidator('plan.schema.json'), schemaValidator('drift-report.schema.json')];
+    const spec = makeSpec({ rules: [ruleWith({ kind: 'exclude', luns: [2] })] });
+    expect(validPlan(planProtection(spec, protectedWith(OS_ONLY)))).toEqual([]);
+    expect(validPlan(planProtection(spec, makeObservation({ vms: [db], policies: [daily] })))).toEqual([]);
+    expect(validDrift(detectDrift(spec, protectedWith(OS_ONLY)))).toEqual([]);
+    const forged = JSON.parse(JSON.stringify(planProtection(spec, protectedWith(OS_ONLY))));
+    delete forged.actions[0].fromDisks;
+    forged.actions[0].disks = { kind: 'include', luns: [] };
+    expect(validPlan(forged).join('\n')).toMatch(/fromDisks/);
+    expect(validPlan(forged).join('\n')).toMatch(/luns/);
   });
 
   it('another policy and other disks: one changePolicy that writes the disks too', () => {
