@@ -228,6 +228,7 @@ function performBackup(world: World, job: Job, at: number): void {
     ...(item.diskExclusion ? { disks: disksHeld(vm, item.diskExclusion) } : {}),
   };
   store.putRecoveryPoint(rp);
+  if (rp.disks) store.putJob({ ...(store.jobById(job.id) ?? job), disks: rp.disks });
   // The backup reinstalls its extension when it was uninstalled since.
   const reinstalled = withBackupExtension(vm);
   if (reinstalled !== vm) store.putVm(reinstalled);

@@ -152,6 +152,8 @@ export interface Job {
   errorDetails: JobErrorDetail[];
   /** What ending the job does: a backup makes a recovery point or fails. */
   readonly backup?: { readonly expiresAt?: string };
+  /** The disks a backup of an item with a disk selection held, shown in the job's details. */
+  readonly disks?: RecoveryPoint['disks'];
 }
 
 /** Azure's recoveryPointType values. */

@@ -372,7 +372,12 @@ export function renderJob(vault: Vault, j: Job, nowMs: number): unknown {
                 { taskId: 'Transfer data to vault', status: j.status === 'InProgress' ? 'NotStarted' : j.status, duration: isoDuration(((end - start) * 2) / 3) },
               ]
             : [],
-        propertyBag: { 'VM Name': j.vmName, 'Backup Size': j.operation === 'Backup' && j.status.startsWith('Completed') ? '10240 MB' : '0 MB' },
+        propertyBag: {
+          'VM Name': j.vmName,
+          'Backup Size': j.operation === 'Backup' && j.status.startsWith('Completed') ? '10240 MB' : '0 MB',
+          // Azure's job details name the disks of a selective backup (the selective disk backup page).
+          ...(j.disks ? { 'Backed-up disk(s)': j.disks.included.map((d) => d.name).join('; '), 'Excluded disk(s)': j.disks.excluded.map((d) => d.name).join('; ') } : {}),
+        },
         progressPercentage: j.status === 'InProgress' ? 50 : 100,
         ...(j.errorDetails[0] ? { dynamicErrorMessage: j.errorDetails[0].errorTitle } : {}),
       },

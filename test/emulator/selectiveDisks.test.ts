@@ -95,7 +95,7 @@ describe('diskExclusionProperties on the protected item', () => {
 });
 
 describe('recovery points made with a selection', () => {
-  it("list the OS disk (LUN -1) and the included data disks, and the excluded ones; a point of every disk has no disk configuration", async () => {
+  it("list the OS disk (LUN -1) and the included data disks, and the excluded ones, as their jobs do; a point of every disk has no disk configuration", async () => {
     expect((await put('data-01', { diskLunList: [1], isInclusionList: false })).status).toBe('Succeeded');
     await pastNextBackup();
     const point = await newestPoint('data-01');
@@ -110,5 +110,10 @@ describe('recovery points made with a selection', () => {
       excludedDiskList: [{ lun: 1, name: 'data-01_DataDisk_1' }],
     });
     expect((await newestPoint('data-02')).recoveryPointDiskConfiguration).toBeUndefined();
+    const jobs: any[] = [];
+    for await (const j of em.clients.backup.backupJobs.list(WEU.name, WEU.resourceGroup, { filter: "operation eq 'Backup'" })) jobs.push(j.properties);
+    const bag = (vm: string) => jobs.find((j) => j.entityFriendlyName === vm)?.extendedInfo?.propertyBag;
+    expect(bag('data-01')).toMatchObject({ 'Backed-up disk(s)': 'data-01_OsDisk; data-01_DataDisk_0; data-01_DataDisk_2', 'Excluded disk(s)': 'data-01_DataDisk_1' });
+    expect(bag('data-02')).not.toHaveProperty('Excluded disk(s)');
   });
 });
