@@ -2,11 +2,11 @@
 // different selection on an active protection is a changeDisks, OS disk only is never confused with every disk,
 // and a LUN the VM lacks is a pre-flight finding that names the VM and the LUNs.
 import { describe, expect, it } from 'vitest';
-import { detectDrift } from '../../provider/drift/index.js';
-import { planProtection } from '../../provider/plan/index.js';
-import type { DiskSelection, Observation, ProtectionRule } from '../../provider/core/index.js';
+import { detectDrift, detectEstateDrift } from '../../provider/drift/index.js';
+import { planEstate, planProtection } from '../../provider/plan/index.js';
+import type { DiskSelection, EstateObservation, Observation, ProtectionRule } from '../../provider/core/index.js';
 import { schemaValidator } from './schemaValidation.js';
-import { loc, makeObservation, makeObservedPolicy, makeProtectedItem, makeRule, makeSpec, makeVm, pick } from './fixtures.js';
+import { loc, makeVault, makeObservation, makeObservedPolicy, makeProtectedItem, makeRule, makeSpec, makeVm, pick } from './fixtures.js';
 
 const db = makeVm({ name: 'db-01', resourceGroup: 'rg-data', dataDisks: 3, registered: true, backupExtension: true });
 const daily = makeObservedPolicy('daily');
@@ -95,5 +95,22 @@ describe('planning a disk selection', () => {
     const sparse = { ...db, dataDisks: 2, dataDiskLuns: [0, 4] };
     const plan = planProtection(makeSpec({ rules: [ruleWith({ kind: 'include', luns: [4] })] }), makeObservation({ vms: [sparse], policies: [daily] }));
     expect(plan.actions[0].blockedBy).toEqual([]);
+  });
+
+  it('an estate plans each vault with its rules\' selections: in sync when the item matches, changeDisks when not', () => {
+    const vault = { subscriptionId: db.id.split('/')[2], resourceGroup: 'rg-backup', name: 'vault-weu' };
+    const spec = makeSpec({
+      form: 'estate',
+      vaults: [vault],
+      scope: { subscriptions: [vault.subscriptionId], resourceGroups: [] },
+      rules: [ruleWith(OS_ONLY)],
+    });
+    const estate = (seen: DiskSelection): EstateObservation => {
+      const observation = { ...protectedWith(seen), vault: makeVault() };
+      return { observedAt: observation.observedAt, profile: observation.profile, vms: [db], apiCalls: {}, vaults: [{ vault, observation }] };
+    };
+    expect(planEstate(spec, estate(OS_ONLY)).actions).toEqual([]);
+    expect(detectEstateDrift(spec, estate(OS_ONLY)).findings).toEqual([]);
+    expect(planEstate(spec, estate(ALL)).actions).toMatchObject([{ kind: 'changeDisks', disks: OS_ONLY, source: { line: 24 } }]);
   });
 });
