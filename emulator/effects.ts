@@ -2,8 +2,9 @@
 // soft delete runs out. Called only from World.tick, inside its transaction.
 import { createHash } from 'node:crypto';
 import { withBackupExtension } from './backupExtension.js';
+import { disksHeld } from './disks.js';
 import { BACKUP_FAILURE_CODES, failure, jobErrorDetail, type Failure } from './failures.js';
-import type { Consistency, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vm } from './model.js';
+import type { Consistency, DiskExclusion, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vm } from './model.js';
 import { DAY_MS, retentionExpiry } from './schedule.js';
 import { itemKey } from './store.js';
 import { softDeleteDays } from './vaultConfig.js';
@@ -100,7 +101,9 @@ export function completeOperation(world: World, op: Operation): void {
               configuredAt: at,
               protectedItemDataId: String(hash(itemKey(a.vaultId, a.vmId))),
             };
-        store.putItem(item);
+        // The PUT's diskExclusionProperties replace the item's; a PUT without them keeps what it had.
+        if ('diskExclusion' in a) store.putItem({ ...item, diskExclusion: (op.args.diskExclusion as DiskExclusion | null) ?? undefined });
+        else store.putItem(item);
         break;
       }
       case 'stopProtection': {
@@ -222,8 +225,10 @@ function performBackup(world: World, job: Job, at: number): void {
     expiresAt: expiresMs === undefined ? undefined : new Date(expiresMs).toISOString(),
     vmSize: vm.vmSize,
     instantUntil: new Date(startMs + instantDays * DAY_MS).toISOString(),
+    ...(item.diskExclusion ? { disks: disksHeld(vm, item.diskExclusion) } : {}),
   };
   store.putRecoveryPoint(rp);
+  if (rp.disks) store.putJob({ ...(store.jobById(job.id) ?? job), disks: rp.disks });
   // The backup reinstalls its extension when it was uninstalled since.
   const reinstalled = withBackupExtension(vm);
   if (reinstalled !== vm) store.putVm(reinstalled);

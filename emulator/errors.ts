@@ -196,6 +196,12 @@ export const ArmErrors = {
     ),
   jobNotCancellable: (jobId: string, why: string) =>
     ArmError.make(400, 'UserErrorJobNotCancellable', `Job '${jobId}' cannot be cancelled: ${why}. ${Remedies.jobNotCancellable}`),
+  invalidDiskLun: (vm: string, missing: readonly number[], have: readonly number[]) =>
+    ArmError.make(
+      400,
+      'UserErrorInvalidDiskLun',
+      `VM '${vm}' has no data disk at LUN ${missing.join(', ')} (its data disks: ${have.length ? `LUN ${have.join(', ')}` : 'none'}). Name only LUNs of the VM's data disks in diskExclusionProperties.diskLunList.`,
+    ),
   invalidTimeZone: (tz: string) =>
     ArmError.make(400, 'UserErrorInvalidTimeZone', `Time zone '${tz}' is not known to the vmbackup emulator; use UTC or a Windows time zone id such as 'W. Europe Standard Time'.`),
 } as const;

@@ -89,6 +89,19 @@ export interface Container {
 
 export type ItemState = 'IRPending' | 'Protected' | 'ProtectionError' | 'ProtectionStopped';
 
+/** Selective disk backup as the item's PUT wrote it (extendedProperties.diskExclusionProperties). */
+export interface DiskExclusion {
+  readonly diskLunList: readonly number[];
+  /** True: back up the OS disk and these LUNs (none: the OS disk only); false: every disk but these. */
+  readonly isInclusionList: boolean;
+}
+
+/** A disk as a recovery point's recoveryPointDiskConfiguration lists it; the OS disk has LUN -1. */
+export interface DiskInfo {
+  readonly lun: number;
+  readonly name: string;
+}
+
 export interface ProtectedItem {
   readonly vaultId: string;
   /** ARM id of the source VM (kept after the VM is deleted). */
@@ -109,6 +122,8 @@ export interface ProtectedItem {
   protectedItemDataId: string;
   /** Soft delete: data kept until deferredDeleteAt. */
   deferredDeleteAt?: string;
+  /** Undefined: every disk is backed up. */
+  diskExclusion?: DiskExclusion;
 }
 
 export interface JobErrorDetail {
@@ -137,6 +152,8 @@ export interface Job {
   errorDetails: JobErrorDetail[];
   /** What ending the job does: a backup makes a recovery point or fails. */
   readonly backup?: { readonly expiresAt?: string };
+  /** The disks a backup of an item with a disk selection held, shown in the job's details. */
+  readonly disks?: RecoveryPoint['disks'];
 }
 
 /** Azure's recoveryPointType values. */
@@ -151,6 +168,8 @@ export interface RecoveryPoint {
   readonly expiresAt?: string;
   readonly vmSize: string;
   readonly instantUntil: string;
+  /** The disks the point holds, recorded when its item backs up a selection of disks. */
+  readonly disks?: { readonly included: readonly DiskInfo[]; readonly excluded: readonly DiskInfo[] };
 }
 
 export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';

@@ -1,4 +1,5 @@
 // Domain records -> ARM response bodies (bms 2023-06-01, vaults 2023-04-01, Compute 2024-07-01).
+import { dataDiskName, osDiskName } from './disks.js';
 import { FAILURES } from './failures.js';
 import type { Container, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vault, Vm } from './model.js';
 import { vaultConfigOf } from './vaultConfig.js';
@@ -103,7 +104,7 @@ export function renderVm(vm: Vm, instanceView?: unknown): unknown {
         imageReference: imageReference(vm.image),
         osDisk: {
           osType: vm.os,
-          name: `${vm.name}_OsDisk`,
+          name: osDiskName(vm),
           createOption: 'FromImage',
           caching: 'ReadWrite',
           diskSizeGB: 128,
@@ -111,7 +112,7 @@ export function renderVm(vm: Vm, instanceView?: unknown): unknown {
         },
         dataDisks: Array.from({ length: vm.dataDisks }, (_, lun) => ({
           lun,
-          name: `${vm.name}_DataDisk_${lun}`,
+          name: dataDiskName(vm, lun),
           createOption: 'Empty',
           caching: 'None',
           diskSizeGB: 256,
@@ -203,7 +204,7 @@ export function renderInstanceView(vm: Vm, nowIso: string): unknown {
       })),
     },
     disks: [
-      { name: `${vm.name}_OsDisk`, statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time: vm.createdAt }] },
+      { name: osDiskName(vm), statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time: vm.createdAt }] },
     ],
     extensions: Object.values(vm.extensions).map((e) => ({
       name: e.name,
@@ -314,6 +315,7 @@ export function renderItem(vault: Vault, i: ProtectedItem, nowMs: number): unkno
       ...(i.lastBackupTime ? { lastBackupTime: i.lastBackupTime } : {}),
       ...(i.lastRecoveryPoint ? { lastRecoveryPoint: i.lastRecoveryPoint } : {}),
       protectedItemDataId: i.protectedItemDataId,
+      ...(i.diskExclusion ? { extendedProperties: { diskExclusionProperties: i.diskExclusion } } : {}),
       vaultId: vault.id,
       isScheduledForDeferredDelete: i.deferredDeleteAt !== undefined,
       ...(i.deferredDeleteAt
@@ -370,7 +372,12 @@ export function renderJob(vault: Vault, j: Job, nowMs: number): unknown {
                 { taskId: 'Transfer data to vault', status: j.status === 'InProgress' ? 'NotStarted' : j.status, duration: isoDuration(((end - start) * 2) / 3) },
               ]
             : [],
-        propertyBag: { 'VM Name': j.vmName, 'Backup Size': j.operation === 'Backup' && j.status.startsWith('Completed') ? '10240 MB' : '0 MB' },
+        propertyBag: {
+          'VM Name': j.vmName,
+          'Backup Size': j.operation === 'Backup' && j.status.startsWith('Completed') ? '10240 MB' : '0 MB',
+          // Azure's job details name the disks of a selective backup (the selective disk backup page).
+          ...(j.disks ? { 'Backed-up disk(s)': j.disks.included.map((d) => d.name).join('; '), 'Excluded disk(s)': j.disks.excluded.map((d) => d.name).join('; ') } : {}),
+        },
         progressPercentage: j.status === 'InProgress' ? 50 : 100,
         ...(j.errorDetails[0] ? { dynamicErrorMessage: j.errorDetails[0].errorTitle } : {}),
       },
@@ -400,6 +407,16 @@ export function renderRecoveryPoint(vault: Vault, item: ProtectedItem, rp: Recov
       virtualMachineSize: rp.vmSize,
       originalStorageAccountOption: false,
       ...(rp.expiresAt ? { recoveryPointProperties: { expiryTime: rp.expiresAt } } : {}),
+      ...(rp.disks
+        ? {
+            recoveryPointDiskConfiguration: {
+              numberOfDisksIncludedInBackup: rp.disks.included.length,
+              numberOfDisksAttachedToVm: rp.disks.included.length + rp.disks.excluded.length,
+              includedDiskList: rp.disks.included,
+              excludedDiskList: rp.disks.excluded,
+            },
+          }
+        : {}),
     },
   };
 }

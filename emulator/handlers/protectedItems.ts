@@ -2,6 +2,7 @@
 // soft delete keeps it 14 days), the on-demand backup, their operationsStatus / operationResults,
 // the vault-level backupOperations and the protected items list.
 import type { HandlerResult, RequestContext, Route } from '../dispatch.js';
+import { diskExclusionOf } from '../disks.js';
 import { ArmErrors } from '../errors.js';
 import type { Operation, Policy, ProtectedItem, Vault } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
@@ -97,8 +98,12 @@ function putItem(ctx: RequestContext): HandlerResult {
     if (blocker) throw blocker;
     failWith = protectFailure(vm, ctx.world.profile);
   }
+  const diskExclusion = diskExclusionOf(props.extendedProperties, vm);
   const job = startUserJob(ctx, { vaultId: vault.id, operation: 'ConfigureBackup', vmId, vmName, resourceGroup });
-  const op = ctx.world.startOperation({ kind: 'protect', target: vmTarget(vmId), jobId: job.id, failWith, args: { ...args, policyName: policy.name } });
+  const op = ctx.world.startOperation({
+    kind: 'protect', target: vmTarget(vmId), jobId: job.id, failWith,
+    args: { ...args, policyName: policy.name, ...(diskExclusion !== undefined ? { diskExclusion } : {}) },
+  });
   return itemAccepted(ctx, vault, resourceGroup, vmName, op);
 }
 

@@ -31,9 +31,12 @@ import {
 } from '../azure/index.js';
 import {
   ConfigurationError,
+  describeDisks,
   sameArmId,
+  sameDisks,
   StalePlanError,
   type ActionKind,
+  type DiskSelection,
   type ContainerTarget,
   type ItemTarget,
   type Observation,
@@ -319,7 +322,8 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
       return register(action.target, ctx);
     case 'protect':
     case 'changePolicy':
-      return protect(action.target, ctx);
+    case 'changeDisks':
+      return protect(action.target, action.disks, ctx);
     case 'stopProtection':
       return stopProtection(action.target, ctx);
     case 'stopProtectionDeleteData':
@@ -390,15 +394,19 @@ async function unregister(t: ContainerTarget, ctx: RunContext): Promise<Outcome>
   });
 }
 
-/** protect / changePolicy: the item with its policy, waiting for the operation and its ConfigureBackup job. */
-async function protect(t: ItemTarget & PolicyTarget, ctx: RunContext): Promise<Outcome> {
+/**
+ * protect / changePolicy / changeDisks: the item with its policy and, when the action names one, its disk
+ * selection, in one PUT, waiting for the operation and its ConfigureBackup job.
+ */
+async function protect(t: ItemTarget & PolicyTarget, disks: DiskSelection | undefined, ctx: RunContext): Promise<Outcome> {
   return converge(ctx, t.vmId, async (n) => {
     const seen = n === 1 ? ctx.seen?.(t.vmId) : undefined;
     const item = seen?.vm ? seen.item : await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
-    if (protectedWith(item, t.policyName)) return converged;
-    ctx.emit('protecting', { message: `assigning policy ${t.policyName}` });
-    const outcome = await ctx.write(() => protectVm(ctx.target, ctx.vault, t, t.policyName, ctx.wait));
-    return { status: 'applied', message: `protected with ${t.policyName}`, jobId: outcome.jobId };
+    if (protectedWith(item, t.policyName) && (disks === undefined || sameDisks(item?.disks, disks))) return converged;
+    const withDisks = disks ? `, disks: ${describeDisks(disks)}` : '';
+    ctx.emit('protecting', { message: `assigning policy ${t.policyName}${withDisks}` });
+    const outcome = await ctx.write(() => protectVm(ctx.target, ctx.vault, t, { policyName: t.policyName, disks }, ctx.wait));
+    return { status: 'applied', message: `protected with ${t.policyName}${withDisks}`, jobId: outcome.jobId };
   });
 }
 

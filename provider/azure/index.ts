@@ -14,6 +14,7 @@ export { classifyError, azureError, remedyFor, isTransient, parseRetryAfter, Cla
 export { Pacer, ARM_SUBSCRIPTION_BUCKETS, paceSince, paceTotal, requestKind, subscriptionOf, type BucketShape, type PaceCounts, type PaceSnapshot, type RequestKind } from './pacing.js';
 export { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export { policyToAzure, policyFromAzure, canonicalTime, WEEK_DAYS, WEEKS_OF_MONTH, MONTHS } from './policyMapping.js';
+export { disksToAzure, disksFromAzure } from './diskMapping.js';
 export {
   FABRIC,
   IAAS_VM_FILTER,

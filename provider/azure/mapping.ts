@@ -27,6 +27,7 @@ import {
   type PowerState,
   type ProtectionState,
 } from '../core/index.js';
+import { disksFromAzure } from './diskMapping.js';
 import { jobErrorCode } from './operations.js';
 import { policyFromAzure } from './policyMapping.js';
 
@@ -53,6 +54,7 @@ export function toVm(vm: VirtualMachine, view: VirtualMachineInstanceView | unde
     agentVersion,
     agentStatus: agent?.statuses?.[0]?.displayStatus,
     dataDisks: vm.storageProfile?.dataDisks?.length ?? 0,
+    dataDiskLuns: (vm.storageProfile?.dataDisks ?? []).map((d) => d.lun),
     storageSku: vm.storageProfile?.osDisk?.managedDisk?.storageAccountType ?? 'Standard_LRS',
     dataDiskSkus: (vm.storageProfile?.dataDisks ?? []).flatMap((d) => (d.managedDisk?.storageAccountType ? [d.managedDisk.storageAccountType] : [])),
     ...(vm.securityProfile?.securityType ? { securityType: vm.securityProfile.securityType } : {}),
@@ -123,6 +125,7 @@ export function toProtectedItem(subscriptionId: string, item: ProtectedItemResou
     lastBackupTime: iso(p.lastBackupTime),
     lastRecoveryPoint: iso(p.lastRecoveryPoint),
     softDeleted: p.isScheduledForDeferredDelete ?? false,
+    disks: disksFromAzure(p.extendedProperties),
     errorCode: health?.title,
     errorMessage: health?.message,
   };

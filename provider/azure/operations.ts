@@ -10,7 +10,8 @@ import type {
   ProtectedItemResource,
   ProtectionPolicyResource,
 } from '@azure/arm-recoveryservicesbackup';
-import { policyArmId, vaultArmId, type PolicySettings } from '../core/index.js';
+import { policyArmId, vaultArmId, type DiskSelection, type PolicySettings } from '../core/index.js';
+import { disksToAzure } from './diskMapping.js';
 import { policyToAzure } from './policyMapping.js';
 import { azureError, classifyError, ClassifiedAzureError, parseRetryAfter } from './errors.js';
 import { withRetry } from './retry.js';
@@ -381,10 +382,25 @@ export interface ItemRef {
   readonly protectedItemName: string;
 }
 
-/** Protects a VM with a policy of the vault, or moves its protection to that policy, and waits for its ConfigureBackup job. */
-export function protectVm(target: Target, vault: VaultRef, item: ItemRef, policyName: string, opts: WaitOptions = {}): Promise<OperationOutcome> {
-  const policyId = policyArmId(vaultArmId(target.subscriptionId, vault.resourceGroup, vault.name), policyName);
-  const body: ProtectedItemResource = { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: item.vmId, policyId } };
+/** What a protect writes: the policy, and the disk selection when one is given (without one, the item keeps its own). */
+export interface ProtectionWrite {
+  readonly policyName: string;
+  readonly disks?: DiskSelection;
+}
+
+/**
+ * Protects a VM with a policy of the vault, or moves its protection to that policy or to other disks, in one PUT,
+ * and waits for its ConfigureBackup job.
+ */
+export function protectVm(target: Target, vault: VaultRef, item: ItemRef, write: ProtectionWrite, opts: WaitOptions = {}): Promise<OperationOutcome> {
+  const policyId = policyArmId(vaultArmId(target.subscriptionId, vault.resourceGroup, vault.name), write.policyName);
+  const properties: AzureIaaSVMProtectedItem = {
+    protectedItemType: 'Microsoft.Compute/virtualMachines',
+    sourceResourceId: item.vmId,
+    policyId,
+    ...(write.disks ? { extendedProperties: disksToAzure(write.disks) } : {}),
+  };
+  const body: ProtectedItemResource = { properties };
   return putProtectedItem(target, vault, item.containerName, item.protectedItemName, body, opts);
 }
 

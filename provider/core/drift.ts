@@ -7,6 +7,7 @@ export type DriftCategory =
   | 'declaredUnprotected'
   | 'protectedByOtherVault'
   | 'wrongPolicy'
+  | 'disksChanged'
   | 'policyMissing'
   | 'policyChanged'
   | 'protectionStopped'
@@ -99,6 +100,8 @@ export interface DashboardData {
   readonly recoveryPoints: readonly {
     readonly vmName: string;
     readonly vmId: string;
+    /** The disks the item backs up, e.g. "all", "OS only", "LUN 0,2", "all except LUN 1". */
+    readonly disks: string;
     readonly points: readonly { readonly time: string; readonly consistency: string }[];
   }[];
   readonly drift?: DriftReport['summary'] & { readonly findings: number };

@@ -7,3 +7,4 @@ export * from './armId.js';
 export * from './remedies.js';
 export * from './supportMatrix.js';
 export * from './nameGlob.js';
+export * from './disks.js';

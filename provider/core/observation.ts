@@ -1,4 +1,5 @@
 // What discovery saw. Produced only by provider/discovery; read by plan, drift and the views.
+import type { DiskSelection } from './disks.js';
 import type { PolicySettings, VaultSpec } from './spec.js';
 import type { Profile } from './supportMatrix.js';
 
@@ -36,6 +37,8 @@ export interface ObservedVm {
   /** Agent status as displayed by Compute, e.g. "Ready" or "Not Ready". */
   readonly agentStatus?: string;
   readonly dataDisks: number;
+  /** LUNs of the data disks; absent when Compute did not list them, then 0 .. dataDisks - 1. */
+  readonly dataDiskLuns?: readonly number[];
   /** Storage SKU of the OS disk, e.g. "Standard_LRS", "Premium_LRS". */
   readonly storageSku: string;
   /** Storage SKUs of the data disks, e.g. "PremiumV2_LRS", "UltraSSD_LRS" (managed disks only). */
@@ -53,6 +56,11 @@ export interface ObservedVm {
   readonly protectable: boolean;
   /** Another vault protects the VM or holds its registration, as Azure's backupStatus reports it. */
   readonly otherVault?: OtherVault;
+}
+
+/** The LUNs of a VM's data disks. */
+export function vmDataDiskLuns(vm: Pick<ObservedVm, 'dataDisks' | 'dataDiskLuns'>): readonly number[] {
+  return vm.dataDiskLuns ?? Array.from({ length: vm.dataDisks }, (_, lun) => lun);
 }
 
 /** The vault a VM belongs to when it is not the observed one. */
@@ -108,6 +116,8 @@ export interface ObservedProtectedItem {
   readonly recoveryPoints?: readonly { readonly name: string; readonly time: string; readonly consistency: string }[];
   /** Soft-deleted item, data kept until `deferredDeleteTime`. */
   readonly softDeleted: boolean;
+  /** The disks the item backs up (extendedProperties.diskExclusionProperties); absent means every disk. */
+  readonly disks?: DiskSelection;
   readonly errorCode?: string;
   readonly errorMessage?: string;
 }

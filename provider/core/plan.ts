@@ -1,4 +1,5 @@
 // A plan is plain data: a closed set of actions. `reason` is for people and never steers apply.
+import type { DiskSelection } from './disks.js';
 import type { PolicySettings, SourceLocation } from './spec.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -9,6 +10,7 @@ export type ActionKind =
   | 'register'
   | 'protect'
   | 'changePolicy'
+  | 'changeDisks'
   | 'stopProtection'
   | 'stopProtectionDeleteData'
   | 'unregister'
@@ -34,7 +36,8 @@ export type PreflightCode =
   | 'AmbiguousVault'
   | 'VaultItemLimit'
   | 'VaultPolicyLimit'
-  | 'PolicyWriteLimit';
+  | 'PolicyWriteLimit'
+  | 'DiskLunNotFound';
 
 export interface PreflightFinding {
   readonly code: PreflightCode;
@@ -107,11 +110,23 @@ export interface UpdatePolicyAction extends ActionOf<'updatePolicy', PolicyTarge
 
 export type RegisterAction = ActionOf<'register', ContainerTarget>;
 
-export type ProtectAction = ActionOf<'protect', ItemTarget & PolicyTarget>;
+export interface ProtectAction extends ActionOf<'protect', ItemTarget & PolicyTarget> {
+  /** The disks the new protection backs up, written in the same PUT; absent means every disk. */
+  readonly disks?: DiskSelection;
+}
 
 export interface ChangePolicyAction extends ActionOf<'changePolicy', ItemTarget & PolicyTarget> {
   /** The policy currently assigned. */
   readonly fromPolicyName?: string;
+  /** The disk selection written with the policy when it differs too. */
+  readonly disks?: DiskSelection;
+}
+
+/** Only the disk selection of an active protection differs: the item is written again with its policy and the declared disks. */
+export interface ChangeDisksAction extends ActionOf<'changeDisks', ItemTarget & PolicyTarget> {
+  readonly disks: DiskSelection;
+  /** The selection the item has now. */
+  readonly fromDisks: DiskSelection;
 }
 
 export type StopProtectionAction = ActionOf<'stopProtection', ItemTarget>;
@@ -130,6 +145,7 @@ export type PlannedAction =
   | RegisterAction
   | ProtectAction
   | ChangePolicyAction
+  | ChangeDisksAction
   | StopProtectionAction
   | DeleteDataAction
   | UnregisterAction

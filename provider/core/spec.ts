@@ -1,4 +1,5 @@
 // What a spec means once it is parsed, validated and normalized. Produced only by provider/spec.
+import type { DiskSelection } from './disks.js';
 
 /** A position in a source file, 1-based. */
 export interface SourceLocation {
@@ -94,6 +95,10 @@ export interface ProtectionRule {
   readonly vault?: VaultSpec;
   readonly vms: readonly VmPick[];
   readonly selector?: VmSelector;
+  /** The disks its VMs back up; absent means every disk, as Azure does by default. */
+  readonly disks?: DiskSelection;
+  /** Where `disks:` is written, for findings about it. */
+  readonly disksSource?: SourceLocation;
   readonly source?: SourceLocation;
 }
 

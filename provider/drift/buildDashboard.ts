@@ -1,5 +1,5 @@
 // The data behind Azure Backup's dashboard: protected VMs, the last day of jobs, recovery points, drift.
-import { recoveryPointConsistency, type DashboardData, type DriftReport, type JobStatus, type Observation, type ProtectionState } from '../core/index.js';
+import { describeDisks, recoveryPointConsistency, type DashboardData, type DriftReport, type JobStatus, type Observation, type ProtectionState } from '../core/index.js';
 
 const DAY_MS = 24 * 3_600_000;
 const SUCCEEDED: ReadonlySet<JobStatus> = new Set(['Completed', 'CompletedWithWarnings']);
@@ -27,7 +27,7 @@ export function buildDashboard(obs: Observation, drift?: DriftReport): Dashboard
   const recoveryPoints = items
     .map((i) => {
       const points = (i.recoveryPoints ?? (i.latestRecoveryPoint ? [i.latestRecoveryPoint] : [])).map(point);
-      return { vmName: i.friendlyName, vmId: i.vmId, points: points.sort((a, b) => Date.parse(b.time) - Date.parse(a.time)) };
+      return { vmName: i.friendlyName, vmId: i.vmId, disks: describeDisks(i.disks), points: points.sort((a, b) => Date.parse(b.time) - Date.parse(a.time)) };
     })
     .sort((a, b) => (a.vmId.toLowerCase() < b.vmId.toLowerCase() ? -1 : a.vmId.toLowerCase() > b.vmId.toLowerCase() ? 1 : 0));
 

@@ -1,6 +1,7 @@
 // Drift: where the observed vault differs from the spec, per policy and per VM. The comparison is the planner's
 // (plan/compare.ts); each rule here turns one kind of difference into findings. Pure: no I/O.
 import {
+  describeDisks,
   describeOtherVault,
   DRIFT_FORMAT_VERSION,
   vmLabel,
@@ -123,6 +124,7 @@ function declaredFindings(c: ComparedVm, ctx: DriftContext): DriftFinding[] {
         remedy: DRIFT_REMEDIES.protectionStopped, expected: `protected with policy ${policy}`, actual: item!.protectionState, source,
       }];
     case 'wrongPolicy':
+    case 'wrongDisks':
     case 'inSync': {
       const current = itemPolicyName(item!);
       const wrong: DriftFinding[] =
@@ -132,6 +134,14 @@ function declaredFindings(c: ComparedVm, ctx: DriftContext): DriftFinding[] {
               remedy: DRIFT_REMEDIES.wrongPolicy, expected: policy, actual: current ?? '(none)', source,
             }]
           : [];
+      if (c.disksDiffer) {
+        wrong.push({
+          category: 'disksChanged', subject,
+          message: `VM ${label} backs up disks: ${describeDisks(item!.disks)}, rule "${c.declared.rule.name}" declares ${describeDisks(c.disks)}`,
+          remedy: DRIFT_REMEDIES.disksChanged, expected: describeDisks(c.disks), actual: describeDisks(item!.disks),
+          source: c.declared.rule.disksSource ?? source,
+        });
+      }
       return [...wrong, ...checkHealth({ item: item!, vm, subject, label, source, settings: policySettings(ctx, current) }, ctx)];
     }
   }

@@ -8,6 +8,8 @@ export const DRIFT_REMEDIES: Readonly<Record<DriftCategory, string>> = {
   declaredUnprotected: 'Run `vmbackup apply` to register and protect the VM.',
   protectedByOtherVault: OTHER_VAULT_REMEDY,
   wrongPolicy: 'Run `vmbackup apply` to assign the declared policy, or change the rule if the new policy is intended.',
+  disksChanged:
+    "Run `vmbackup apply` to restore the rule's disk selection, or write the new selection into the rule's `disks:` if it is intended.",
   policyMissing: 'Run `vmbackup apply` to create the policy in the vault.',
   policyChanged: 'Run `vmbackup apply` to restore the declared settings, or write the new settings into the spec if they are intended.',
   protectionStopped:

@@ -1,6 +1,8 @@
 // The one comparison of a spec with an observed vault: where each declared policy and VM stands. The planner
 // maps it to actions, drift maps it to findings, so the two never read the same world differently. Pure.
+import { ALL_DISKS, sameDisks } from '../core/index.js';
 import type {
+  DiskSelection,
   Observation,
   ObservedPolicy,
   ObservedProtectedItem,
@@ -13,7 +15,7 @@ import type {
 } from '../core/index.js';
 import { findItem, findPolicy, isActive, isStopped, itemPolicyName, itemVm, policyChoice, protectedWith } from './observed.js';
 import { samePolicySettings } from './policySettings.js';
-import { policyChangeFindings, preflight, type PolicyChoice } from './preflight.js';
+import { diskFindings, policyChangeFindings, preflight, type PolicyChoice } from './preflight.js';
 import { pickMatches, resolveDeclarations, undeclaredItems, type Declarations, type DeclaredVm, type MissingPick } from './selectVms.js';
 
 export interface ComparedPolicy {
@@ -26,9 +28,9 @@ export interface ComparedPolicy {
 
 /**
  * Where a declared VM's protection stands: no item; its item soft-deleted; its protection stopped (data
- * retained); active with another policy; or as declared.
+ * retained); active with another policy; active with the declared policy but other disks; or as declared.
  */
-export type DeclaredState = 'unprotected' | 'softDeleted' | 'stopped' | 'wrongPolicy' | 'inSync';
+export type DeclaredState = 'unprotected' | 'softDeleted' | 'stopped' | 'wrongPolicy' | 'wrongDisks' | 'inSync';
 
 export interface ComparedVm {
   readonly declared: DeclaredVm;
@@ -36,8 +38,12 @@ export interface ComparedVm {
   readonly item?: ObservedProtectedItem;
   /** The declared policy by name and type, as the spec declares it or the vault holds it. */
   readonly chosen?: PolicyChoice;
-  /** What stands in the way of protecting it (pre-flight) or of moving it to the declared policy. */
+  /** What stands in the way of protecting it (pre-flight) or of moving it to the declared policy or disks. */
   readonly findings: readonly PreflightFinding[];
+  /** The disks the rule declares (every disk when it writes no `disks:`). */
+  readonly disks: DiskSelection;
+  /** The active item backs up other disks than declared. */
+  readonly disksDiffer: boolean;
 }
 
 export interface ComparedMissingVm {
@@ -92,14 +98,24 @@ function compareVm(declared: DeclaredVm, spec: ResolvedSpec, obs: Observation, p
   const chosen = policyChoice(spec, obs, policy);
   const withItem = item ? { item } : {};
   const withChosen = chosen ? { chosen } : {};
+  const disks = declared.rule.disks ?? ALL_DISKS;
+  const lunFindings = diskFindings(vm, declared.rule.disks, `rule "${declared.rule.name}"`);
   if (item && isActive(item)) {
-    if (protectedWith(item, policy)) return { declared, state: 'inSync', ...withItem, ...withChosen, findings: [] };
+    const disksDiffer = !sameDisks(item.disks, disks);
+    const withDisks = { disks, disksDiffer };
+    const disksFound = disksDiffer ? lunFindings : [];
+    if (protectedWith(item, policy)) {
+      return disksDiffer
+        ? { declared, state: 'wrongDisks', ...withItem, ...withChosen, ...withDisks, findings: disksFound }
+        : { declared, state: 'inSync', ...withItem, ...withChosen, ...withDisks, findings: [] };
+    }
     const from = policyChoice({ policies: [] }, obs, itemPolicyName(item));
-    return { declared, state: 'wrongPolicy', ...withItem, ...withChosen, findings: chosen ? policyChangeFindings(vm, from, chosen, profile) : [] };
+    const policyFound = chosen ? policyChangeFindings(vm, from, chosen, profile) : [];
+    return { declared, state: 'wrongPolicy', ...withItem, ...withChosen, ...withDisks, findings: [...policyFound, ...disksFound] };
   }
   const state: DeclaredState = !item ? 'unprotected' : item.softDeleted ? 'softDeleted' : 'stopped';
   // The service checks the same preconditions on protect as on register, so both carry every finding.
-  return { declared, state, ...withItem, ...withChosen, findings: preflight(vm, { ...obs, profile }, chosen) };
+  return { declared, state, ...withItem, ...withChosen, disks, disksDiffer: false, findings: [...preflight(vm, { ...obs, profile }, chosen), ...lunFindings] };
 }
 
 /** Items the stop entries end, each once: deleting data applies to stopped protections too, stopping only to active ones. */

@@ -149,6 +149,8 @@ function sliceSpec(spec: ResolvedSpec, vault: VaultSpec, routed: readonly Declar
       vms: routed
         .filter((d) => d.rule === rule)
         .map((d): VmPick => ({ id: d.vm.id, resourceGroup: d.vm.resourceGroup, name: d.vm.name, ...(d.source ? { source: d.source } : {}) })),
+      ...(rule.disks ? { disks: rule.disks } : {}),
+      ...(rule.disksSource ? { disksSource: rule.disksSource } : {}),
       ...(rule.source ? { source: rule.source } : {}),
     }))
     .filter((rule) => rule.vms.length > 0);

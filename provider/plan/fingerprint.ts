@@ -1,7 +1,7 @@
 // The digest of the observed state a plan depends on. Jobs and times are left out: they move on their
 // own all day, and a saved plan must only go stale when something it decided on has changed.
 import { createHash } from 'node:crypto';
-import type { Observation } from '../core/index.js';
+import { describeDisks, type Observation } from '../core/index.js';
 import { canonicalJson } from './canonicalJson.js';
 import { itemPolicyName } from './observed.js';
 import { normalizePolicySettings } from './policySettings.js';
@@ -38,6 +38,8 @@ export function fingerprintObservation(obs: Observation): string {
         policy: itemPolicyName(i)?.toLowerCase(),
         protectionState: i.protectionState,
         softDeleted: i.softDeleted,
+        // Only a selection is hashed, so that states with every disk keep the digest they always had.
+        ...(i.disks && i.disks.kind !== 'all' ? { disks: describeDisks(i.disks) } : {}),
       }))
       .sort(byKey((i) => i.id)),
     policies: obs.policies

@@ -18,6 +18,7 @@ export {
   preflight,
   preflightFinding,
   policyChangeFindings,
+  diskFindings,
   enhancedPolicyReason,
   type PreflightContext,
   type PolicyChoice,

@@ -1,5 +1,8 @@
 // The planner: what must be done to make the vault match the spec, as plain data. No I/O.
 import {
+  ALL_DISKS,
+  describeDisks,
+  sameDisks,
   PLAN_FORMAT_VERSION,
   vmContainerName,
   vmProtectedItemName,
@@ -31,7 +34,7 @@ export interface PlanOptions {
 }
 
 const KIND_ORDER: readonly ActionKind[] = [
-  'createPolicy', 'updatePolicy', 'register', 'undelete', 'protect', 'changePolicy', 'stopProtection', 'stopProtectionDeleteData', 'unregister',
+  'createPolicy', 'updatePolicy', 'register', 'undelete', 'protect', 'changePolicy', 'changeDisks', 'stopProtection', 'stopProtectionDeleteData', 'unregister',
 ];
 
 export function actionId(kind: ActionKind, subject: string): string {
@@ -64,11 +67,14 @@ function policyAction(p: ComparedPolicy, vaultName: string): PlannedAction | und
   };
 }
 
-/** A declared VM's register, protect or changePolicy, as its place in the comparison asks. */
+/** A declared VM's register, protect, changePolicy or changeDisks, as its place in the comparison asks. */
 function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDeps: (policy: string) => string[]): PlannedAction[] {
   const { vm, policy, rule, source } = c.declared;
   const target = { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup };
   const { item } = c;
+  // A selection is written when it is not every disk, or when the item (a stopped one) holds another.
+  const withDisks = c.disks.kind === 'all' && sameDisks(item?.disks, c.disks) ? {} : { disks: c.disks };
+  const disksChange = `its disks change from ${describeDisks(item?.disks)} to ${describeDisks(c.disks)}`;
   switch (c.state) {
     case 'inSync':
       return [];
@@ -77,10 +83,18 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
       return [{
         id: actionId('changePolicy', vm.id), kind: 'changePolicy',
         target: { ...target, policyName: policy, ...itemTarget(item!) }, fromPolicyName: current,
-        reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected with policy ${current ?? '(none)'}, rule "${rule.name}" gives it ${policy}`,
+        ...(c.disksDiffer ? { disks: c.disks } : {}),
+        reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected with policy ${current ?? '(none)'}, rule "${rule.name}" gives it ${policy}${c.disksDiffer ? `; ${disksChange}` : ''}`,
         blockedBy: c.findings, dependsOn: policyDeps(policy), source,
       }];
     }
+    case 'wrongDisks':
+      return [{
+        id: actionId('changeDisks', vm.id), kind: 'changeDisks',
+        target: { ...target, policyName: policy, ...itemTarget(item!) }, disks: c.disks, fromDisks: item?.disks ?? ALL_DISKS,
+        reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} backs up ${describeDisks(item?.disks)}, rule "${rule.name}" declares ${describeDisks(c.disks)}`,
+        blockedBy: c.findings, dependsOn: policyDeps(policy), source: rule.disksSource ?? source,
+      }];
     case 'unprotected':
     case 'softDeleted':
     case 'stopped': {
@@ -106,7 +120,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
         dependsOn.push(id);
       }
       out.push({
-        id: actionId('protect', vm.id), kind: 'protect',
+        id: actionId('protect', vm.id), kind: 'protect', ...withDisks,
         target: {
           ...target, policyName: policy,
           ...(item ? itemTarget(item) : { protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name), containerName: vmContainerName(vm.resourceGroup, vm.name) }),

@@ -3,6 +3,8 @@
 // comes from the support table of its profile: the guide's world (`classic`) or today's Azure (`modern`).
 import {
   describeOtherVault,
+  missingLuns,
+  vmDataDiskLuns,
   isProtectedThere,
   OTHER_VAULT_REMEDY,
   sameArmId,
@@ -13,6 +15,7 @@ import {
   type ObservedVm,
   type PolicySettings,
   type PreflightCode,
+  type DiskSelection,
   type PreflightFinding,
   type Profile,
 } from '../core/index.js';
@@ -52,6 +55,8 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
   VaultPolicyLimit: 'A vault holds at most 200 backup policies: let rules share policies, or pin some rules to another vault of the region.',
   PolicyWriteLimit:
     'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: apply the rest after 24 hours (run `vmbackup apply` again), or change fewer policies at once.',
+  DiskLunNotFound:
+    "Name only LUNs of the VM's data disks in the rule's `disks:` (`vmbackup discover` lists them), or attach the disks first; `osOnly: true` backs up the OS disk alone.",
 };
 
 /**
@@ -74,6 +79,7 @@ export const PREFLIGHT_AZURE_CODES: Readonly<Partial<Record<PreflightCode, strin
   OperationInProgress: 'UserErrorBackupOperationInProgress',
   EnhancedPolicyRequired: 'UserErrorEnhancedPolicyRequired',
   EnhancedPolicyToStandard: 'UserErrorPolicyTypeChangeNotAllowed',
+  DiskLunNotFound: 'UserErrorInvalidDiskLun',
 };
 
 export function preflightFinding(code: PreflightCode, message: string): PreflightFinding {
@@ -208,6 +214,19 @@ export function policyChangeFindings(vm: ObservedVm, from: PolicyChoice | undefi
     preflightFinding(
       'EnhancedPolicyToStandard',
       `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected with Enhanced policy ${from.name} and cannot move to Standard policy ${to.name}`,
+    ),
+  ];
+}
+
+/** The LUNs a selection names that the VM has no data disk at (Azure refuses it); `selectedBy` says whose, e.g. `rule "data"`. */
+export function diskFindings(vm: ObservedVm, disks: DiskSelection | undefined, selectedBy: string): PreflightFinding[] {
+  const missing = missingLuns(disks, vmDataDiskLuns(vm));
+  if (missing.length === 0) return [];
+  const have = vmDataDiskLuns(vm);
+  return [
+    preflightFinding(
+      'DiskLunNotFound',
+      `${selectedBy} selects LUN ${missing.join(', ')} of VM ${vmLabel(vm.resourceGroup, vm.name)}, which has no data disk there (its data disks: ${have.length ? `LUN ${have.join(', ')}` : 'none'})`,
     ),
   ];
 }

@@ -11,6 +11,7 @@ import {
   oneVaultEstate,
   ApplyFailedError,
   ConfigurationError,
+  describeDisks,
   parseArmId,
   vaultArmId,
   vmLabel,
@@ -235,6 +236,8 @@ function describeAction(a: PlannedAction): string {
       return `protecting ${vm} with policy ${a.target.policyName}`;
     case 'changePolicy':
       return `moving ${vm} from policy ${a.fromPolicyName ?? '(none)'} to ${a.target.policyName}`;
+    case 'changeDisks':
+      return `changing the disks ${vm} backs up from ${describeDisks(a.fromDisks)} to ${describeDisks(a.disks)}`;
     case 'stopProtection':
       return `stopping the protection of ${vm}, retaining its recovery points`;
     case 'stopProtectionDeleteData':

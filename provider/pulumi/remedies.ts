@@ -3,7 +3,7 @@
 import type { PreflightCode, PreflightFinding } from '../core/index.js';
 
 /** Which VmProtection input a finding is about, so the engine shows it on that property. */
-export const FINDING_PROPERTY: Readonly<Record<PreflightCode, 'vmId' | 'policyId' | 'vaultName'>> = {
+export const FINDING_PROPERTY: Readonly<Record<PreflightCode, 'vmId' | 'policyId' | 'vaultName' | 'disks'>> = {
   VmNotFound: 'vmId',
   VmNotRunning: 'vmId',
   AgentMissing: 'vmId',
@@ -23,6 +23,7 @@ export const FINDING_PROPERTY: Readonly<Record<PreflightCode, 'vmId' | 'policyId
   VaultItemLimit: 'vaultName',
   VaultPolicyLimit: 'vaultName',
   PolicyWriteLimit: 'vaultName',
+  DiskLunNotFound: 'disks',
 };
 
 const UNSUPPORTED = 'remove this VmProtection from the program and protect the data another way';
@@ -50,6 +51,7 @@ export const PULUMI_REMEDIES: Readonly<Record<PreflightCode, string>> = {
   VaultItemLimit: 'a vault protects at most 1,000 Azure VMs: point some VmProtections at another vault of the same subscription and region.',
   VaultPolicyLimit: 'a vault holds at most 200 backup policies: let VmProtections share Policy resources, or use another vault of the region.',
   PolicyWriteLimit: 'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: run `pulumi up` again after 24 hours.',
+  DiskLunNotFound: "name only LUNs of the VM's data disks in disks (getVirtualMachines lists them), or attach the disks first; disks: { osOnly: true } backs up the OS disk alone.",
 };
 
 /** A finding as the engine shows it: what is wrong, Azure's code, and what to do. */

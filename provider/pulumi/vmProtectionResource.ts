@@ -1,16 +1,29 @@
 // vmbackup:index:VmProtection: one VM protected by one policy, planned and applied by the CLI's engine.
 import * as grpc from '@grpc/grpc-js';
 import type { Target } from '../azure/index.js';
-import { findItem, findPolicy, isActive, isStopped, itemPolicyName, policyChangeFindings, policyChoice, preflight, preflightFinding } from '../plan/index.js';
-import { parseArmId, sameArmId, vmContainerName, vmLabelOfId, vmProtectedItemName, type Observation, type ObservedProtectedItem, type PreflightFinding } from '../core/index.js';
-import { diffProperties, type ResourceDiff } from './diff.js';
+import { diskFindings, findItem, findPolicy, isActive, isStopped, itemPolicyName, policyChangeFindings, policyChoice, preflight, preflightFinding } from '../plan/index.js';
+import {
+  describeDisks,
+  parseArmId,
+  sameArmId,
+  sameDisks,
+  vmContainerName,
+  vmLabelOfId,
+  vmProtectedItemName,
+  type DiskSelection,
+  type Observation,
+  type ObservedProtectedItem,
+  type PreflightFinding,
+} from '../core/index.js';
+import { deepEqual, diffProperties, type ResourceDiff } from './diff.js';
+import { checkDisksInput, disksFromInput, disksToInput } from './diskInput.js';
 import { observeProtectedItem, observeVmItem } from '../discovery/index.js';
 import { observeVault, planAndApply, resourceSpec, vaultFromId, type ProviderContext, type VaultRef } from './context.js';
 import { containsUnknown, PartialFailure, ProviderError, UNKNOWN, type PropertyMap } from './protocol.js';
 import { describeFinding, FINDING_PROPERTY, uniqueFindings } from './remedies.js';
 import { checkVaultInputs, type CheckFailure, type ReadResult, type ResourceHandler } from './resource.js';
 
-const INPUTS = ['vaultResourceGroup', 'vaultName', 'vmId', 'policyId', 'retainDataOnDelete'] as const;
+const INPUTS = ['vaultResourceGroup', 'vaultName', 'vmId', 'policyId', 'disks', 'retainDataOnDelete'] as const;
 
 function vaultOf(inputs: PropertyMap): VaultRef {
   return { resourceGroup: String(inputs.vaultResourceGroup), name: String(inputs.vaultName) };
@@ -62,17 +75,18 @@ function itemById(obs: Observation, id: string): ObservedProtectedItem | undefin
 }
 
 function ruleSpec(target: Target, urn: string, inputs: PropertyMap, policyName: string) {
+  const disks = disksFromInput(inputs.disks);
   return resourceSpec(target, vaultOf(inputs), urn, {
-    rules: [{ name: 'pulumi', policy: policyName, vms: [{ id: String(inputs.vmId) }] }],
+    rules: [{ name: 'pulumi', policy: policyName, vms: [{ id: String(inputs.vmId) }], ...(disks ? { disks } : {}) }],
   });
 }
 
 /**
  * What Azure Backup would refuse about this protection, judged from the vault as last read (preview
  * starts no discovery): the VM's pre-flight findings, or, for a VM this vault already protects, the
- * policy change's.
+ * policy change's; and the LUNs of `disks` the VM has no data disk at.
  */
-export function protectionFindings(obs: Observation, vmId: string, policyName: string | undefined): PreflightFinding[] {
+export function protectionFindings(obs: Observation, vmId: string, policyName: string | undefined, disks?: DiskSelection): PreflightFinding[] {
   const vm = obs.vms.find((v) => sameArmId(v.id, vmId));
   if (!vm) {
     const p = parseArmId(vmId);
@@ -80,12 +94,13 @@ export function protectionFindings(obs: Observation, vmId: string, policyName: s
   }
   const chosen = policyChoice({ policies: [] }, obs, policyName);
   const item = findItem(obs.protectedItems, vmId);
+  const lunFindings = diskFindings(vm, disks, 'disks');
   if (item && isActive(item)) {
     const current = itemPolicyName(item);
-    if (!chosen || current?.toLowerCase() === chosen.name.toLowerCase()) return [];
-    return policyChangeFindings(vm, policyChoice({ policies: [] }, obs, current), chosen, obs.profile);
+    if (!chosen || current?.toLowerCase() === chosen.name.toLowerCase()) return lunFindings;
+    return [...policyChangeFindings(vm, policyChoice({ policies: [] }, obs, current), chosen, obs.profile), ...lunFindings];
   }
-  return uniqueFindings(preflight(vm, obs, chosen));
+  return uniqueFindings([...preflight(vm, obs, chosen), ...lunFindings]);
 }
 
 async function previewFailures(ctx: ProviderContext, urn: string, inputs: PropertyMap): Promise<CheckFailure[]> {
@@ -101,7 +116,8 @@ async function previewFailures(ctx: ProviderContext, urn: string, inputs: Proper
   }
   const obs = await ctx.observation(vaultOf(inputs));
   const policyName = inputs.policyId === UNKNOWN ? undefined : policyNameOf(String(inputs.policyId));
-  const failures: CheckFailure[] = protectionFindings(obs, vmId, policyName).map((f) => ({ property: FINDING_PROPERTY[f.code], reason: describeFinding(f) }));
+  const disks = containsUnknown(inputs.disks) ? undefined : disksFromInput(inputs.disks);
+  const failures: CheckFailure[] = protectionFindings(obs, vmId, policyName, disks).map((f) => ({ property: FINDING_PROPERTY[f.code], reason: describeFinding(f) }));
   if (policyName && !findPolicy(obs.policies, policyName)) {
     failures.push({ property: 'policyId', reason: `policy ${policyName} does not exist in vault ${obs.vault.name}; pass the id of a vmbackup:index:Policy of that vault.` });
   }
@@ -172,6 +188,7 @@ export const vmProtectionResource: ResourceHandler = {
       }
     }
     if (retainDataOnDelete !== UNKNOWN && typeof retainDataOnDelete !== 'boolean') failures.push({ property: 'retainDataOnDelete', reason: 'retainDataOnDelete must be true or false' });
+    failures.push(...checkDisksInput(inputs.disks).map((reason) => ({ property: 'disks', reason })));
     // Preview tells what `up` would refuse, once the inputs are well-formed and the VM and vault are known.
     if (failures.length === 0 && ctx.configured && !containsUnknown([inputs.vmId, inputs.vaultName, inputs.vaultResourceGroup])) {
       failures.push(...(await previewFailures(ctx, urn, inputs)));
@@ -183,7 +200,8 @@ export const vmProtectionResource: ResourceHandler = {
     const before = pickInputs(oldInputs ?? olds);
     const d = diffProperties(before, news, {
       replaceOn: new Set(['vaultResourceGroup', 'vaultName', 'vmId']),
-      equal: { vaultResourceGroup: sameText, vaultName: sameText, vmId: sameText, policyId: sameText },
+      equal: { vaultResourceGroup: sameText, vaultName: sameText, vmId: sameText, policyId: sameText, disks: sameDisksInput },
+      atomic: new Set(['disks']),
     });
     const vaultMoves = d.replaces.some((k) => k === 'vaultName' || k === 'vaultResourceGroup');
     // One VM is protected by one vault at a time: the old protection must go before the new one.
@@ -214,8 +232,11 @@ export const vmProtectionResource: ResourceHandler = {
             `Declare policy ${current ?? '(none)'}, or import it (pulumi import vmbackup:index:VmProtection <name> ${existing.id}) and change its policy.`,
         );
       }
-      ctx.log('info', `adopting the existing protection of ${existing.friendlyName}: it already uses policy ${current}`, urn);
-      return { id: existing.id, outputs: outputsOf(inputs, existing) };
+      if (sameDisks(existing.disks, disksFromInput(inputs.disks))) {
+        ctx.log('info', `adopting the existing protection of ${existing.friendlyName}: it already uses policy ${current}`, urn);
+        return { id: existing.id, outputs: outputsOf(inputs, existing) };
+      }
+      ctx.log('info', `adopting the existing protection of ${existing.friendlyName} and backing up disks: ${describeDisks(disksFromInput(inputs.disks))}`, urn);
     }
     const item = await protect(ctx, urn, inputs, obs);
     return { id: item.id, outputs: outputsOf(inputs, item) };
@@ -236,6 +257,7 @@ export const vmProtectionResource: ResourceHandler = {
       vaultName: prior.vaultName ?? vault.name,
       vmId: priorVm && sameArmId(priorVm, item.vmId) ? priorVm : item.vmId,
       policyId,
+      ...readDisks(item, prior.disks),
       retainDataOnDelete: prior.retainDataOnDelete ?? true,
     };
     return { id: item.id, inputs, outputs: outputsOf(inputs, item) };
@@ -247,7 +269,7 @@ export const vmProtectionResource: ResourceHandler = {
     const obs = await observeWithItem(ctx, vault, String(news.vmId));
     const current = findItem(obs.protectedItems, String(news.vmId));
     const samePolicy = current && isActive(current) && itemPolicyName(current)?.toLowerCase() === policyNameOf(String(news.policyId))?.toLowerCase();
-    if (current && samePolicy) return outputsOf(news, current);
+    if (current && samePolicy && sameDisks(current.disks, disksFromInput(news.disks))) return outputsOf(news, current);
     if (current && isStopped(current)) ctx.log('info', `resuming the stopped protection of ${vmLabelOfId(current.vmId, current.friendlyName)}`, urn);
     const item = await protect(ctx, urn, news, obs);
     return outputsOf(news, item);
@@ -289,6 +311,18 @@ export const vmProtectionResource: ResourceHandler = {
 function knownToVault(obs: Observation, vmId: string): boolean {
   const vm = obs.vms.find((v) => sameArmId(v.id, vmId));
   return vm !== undefined && (vm.protectable || vm.registered || findItem(obs.protectedItems, vmId) !== undefined);
+}
+
+/** The item's disks as an input: the program's own spelling while it means the same selection. */
+function readDisks(item: ObservedProtectedItem, prior: unknown): { disks?: unknown } {
+  if (prior !== undefined && checkDisksInput(prior).length === 0 && sameDisks(disksFromInput(prior), item.disks)) return { disks: prior };
+  const disks = disksToInput(item.disks);
+  return disks ? { disks } : {};
+}
+
+function sameDisksInput(a: unknown, b: unknown): boolean {
+  if (checkDisksInput(a).length > 0 || checkDisksInput(b).length > 0 || containsUnknown(b)) return deepEqual(a, b);
+  return sameDisks(disksFromInput(a), disksFromInput(b));
 }
 
 function sameText(a: unknown, b: unknown): boolean {

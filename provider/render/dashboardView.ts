@@ -59,17 +59,17 @@ function dashboardText(data: DashboardData, c: Colors): string {
   listJobs('Jobs with warnings:', c.yellow('!'), newest.filter((job) => jobGroup(job.status) === 'succeeded' && job.errors.length > 0));
   out.push('');
 
-  out.push(c.bold('Recovery points by consistency'));
+  out.push(c.bold('Recovery points by consistency, with the disks each VM backs up'));
   if (data.recoveryPoints.length === 0) {
     out.push('No recovery points yet.');
   } else {
-    const t = table(['VM', 'Points', 'Application', 'File system', 'Crash', 'Latest', 'Latest consistency'], c);
+    const t = table(['VM', 'Points', 'Application', 'File system', 'Crash', 'Latest', 'Latest consistency', 'Disks'], c);
     const labelled = data.recoveryPoints.map((rp) => ({ rp, vm: vmLabelOfId(rp.vmId, rp.vmName) }));
     for (const { rp, vm } of labelled.sort((a, b) => a.vm.localeCompare(b.vm))) {
       const latest = [...rp.points].sort((a, b) => b.time.localeCompare(a.time))[0];
       const count = (k: string) => rp.points.filter((p) => recoveryPointConsistency(p.consistency) === k).length;
       const latestKind = latest ? (recoveryPointConsistency(latest.consistency) ?? latest.consistency) : '-';
-      t.push([vm, rp.points.length, ...RECOVERY_POINT_CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latestKind]);
+      t.push([vm, rp.points.length, ...RECOVERY_POINT_CONSISTENCIES.map(count), latest ? shortTime(latest.time) : '-', latestKind, rp.disks]);
     }
     out.push(t.toString());
   }

@@ -1,5 +1,5 @@
 // Tables for `vmbackup discover` and `vmbackup jobs`.
-import { azureCodeRemedy, describeOtherVault, parseArmId, sameArmId, vmLabel, vmLabelOfId, type ObservedJob, type Observation, type ObservedVm, type PreflightFinding } from '../core/index.js';
+import { azureCodeRemedy, describeDisks, describeOtherVault, parseArmId, sameArmId, vmLabel, vmLabelOfId, type ObservedJob, type Observation, type ObservedVm, type PreflightFinding } from '../core/index.js';
 import { colors, plural, shortTime, table as compactTable } from './format.js';
 
 const VM_DELETED = 'VmDeleted';
@@ -13,7 +13,7 @@ function table(head: string[]) {
  * finding, the guide's remedy.
  */
 export function renderVms(obs: Observation, preflight: ReadonlyMap<string, readonly PreflightFinding[]> = new Map()): string {
-  const t = table(['VM', 'Region', 'Power', 'Agent', 'Registered', 'Protection', 'Policy', 'Pre-flight']);
+  const t = table(['VM', 'Region', 'Power', 'Agent', 'Registered', 'Protection', 'Policy', 'Disks', 'Pre-flight']);
   const vms = [...obs.vms].sort((a, b) => a.resourceGroup.localeCompare(b.resourceGroup) || a.name.localeCompare(b.name));
   const remedies = new Map<string, string>();
   for (const vm of vms) {
@@ -22,13 +22,14 @@ export function renderVms(obs: Observation, preflight: ReadonlyMap<string, reado
     const findings = preflight.get(vm.id.toLowerCase()) ?? [];
     for (const f of findings) remedies.set(f.code, f.remedy);
     const checks = findings.length ? findings.map((f) => f.code).join(', ') : 'ok';
-    t.push([vmLabel(vm.resourceGroup, vm.name), vm.location, vm.powerState, vm.agentVersion ?? 'missing', vm.registered ? 'yes' : 'no', protection, item?.policyName ?? '', checks]);
+    const disks = item ? describeDisks(item.disks) : '';
+    t.push([vmLabel(vm.resourceGroup, vm.name), vm.location, vm.powerState, vm.agentVersion ?? 'missing', vm.registered ? 'yes' : 'no', protection, item?.policyName ?? '', disks, checks]);
   }
   // Items whose VM was deleted: their recovery points are still in the vault, and their protection should stop.
   const orphans = obs.protectedItems.filter((p) => !obs.vms.some((vm) => sameArmId(p.vmId, vm.id)));
   for (const item of orphans) {
     const state = item.softDeleted ? `${item.protectionState} (soft-deleted)` : item.protectionState;
-    t.push([vmLabelOfId(item.vmId, parseArmId(item.vmId).virtualmachines ?? item.friendlyName), '', 'VM deleted', '', 'yes', state, item.policyName ?? '', VM_DELETED]);
+    t.push([vmLabelOfId(item.vmId, parseArmId(item.vmId).virtualmachines ?? item.friendlyName), '', 'VM deleted', '', 'yes', state, item.policyName ?? '', describeDisks(item.disks), VM_DELETED]);
   }
   if (orphans.length > 0) remedies.set(VM_DELETED, azureCodeRemedy('UserErrorVmNotFoundV2')!);
   const protectedCount = obs.protectedItems.filter((p) => p.protectionState !== 'ProtectionStopped').length;

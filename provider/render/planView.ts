@@ -1,5 +1,5 @@
 // Views of a plan: terraform-like text, the JSON document, a pull-request comment, SARIF and JUnit.
-import { vmLabel, type ActionKind, type Plan, type PlannedAction, type PolicySettings } from '../core/index.js';
+import { describeDisks, vmLabel, type ActionKind, type Plan, type PlannedAction, type PolicySettings } from '../core/index.js';
 import { colors, formatLocation, json, mdCell, mdCode, plural, unreachable, type Colors, type ReportFormat, type ReportOptions } from './format.js';
 import { junitXml, type JunitCase } from './junit.js';
 import { PREFLIGHT_CODES, PREFLIGHT_RULES } from './rules.js';
@@ -31,6 +31,7 @@ const KIND_SYMBOL: Readonly<Record<ActionKind, ActionSymbol>> = {
   undelete: '+',
   updatePolicy: '~',
   changePolicy: '~',
+  changeDisks: '~',
   stopProtection: '-',
   stopProtectionDeleteData: '-',
   unregister: '-',
@@ -54,9 +55,11 @@ export function actionTarget(a: PlannedAction): string {
     case 'register':
       return vmWords(a);
     case 'protect':
-      return `${vmWords(a)} with policy ${a.target.policyName ?? '?'}`;
+      return `${vmWords(a)} with policy ${a.target.policyName ?? '?'}${a.disks ? `, disks: ${describeDisks(a.disks)}` : ''}`;
     case 'changePolicy':
-      return `${vmWords(a)}: policy ${a.fromPolicyName ?? '?'} -> ${a.target.policyName ?? '?'}`;
+      return `${vmWords(a)}: policy ${a.fromPolicyName ?? '?'} -> ${a.target.policyName ?? '?'}${a.disks ? `, disks -> ${describeDisks(a.disks)}` : ''}`;
+    case 'changeDisks':
+      return `${vmWords(a)}: disks ${describeDisks(a.fromDisks)} -> ${describeDisks(a.disks)}`;
     case 'stopProtection':
       return `${vmWords(a)} (backup data retained)`;
     case 'stopProtectionDeleteData':

@@ -59,6 +59,12 @@ export const DRIFT_RULES: Readonly<Record<DriftCategory, RuleInfo>> = {
     help: 'Run `vmbackup apply` to assign the declared policy, or change the rule in the spec if the current policy is intended.',
     level: 'error',
   },
+  disksChanged: {
+    title: 'Disk selection changed',
+    description: "A protected VM backs up other disks than its rule's `disks:` declares.",
+    help: "Run `vmbackup apply` to restore the declared selection, or write the new one into the rule's `disks:`.",
+    level: 'warning',
+  },
   policyMissing: {
     title: 'Policy missing',
     description: 'A policy the spec declares does not exist in the vault.',
@@ -218,6 +224,12 @@ export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
     title: 'Over 50 policy writes in 24 hours',
     description: 'Azure allows 50 backup policy creations or edits through Resource Manager in 24 hours.',
     help: 'Apply the rest after 24 hours, or change fewer policies at once.',
+    level: 'error',
+  },
+  DiskLunNotFound: {
+    title: 'Disk LUN not on the VM',
+    description: "A rule's `disks:` names a LUN at which the VM has no data disk; Azure Backup refuses the selection.",
+    help: "Name only LUNs of the VM's data disks, or attach the disks first.",
     level: 'error',
   },
 };

@@ -1,6 +1,7 @@
 // Written -> resolved: defaults filled in, days in calendar order, VM picks with id, resource group and name,
 // a source location on every element. Runs only on a spec with no errors.
 import type {
+  DiskSelection,
   ExemptEntry,
   Month,
   PolicyRetention,
@@ -19,7 +20,8 @@ import type {
 } from '../core/index.js';
 import { DEFAULT_INSTANT_RESTORE_DAYS, policyTypeOf } from './policyRules.js';
 import { resolvePick } from './vmPick.js';
-import type { WrittenPolicy, WrittenSchedule, WrittenSelector, WrittenSpec, WrittenVmPick } from './writtenSpec.js';
+import { normalizeDisks } from '../core/index.js';
+import type { WrittenDisks, WrittenPolicy, WrittenSchedule, WrittenSelector, WrittenSpec, WrittenVmPick } from './writtenSpec.js';
 import type { Locator, Path } from './yamlSource.js';
 
 const WEEK_DAYS: readonly WeekDay[] = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -130,6 +132,7 @@ export function normalizeSpec(written: WrittenSpec, file: string, digest: string
     vms: (r.vms ?? []).map((vm, j) => pick(vm, ['protect', i, 'vms', j])),
     ...(r.select ? { selector: selectorFrom(r.select, ['protect', i, 'select']) } : {}),
     ...(r.vault !== undefined ? { vault: findVault(r.vault, vaults)! } : {}),
+    ...disksOf(r.disks, locate(['protect', i, 'disks'])),
     ...source(['protect', i]),
   }));
 
@@ -178,6 +181,15 @@ export function findVault(ref: string, vaults: readonly Omit<VaultSpec, 'source'
     (v) => v.resourceGroup.toLowerCase() === rg && v.name.toLowerCase() === name && (sub === undefined || v.subscriptionId.toLowerCase() === sub),
   );
   return found.length === 1 ? found[0] : undefined;
+}
+
+/** A rule's `disks:` (the rules checked it writes exactly one selection), LUNs sorted, and where it is written. */
+function disksOf(written: WrittenDisks | undefined, at: SourceLocation | undefined): Pick<ProtectionRule, 'disks' | 'disksSource'> {
+  if (written === undefined) return {};
+  const disks: DiskSelection = written.osOnly
+    ? { kind: 'osOnly' }
+    : normalizeDisks(written.include ? { kind: 'include', luns: written.include } : { kind: 'exclude', luns: written.exclude ?? [] });
+  return { disks, ...(at ? { disksSource: at } : {}) };
 }
 
 /** Policy names are case-insensitive in Azure; a rule refers to its policy by the name as declared. */

@@ -148,10 +148,10 @@ function describe(error: ErrorObject, path: Path, actual: unknown, def: string |
     }
     case 'const':
       return {
-        code: 'UnsupportedApiVersion',
+        code: path.length === 1 && path[0] === 'apiVersion' ? 'UnsupportedApiVersion' : 'InvalidValue',
         message: `${where} must be ${JSON.stringify(params.allowedValue)}, not ${describeValue(actual)}`,
         path,
-        remedy: `write apiVersion: ${String(params.allowedValue)}`,
+        remedy: `write ${String(path.at(-1))}: ${String(params.allowedValue)}`,
       };
     case 'pattern':
       if (def === 'timeOfDay') {
@@ -177,6 +177,8 @@ function describe(error: ErrorObject, path: Path, actual: unknown, def: string |
       };
     case 'minimum':
       return { code: 'OutOfRange', message: `${where} must be at least ${String(params.limit)}, not ${describeValue(actual)}`, path };
+    case 'maximum':
+      return { code: 'OutOfRange', message: `${where} must be at most ${String(params.limit)}, not ${describeValue(actual)}`, path };
     case 'minItems':
       return { code: 'EmptyList', message: `${where} must not be empty`, path, remedy: 'list at least one value, or remove the key' };
     case 'minLength':

@@ -350,6 +350,37 @@ const exemptionsPickVms: SpecRule = ({ exemptions, estate }, { reporter }) => {
   }
 };
 
+/** `disks:` says one thing: include, exclude or osOnly; an empty include would read as every disk to other tools, so it is spelled osOnly. */
+const diskSelectionsAreClear: SpecRule = ({ rules }, { reporter }) => {
+  for (const { value, path } of rules) {
+    const disks = value.disks;
+    if (disks === undefined) continue;
+    const at = [...path, 'disks'];
+    const written = (['include', 'exclude', 'osOnly'] as const).filter((k) => disks[k] !== undefined);
+    // Only unknown keys: the schema already named each with its likely meaning.
+    if (written.length === 0 && Object.keys(disks).length > 0) continue;
+    if (written.length !== 1) {
+      reporter.report({
+        code: 'AmbiguousDiskSelection',
+        message: written.length === 0
+          ? `rule "${value.name}" writes disks: without include, exclude or osOnly`
+          : `rule "${value.name}" writes ${written.join(' and ')} under disks:; only one can hold`,
+        path: at,
+        remedy: "write exactly one of include: [LUNs], exclude: [LUNs] or osOnly: true; without disks:, every disk is backed up",
+      });
+      continue;
+    }
+    if (disks.include?.length === 0) {
+      reporter.report({
+        code: 'EmptyDiskInclusion',
+        message: `rule "${value.name}" includes no data disk (include: [])`,
+        path: [...at, 'include'],
+        remedy: 'write osOnly: true to back up the OS disk alone, or list the LUNs to include',
+      });
+    }
+  }
+};
+
 const SPEC_RULES: readonly SpecRule[] = [
   vaultsAreDeclared,
   exemptionsPickVms,
@@ -358,6 +389,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   ruleNamesAreUnique,
   rulesNameKnownPolicies,
   rulesPickVms,
+  diskSelectionsAreClear,
   namePatternsAreValid,
   picksAreWellFormed,
   vmsArePickedOnce,

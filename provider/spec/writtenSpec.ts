@@ -54,6 +54,14 @@ export interface WrittenRule {
   select?: WrittenSelector;
   /** Estate form: "RG/NAME" or "SUBSCRIPTION/RG/NAME" of a declared vault. */
   vault?: string;
+  disks?: WrittenDisks;
+}
+
+/** Exactly one of the three (specRules.ts checks it). */
+export interface WrittenDisks {
+  include?: number[];
+  exclude?: number[];
+  osOnly?: true;
 }
 
 export interface WrittenVault {

@@ -30,7 +30,7 @@ describe('long-running writes under throttled polls', () => {
     // Returned only once the registration ended, though a poll between was answered 429 and then 202.
     const container = await call(target, () => target.clients.backup.protectionContainers.get(WEU.name, WEU.resourceGroup, FABRIC, containerName));
     expect(container.properties?.registrationStatus).toBe('Registered');
-    const outcome = await protectVm(target, WEU, { vmId: id, containerName, protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name) }, 'daily', once);
+    const outcome = await protectVm(target, WEU, { vmId: id, containerName, protectedItemName: vmProtectedItemName(vm.resourceGroup, vm.name) }, { policyName: 'daily' }, once);
 
     expect(outcome.job?.properties?.status).toBe('Completed');
     const calls = diffCalls(before, target.calls.snapshot());

@@ -153,7 +153,7 @@ describe('queryEstate against the ARM lists', () => {
     for (const p of protections) {
       await installBackupExtension(target, { resourceGroup: p.rg, name: p.name, location: p.location, osType: p.os });
       await registerContainer(target, p.vault, { id: vmId(p.rg, p.name), resourceGroup: p.rg, name: p.name }, containerOf(p.rg, p.name));
-      await protectVm(target, p.vault, { vmId: vmId(p.rg, p.name), containerName: containerOf(p.rg, p.name), protectedItemName: itemOf(p.rg, p.name) }, p.policy);
+      await protectVm(target, p.vault, { vmId: vmId(p.rg, p.name), containerName: containerOf(p.rg, p.name), protectedItemName: itemOf(p.rg, p.name) }, { policyName: p.policy });
     }
   });
 

@@ -433,6 +433,42 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     expect(drift.outputs.inSync).toBe(false);
   });
 
+  it('disks: Check refuses a selection Azure would refuse; OS disk only is created, read back and diffed clean; update changes it', async () => {
+    const urn = 'urn:pulumi:dev::proj::vmbackup:index:VmProtection::db-01';
+    const inputs = { ...VAULT, vmId: vmId('rg-data', 'db-01'), policyId: dailyId, retainDataOnDelete: true };
+    const refused = async (disks: unknown) => (await check(urn, { ...inputs, disks })).failures;
+    expect(await refused({ include: [] })).toEqual([{ property: 'disks', reason: expect.stringContaining('osOnly: true') }]);
+    expect(await refused({ include: [0], osOnly: true })).toEqual([{ property: 'disks', reason: expect.stringContaining('exactly one') }]);
+    expect(await refused({ include: [0, 9] })).toEqual([{ property: 'disks', reason: expect.stringMatching(/LUN 9 of VM rg-data\/db-01.*LUN 0, 1, 2, 3.*UserErrorInvalidDiskLun/) }]);
+
+    const osOnly = { ...inputs, disks: { osOnly: true } };
+    expect((await check(urn, osOnly)).failures).toEqual([]);
+    const created = await create(urn, osOnly);
+    expect(created.outputs).toMatchObject({ vmName: 'db-01', disks: { osOnly: true } });
+    const item = (await observe(sdkTarget, WEU, { refresh: false })).protectedItems.find((i) => i.friendlyName === 'db-01' && /rg-data/i.test(i.vmId));
+    expect(item?.disks).toEqual({ kind: 'osOnly' });
+
+    const refreshed = await read(urn, created.id, created.outputs, osOnly);
+    expect(refreshed.inputs.disks).toEqual({ osOnly: true });
+    const clean = await rpc(c, c.diff, diffReq(urn, refreshed.outputs, osOnly));
+    expect(clean.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_NONE);
+    const imported = await read(urn, created.id);
+    expect(imported.inputs.disks).toEqual({ osOnly: true });
+
+    const everyDisk = await rpc(c, c.diff, diffReq(urn, refreshed.outputs, inputs));
+    expect(everyDisk.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_SOME);
+    expect(detailed(everyDisk)).toEqual({ disks: Kind.DELETE });
+
+    const update = new providerPb.UpdateRequest();
+    update.setUrn(urn);
+    update.setId(created.id);
+    update.setOlds(struct(refreshed.outputs));
+    update.setNews(struct({ ...inputs, disks: { include: [0] } }));
+    expect((await rpc(c, c.update, update)).getProperties()!.toJavaScript().disks).toEqual({ include: [0] });
+    const changed = (await observe(sdkTarget, WEU, { refresh: false })).protectedItems.find((i) => i.id === created.id);
+    expect(changed?.disks).toEqual({ kind: 'include', luns: [0] });
+  });
+
   it('Delete stops protection and retains the recovery points', async () => {
     const state = { ...VAULT, vmId: vmId('rg-web', 'web-01'), policyId: dailyId, retainDataOnDelete: true };
     const req = new providerPb.DeleteRequest();

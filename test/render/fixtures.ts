@@ -242,9 +242,10 @@ export function dashboardFixture(): DashboardData {
     job(7, 'InProgress', 'app-02', 'Backup', '2026-11-25T09:50:00.000Z'),
     job(8, 'Cancelled', 'dev-01', 'Backup', '2026-11-25T05:00:00.000Z'),
   ];
-  const points = (vmName: string, rg: string, kinds: string[]) => ({
+  const points = (vmName: string, rg: string, kinds: string[], disks = 'all') => ({
     vmName,
     vmId: vmArmId(SUB, rg, vmName),
+    disks,
     points: kinds.map((consistency, i) => ({ time: `2026-11-${String(20 + i).padStart(2, '0')}T10:00:00.000Z`, consistency })),
   });
   return {
@@ -254,7 +255,7 @@ export function dashboardFixture(): DashboardData {
     jobs24h: { succeeded: 4, failed: 2, inProgress: 1, jobs },
     recoveryPoints: [
       points('web-01', 'rg-web', ['AppConsistent', 'AppConsistent', 'CrashConsistent']),
-      points('app-01', 'rg-app', ['FileSystemConsistent', 'FileSystemConsistent']),
+      points('app-01', 'rg-app', ['FileSystemConsistent', 'FileSystemConsistent'], 'OS only'),
       points('db-01', 'rg-data', ['AppConsistent', 'FileSystemConsistent', 'AppConsistent', 'AppConsistent']),
     ],
     drift: { inSync: false, byCategory: { declaredUnprotected: 1, wrongPolicy: 1, lastBackupFailed: 2 }, findings: 4 },

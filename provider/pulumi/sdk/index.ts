@@ -13,3 +13,4 @@ export {
   type GetDriftResult,
 } from './functions.js';
 export type { PolicySchedule, PolicyRetention, VmSelector, VirtualMachine, DriftFinding, DriftCoverage, DriftExemption, EstateScope, EstateVault, WeekDay } from './types.js';
+export type { DiskSelection } from './types.js';

@@ -18,6 +18,16 @@ export interface PolicySchedule {
   windowHours?: pulumi.Input<number>;
 }
 
+/** Which disks of a VM are backed up: exactly one of the three. The OS disk always is; leave it out for every disk. */
+export interface DiskSelection {
+  /** Back up the OS disk and the data disks at these LUNs only. */
+  include?: pulumi.Input<pulumi.Input<number>[]>;
+  /** Back up every disk except the data disks at these LUNs. */
+  exclude?: pulumi.Input<pulumi.Input<number>[]>;
+  /** true: back up the OS disk alone. */
+  osOnly?: pulumi.Input<boolean>;
+}
+
 /** How long recovery points are kept, as in a vmbackup spec. */
 export interface PolicyRetention {
   /** Days a daily recovery point is kept. */

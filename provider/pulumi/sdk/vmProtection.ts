@@ -1,5 +1,6 @@
 // vmbackup:index:VmProtection: one VM protected by one policy.
 import * as pulumi from '@pulumi/pulumi';
+import type { DiskSelection } from './types.js';
 
 export interface VmProtectionArgs {
   vaultResourceGroup: pulumi.Input<string>;
@@ -8,6 +9,8 @@ export interface VmProtectionArgs {
   vmId: pulumi.Input<string>;
   /** ARM id of the backup policy (a Policy's id). */
   policyId: pulumi.Input<string>;
+  /** The disks backed up (Azure's selective disk backup); default every disk. */
+  disks?: pulumi.Input<DiskSelection>;
   /** Keep the recovery points when this resource is deleted. Default true. */
   retainDataOnDelete?: pulumi.Input<boolean>;
 }
@@ -28,6 +31,8 @@ export class VmProtection extends pulumi.CustomResource {
   declare readonly vaultName: pulumi.Output<string>;
   declare readonly vmId: pulumi.Output<string>;
   declare readonly policyId: pulumi.Output<string>;
+  /** Undefined: every disk. */
+  declare readonly disks: pulumi.Output<{ include?: number[]; exclude?: number[]; osOnly?: boolean } | undefined>;
   declare readonly retainDataOnDelete: pulumi.Output<boolean>;
   declare readonly vmName: pulumi.Output<string>;
   declare readonly vmResourceGroup: pulumi.Output<string>;
@@ -51,6 +56,7 @@ export class VmProtection extends pulumi.CustomResource {
       vaultName: args?.vaultName,
       vmId: args?.vmId,
       policyId: args?.policyId,
+      disks: args?.disks,
       retainDataOnDelete: args?.retainDataOnDelete ?? (opts.id ? undefined : true),
       vmName: undefined,
       vmResourceGroup: undefined,

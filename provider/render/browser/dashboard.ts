@@ -347,6 +347,7 @@ function recoveryPanel(): HTMLElement {
       ...['VM', 'Latest (UTC)', 'Latest consistency', 'History, oldest to newest'].map((t) => h('th', { scope: 'col' }, t)),
       ...RECOVERY_POINT_CONSISTENCIES.map((k) => h('th', { scope: 'col', class: 'num' }, CONSISTENCY[k].short)),
       h('th', { scope: 'col', class: 'num' }, 'Points'),
+      h('th', { scope: 'col' }, 'Disks'),
     ];
     body = h('div', { class: 'scroll', 'data-scroll': 'rp' }, h('table', { 'data-testid': 'rp-table' },
       h('thead', null, h('tr', null, head)),
@@ -367,7 +368,8 @@ function recoveryPanel(): HTMLElement {
             const n = points.filter((p) => p.consistency === k).length;
             return h('td', { class: `num${n === 0 ? ' muted' : ''}`, 'data-testid': 'rp-count', 'data-consistency': k }, n);
           }),
-          h('td', { class: 'num' }, points.length));
+          h('td', { class: 'num' }, points.length),
+          h('td', { 'data-testid': 'rp-disks' }, vm.disks));
       }))));
   }
   return h('section', { class: 'panel', 'aria-labelledby': 'h-rp' },
