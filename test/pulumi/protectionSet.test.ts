@@ -115,6 +115,32 @@ describe('ProtectionSet under the real engine', () => {
     expect(children(preview.stdout, 'create')).toEqual(['prod/rg-app/app-01', 'prod/rg-app/app-02', 'prod/rg-web/web-01', 'prod/rg-web/web-02']);
   }, 120_000);
 
+  it('examples/pulumi-estate: each region\'s web tier in its own vault, one provider configuration, and the estate\'s coverage', async () => {
+    const example = (await readFile(path.join(ROOT, 'examples', 'pulumi-estate', 'Pulumi.yaml'), 'utf8'))
+      .replace('path: ../../bin', `path: ${path.join(ROOT, 'bin')}`)
+      .replace('vmbackup:fleet: ../fleet.yaml', `vmbackup:fleet: ${FLEET}`);
+    const { stack, stateDir } = await stackWithWorld(work, 'estate', example, FLEET);
+    const before = vaultWrites(stateDir);
+    const preview = await stack.pulumi(['preview']);
+    expect(vaultWrites(stateDir)).toBe(before);
+    expect(children(preview.stdout, 'create')).toEqual(['webNeu/rg-web-ne/web-ne-01', 'webWeu/rg-web/web-01', 'webWeu/rg-web/web-02']);
+
+    await stack.pulumi(['up', '--yes']);
+    const first = JSON.parse((await stack.pulumi(['stack', 'output', '--json'])).stdout) as Record<string, number>;
+    expect(first).toMatchObject({ protectedInWestEurope: 2, protectedInNorthEurope: 1 });
+    // The audit is read when the program runs: before this up protected anything, every VM in scope was uncovered.
+    expect(first.uncoveredVms).toBe(first.vmsInScope);
+    await stack.pulumi(['up', '--yes']);
+    const outputs = JSON.parse((await stack.pulumi(['stack', 'output', '--json'])).stdout) as Record<string, number>;
+    // Every VM of the demo fleet's subscription is in scope; without rules or exemptions, those no vault protects are uncovered.
+    expect(outputs.vmsInScope).toBe(first.vmsInScope);
+    expect(outputs.uncoveredVms).toBe(outputs.vmsInScope - 3);
+    const neu = await observeState(stateDir, { resourceGroup: 'rg-backup-ne', name: 'vault-neu' });
+    expect(neu.protectedItems.filter(isActive).map((i) => i.friendlyName)).toEqual(['web-ne-01']);
+    await stack.pulumi(['preview', '--expect-no-changes']);
+    await stack.pulumi(['destroy', '--yes']);
+  }, 400_000);
+
   it('refuses a selector it cannot read, saying which input and why, without a stack trace', async () => {
     const { stack, stateDir } = await stackWithWorld(work, 'invalid', program('{ names: ["web-*", "!web-02"] }'), SET_FLEET);
     const before = vaultWrites(stateDir);
