@@ -23,6 +23,10 @@ export const FINDING_PROPERTY: Readonly<Record<PreflightCode, 'vmId' | 'policyId
   VaultItemLimit: 'vaultName',
   VaultPolicyLimit: 'vaultName',
   PolicyWriteLimit: 'vaultName',
+  StorageRedundancyLocked: 'vaultName',
+  SoftDeleteAlwaysOn: 'vaultName',
+  ImmutabilityLocked: 'vaultName',
+  CrossRegionRestoreNeedsGeoRedundant: 'vaultName',
 };
 
 const UNSUPPORTED = 'remove this VmProtection from the program and protect the data another way';
@@ -50,6 +54,10 @@ export const PULUMI_REMEDIES: Readonly<Record<PreflightCode, string>> = {
   VaultItemLimit: 'a vault protects at most 1,000 Azure VMs: point some VmProtections at another vault of the same subscription and region.',
   VaultPolicyLimit: 'a vault holds at most 200 backup policies: let VmProtections share Policy resources, or use another vault of the region.',
   PolicyWriteLimit: 'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: run `pulumi up` again after 24 hours.',
+  StorageRedundancyLocked: "keep the vault's storage redundancy: it is locked once the vault protects an item; use a new vault for another redundancy.",
+  SoftDeleteAlwaysOn: 'keep soft delete always on: that state cannot be undone.',
+  ImmutabilityLocked: 'keep the vault immutable and locked: that state cannot be undone.',
+  CrossRegionRestoreNeedsGeoRedundant: 'use a geo-redundant vault for Cross Region Restore.',
 };
 
 /** A finding as the engine shows it: what is wrong, Azure's code, and what to do. */

@@ -1,7 +1,7 @@
 // The dashboard as a terminal summary, as JSON, or as a self-contained page.
 import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, vmLabelOfId, type DashboardData, type EstateDashboard } from '../core/index.js';
 import { dashboardHtml, type DashboardPageOptions } from './dashboardPage.js';
-import { colors, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
+import { colors, describeVaultSettings, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
 import { jobGroup, jobsNewestFirst } from './jobGroups.js';
 import { DRIFT_CATEGORIES, DRIFT_RULES } from './rules.js';
 
@@ -26,6 +26,7 @@ export function renderDashboard(data: DashboardData, format: DashboardFormat, op
 function dashboardText(data: DashboardData, c: Colors): string {
   const out: string[] = [
     c.bold(`Backup dashboard: vault ${data.vault.name} (${data.vault.location}), ${shortTime(data.generatedAt)}`),
+    ...(data.vault.settings ? [`Vault settings: ${describeVaultSettings(data.vault.settings)}`] : []),
     '',
     c.bold(`Protected VMs: ${data.protectedVms.total}`),
   ];

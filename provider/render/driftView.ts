@@ -25,6 +25,7 @@ export function renderDrift(report: DriftReport, format: ReportFormat, opts: Rep
 export function subjectLabel(s: DriftSubject): string {
   if (s.kind === 'policy') return `policy ${s.name}`;
   if (s.kind === 'exemption') return s.name;
+  if (s.kind === 'vault') return `vault ${vmLabel(s.resourceGroup, s.name)}`;
   return `VM ${vmLabel(s.resourceGroup, s.name)}`;
 }
 
