@@ -209,8 +209,8 @@ function driftJunit(report: DriftReport): string {
     const s = fs[0].subject;
     const src = findingSource(report, fs[0]);
     cases.push({
-      name: s.kind === 'vm' ? vmLabel(s.resourceGroup, s.name) : s.name,
-      classname: s.kind === 'vm' ? 'vmbackup.undeclared' : 'vmbackup.policy',
+      name: s.kind === 'vm' ? vmLabel(s.resourceGroup, s.name) : s.kind === 'vault' ? subjectLabel(s) : s.name,
+      classname: s.kind === 'vm' ? 'vmbackup.undeclared' : s.kind === 'vault' ? 'vmbackup.vault' : 'vmbackup.policy',
       file: src?.file,
       line: src?.line,
       failures: fs.map(junitFailure),
