@@ -1,10 +1,19 @@
 // The planner's vaultSettings action: one change per declared setting that differs, weakening changes marked,
 // and the changes Azure refuses blocked with Azure's code and the remedy. Drift reports the same differences.
 import { describe, expect, it } from 'vitest';
-import { oneVaultEstate, type Observation, type VaultSettingValues, type VaultSettings, type VaultSettingsAction } from '../../provider/core/index.js';
-import { detectDrift } from '../../provider/drift/index.js';
-import { planProtection, weakeningChanges } from '../../provider/plan/index.js';
-import { loc, makeObservation, makeProtectedItem, makeRule, makeSpec, makeVm, pick, SUB, VAULT_NAME, VAULT_RG } from './fixtures.js';
+import {
+  oneVaultEstate,
+  vaultArmId,
+  type EstateObservation,
+  type Observation,
+  type VaultSettingValues,
+  type VaultSettings,
+  type VaultSettingsAction,
+  type VaultSpec,
+} from '../../provider/core/index.js';
+import { detectDrift, detectEstateDrift } from '../../provider/drift/index.js';
+import { planEstate, planProtection, weakeningChanges } from '../../provider/plan/index.js';
+import { loc, makeObservation, makeProtectedItem, makeRule, makeSpec, makeVault, makeVm, pick, SUB, VAULT_NAME, VAULT_RG } from './fixtures.js';
 
 const DEFAULTS: VaultSettingValues = { softDelete: 'on', immutability: 'disabled', storageRedundancy: 'GeoRedundant', crossRegionRestore: false };
 const web1 = makeVm({ name: 'web-01', resourceGroup: 'rg-web' });
@@ -93,5 +102,40 @@ describe('drift of vault settings', () => {
       ['vault', VAULT_NAME, 'softDelete: on', 'softDelete: off', 6],
     ]);
     expect(report.findings[0].category).toBe('vaultSettings');
+  });
+});
+
+describe('vault settings in an estate', () => {
+  const plain: VaultSpec = { subscriptionId: SUB, resourceGroup: 'rg-backup', name: 'vault-weu' };
+  const managed: VaultSpec = { subscriptionId: SUB, resourceGroup: 'rg-backup', name: 'vault-neu', settings: { immutability: 'locked', sources: { immutability: loc(12, 21) } } };
+  const spec = makeSpec({
+    form: 'estate',
+    target: { subscriptionId: SUB, vault: { resourceGroup: plain.resourceGroup, name: plain.name } },
+    vaults: [plain, managed],
+    scope: { subscriptions: [SUB], resourceGroups: [] },
+    rules: [],
+  });
+  const obs: EstateObservation = {
+    observedAt: '2025-03-10T12:00:00.000Z',
+    profile: 'modern',
+    vms: [],
+    apiCalls: {},
+    vaults: [plain, managed].map((v, i) => ({
+      vault: v,
+      observation: makeObservation({
+        vault: { ...makeVault({ id: vaultArmId(SUB, v.resourceGroup, v.name), name: v.name, location: i === 0 ? 'westeurope' : 'northeurope' }), settings: DEFAULTS },
+      }),
+    })),
+  };
+
+  it('each declared vault plans its own settings, tagged with its vault; a vault without settings plans none', () => {
+    const plan = planEstate(spec, obs);
+    const settings = plan.actions.filter((a): a is VaultSettingsAction => a.kind === 'vaultSettings');
+    expect(settings.map((a) => [a.vault, a.changes.map((c) => `${c.setting} ${String(c.to)}`)])).toEqual([[`${SUB}/rg-backup/vault-neu`, ['immutability locked']]]);
+  });
+
+  it('drift names the vault the setting differs in, at the line of the setting', () => {
+    const found = detectEstateDrift(spec, obs).findings.filter((f) => f.category === 'vaultSettings');
+    expect(found.map((f) => [f.subject.name, f.source?.line])).toEqual([['vault-neu', 12]]);
   });
 });
