@@ -1,7 +1,7 @@
 // The vault's own safety settings through the CLI on the emulator: declared, applied and clean; weakened out of
 // band and reported as drift at the line of the setting; weakened by the spec only with the flag; and a redundancy
 // change on a vault that protects items blocked at plan with Azure's code and the remedy.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,5 +125,20 @@ describe("a vault's safety settings", () => {
     const apply = await cli('apply', '-f', 'local.yaml', '--yes');
     expect(apply.code, both(apply)).toBe(1);
     expect(apply.stderr).toMatch(/vault rg-backup\/vault-weu/);
+  }, 180_000);
+
+  it('a saved plan edited to write a setting the spec does not declare is refused, and nothing is written', async () => {
+    const saved = await cli('plan', '-f', 'safe.yaml', '--out', 'plan.json');
+    expect(saved.code, both(saved)).toBe(2);
+    const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as Plan;
+    const settings = plan.actions.find((a): a is VaultSettingsAction => a.kind === 'vaultSettings')!;
+    const forged = { ...settings, changes: [...settings.changes, { setting: 'immutability', from: 'unlocked', to: 'locked', weakens: false }] };
+    await writeFile(join(dir, 'plan.json'), JSON.stringify({ ...plan, actions: plan.actions.map((a) => (a === settings ? forged : a)) }));
+
+    const apply = await cli('apply', '-f', 'safe.yaml', '--plan', 'plan.json', '--yes');
+    expect(apply.code, both(apply)).toBe(1);
+    expect(apply.stderr).toContain('does not declare (immutability unlocked -> locked)');
+    const vault = await clientsFor({ ...emulator, subscriptionId: emulator.subscriptionId }).vaults.vaults.get(DEMO_VAULT.resourceGroup, DEMO_VAULT.name);
+    expect(vault.properties?.securitySettings?.immutabilitySettings?.state).toBe('Unlocked');
   }, 180_000);
 });

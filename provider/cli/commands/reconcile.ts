@@ -25,6 +25,7 @@ import {
   resolveEstate,
   rulesSelectingNothing,
   unaskedDataDeletions,
+  unaskedSettingChanges,
   weakeningChanges,
 } from '../../plan/index.js';
 import { applyEstatePlan, applyPlan, lockVault, type VaultLockOptions } from '../../apply/index.js';
@@ -196,6 +197,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       return ExitCode.ok;
     }
     refuseDataDeletion(plan, spec, flags.allowDataDeletion === true, flags.plan);
+    refuseUnaskedSettings(plan, spec, flags.plan);
     refuseWeakerSettings(plan, flags.allowWeakerVaultSettings === true);
     if (!flags.yes && plan.summary.toApply > 0) await confirm(plan);
 
@@ -330,6 +332,16 @@ function refuseDataDeletion(plan: Plan, spec: ResolvedSpec, allowed: boolean, pl
   throw new ConfigurationError(
     `the spec asks to delete the backup data of ${names} (retainData: false); nothing was applied. ` +
       'Deleting backup data cannot be undone after the soft-delete period: pass --allow-data-deletion to confirm.',
+  );
+}
+
+/** A saved plan writes a vault's settings only as the spec declares them: an edited plan could lock a vault for good. */
+function refuseUnaskedSettings(plan: Plan, spec: ResolvedSpec, planFile: string | undefined): void {
+  const unasked = unaskedSettingChanges(plan, spec);
+  if (unasked.length === 0) return;
+  throw new ConfigurationError(
+    `${planFile ?? 'the plan'} writes vault settings ${spec.file} does not declare (${unasked.map(describeSettingChange).join(', ')}); nothing was applied. ` +
+      `Make the plan again with \`vmbackup plan -f ${spec.file} --out FILE\`.`,
   );
 }
 
