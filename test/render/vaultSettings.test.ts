@@ -3,9 +3,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { vaultArmId, type DriftFinding, type Plan } from '../../provider/core/index.js';
-import { renderDrift, renderPlan } from '../../provider/render/index.js';
+import { renderDashboard, renderDrift, renderPlan } from '../../provider/render/index.js';
 import { schemaValidator } from '../plan/schemaValidation.js';
-import { driftFixture, SPEC_FILE } from './fixtures.js';
+import { dashboardFixture, driftFixture, SPEC_FILE } from './fixtures.js';
 import { sarifSchemaErrors } from './helpers.js';
 
 const SUB = '00000000-0000-0000-0000-000000000001';
@@ -93,5 +93,17 @@ describe('a vaultSettings action in the plan views', () => {
     const [action] = plan.actions;
     const wrong = { ...plan, actions: [{ ...action, changes: [{ setting: 'crossRegionRestore', from: 'no', to: 'yes', weakens: false }] }] };
     expect(validate(wrong)).not.toEqual([]);
+  });
+});
+
+describe("the vault's settings on the dashboard", () => {
+  const data = dashboardFixture();
+  const withSettings = { ...data, vault: { ...data.vault, settings: { softDelete: 'alwaysOn', immutability: 'locked', storageRedundancy: 'ZoneRedundant', crossRegionRestore: false } as const } };
+  const line = 'soft delete alwaysOn, immutability locked, storage ZoneRedundant, Cross Region Restore off';
+
+  it('text and page show them under the vault; a vault that reports none shows no line', () => {
+    expect(renderDashboard(withSettings, 'text')).toContain(`Vault settings: ${line}`);
+    expect(renderDashboard(withSettings, 'html')).toContain(`<span data-testid="vault-settings">${line}</span>`);
+    expect(renderDashboard(data, 'text')).not.toContain('Vault settings');
   });
 });
