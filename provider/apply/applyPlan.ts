@@ -40,8 +40,8 @@ import {
   type Plan,
   type PlannedAction,
   type PolicySettings,
-  type VaultSettingsAction,
   type PolicyTarget,
+  type VaultSettingsAction,
 } from '../core/index.js';
 import { observe } from '../discovery/index.js';
 import { fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings, weakeningChanges } from '../plan/index.js';
