@@ -113,6 +113,8 @@ export interface EstateDashboardVault {
   readonly vaultName: string;
   readonly protectedVms: number;
   readonly jobs24h: { readonly succeeded: number; readonly failed: number; readonly inProgress: number };
+  /** The vault's safety settings, when it reports them. */
+  readonly settings?: VaultSettingValues;
 }
 
 /** The dashboard of an estate: each vault by subscription and region, and the estate's totals. */

@@ -95,5 +95,13 @@ export function renderEstateDashboard(data: EstateDashboard, format: 'text' | 'j
   }
   const s = data.totals;
   t.push([c.bold('Estate'), '', plural(s.vaults, 'vault'), c.bold(String(s.protectedVms)), s.jobs24h.succeeded, s.jobs24h.failed, s.jobs24h.inProgress]);
-  return [c.bold(`Backup dashboard: estate of ${plural(s.vaults, 'vault')}, ${shortTime(data.generatedAt)}`), '', 'Jobs are those of the last 24 hours.', t.toString(), ''].join('\n');
+  const settings = data.vaults.flatMap((v) => (v.settings ? [`  ${v.vaultResourceGroup}/${v.vaultName}: ${describeVaultSettings(v.settings)}`] : []));
+  return [
+    c.bold(`Backup dashboard: estate of ${plural(s.vaults, 'vault')}, ${shortTime(data.generatedAt)}`),
+    '',
+    'Jobs are those of the last 24 hours.',
+    t.toString(),
+    ...(settings.length > 0 ? ['Vault settings:', ...settings] : []),
+    '',
+  ].join('\n');
 }

@@ -3,7 +3,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { vaultArmId, type DriftFinding, type Plan } from '../../provider/core/index.js';
-import { renderDashboard, renderDrift, renderPlan } from '../../provider/render/index.js';
+import { renderDashboard, renderDrift, renderEstateDashboard, renderPlan } from '../../provider/render/index.js';
 import { schemaValidator } from '../plan/schemaValidation.js';
 import { dashboardFixture, driftFixture, SPEC_FILE } from './fixtures.js';
 import { sarifSchemaErrors } from './helpers.js';
@@ -105,5 +105,25 @@ describe("the vault's settings on the dashboard", () => {
     expect(renderDashboard(withSettings, 'text')).toContain(`Vault settings: ${line}`);
     expect(renderDashboard(withSettings, 'html')).toContain(`<span data-testid="vault-settings">${line}</span>`);
     expect(renderDashboard(data, 'text')).not.toContain('Vault settings');
+  });
+});
+
+describe("the vaults' settings on an estate dashboard", () => {
+  it('one line per vault that reports them, under the table', () => {
+    const jobs24h = { succeeded: 1, failed: 0, inProgress: 0 };
+    const vault = { subscriptionId: SUB, location: 'westeurope', vaultResourceGroup: 'rg-backup', protectedVms: 1, jobs24h };
+    const text = renderEstateDashboard(
+      {
+        generatedAt: '2026-11-25T10:00:00.000Z',
+        vaults: [
+          { ...vault, vaultName: 'vault-weu', settings: { softDelete: 'on', immutability: 'unlocked', storageRedundancy: 'GeoRedundant', crossRegionRestore: true } },
+          { ...vault, vaultName: 'vault-old' },
+        ],
+        totals: { vaults: 2, protectedVms: 2, jobs24h },
+      },
+      'text',
+    );
+    expect(text).toMatch(/^Vault settings:\n {2}rg-backup\/vault-weu: soft delete on, immutability unlocked, storage GeoRedundant, Cross Region Restore on\n$/m);
+    expect(text).not.toContain('vault-old:');
   });
 });
