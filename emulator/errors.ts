@@ -128,6 +128,20 @@ export const ArmErrors = {
       'BMSUserErrorSoftDeleteStateAlwaysOn',
       `Soft delete cannot be disabled on vault '${vault}' since it is configured to be 'Always on'; this state is irreversible.`,
     ),
+  storageModelLocked: () =>
+    ArmError.make(400, 'StorageModelModifyError', 'Storage Redundancy option is locked when the first machine is registered with the vault, and cannot be modified thereafter.'),
+  crossRegionRestoreNotSupported: (storageType: string) =>
+    ArmError.make(
+      400,
+      'UserErrorCrossRegionRestoreNotSupported',
+      `Cross Region Restore is supported only for vaults with GeoRedundant storage; this vault's storage is ${storageType}. Set the storage to GeoRedundant first, while the vault protects no item.`,
+    ),
+  immutabilityLocked: () =>
+    ArmError.make(
+      400,
+      'UserErrorUnsupportedVaultImmutabilityStateChange',
+      'The immutable vault property for this vault is locked, hence, this setting cannot be disabled. The vault has its immutable vault property enabled and locked, and it can no longer be reverted to a non-immutable vault.',
+    ),
   /** Compute refuses to change an extension's identity in place (409, as Compute answers it). */
   propertyChangeNotAllowed: (property: string) =>
     ArmError.make(409, 'PropertyChangeNotAllowed', `Changing property '${property}' is not allowed.`),

@@ -55,6 +55,15 @@ export interface VaultBackupConfig {
   readonly softDeleteRetentionPeriodInDays: number;
 }
 
+export type StorageType = 'LocallyRedundant' | 'ZoneRedundant' | 'GeoRedundant';
+export type ImmutabilityState = 'Disabled' | 'Unlocked' | 'Locked';
+
+/** The vault's backup storage config (`backupstorageconfig/vaultstorageconfig`). */
+export interface VaultStorageConfig {
+  readonly storageType: StorageType;
+  readonly crossRegionRestore: boolean;
+}
+
 /**
  * Failures the guide describes for a VM's backups: the snapshot times out (the agent does not answer, or the
  * VM has no network), the copy to the vault times out, VSS fails (Windows gets a file-system-consistent
@@ -72,6 +81,10 @@ export interface Vault {
   discoveredAt?: number;
   /** Undefined: Azure's defaults for a new vault. */
   backupConfig?: VaultBackupConfig;
+  /** Undefined: a new vault's storage, geo-redundant without Cross Region Restore. */
+  storageConfig?: VaultStorageConfig;
+  /** Undefined: immutability never enabled. */
+  immutability?: ImmutabilityState;
   /** Every discovery (refreshContainers) ends Failed with the guide's internal error. */
   readonly discoveryFailure?: boolean;
   /** Clock times (ms) of the policy creations and edits of the last 24 hours, oldest first (vaultLimits.ts). */

@@ -2,7 +2,7 @@
 import { dataDiskName, osDiskName } from './disks.js';
 import { FAILURES } from './failures.js';
 import type { Container, Job, Operation, Policy, ProtectedItem, RecoveryPoint, Vault, Vm } from './model.js';
-import { vaultConfigOf } from './vaultConfig.js';
+import { immutabilityOf, storageConfigOf, vaultConfigOf } from './vaultConfig.js';
 
 export const FABRIC = 'Azure';
 
@@ -43,6 +43,7 @@ const etag = (s: string) => `W/"datetime'${encodeURIComponent(s)}'"`;
 
 export function renderVault(v: Vault): unknown {
   const config = vaultConfigOf(v);
+  const storage = storageConfigOf(v);
   return {
     id: v.id,
     name: v.name,
@@ -56,14 +57,31 @@ export function renderVault(v: Vault): unknown {
       privateEndpointStateForBackup: 'None',
       privateEndpointStateForSiteRecovery: 'None',
       publicNetworkAccess: 'Enabled',
-      redundancySettings: { standardTierStorageRedundancy: 'GeoRedundant', crossRegionRestore: 'Disabled' },
+      redundancySettings: { standardTierStorageRedundancy: storage.storageType, crossRegionRestore: storage.crossRegionRestore ? 'Enabled' : 'Disabled' },
       securitySettings: {
+        immutabilitySettings: { state: immutabilityOf(v) },
         softDeleteSettings: {
           softDeleteState: config.softDeleteFeatureState,
           softDeleteRetentionPeriodInDays: config.softDeleteRetentionPeriodInDays,
           enhancedSecurityState: config.enhancedSecurityState,
         },
       },
+    },
+  };
+}
+
+/** `locked`: the vault holds a registration or an item, which locks its storage model. */
+export function renderStorageConfig(v: Vault, locked: boolean): unknown {
+  const storage = storageConfigOf(v);
+  return {
+    id: `${v.id}/backupstorageconfig/vaultstorageconfig`,
+    name: 'vaultstorageconfig',
+    type: 'Microsoft.RecoveryServices/vaults/backupstorageconfig',
+    properties: {
+      storageModelType: storage.storageType,
+      storageType: storage.storageType,
+      storageTypeState: locked ? 'Locked' : 'Unlocked',
+      crossRegionRestoreFlag: storage.crossRegionRestore,
     },
   };
 }

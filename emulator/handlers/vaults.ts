@@ -1,9 +1,10 @@
-// Microsoft.RecoveryServices vaults get / list (api-version 2023-04-01, what @azure/arm-recoveryservices 5.4 sends),
-// and the vault's backup config (soft delete, enhanced security) at the Backup api-version.
+// Microsoft.RecoveryServices vaults get / list / PATCH (api-version 2023-04-01, what @azure/arm-recoveryservices 5.4
+// sends; the PATCH changes immutability), and the vault's backup config (soft delete, enhanced security) and storage
+// config (redundancy, Cross Region Restore) at the Backup api-version.
 import type { RequestContext, Route } from '../dispatch.js';
 import { page } from '../paging.js';
-import { renderVault, renderVaultConfig } from '../render.js';
-import { nextVaultConfig } from '../vaultConfig.js';
+import { renderStorageConfig, renderVault, renderVaultConfig } from '../render.js';
+import { nextImmutability, nextStorageConfig, nextVaultConfig, storageLocked } from '../vaultConfig.js';
 import { BACKUP_API, bodyObject, checkSubscription, ok, requireVault, V, VAULTS_API } from './common.js';
 
 /** PUT and PATCH alike change only the fields they carry. */
@@ -15,7 +16,26 @@ function writeVaultConfig(ctx: RequestContext) {
   return ok(renderVaultConfig(updated));
 }
 
+/** PUT answers the config, PATCH answers 204 (as the spec declares each). */
+function writeStorageConfig(ctx: RequestContext, answer: 'config' | 'none') {
+  const vault = requireVault(ctx);
+  const written = (bodyObject(ctx).properties ?? {}) as Record<string, unknown>;
+  const updated = { ...vault, storageConfig: nextStorageConfig(vault, ctx.world.store, written) };
+  ctx.world.store.putVault(updated);
+  return answer === 'config' ? ok(renderStorageConfig(updated, storageLocked(updated, ctx.world.store))) : { status: 204 };
+}
+
+/** A vault PATCH changes the immutability it carries; the other properties it may carry are not modelled and stay. */
+function patchVault(ctx: RequestContext) {
+  const vault = requireVault(ctx);
+  const immutability = nextImmutability(vault, (bodyObject(ctx).properties ?? {}) as Record<string, unknown>);
+  const updated = immutability === undefined ? vault : { ...vault, immutability };
+  ctx.world.store.putVault(updated);
+  return ok(renderVault(updated));
+}
+
 const VAULT_CONFIG = `${V}/backupconfig/vaultconfig`;
+const STORAGE_CONFIG = `${V}/backupstorageconfig/vaultstorageconfig`;
 
 export const vaultRoutes: Route[] = [
   {
@@ -56,4 +76,32 @@ export const vaultRoutes: Route[] = [
   },
   { operationId: 'BackupResourceVaultConfigs_Put', method: 'PUT', template: VAULT_CONFIG, apiVersions: BACKUP_API, body: 'required', handler: writeVaultConfig },
   { operationId: 'BackupResourceVaultConfigs_Update', method: 'PATCH', template: VAULT_CONFIG, apiVersions: BACKUP_API, body: 'required', handler: writeVaultConfig },
+  { operationId: 'Vaults_Update', method: 'PATCH', template: V, apiVersions: VAULTS_API, body: 'required', handler: patchVault },
+  {
+    operationId: 'BackupResourceStorageConfigsNonCRR_Get',
+    method: 'GET',
+    template: STORAGE_CONFIG,
+    apiVersions: BACKUP_API,
+    body: 'none',
+    handler: (ctx) => {
+      const vault = requireVault(ctx);
+      return ok(renderStorageConfig(vault, storageLocked(vault, ctx.world.store)));
+    },
+  },
+  {
+    operationId: 'BackupResourceStorageConfigsNonCRR_Update',
+    method: 'PUT',
+    template: STORAGE_CONFIG,
+    apiVersions: BACKUP_API,
+    body: 'required',
+    handler: (ctx) => writeStorageConfig(ctx, 'config'),
+  },
+  {
+    operationId: 'BackupResourceStorageConfigsNonCRR_patch',
+    method: 'PATCH',
+    template: STORAGE_CONFIG,
+    apiVersions: BACKUP_API,
+    body: 'required',
+    handler: (ctx) => writeStorageConfig(ctx, 'none'),
+  },
 ];

@@ -15,6 +15,7 @@ import {
   readPolicy,
   readProtectedItem,
   readRegistration,
+  readVault,
   readVm,
   registerContainer,
   stopProtectionRetainingData,
@@ -22,6 +23,7 @@ import {
   unregisterContainer,
   withRetry,
   writePolicy,
+  writeVaultSettings,
   type CallCounts,
   type PaceCounts,
   type Pacer,
@@ -46,9 +48,10 @@ import {
   type PlannedAction,
   type PolicySettings,
   type PolicyTarget,
+  type VaultSettingsAction,
 } from '../core/index.js';
 import { observe } from '../discovery/index.js';
-import { findItem, fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings } from '../plan/index.js';
+import { findItem, fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings, weakeningChanges } from '../plan/index.js';
 
 export interface ApplyOptions {
   /**
@@ -58,6 +61,8 @@ export interface ApplyOptions {
   concurrency?: number;
   /** Allow stopProtectionDeleteData actions; without it a plan holding one is refused. Default false. */
   allowDataDeletion?: boolean;
+  /** Allow vaultSettings changes that weaken the vault's protection of its data; without it such a plan is refused. Default false. */
+  allowWeakerVaultSettings?: boolean;
   /** Fingerprint of the observation the plan was made from; apply refuses the plan when the world has moved. */
   expectedFingerprint?: string;
   /** Called at each phase of each action (start, retry, done, ...); default none. */
@@ -124,6 +129,8 @@ const DEPENDENCY_BLOCKED = { status: 'blocked', message: REASON_DEPENDENCY, code
 const REASON_CANCELLED = 'apply was interrupted before this action finished';
 const DATA_DELETION_REFUSED =
   'the plan deletes backup data (stopProtectionDeleteData); run again with --allow-data-deletion to confirm';
+const WEAKER_SETTINGS_REFUSED =
+  "the plan weakens a vault's safety settings (soft delete, immutability or Cross Region Restore); run again with --allow-weaker-vault-settings to confirm";
 
 interface Outcome {
   readonly status: 'applied' | 'skipped';
@@ -163,6 +170,7 @@ export async function applyPlan(target: Target, plan: Plan, opts: ApplyOptions =
   if (!opts.allowDataDeletion && plan.actions.some((a) => a.kind === 'stopProtectionDeleteData' && a.blockedBy.length === 0)) {
     throw new ConfigurationError(DATA_DELETION_REFUSED);
   }
+  if (!opts.allowWeakerVaultSettings && weakeningChanges(plan).length > 0) throw new ConfigurationError(WEAKER_SETTINGS_REFUSED);
   if (opts.expectedFingerprint !== undefined) {
     const now = fingerprintObservation(await observe(target, vault, { refresh: false, signal: opts.signal }));
     if (now !== opts.expectedFingerprint) {
@@ -332,6 +340,8 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
       return unregister(action.target, ctx);
     case 'undelete':
       return undelete(action.target, ctx);
+    case 'vaultSettings':
+      return vaultSettings(action, ctx);
   }
 }
 
@@ -429,6 +439,18 @@ async function undelete(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
     ctx.emit('protecting', { message: 'undeleting the soft-deleted item' });
     const outcome = await ctx.write(() => undeleteProtectedItem(ctx.target, ctx.vault, { ...t, vmId: item.vmId || t.vmId }, ctx.wait));
     return { status: 'applied', message: 'undeleted: recovery points kept, protection stopped until resumed', jobId: outcome.jobId };
+  });
+}
+
+/** Writes the settings the vault does not have yet; a vault that already has them all needs nothing. */
+async function vaultSettings(action: VaultSettingsAction, ctx: RunContext): Promise<Outcome> {
+  return converge(ctx, undefined, async () => {
+    const current = (await readVault(ctx.target, ctx.vault, ctx.wait)).vault.settings;
+    const wanted = Object.fromEntries(action.changes.map((c) => [c.setting, c.to]));
+    if (!current || action.changes.every((c) => current[c.setting] === c.to)) return converged;
+    ctx.emit('protecting', { message: 'writing the vault settings' });
+    await ctx.write(() => writeVaultSettings(ctx.target, ctx.vault, current, wanted, ctx.wait));
+    return { status: 'applied', message: `vault settings written: ${action.changes.map((c) => `${c.setting} ${String(c.to)}`).join(', ')}` };
   });
 }
 

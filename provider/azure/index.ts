@@ -46,8 +46,9 @@ export {
   type WaitOptions,
 } from './operations.js';
 export { listAll, type Pager, type PagerSource } from './paging.js';
+export { writeVaultSettings } from './vaultSettings.js';
 export { startEmbeddedEmulator, openEmbeddedEmulatorState } from './embedded.js';
-export { toVm, toProtectedItem, toPolicy, toJob, durationSeconds, type VmRecord } from './mapping.js';
+export { toVm, toProtectedItem, toPolicy, toJob, toVaultSettings, durationSeconds, type VmRecord } from './mapping.js';
 export {
   readVault,
   listVms,

@@ -2,6 +2,7 @@
 // an item, a policy or a job ("backup extension installed", "the item's policy", its protection state) is
 // derived here, once.
 import type { VirtualMachine, VirtualMachineInstanceView } from '@azure/arm-compute';
+import type { Vault } from '@azure/arm-recoveryservices';
 import type {
   AzureIaaSVMJob,
   AzureIaaSVMProtectedItem,
@@ -26,6 +27,10 @@ import {
   type OsType,
   type PowerState,
   type ProtectionState,
+  type ImmutabilitySetting,
+  type SoftDeleteSetting,
+  type StorageRedundancy,
+  type VaultSettingValues,
 } from '../core/index.js';
 import { disksFromAzure } from './diskMapping.js';
 import { jobErrorCode } from './operations.js';
@@ -192,4 +197,30 @@ export function durationSeconds(d: string | undefined): number | undefined {
   const m = d ? /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?)?$/.exec(d) : null;
   if (!m) return undefined;
   return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0);
+}
+
+/** Azure's soft delete states as vmbackup names them (Vaults' softDeleteState, backupconfig's softDeleteFeatureState). */
+export const SOFT_DELETE_STATES: Readonly<Record<SoftDeleteSetting, string>> = { on: 'Enabled', alwaysOn: 'AlwaysON', off: 'Disabled' };
+/** Azure's immutability states (securitySettings.immutabilitySettings.state). */
+export const IMMUTABILITY_STATES: Readonly<Record<ImmutabilitySetting, string>> = { disabled: 'Disabled', unlocked: 'Unlocked', locked: 'Locked' };
+
+function settingOf<T extends string>(states: Readonly<Record<T, string>>, azure: string | undefined): T | undefined {
+  return (Object.keys(states) as T[]).find((k) => states[k].toLowerCase() === azure?.toLowerCase());
+}
+
+/**
+ * The vault's safety settings from its Resource Manager resource: Azure reports them all on the vault, so reading
+ * them costs no call of its own. Undefined when the answer lacks soft delete or redundancy (an older api-version);
+ * immutability absent means it was never enabled.
+ */
+export function toVaultSettings(v: Vault): VaultSettingValues | undefined {
+  const softDelete = settingOf(SOFT_DELETE_STATES, v.properties?.securitySettings?.softDeleteSettings?.softDeleteState);
+  const storageRedundancy = v.properties?.redundancySettings?.standardTierStorageRedundancy as StorageRedundancy | undefined;
+  if (softDelete === undefined || storageRedundancy === undefined) return undefined;
+  return {
+    softDelete,
+    immutability: settingOf(IMMUTABILITY_STATES, v.properties?.securitySettings?.immutabilitySettings?.state) ?? 'disabled',
+    storageRedundancy,
+    crossRegionRestore: v.properties?.redundancySettings?.crossRegionRestore?.toLowerCase() === 'enabled',
+  };
 }

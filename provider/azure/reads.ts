@@ -4,7 +4,7 @@ import type { VirtualMachine } from '@azure/arm-compute';
 import type { IaaSVMProtectableItem } from '@azure/arm-recoveryservicesbackup';
 import type { ObservedJob, ObservedPolicy, ObservedProtectedItem, ObservedVault } from '../core/index.js';
 import { classifyError } from './errors.js';
-import { registeredVmId, toJob, toPolicy, toProtectedItem, toVm, withRecoveryPoints, type VmRecord } from './mapping.js';
+import { registeredVmId, toJob, toPolicy, toProtectedItem, toVaultSettings, toVm, withRecoveryPoints, type VmRecord } from './mapping.js';
 import { call, FABRIC, IAAS_VM_FILTER, type VaultRef, type WaitOptions } from './operations.js';
 import { listAll, type Pager } from './paging.js';
 import type { Target } from './target.js';
@@ -33,8 +33,12 @@ export async function readVault(target: Target, vault: VaultRef, wait: WaitOptio
     wait,
   );
   const parsed = dateHeader ? new Date(dateHeader) : new Date();
+  const settings = toVaultSettings(v);
   return {
-    vault: { id: v.id ?? '', name: v.name ?? vault.name, resourceGroup: vault.resourceGroup, subscriptionId: target.subscriptionId, location: v.location },
+    vault: {
+      id: v.id ?? '', name: v.name ?? vault.name, resourceGroup: vault.resourceGroup, subscriptionId: target.subscriptionId, location: v.location,
+      ...(settings ? { settings } : {}),
+    },
     serviceTime: Number.isNaN(parsed.getTime()) ? new Date() : parsed,
   };
 }

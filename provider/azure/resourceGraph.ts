@@ -4,10 +4,19 @@
 // the ARM body go through the one mapper, so they read exactly as the ARM lists do.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { VirtualMachine, VirtualMachineExtensionInstanceView } from '@azure/arm-compute';
+import type { Vault } from '@azure/arm-recoveryservices';
 import type { JobResource, ProtectedItemResource, ProtectionPolicyResource } from '@azure/arm-recoveryservicesbackup';
-import { parseArmId, vaultArmId, type ObservedJob, type ObservedPolicy, type ObservedProtectedItem, type ObservedVault } from '../core/index.js';
+import {
+  parseArmId,
+  vaultArmId,
+  type ObservedJob,
+  type ObservedPolicy,
+  type ObservedProtectedItem,
+  type ObservedVault,
+  type VaultSettingValues,
+} from '../core/index.js';
 import { azureError, classifyError, ClassifiedAzureError } from './errors.js';
-import { toJob, toPolicy, toProtectedItem, toVm, type VmRecord } from './mapping.js';
+import { toJob, toPolicy, toProtectedItem, toVaultSettings, toVm, type VmRecord } from './mapping.js';
 import { call, type WaitOptions } from './operations.js';
 import type { QueryResponse } from '@azure/arm-resourcegraph';
 import type { Target } from './target.js';
@@ -138,6 +147,12 @@ function throttledUntilReset(e: unknown): unknown {
   return new ClassifiedAzureError(classified.message, classified.code, classified.remedy, 429, true, resetMs, classified.requestId);
 }
 
+/** A vault row's safety settings, as the vault's ARM body carries them. */
+function settingsOf(row: GraphRow): { settings?: VaultSettingValues } {
+  const settings = toVaultSettings(row as Vault);
+  return settings ? { settings } : {};
+}
+
 function vaultIdOf(id: string): string {
   const p = parseArmId(id);
   return vaultArmId(p.subscriptions, p.resourcegroups, p.vaults);
@@ -216,6 +231,7 @@ export async function queryEstate(target: Target, subscriptions: readonly string
       resourceGroup: parseArmId(r.id).resourcegroups,
       subscriptionId: r.subscriptionId,
       location: r.location ?? '',
+      ...settingsOf(r),
     })),
     protectedItems: ofType(backup, ITEM_TYPE).map((r) => ({ ...toProtectedItem(r.subscriptionId, r as ProtectedItemResource), ...inVault(r) })),
     policies: ofType(backup, POLICY_TYPE).map((r) => ({ ...toPolicy(r as ProtectionPolicyResource), ...inVault(r) })),

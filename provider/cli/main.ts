@@ -59,6 +59,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .description('show what apply would do (exit 0 nothing to do, 2 changes, 1 error)')
     .addOption(specOption())
     .option('--out <file>', 'also save the plan as JSON for `apply --plan`')
+    .option('--allow-weaker-vault-settings', "allow a plan that weakens a vault's soft delete, immutability or Cross Region Restore")
     .option('--consistent', 'estate specs: discover through Resource Manager lists only, not Azure Resource Graph (which may lag)')
     .option('--format <format>', REPORT_FORMATS.join(' | '), 'text')
     .action(run(planCommand as Action));
@@ -70,6 +71,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--concurrency <n>', "operations in flight at once (one per VM at a time; default: as many as ARM's quota keeps busy)")
     .option('--allow-data-deletion', 'allow deleting backup data where the spec says retainData: false')
+    .option('--allow-weaker-vault-settings', "allow weakening a vault's soft delete, immutability or Cross Region Restore where the spec says so")
     .option('--format <format>', 'text or json (one event per line)', 'text')
     .option('--wait-lock <duration>', 'wait up to DURATION (e.g. 10m) for another apply on the vault to finish (default: refuse at once)')
     .option('--consistent', 'estate specs: discover through Resource Manager lists only, not Azure Resource Graph (which may lag)')

@@ -1,5 +1,5 @@
 // Drift is what differs between the spec and the observed world, per VM and per policy.
-import type { SourceLocation } from './spec.js';
+import type { SourceLocation, VaultSettingValues } from './spec.js';
 
 export const DRIFT_FORMAT_VERSION = 1;
 
@@ -18,11 +18,12 @@ export type DriftCategory =
   | 'consistencyDegraded'
   | 'noVault'
   | 'uncovered'
-  | 'exemptionUnused';
+  | 'exemptionUnused'
+  | 'vaultSettings';
 
 export interface DriftSubject {
-  /** `exemption`: an `exempt:` entry of an estate spec, named by its reason. */
-  readonly kind: 'vm' | 'policy' | 'exemption';
+  /** `exemption`: an `exempt:` entry of an estate spec, named by its reason; `vault`: a vault's own settings. */
+  readonly kind: 'vm' | 'policy' | 'exemption' | 'vault';
   /** ARM id of the VM or policy (the policy id may be absent when the policy does not exist). */
   readonly id?: string;
   readonly name: string;
@@ -78,7 +79,7 @@ export interface DriftReport {
 
 export interface DashboardData {
   readonly generatedAt: string;
-  readonly vault: { readonly id: string; readonly name: string; readonly location: string };
+  readonly vault: { readonly id: string; readonly name: string; readonly location: string; readonly settings?: VaultSettingValues };
   readonly protectedVms: { readonly total: number; readonly byState: Readonly<Record<string, number>> };
   readonly jobs24h: {
     readonly succeeded: number;
@@ -115,6 +116,8 @@ export interface EstateDashboardVault {
   readonly vaultName: string;
   readonly protectedVms: number;
   readonly jobs24h: { readonly succeeded: number; readonly failed: number; readonly inProgress: number };
+  /** The vault's safety settings, when it reports them. */
+  readonly settings?: VaultSettingValues;
 }
 
 /** The dashboard of an estate: each vault by subscription and region, and the estate's totals. */

@@ -1,6 +1,6 @@
 // What discovery saw. Produced only by provider/discovery; read by plan, drift and the views.
 import type { DiskSelection } from './disks.js';
-import type { PolicySettings, VaultSpec } from './spec.js';
+import type { PolicySettings, VaultSettingValues, VaultSpec } from './spec.js';
 import type { Profile } from './supportMatrix.js';
 
 export type PowerState = 'running' | 'stopped' | 'deallocated' | 'starting' | 'stopping' | 'deallocating' | 'unknown';
@@ -148,6 +148,8 @@ export interface ObservedVault {
   readonly resourceGroup: string;
   readonly subscriptionId: string;
   readonly location: string;
+  /** The vault's safety settings as its Resource Manager resource reports them; absent when it reports none. */
+  readonly settings?: VaultSettingValues;
 }
 
 export interface Observation {

@@ -1,6 +1,6 @@
 // A plan is plain data: a closed set of actions. `reason` is for people and never steers apply.
 import type { DiskSelection } from './disks.js';
-import type { PolicySettings, SourceLocation } from './spec.js';
+import type { PolicySettings, SourceLocation, VaultSettingName, VaultSettingValues } from './spec.js';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -14,7 +14,8 @@ export type ActionKind =
   | 'stopProtection'
   | 'stopProtectionDeleteData'
   | 'unregister'
-  | 'undelete';
+  | 'undelete'
+  | 'vaultSettings';
 
 /** Pre-flight findings: the guide's preconditions for registering and protecting a VM. */
 export type PreflightCode =
@@ -37,7 +38,11 @@ export type PreflightCode =
   | 'VaultItemLimit'
   | 'VaultPolicyLimit'
   | 'PolicyWriteLimit'
-  | 'DiskLunNotFound';
+  | 'DiskLunNotFound'
+  | 'StorageRedundancyLocked'
+  | 'SoftDeleteAlwaysOn'
+  | 'ImmutabilityLocked'
+  | 'CrossRegionRestoreNeedsGeoRedundant';
 
 export interface PreflightFinding {
   readonly code: PreflightCode;
@@ -138,6 +143,21 @@ export type UnregisterAction = ActionOf<'unregister', ContainerTarget>;
 /** Brings a soft-deleted item back (stopped, its recovery points kept), so that protect can resume it. */
 export type UndeleteAction = ActionOf<'undelete', ItemTarget>;
 
+/** One setting a vaultSettings action changes. */
+export interface VaultSettingChange<K extends VaultSettingName = VaultSettingName> {
+  readonly setting: K;
+  readonly from: VaultSettingValues[K];
+  readonly to: VaultSettingValues[K];
+  /** Lowers the vault's protection of its backup data: applied only with --allow-weaker-vault-settings. */
+  readonly weakens: boolean;
+  readonly source?: SourceLocation;
+}
+
+/** Writes the vault's own safety settings; `target` names no VM or policy, the plan's vault is the subject. */
+export interface VaultSettingsAction extends ActionOf<'vaultSettings', ActionTarget> {
+  readonly changes: readonly VaultSettingChange[];
+}
+
 /** The closed set of actions, each with the fields its kind requires (schemas/plan.schema.json says the same). */
 export type PlannedAction =
   | CreatePolicyAction
@@ -149,7 +169,8 @@ export type PlannedAction =
   | StopProtectionAction
   | DeleteDataAction
   | UnregisterAction
-  | UndeleteAction;
+  | UndeleteAction
+  | VaultSettingsAction;
 
 /** A vault of an estate plan, and the state it was planned from. */
 export interface PlanVault {

@@ -67,6 +67,9 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   // Policies and vault settings.
   BMSUserErrorInvalidPolicyInput: 'The vault refused the policy (its schedule or retention is beyond what it allows; classic: one backup a day, 30 days): change the policy.',
   BMSUserErrorSoftDeleteStateAlwaysOn: 'Soft delete is always-on for this vault and cannot be turned off; deleted backup data stays for its retention period.',
+  StorageModelModifyError:
+    "The vault's storage redundancy (and Cross Region Restore once on) is locked since it protects items: keep the vault's value in the spec, or protect the VMs from a new vault.",
+  UserErrorUnsupportedVaultImmutabilityStateChange: "The vault's immutability is locked and cannot be undone: write `immutability: locked` in the vault's settings.",
   // ARM.
   ResourceNotFound: 'The resource does not exist: check the subscription, resource group and name (a VM that was deleted needs its protection stopped, retaining data).',
   NotFound: 'The resource does not exist: check the subscription, resource group and name.',
@@ -91,6 +94,7 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   UserErrorVmNotRegistered: 'Register the VM with the vault first (vmbackup plans a `register` action before `protect`).',
   UserErrorBackupExtensionNotInstalled: 'Install the backup extension (VMSnapshot / VMSnapshotLinux) before registering; vmbackup\'s `register` action does both.',
   UserErrorVmInDifferentRegion: 'A vault protects only VMs of its own region: use a vault in the VM\'s region.',
+  UserErrorCrossRegionRestoreNotSupported: 'Cross Region Restore needs a geo-redundant vault: set `storageRedundancy: GeoRedundant` while the vault protects nothing, or `crossRegionRestore: false`.',
   UserErrorVmAlreadyRegistered: OTHER_VAULT_REMEDY,
   UserErrorJobNotCancellable: 'Only Backup jobs still in progress can be cancelled; this one has ended or is of another kind.',
   UserErrorPolicyInUse: 'Move the VMs the policy protects to another policy (or stop their protection) before deleting it.',

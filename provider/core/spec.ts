@@ -80,11 +80,32 @@ export interface VmSelector {
   };
 }
 
+export type SoftDeleteSetting = 'on' | 'alwaysOn' | 'off';
+export type ImmutabilitySetting = 'disabled' | 'unlocked' | 'locked';
+export type StorageRedundancy = 'LocallyRedundant' | 'ZoneRedundant' | 'GeoRedundant';
+
+/** The values a vault's safety settings take, as vmbackup names them. */
+export interface VaultSettingValues {
+  readonly softDelete: SoftDeleteSetting;
+  readonly immutability: ImmutabilitySetting;
+  readonly storageRedundancy: StorageRedundancy;
+  readonly crossRegionRestore: boolean;
+}
+
+export type VaultSettingName = keyof VaultSettingValues;
+
+/** A vault's declared safety settings: a setting left out is not managed. `sources` gives each written setting's line. */
+export type VaultSettings = Partial<VaultSettingValues> & {
+  readonly sources?: Readonly<Partial<Record<VaultSettingName, SourceLocation>>>;
+};
+
 /** A Recovery Services vault named by subscription, resource group and name (its region is read from the vault). */
 export interface VaultSpec {
   readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly name: string;
+  /** The vault's own safety settings (`settings:`); absent when the spec manages none. */
+  readonly settings?: VaultSettings;
   readonly source?: SourceLocation;
 }
 
@@ -128,6 +149,8 @@ export interface ScopeSpec {
 export interface TargetSpec {
   readonly subscriptionId: string;
   readonly vault: { readonly resourceGroup: string; readonly name: string };
+  /** The vault's own safety settings (`target.settings:`). */
+  readonly settings?: VaultSettings;
   readonly source?: SourceLocation;
 }
 
@@ -161,8 +184,17 @@ export interface ResolvedSpec {
 export function oneVaultEstate(target: TargetSpec): Pick<ResolvedSpec, 'form' | 'vaults' | 'scope' | 'exempt'> {
   return {
     form: 'vault',
-    vaults: [{ subscriptionId: target.subscriptionId, ...target.vault, ...(target.source ? { source: target.source } : {}) }],
+    vaults: [{
+      subscriptionId: target.subscriptionId, ...target.vault,
+      ...(target.settings ? { settings: target.settings } : {}), ...(target.source ? { source: target.source } : {}),
+    }],
     scope: { subscriptions: [target.subscriptionId], resourceGroups: [] },
     exempt: [],
   };
+}
+
+/** The declared settings of the vault an observation is about; undefined when the spec manages none there. */
+export function declaredVaultSettings(spec: Pick<ResolvedSpec, 'vaults'>, vault: { readonly resourceGroup: string; readonly name: string }): VaultSettings | undefined {
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  return spec.vaults.find((v) => same(v.resourceGroup, vault.resourceGroup) && same(v.name, vault.name))?.settings;
 }

@@ -33,7 +33,7 @@ export function buildDashboard(obs: Observation, drift?: DriftReport): Dashboard
 
   return {
     generatedAt: obs.observedAt,
-    vault: { id: obs.vault.id, name: obs.vault.name, location: obs.vault.location },
+    vault: { id: obs.vault.id, name: obs.vault.name, location: obs.vault.location, ...(obs.vault.settings ? { settings: obs.vault.settings } : {}) },
     protectedVms: { total: items.filter((i) => ACTIVE.has(i.protectionState)).length, byState },
     jobs24h: {
       succeeded: jobs.filter((j) => SUCCEEDED.has(j.status)).length,

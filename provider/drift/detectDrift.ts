@@ -2,6 +2,7 @@
 // (plan/compare.ts); each rule here turns one kind of difference into findings. Pure: no I/O.
 import {
   describeDisks,
+  declaredVaultSettings,
   describeOtherVault,
   DRIFT_FORMAT_VERSION,
   vmLabel,
@@ -22,6 +23,7 @@ import {
   itemPolicyName,
   itemVm,
   preflightFinding,
+  vaultSettingChanges,
   type ComparedMissingVm,
   type ComparedPolicy,
   type ComparedUndeclared,
@@ -45,7 +47,7 @@ export interface DriftOptions {
 export const DEFAULT_GRACE_HOURS = 4;
 
 const CATEGORY_ORDER: readonly DriftCategory[] = [
-  'policyMissing', 'policyChanged', 'declaredUnprotected', 'protectedByOtherVault', 'protectionStopped', 'wrongPolicy', 'protectionError',
+  'vaultSettings', 'policyMissing', 'policyChanged', 'declaredUnprotected', 'protectedByOtherVault', 'protectionStopped', 'wrongPolicy', 'protectionError',
   'lastBackupFailed', 'recoveryPointOverdue', 'consistencyDegraded', 'undeclaredProtected',
 ];
 const HOUR = 3_600_000;
@@ -56,7 +58,8 @@ interface DriftContext extends HealthContext {
 
 type VmRef = { id: string; name: string; resourceGroup: string };
 const vmSubject = (vm: VmRef): DriftSubject => ({ kind: 'vm', id: vm.id, name: vm.name, resourceGroup: vm.resourceGroup });
-/** Policies first (by name), then VMs by resource group, name and id. */
+/** The vault's own settings first, then policies (by name), then VMs by resource group, name and id. */
+const VAULT_ORDER = '';
 const policyOrder = (name: string): string => `0\u0000${name.toLowerCase()}`;
 const vmOrder = (vm: VmRef): string => `1\u0000${vm.resourceGroup.toLowerCase()}\u0000${vm.name.toLowerCase()}\u0000${vm.id.toLowerCase()}`;
 
@@ -184,6 +187,20 @@ function undeclaredFindings({ item, stop }: ComparedUndeclared, { spec }: DriftC
   }];
 }
 
+/** One finding per declared vault setting that differs from the vault's, at the line of that setting. */
+function vaultSettingFindings(spec: ResolvedSpec, obs: Observation): DriftFinding[] {
+  const vault = obs.vault;
+  return vaultSettingChanges(declaredVaultSettings(spec, vault), vault.settings).map((c) => ({
+    category: 'vaultSettings',
+    subject: { kind: 'vault', id: vault.id, name: vault.name, resourceGroup: vault.resourceGroup },
+    message: `vault ${vmLabel(vault.resourceGroup, vault.name)} has ${c.setting} ${String(c.from)}, the spec declares ${String(c.to)}`,
+    remedy: DRIFT_REMEDIES.vaultSettings,
+    expected: `${c.setting}: ${String(c.to)}`,
+    actual: `${c.setting}: ${String(c.from)}`,
+    ...(c.source ? { source: c.source } : {}),
+  }));
+}
+
 /**
  * Compares the spec with the observed vault. Blocked VMs (failing pre-flight checks) are reported as
  * declaredUnprotected with the pre-flight remedy. VMs whose declarations conflict are left to the
@@ -194,6 +211,7 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
   const ctx: DriftContext = { spec, obs, now, graceMs: (opts.graceHours ?? DEFAULT_GRACE_HOURS) * HOUR };
   const c = compareProtection(spec, obs);
   const ordered: { order: string; finding: DriftFinding }[] = [
+    ...vaultSettingFindings(spec, obs).map((finding) => ({ order: VAULT_ORDER, finding })),
     ...c.policies.flatMap((p) => policyFindings(p, ctx).map((finding) => ({ order: policyOrder(p.policy.name), finding }))),
     ...c.vms.flatMap((v) => declaredFindings(v, ctx).map((finding) => ({ order: vmOrder(v.declared.vm), finding }))),
     ...c.missing.flatMap((m) => missingFindings(m, ctx).map((finding) => ({ order: vmOrder(m.missing), finding }))),

@@ -24,6 +24,8 @@ export const DRIFT_REMEDIES: Readonly<Record<DriftCategory, string>> = {
   noVault: "Declare a vault of the VM's subscription and region under vaults: (backups stay in the VM's region), or exclude the VM from the rule.",
   uncovered: 'Declare the VM in a rule so that a vault protects it, or list it under exempt: with the reason it needs no backup.',
   exemptionUnused: 'Remove the exemption, or correct its picks and selector: it matches no VM in scope.',
+  vaultSettings:
+    "Run `vmbackup apply` to write the declared setting back (a weaker one needs --allow-weaker-vault-settings), or write the vault's value in the spec if the change is intended.",
 };
 
 /** The remedy for an Azure Backup error code, or `fallback` for a code the guides do not cover. */

@@ -1,7 +1,9 @@
 // The spec is the authority on backup data: a plan may delete a VM's data only where the spec it was made
-// from says retainData: false for that VM. A saved plan is a file anyone can edit, its digest names the spec
+// from says retainData: false for that VM, and may write a vault's settings only as the spec declares them
+// (locking immutability is for good). A saved plan is a file anyone can edit, its digest names the spec
 // only, so apply asks this of every plan before it runs one.
-import { parseArmId, type Plan, type PlannedAction, type ResolvedSpec } from '../core/index.js';
+import { parseArmId, type Plan, type PlannedAction, type ResolvedSpec, type VaultSettingChange } from '../core/index.js';
+import { vaultKey } from './estate.js';
 import { pickMatches } from './selectVms.js';
 
 const same = (a: string | undefined, b: string | undefined): boolean => a === undefined || b === undefined || a.toLowerCase() === b.toLowerCase();
@@ -32,4 +34,15 @@ function askedBySpec(action: PlannedAction, spec: ResolvedSpec, subscriptionId: 
 /** The actions of `plan` that delete backup data the spec does not ask to delete; apply runs no plan that has one. */
 export function unaskedDataDeletions(plan: Plan, spec: ResolvedSpec): PlannedAction[] {
   return plan.actions.filter((a) => a.kind === 'stopProtectionDeleteData' && !askedBySpec(a, spec, plan.target.subscriptionId));
+}
+
+/** The vault settings `plan` writes that the spec does not declare so for that vault; apply runs no plan that has one. */
+export function unaskedSettingChanges(plan: Plan, spec: ResolvedSpec): VaultSettingChange[] {
+  return plan.actions.flatMap((a) => {
+    if (a.kind !== 'vaultSettings') return [];
+    const planned = plan.vaults?.find((v) => v.key === a.vault) ?? plan.target;
+    const key = vaultKey({ subscriptionId: planned.subscriptionId, resourceGroup: planned.vaultResourceGroup, name: planned.vaultName });
+    const declared = spec.vaults.find((v) => vaultKey(v) === key)?.settings;
+    return a.changes.filter((c) => declared?.[c.setting] !== c.to);
+  });
 }

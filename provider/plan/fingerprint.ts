@@ -11,7 +11,7 @@ const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => (key(a) < ke
 /** sha256 (hex) over the sorted, normalized VMs, protected items and policies of the observation. */
 export function fingerprintObservation(obs: Observation): string {
   const state = {
-    vault: { id: obs.vault.id.toLowerCase(), location: obs.vault.location.toLowerCase() },
+    vault: { id: obs.vault.id.toLowerCase(), location: obs.vault.location.toLowerCase(), settings: obs.vault.settings },
     vms: obs.vms
       .map((vm) => ({
         id: vm.id.toLowerCase(),

@@ -30,7 +30,8 @@ export {
 } from './preflight.js';
 export { fingerprintObservation } from './fingerprint.js';
 export { samePolicySettings, normalizePolicySettings, describePolicySettings, diffPolicySettings } from './policySettings.js';
-export { unaskedDataDeletions } from './dataDeletions.js';
+export { unaskedDataDeletions, unaskedSettingChanges } from './dataDeletions.js';
+export { vaultSettingChanges, vaultSettingFindings, describeSettingChange, weakeningChanges, VAULT_SETTING_NAMES } from './vaultSettings.js';
 export {
   compareProtection,
   type Comparison,

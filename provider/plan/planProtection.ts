@@ -3,6 +3,7 @@ import {
   ALL_DISKS,
   describeDisks,
   sameDisks,
+  declaredVaultSettings,
   PLAN_FORMAT_VERSION,
   vmContainerName,
   vmProtectedItemName,
@@ -22,6 +23,7 @@ import { itemPolicyName, itemVm, registeredWithExtension } from './observed.js';
 import { describePolicySettings, diffPolicySettings } from './policySettings.js';
 import { preflightFinding } from './preflight.js';
 import { compareText, vmOrder } from './selectVms.js';
+import { describeSettingChange, vaultSettingChanges, vaultSettingFindings } from './vaultSettings.js';
 
 export interface PlanOptions {
   /** Time stamped on the plan. Default: the observation's time, so equal inputs give equal plans. */
@@ -34,7 +36,7 @@ export interface PlanOptions {
 }
 
 const KIND_ORDER: readonly ActionKind[] = [
-  'createPolicy', 'updatePolicy', 'register', 'undelete', 'protect', 'changePolicy', 'changeDisks', 'stopProtection', 'stopProtectionDeleteData', 'unregister',
+  'vaultSettings', 'createPolicy', 'updatePolicy', 'register', 'undelete', 'protect', 'changePolicy', 'changeDisks', 'stopProtection', 'stopProtectionDeleteData', 'unregister',
 ];
 
 export function actionId(kind: ActionKind, subject: string): string {
@@ -105,7 +107,8 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
         out.push({
           id, kind: 'register', target: { ...target, containerName: vmContainerName(vm.resourceGroup, vm.name) },
           reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" and not registered with vault ${vaultName}`,
-          blockedBy: c.findings, dependsOn: [], source,
+          // Registering locks the vault's storage redundancy as protecting does.
+          blockedBy: c.findings, dependsOn: dependsOn.filter((d) => d.startsWith('vaultSettings:')), source,
         });
         dependsOn.push(id);
       }
@@ -198,6 +201,20 @@ function stopActions(c: Comparison, spec: ResolvedSpec, vaultName: string): VmAc
   return out;
 }
 
+/** The vault's own settings that differ from the spec, as one action; undefined when they match or are not managed. */
+function vaultSettingsAction(spec: ResolvedSpec, obs: Observation): PlannedAction | undefined {
+  const declared = declaredVaultSettings(spec, obs.vault);
+  const observed = obs.vault.settings;
+  const changes = vaultSettingChanges(declared, observed);
+  if (changes.length === 0 || !observed) return undefined;
+  const vault = `${obs.vault.resourceGroup}/${obs.vault.name}`;
+  return {
+    id: actionId('vaultSettings', obs.vault.id), kind: 'vaultSettings', target: {}, changes,
+    reason: `vault ${vault}'s settings differ from the spec: ${changes.map(describeSettingChange).join('; ')}`,
+    blockedBy: vaultSettingFindings(changes, observed, obs), dependsOn: [], source: changes[0].source ?? spec.target.source,
+  };
+}
+
 /**
  * Plans the actions that make the vault match the spec. Actions come in a deterministic order: policies
  * first (by name), then VMs by resource group and name. Blocked actions are listed but never attempted.
@@ -211,7 +228,14 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
     .map((p) => policyAction(p, vaultName))
     .filter((a): a is PlannedAction => a !== undefined);
   const created = new Set(policyActions.filter((a) => a.kind === 'createPolicy').map((a) => a.target.policyName));
-  const policyDeps = (policy: string): string[] => (created.has(policy) ? [actionId('createPolicy', policy)] : []);
+
+  const settings = vaultSettingsAction(spec, obs);
+  // Protecting a VM locks the vault's storage redundancy: a redundancy the spec changes is written first.
+  const redundancyFirst =
+    settings?.kind === 'vaultSettings' && settings.blockedBy.length === 0 && settings.changes.some((c) => c.setting === 'storageRedundancy')
+      ? [settings.id]
+      : [];
+  const policyDeps = (policy: string): string[] => [...redundancyFirst, ...(created.has(policy) ? [actionId('createPolicy', policy)] : [])];
 
   const vmActionList: VmAction[] = [
     ...comparison.vms.flatMap((c) => vmActions(c, vaultName, profile, policyDeps).map((action) => ({ order: c.declared.vm, action }))),
@@ -219,7 +243,7 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
     ...stopActions(comparison, spec, vaultName),
   ];
   vmActionList.sort((a, b) => vmOrder(a.order, b.order) || KIND_ORDER.indexOf(a.action.kind) - KIND_ORDER.indexOf(b.action.kind));
-  const actions = [...policyActions, ...vmActionList.map((v) => v.action)];
+  const actions = [...(settings ? [settings] : []), ...policyActions, ...vmActionList.map((v) => v.action)];
   const byKind: Partial<Record<ActionKind, number>> = {};
   for (const a of actions) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
   const blocked = actions.filter((a) => a.blockedBy.length > 0).length;

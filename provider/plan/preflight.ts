@@ -57,6 +57,11 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: apply the rest after 24 hours (run `vmbackup apply` again), or change fewer policies at once.',
   DiskLunNotFound:
     "Name only LUNs of the VM's data disks in the rule's `disks:` (`vmbackup discover` lists them), or attach the disks first; `osOnly: true` backs up the OS disk alone.",
+  StorageRedundancyLocked:
+    "A vault's storage redundancy (and its Cross Region Restore) is locked once it protects an item: keep the vault's current value in the spec, or protect the VMs from a new vault created with the redundancy you need (stop protection here retaining the data).",
+  SoftDeleteAlwaysOn: "Always-on soft delete cannot be turned off: write `softDelete: alwaysOn` in the vault's settings.",
+  ImmutabilityLocked: "A locked immutable vault stays locked: write `immutability: locked` in the vault's settings.",
+  CrossRegionRestoreNeedsGeoRedundant: 'Cross Region Restore is offered only on geo-redundant vaults: set `storageRedundancy: GeoRedundant` (possible while the vault protects nothing), or `crossRegionRestore: false`.',
 };
 
 /**
@@ -80,6 +85,10 @@ export const PREFLIGHT_AZURE_CODES: Readonly<Partial<Record<PreflightCode, strin
   EnhancedPolicyRequired: 'UserErrorEnhancedPolicyRequired',
   EnhancedPolicyToStandard: 'UserErrorPolicyTypeChangeNotAllowed',
   DiskLunNotFound: 'UserErrorInvalidDiskLun',
+  StorageRedundancyLocked: 'StorageModelModifyError',
+  SoftDeleteAlwaysOn: 'BMSUserErrorSoftDeleteStateAlwaysOn',
+  ImmutabilityLocked: 'UserErrorUnsupportedVaultImmutabilityStateChange',
+  CrossRegionRestoreNeedsGeoRedundant: 'UserErrorCrossRegionRestoreNotSupported',
 };
 
 export function preflightFinding(code: PreflightCode, message: string): PreflightFinding {

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { openTarget, refreshContainers, type Target } from '../azure/index.js';
 import { applyPlan } from '../apply/index.js';
 import { observe } from '../discovery/index.js';
-import { planProtection } from '../plan/index.js';
+import { describeSettingChange, planProtection } from '../plan/index.js';
 import {
   oneVaultEstate,
   ApplyFailedError,
@@ -246,6 +246,8 @@ function describeAction(a: PlannedAction): string {
       return `unregistering ${vm} from the vault`;
     case 'undelete':
       return `undeleting the soft-deleted protection of ${vm}, keeping its recovery points`;
+    case 'vaultSettings':
+      return `changing the vault's settings: ${a.changes.map(describeSettingChange).join(', ')}`;
   }
 }
 

@@ -24,6 +24,10 @@ export const FINDING_PROPERTY: Readonly<Record<PreflightCode, 'vmId' | 'policyId
   VaultPolicyLimit: 'vaultName',
   PolicyWriteLimit: 'vaultName',
   DiskLunNotFound: 'disks',
+  StorageRedundancyLocked: 'vaultName',
+  SoftDeleteAlwaysOn: 'vaultName',
+  ImmutabilityLocked: 'vaultName',
+  CrossRegionRestoreNeedsGeoRedundant: 'vaultName',
 };
 
 const UNSUPPORTED = 'remove this VmProtection from the program and protect the data another way';
@@ -52,6 +56,10 @@ export const PULUMI_REMEDIES: Readonly<Record<PreflightCode, string>> = {
   VaultPolicyLimit: 'a vault holds at most 200 backup policies: let VmProtections share Policy resources, or use another vault of the region.',
   PolicyWriteLimit: 'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: run `pulumi up` again after 24 hours.',
   DiskLunNotFound: "name only LUNs of the VM's data disks in disks (getVirtualMachines lists them), or attach the disks first; disks: { osOnly: true } backs up the OS disk alone.",
+  StorageRedundancyLocked: "keep the vault's storage redundancy: it is locked once the vault protects an item; use a new vault for another redundancy.",
+  SoftDeleteAlwaysOn: 'keep soft delete always on: that state cannot be undone.',
+  ImmutabilityLocked: 'keep the vault immutable and locked: that state cannot be undone.',
+  CrossRegionRestoreNeedsGeoRedundant: 'use a geo-redundant vault for Cross Region Restore.',
 };
 
 /** A finding as the engine shows it: what is wrong, Azure's code, and what to do. */

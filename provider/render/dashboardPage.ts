@@ -4,7 +4,7 @@ import type { DashboardData } from '../core/index.js';
 import type { DashboardConfig } from './dashboardConfig.js';
 import { dashboardScript } from './dashboardScript.js';
 import { DASHBOARD_STYLE } from './dashboardStyle.js';
-import { xmlEscape } from './format.js';
+import { describeVaultSettings, xmlEscape } from './format.js';
 import { JOB_STATUS_GROUPS } from './jobGroups.js';
 import { DRIFT_CATEGORIES, DRIFT_RULES } from './rules.js';
 
@@ -44,7 +44,9 @@ export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = 
 <header class="top">
   <div>
     <h1>Backup dashboard</h1>
-    <p class="sub">Vault <strong data-testid="vault-name">${xmlEscape(data.vault.name)}</strong> · <span data-testid="vault-location">${xmlEscape(data.vault.location)}</span></p>
+    <p class="sub">Vault <strong data-testid="vault-name">${xmlEscape(data.vault.name)}</strong> · <span data-testid="vault-location">${xmlEscape(data.vault.location)}</span>${
+      data.vault.settings ? ` · <span data-testid="vault-settings">${xmlEscape(describeVaultSettings(data.vault.settings))}</span>` : ''
+    }</p>
   </div>
   <p class="live" data-testid="live-status" role="status" aria-live="polite"></p>
 </header>

@@ -2,7 +2,7 @@
 import { RECOVERY_POINT_CONSISTENCIES, recoveryPointConsistency, vmLabelOfId, type DashboardData, type EstateDashboard } from '../core/index.js';
 import { dashboardHtml, type DashboardPageOptions } from './dashboardPage.js';
 import { estateDashboardHtml, type EstatePageOptions } from './estatePage.js';
-import { colors, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
+import { colors, describeVaultSettings, json, plural, shortTime, table, unreachable, type Colors, type DashboardFormat } from './format.js';
 import { jobGroup, jobsNewestFirst } from './jobGroups.js';
 import { DRIFT_CATEGORIES, DRIFT_RULES } from './rules.js';
 
@@ -27,6 +27,7 @@ export function renderDashboard(data: DashboardData, format: DashboardFormat, op
 function dashboardText(data: DashboardData, c: Colors): string {
   const out: string[] = [
     c.bold(`Backup dashboard: vault ${data.vault.name} (${data.vault.location}), ${shortTime(data.generatedAt)}`),
+    ...(data.vault.settings ? [`Vault settings: ${describeVaultSettings(data.vault.settings)}`] : []),
     '',
     c.bold(`Protected VMs: ${data.protectedVms.total}`),
   ];
@@ -105,5 +106,14 @@ export function renderEstateDashboard(data: EstateDashboard, format: DashboardFo
           '.',
       ]
     : [];
-  return [c.bold(`Backup dashboard: estate of ${plural(s.vaults, 'vault')}, ${shortTime(data.generatedAt)}`), '', 'Jobs are those of the last 24 hours.', t.toString(), ...coverage, ''].join('\n');
+  const settings = data.vaults.flatMap((v) => (v.settings ? [`  ${v.vaultResourceGroup}/${v.vaultName}: ${describeVaultSettings(v.settings)}`] : []));
+  return [
+    c.bold(`Backup dashboard: estate of ${plural(s.vaults, 'vault')}, ${shortTime(data.generatedAt)}`),
+    '',
+    'Jobs are those of the last 24 hours.',
+    t.toString(),
+    ...(settings.length > 0 ? ['Vault settings:', ...settings] : []),
+    ...coverage,
+    '',
+  ].join('\n');
 }

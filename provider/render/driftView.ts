@@ -25,6 +25,7 @@ export function renderDrift(report: DriftReport, format: ReportFormat, opts: Rep
 export function subjectLabel(s: DriftSubject): string {
   if (s.kind === 'policy') return `policy ${s.name}`;
   if (s.kind === 'exemption') return s.name;
+  if (s.kind === 'vault') return `vault ${vmLabel(s.resourceGroup, s.name)}`;
   return `VM ${vmLabel(s.resourceGroup, s.name)}`;
 }
 
@@ -208,8 +209,8 @@ function driftJunit(report: DriftReport): string {
     const s = fs[0].subject;
     const src = findingSource(report, fs[0]);
     cases.push({
-      name: s.kind === 'vm' ? vmLabel(s.resourceGroup, s.name) : s.name,
-      classname: s.kind === 'vm' ? 'vmbackup.undeclared' : 'vmbackup.policy',
+      name: s.kind === 'vm' ? vmLabel(s.resourceGroup, s.name) : s.kind === 'vault' ? subjectLabel(s) : s.name,
+      classname: s.kind === 'vm' ? 'vmbackup.undeclared' : s.kind === 'vault' ? 'vmbackup.vault' : 'vmbackup.policy',
       file: src?.file,
       line: src?.line,
       failures: fs.map(junitFailure),

@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import type { SourceLocation } from '../core/index.js';
+import type { SourceLocation, VaultSettingValues } from '../core/index.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'markdown', 'sarif', 'junit'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -39,6 +39,11 @@ export function table(head: readonly string[], c: Colors): Table.Table {
 export function shortTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** "soft delete on, immutability unlocked, storage GeoRedundant, Cross Region Restore on" */
+export function describeVaultSettings(s: VaultSettingValues): string {
+  return `soft delete ${s.softDelete}, immutability ${s.immutability}, storage ${s.storageRedundancy}, Cross Region Restore ${s.crossRegionRestore ? 'on' : 'off'}`;
 }
 
 export function formatLocation(loc: SourceLocation | undefined): string {

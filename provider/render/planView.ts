@@ -35,6 +35,7 @@ const KIND_SYMBOL: Readonly<Record<ActionKind, ActionSymbol>> = {
   stopProtection: '-',
   stopProtectionDeleteData: '-',
   unregister: '-',
+  vaultSettings: '~',
 };
 
 export function actionSymbol(a: PlannedAction): ActionSymbol {
@@ -68,6 +69,8 @@ export function actionTarget(a: PlannedAction): string {
       return `${vmWords(a)} from the vault (no backup data deleted)`;
     case 'undelete':
       return `${vmWords(a)} (soft-deleted backup data brought back)`;
+    case 'vaultSettings':
+      return `vault settings ${a.changes.map((c) => c.setting).join(', ')}`;
     default:
       return unreachable(a, 'action kind');
   }
@@ -127,6 +130,12 @@ function planText(plan: Plan, c: Colors): string {
     out.push(`  ${paint[sym](`${sym} ${a.kind.padEnd(width)}`)} ${actionTarget(a)}`);
     out.push(`      ${c.dim(`# ${a.reason}`)}`);
     if (a.kind === 'updatePolicy') for (const change of policyChanges(a.previousPolicy, a.policy)) out.push(`      ${c.yellow('~')} ${change}`);
+    if (a.kind === 'vaultSettings') {
+      for (const change of a.changes) {
+        const weaker = change.weakens ? ` ${c.red('(weaker: needs --allow-weaker-vault-settings)')}` : '';
+        out.push(`      ${c.yellow('~')} ${change.setting}: ${String(change.from)} -> ${String(change.to)}${weaker}`);
+      }
+    }
     for (const f of a.blockedBy) {
       const code = f.azureErrorCode ? ` (${f.azureErrorCode})` : '';
       out.push(`      ${c.magenta(`blocked: ${f.code}${code}`)}: ${f.message}`);

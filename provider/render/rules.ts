@@ -95,6 +95,12 @@ export const DRIFT_RULES: Readonly<Record<DriftCategory, RuleInfo>> = {
     help: 'Declare the VM in a rule, or list it under `exempt:` with the reason it needs no backup.',
     level: 'error',
   },
+  vaultSettings: {
+    title: 'Vault setting differs',
+    description: "A vault's own safety setting (soft delete, immutability, storage redundancy, Cross Region Restore) differs from the spec.",
+    help: 'Run `vmbackup apply` to write the declared setting (a weaker one needs --allow-weaker-vault-settings), or write the vault\'s value in the spec.',
+    level: 'error',
+  },
   exemptionUnused: {
     title: 'Exemption matches nothing',
     description: 'An `exempt:` entry matches no VM in scope.',
@@ -230,6 +236,30 @@ export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
     title: 'Disk LUN not on the VM',
     description: "A rule's `disks:` names a LUN at which the VM has no data disk; Azure Backup refuses the selection.",
     help: "Name only LUNs of the VM's data disks, or attach the disks first.",
+    level: 'error',
+  },
+  StorageRedundancyLocked: {
+    title: 'Storage redundancy locked',
+    description: "A vault's storage redundancy, and its Cross Region Restore once on, cannot change after the vault protects an item.",
+    help: "Keep the vault's value in the spec, or protect the VMs from a new vault with the redundancy you need.",
+    level: 'error',
+  },
+  SoftDeleteAlwaysOn: {
+    title: 'Soft delete always on',
+    description: 'Always-on soft delete is irreversible.',
+    help: 'Write `softDelete: alwaysOn` in the vault settings.',
+    level: 'error',
+  },
+  ImmutabilityLocked: {
+    title: 'Immutability locked',
+    description: 'A locked immutable vault cannot be unlocked or made mutable.',
+    help: 'Write `immutability: locked` in the vault settings.',
+    level: 'error',
+  },
+  CrossRegionRestoreNeedsGeoRedundant: {
+    title: 'Cross Region Restore needs GeoRedundant',
+    description: 'Azure offers Cross Region Restore only on geo-redundant vaults.',
+    help: 'Set `storageRedundancy: GeoRedundant` before any item is protected, or `crossRegionRestore: false`.',
     level: 'error',
   },
 };

@@ -12,6 +12,8 @@ import type {
   ResolvedSpec,
   SourceLocation,
   StopProtectionEntry,
+  VaultSettingName,
+  VaultSettings,
   VaultSpec,
   VmPick,
   VmSelector,
@@ -21,7 +23,7 @@ import type {
 import { DEFAULT_INSTANT_RESTORE_DAYS, policyTypeOf } from './policyRules.js';
 import { resolvePick } from './vmPick.js';
 import { normalizeDisks } from '../core/index.js';
-import type { WrittenDisks, WrittenPolicy, WrittenSchedule, WrittenSelector, WrittenSpec, WrittenVmPick } from './writtenSpec.js';
+import type { WrittenDisks, WrittenPolicy, WrittenSchedule, WrittenSelector, WrittenSpec, WrittenVaultSettings, WrittenVmPick } from './writtenSpec.js';
 import type { Locator, Path } from './yamlSource.js';
 
 const WEEK_DAYS: readonly WeekDay[] = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -104,9 +106,21 @@ export function normalizeSpec(written: WrittenSpec, file: string, digest: string
     if (estate && vm.id === undefined) return { resourceGroup: vm.resourceGroup!, name: vm.name!, ...source(path) };
     return { ...resolvePick(vm, written.target?.subscriptionId ?? '')!, ...source(path) };
   };
+  // Each setting keeps its own line: drift points at the setting that differs, not at the vault.
+  const settingsFrom = (settings: WrittenVaultSettings | undefined, path: Path): { settings?: VaultSettings } => {
+    if (settings === undefined) return {};
+    const sources: Partial<Record<VaultSettingName, SourceLocation>> = {};
+    for (const name of Object.keys(settings) as VaultSettingName[]) {
+      const location = locate([...path, name]);
+      if (location) sources[name] = location;
+    }
+    return { settings: { ...settings, sources } };
+  };
   const vaults: VaultSpec[] = written.target
-    ? [{ subscriptionId: written.target.subscriptionId, ...written.target.vault, ...source(['target'], 'key') }]
-    : (written.vaults ?? []).map((v, i) => ({ subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, name: v.name, ...source(['vaults', i]) }));
+    ? [{ subscriptionId: written.target.subscriptionId, ...written.target.vault, ...settingsFrom(written.target.settings, ['target', 'settings']), ...source(['target'], 'key') }]
+    : (written.vaults ?? []).map((v, i) => ({
+        subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, name: v.name, ...settingsFrom(v.settings, ['vaults', i, 'settings']), ...source(['vaults', i]),
+      }));
 
   const policies: ResolvedPolicy[] = (written.policies ?? []).map((p, i) => ({
     name: p.name!,
@@ -157,6 +171,7 @@ export function normalizeSpec(written: WrittenSpec, file: string, digest: string
     target: {
       subscriptionId: vaults[0].subscriptionId,
       vault: { resourceGroup: vaults[0].resourceGroup, name: vaults[0].name },
+      ...(vaults[0].settings ? { settings: vaults[0].settings } : {}),
       ...(vaults[0].source ? { source: vaults[0].source } : {}),
     },
     form: estate ? 'estate' : 'vault',

@@ -8,7 +8,16 @@ import type { Profile } from './limits.js';
 import type { Reporter } from './reporter.js';
 import { describePick, pickKey, resolvePick } from './vmPick.js';
 import { findVault } from './normalize.js';
-import type { WrittenExemption, WrittenPolicy, WrittenRule, WrittenSpec, WrittenStopEntry, WrittenVault, WrittenVmPick } from './writtenSpec.js';
+import type {
+  WrittenExemption,
+  WrittenPolicy,
+  WrittenRule,
+  WrittenSpec,
+  WrittenStopEntry,
+  WrittenVault,
+  WrittenVaultSettings,
+  WrittenVmPick,
+} from './writtenSpec.js';
 import type { Path } from './yamlSource.js';
 
 interface Item<T> {
@@ -28,6 +37,8 @@ interface SpecView {
   /** Estate form: the declared vaults that passed the schema, and the scope's subscriptions. */
   readonly estate?: { readonly vaults: readonly Item<WrittenVault>[]; readonly subscriptions: readonly string[] };
   readonly exemptions: readonly Item<WrittenExemption>[];
+  /** The `settings:` of the target or of each declared vault, when they passed the schema. */
+  readonly vaultSettings: readonly Item<WrittenVaultSettings>[];
 }
 
 interface SpecRuleContext {
@@ -381,8 +392,22 @@ const diskSelectionsAreClear: SpecRule = ({ rules }, { reporter }) => {
   }
 };
 
+/** Azure offers Cross Region Restore only on a geo-redundant vault (emulator/README.md, "Vault safety settings"). */
+const crossRegionRestoreIsGeoRedundant: SpecRule = ({ vaultSettings }, { reporter }) => {
+  for (const { value, path } of vaultSettings) {
+    if (value.crossRegionRestore !== true || value.storageRedundancy === undefined || value.storageRedundancy === 'GeoRedundant') continue;
+    reporter.report({
+      code: 'CrossRegionRestoreNeedsGeoRedundant',
+      message: `crossRegionRestore: true needs storageRedundancy: GeoRedundant, not ${value.storageRedundancy}`,
+      path: [...path, 'crossRegionRestore'],
+      remedy: 'set storageRedundancy: GeoRedundant, or crossRegionRestore: false',
+    });
+  }
+};
+
 const SPEC_RULES: readonly SpecRule[] = [
   vaultsAreDeclared,
+  crossRegionRestoreIsGeoRedundant,
   exemptionsPickVms,
   policiesAreValid,
   policyNamesAreUnique,
@@ -419,6 +444,10 @@ export function checkSpec(value: unknown, ctx: SpecRuleContext): void {
       ? { estate: { vaults: clean<WrittenVault>(spec.vaults, 'vaults'), subscriptions: spec.scope.subscriptions } }
       : {}),
     exemptions: clean<WrittenExemption>(spec.exempt, 'exempt'),
+    vaultSettings: [
+      ...(spec.target?.settings ? [{ value: spec.target.settings, path: ['target', 'settings'] }] : []),
+      ...(Array.isArray(spec.vaults) ? spec.vaults : []).flatMap((v, i) => (v?.settings ? [{ value: v.settings, path: ['vaults', i, 'settings'] }] : [])),
+    ].filter((item) => reporter.clean(item.path)),
   };
   for (const rule of SPEC_RULES) rule(view, ctx);
 }

@@ -64,10 +64,18 @@ export interface WrittenDisks {
   osOnly?: true;
 }
 
+export interface WrittenVaultSettings {
+  softDelete?: 'on' | 'alwaysOn' | 'off';
+  immutability?: 'disabled' | 'unlocked' | 'locked';
+  storageRedundancy?: 'LocallyRedundant' | 'ZoneRedundant' | 'GeoRedundant';
+  crossRegionRestore?: boolean;
+}
+
 export interface WrittenVault {
   subscriptionId: string;
   resourceGroup: string;
   name: string;
+  settings?: WrittenVaultSettings;
 }
 
 export interface WrittenExemption {
@@ -84,7 +92,7 @@ export interface WrittenStopEntry {
 export interface WrittenSpec {
   apiVersion: 'vmbackup/v1';
   /** The one-vault form; the estate form has `scope` and `vaults` instead (the schema allows exactly one of the two). */
-  target?: { subscriptionId: string; vault: { resourceGroup: string; name: string } };
+  target?: { subscriptionId: string; vault: { resourceGroup: string; name: string }; settings?: WrittenVaultSettings };
   scope?: { subscriptions: string[]; resourceGroups?: string[] };
   vaults?: WrittenVault[];
   exempt?: WrittenExemption[];

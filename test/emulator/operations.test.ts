@@ -567,7 +567,7 @@ describe('ARM conventions', () => {
   });
   test.each([
     { reason: 'unknown path', method: 'GET', path: `${V}/backupEngines?api-version=2023-06-01`, status: 404, code: 'OperationNotImplemented' },
-    { reason: 'unknown method on a known path', method: 'PATCH', path: `${V}?api-version=2023-04-01`, status: 404, code: 'OperationNotImplemented' },
+    { reason: 'unknown method on a known path', method: 'DELETE', path: `${V}?api-version=2023-04-01`, status: 404, code: 'OperationNotImplemented' },
     { reason: 'no api-version', method: 'GET', path: V, status: 400, code: 'MissingApiVersionParameter' },
     { reason: 'api-version the emulator does not speak', method: 'GET', path: `${V}?api-version=2016-06-01`, status: 400, code: 'InvalidApiVersionParameter' },
     { reason: 'unknown $filter field', method: 'GET', path: `${V}/backupProtectedItems?api-version=2023-06-01&$filter=${encodeURIComponent("colour eq 'red'")}`, status: 400, code: 'InvalidQueryParameterValue' },

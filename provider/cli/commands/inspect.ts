@@ -151,6 +151,7 @@ function estateDashboard(choices: readonly VaultChoice[], boards: readonly Dashb
     vaultName: choices[i].vault.name,
     protectedVms: b.protectedVms.total,
     jobs24h: { succeeded: b.jobs24h.succeeded, failed: b.jobs24h.failed, inProgress: b.jobs24h.inProgress },
+    ...(b.vault.settings ? { settings: b.vault.settings } : {}),
   }));
   const sum = (f: (v: (typeof vaults)[number]) => number) => vaults.reduce((n, v) => n + f(v), 0);
   return {

@@ -17,7 +17,17 @@ import {
 } from '../../core/index.js';
 import type { Target, VaultRef } from '../../azure/index.js';
 import { observe, observeEstate } from '../../discovery/index.js';
-import { findConflicts, planEstate, planProtection, resolveEstate, rulesSelectingNothing, unaskedDataDeletions } from '../../plan/index.js';
+import {
+  describeSettingChange,
+  findConflicts,
+  planEstate,
+  planProtection,
+  resolveEstate,
+  rulesSelectingNothing,
+  unaskedDataDeletions,
+  unaskedSettingChanges,
+  weakeningChanges,
+} from '../../plan/index.js';
 import { applyEstatePlan, applyPlan, lockVault, type VaultLockOptions } from '../../apply/index.js';
 import { detectDrift, detectEstateDrift } from '../../drift/index.js';
 import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
@@ -121,6 +131,7 @@ export interface PlanFlags extends TargetFlags {
   consistent?: boolean;
   out?: string;
   format?: string;
+  allowWeakerVaultSettings?: boolean;
 }
 
 export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
@@ -129,6 +140,11 @@ export async function planCommand(flags: PlanFlags): Promise<ExitCode> {
   return withSpecAndTarget(flags.file, flags, true, async (spec, target) => {
     // A saved estate plan is checked by apply against Resource Manager's reads, so it is made from them.
     const { plan } = await observeAndPlan(target, spec, flags.consistent === true || flags.out !== undefined);
+    if (!flags.allowWeakerVaultSettings && weakeningChanges(plan).length > 0) {
+      // The plan is still shown, so the user sees what would be weakened; it is not saved.
+      process.stdout.write(ensureNewline(renderPlan(plan, format, { color: terminalColor() })));
+      refuseWeakerSettings(plan, false);
+    }
     if (flags.out) {
       // --out keeps the machine plan for `apply --plan`; the view still goes to stdout.
       await emit(JSON.stringify(plan, null, 2), flags.out);
@@ -146,6 +162,7 @@ export interface ApplyFlags extends TargetFlags {
   yes?: boolean;
   concurrency?: string;
   allowDataDeletion?: boolean;
+  allowWeakerVaultSettings?: boolean;
   format?: string;
   /** How long to wait for another apply on the vault to finish, e.g. "10m"; default: refuse at once. */
   waitLock?: string;
@@ -185,12 +202,20 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
       return ExitCode.ok;
     }
     refuseDataDeletion(plan, spec, flags.allowDataDeletion === true, flags.plan);
+    refuseUnaskedSettings(plan, spec, flags.plan);
+    refuseWeakerSettings(plan, flags.allowWeakerVaultSettings === true);
     if (!flags.yes && plan.summary.toApply > 0) await confirm(plan);
 
     const progress = createProgress(format, plan);
     const interrupt = onInterrupt();
     try {
-      const common = { ...(concurrency === undefined ? {} : { concurrency }), allowDataDeletion: flags.allowDataDeletion === true, onEvent: progress.onEvent, signal: interrupt.signal };
+      const common = {
+        ...(concurrency === undefined ? {} : { concurrency }),
+        allowDataDeletion: flags.allowDataDeletion === true,
+        allowWeakerVaultSettings: flags.allowWeakerVaultSettings === true,
+        onEvent: progress.onEvent,
+        signal: interrupt.signal,
+      };
       const applying = plan.vaults
         ? applyEstatePlan(target, plan, { ...common, checkFingerprints: flags.plan !== undefined, lock: estateLock })
         : applyPlan(target, plan, { ...common, expectedFingerprint, observation });
@@ -315,6 +340,27 @@ function refuseDataDeletion(plan: Plan, spec: ResolvedSpec, allowed: boolean, pl
   );
 }
 
+/** A saved plan writes a vault's settings only as the spec declares them: an edited plan could lock a vault for good. */
+function refuseUnaskedSettings(plan: Plan, spec: ResolvedSpec, planFile: string | undefined): void {
+  const unasked = unaskedSettingChanges(plan, spec);
+  if (unasked.length === 0) return;
+  throw new ConfigurationError(
+    `${planFile ?? 'the plan'} writes vault settings ${spec.file} does not declare (${unasked.map(describeSettingChange).join(', ')}); nothing was applied. ` +
+      `Make the plan again with \`vmbackup plan -f ${spec.file} --out FILE\`.`,
+  );
+}
+
+/** Weakening a vault's safety settings is a choice the user makes on the command line, as deleting data is. */
+function refuseWeakerSettings(plan: Plan, allowed: boolean): void {
+  const weaker = weakeningChanges(plan);
+  if (weaker.length === 0 || allowed) return;
+  const what = weaker.map(({ action, change }) => `${describeSettingChange(change)}${action.vault ? ` (vault ${action.vault})` : ''}`).join(', ');
+  throw new ConfigurationError(
+    `the spec weakens vault settings (${what}); nothing was applied. A weaker setting lets backup data be deleted sooner or for good: ` +
+      'pass --allow-weaker-vault-settings to confirm.',
+  );
+}
+
 async function confirm(plan: Plan): Promise<void> {
   if (!process.stdin.isTTY) {
     throw new ConfigurationError('apply needs confirmation: pass --yes to apply without a prompt (no terminal to ask on)');
@@ -334,7 +380,8 @@ function refuseBlocked(plan: Plan, done: string): void {
   for (const a of plan.actions) {
     if (a.blockedBy.length === 0) continue;
     const t = a.target;
-    bySubject.set(t.vmName ? vmLabel(t.resourceGroup, t.vmName) : `policy ${t.policyName}`, a.blockedBy);
+    const vault = a.vault ?? `${plan.target.vaultResourceGroup}/${plan.target.vaultName}`;
+    bySubject.set(a.kind === 'vaultSettings' ? `vault ${vault}` : t.vmName ? vmLabel(t.resourceGroup, t.vmName) : `policy ${t.policyName}`, a.blockedBy);
   }
   if (bySubject.size > 0) throw new NotConvergedError([...bySubject].map(([subject, findings]) => ({ subject, findings })), done);
 }
