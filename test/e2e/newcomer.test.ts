@@ -174,7 +174,7 @@ describe('the emulator and its world', () => {
     const r = await cli('discover', '--vault', 'rg-backup/vault-weu');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/, 1 protected item of deleted VMs\./);
-    expect(r.stdout).toMatch(/│ rg-app\/app-01 +│ +│ VM deleted +│ +│ yes +│ Protected +│ daily-1000 +│ VmDeleted +│/);
+    expect(r.stdout).toMatch(/│ rg-app\/app-01 +│ +│ VM deleted +│ +│ yes +│ Protected +│ daily-1000 +│ all +│ VmDeleted +│/);
     expect(r.stdout).toMatch(/^ {2}VmDeleted: The VM no longer exists: stop its protection retaining the data/m);
   });
 
