@@ -15,7 +15,7 @@ import { countWrites, diffCalls, openTarget, type CallCounts, type Target } from
 import { applyEstatePlan } from '../provider/apply/index.js';
 import { estateSpecText } from '../provider/cli/estateSpec.js';
 import { discoverEstate } from '../provider/cli/commands/reconcile.js';
-import { detectEstateDrift } from '../provider/drift/index.js';
+import { detectEstateDrift, needsRecoveryPoints } from '../provider/drift/index.js';
 import { planEstate } from '../provider/plan/index.js';
 import { resolveSpecText } from '../provider/spec/index.js';
 import type { Plan, ResolvedSpec } from '../provider/core/index.js';
@@ -120,7 +120,7 @@ async function run(vms: number): Promise<void> {
       );
 
       const drift = await measure(target, async () =>
-        detectEstateDrift(spec, await discoverEstate(target, spec, { consistent: false, refresh: false, recoveryPoints: true })),
+        detectEstateDrift(spec, await discoverEstate(target, spec, { consistent: false, refresh: false, recoveryPoints: needsRecoveryPoints })),
       );
       const driftCalls = total(drift.calls);
       const d = GOALS.drift;

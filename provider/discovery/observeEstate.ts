@@ -1,7 +1,7 @@
 // Discovery of an estate: every declared vault observed through its own subscription, each subscription's VMs
 // listed once and shared by its vaults, and a VM held by another declared vault explained by that vault's items
 // instead of a backupStatus question per VM.
-import { diffCalls, listProtectedItems, listVms, queryEstate, readRecoveryPoints, readVault, refreshContainers, type Estate, type Target, type VmRecord } from '../azure/index.js';
+import { diffCalls, listProtectedItems, listVms, queryEstate, readVault, refreshContainers, type Estate, type Target, type VmRecord } from '../azure/index.js';
 import {
   ConfigurationError,
   parseArmId,
@@ -13,7 +13,7 @@ import {
   type ResolvedSpec,
   type VaultObservation,
 } from '../core/index.js';
-import { mapBounded, observe, type ObserveOptions } from './observe.js';
+import { observe, withRecoveryPoints, type ObserveOptions } from './observe.js';
 
 export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' | 'knownVault'> {
   /**
@@ -28,8 +28,6 @@ export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' |
   toWrite?: (obs: EstateObservation) => readonly ObservedVm[];
 }
 
-/** Recovery-point lists read at once across the estate. */
-const RECOVERY_POINT_CONCURRENCY = 16;
 /** Vaults observed at once. */
 const VAULT_CONCURRENCY = 4;
 
@@ -136,13 +134,10 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
     obs = build(records);
   }
   if (opts.recoveryPoints) {
-    // One pool for the whole estate: thousands of items never mean thousands of connections at once.
-    const work = obs.vaults.flatMap((v, i) => v.observation.protectedItems.map((item) => ({ i, v, item })));
-    const read = await mapBounded(work, RECOVERY_POINT_CONCURRENCY, ({ v, item }) => readRecoveryPoints(target.forSubscription(v.vault.subscriptionId), v.vault, item, wait));
-    obs = {
-      ...obs,
-      vaults: obs.vaults.map((v, i) => ({ ...v, observation: { ...v.observation, protectedItems: read.filter((_, k) => work[k].i === i) } })),
-    };
+    // One pool for the whole estate.
+    const groups = obs.vaults.map(({ vault, observation }) => ({ target: target.forSubscription(vault.subscriptionId), vault, items: observation.protectedItems, vms: observation.vms }));
+    const read = await withRecoveryPoints(groups, opts.recoveryPoints, wait);
+    obs = { ...obs, vaults: obs.vaults.map((v, i) => ({ ...v, observation: { ...v.observation, protectedItems: read[i] } })) };
   }
   return { ...obs, apiCalls: diffCalls(before, target.calls.snapshot()) };
 }

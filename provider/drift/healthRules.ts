@@ -165,6 +165,14 @@ const consistencyDegraded: HealthRule = ({ item, vm, subject, label, source }, {
   };
 };
 
+/**
+ * Whether drift needs the item's recovery points: only the consistency rule reads a point the item does not carry
+ * (the item has its newest point's time, health and last backup), and it judges only a running VM that has a point.
+ */
+export function needsRecoveryPoints(item: ObservedProtectedItem, vm: Pick<ObservedVm, 'powerState'> | undefined): boolean {
+  return vm?.powerState === 'running' && latestPoint(item) !== undefined;
+}
+
 const HEALTH_RULES: readonly HealthRule[] = [protectionInError, lastBackupFailed, recoveryPointOverdue, consistencyDegraded];
 
 /** What the health rules find wrong with one protection, in their order. */

@@ -16,10 +16,10 @@ import {
   type ResolvedSpec,
 } from '../../core/index.js';
 import type { Target, VaultRef } from '../../azure/index.js';
-import { observe, observeEstate } from '../../discovery/index.js';
+import { observe, observeEstate, type RecoveryPointChoice } from '../../discovery/index.js';
 import { findConflicts, planEstate, planProtection, resolveEstate, rulesSelectingNothing, unaskedDataDeletions } from '../../plan/index.js';
 import { applyEstatePlan, applyPlan, lockVault, type VaultLockOptions } from '../../apply/index.js';
-import { detectDrift, detectEstateDrift } from '../../drift/index.js';
+import { detectDrift, detectEstateDrift, needsRecoveryPoints } from '../../drift/index.js';
 import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { readSourceFile } from '../../spec/index.js';
@@ -83,7 +83,7 @@ function needsDiscovery(plan: Plan, obs: Observation): boolean {
 export function discoverEstate(
   target: Target,
   spec: ResolvedSpec,
-  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: boolean },
+  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: RecoveryPointChoice },
 ): Promise<EstateObservation> {
   const writes = new Set(['register', 'protect', 'changePolicy']);
   return observeEstate(target, spec, {
@@ -365,12 +365,12 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
     let report: DriftReport;
     if (spec.form === 'estate') {
       // Drift never writes: no discovery, only the agent facts of the VMs it explains.
-      const estate = await discoverEstate(target, spec, { consistent: flags.consistent === true, refresh: false, recoveryPoints: true });
+      const estate = await discoverEstate(target, spec, { consistent: flags.consistent === true, refresh: false, recoveryPoints: needsRecoveryPoints });
       reportWarnings(resolveEstate(spec, estate).warnings);
       report = detectEstateDrift(spec, estate, options);
     } else {
       // Drift reads and never writes: no discovery.
-      const observation = await observe(target, spec.target.vault, { refresh: false, recoveryPoints: true });
+      const observation = await observe(target, spec.target.vault, { refresh: false, recoveryPoints: needsRecoveryPoints });
       reportWarnings(rulesSelectingNothing(spec, observation));
       report = detectDrift(spec, observation, options);
     }
