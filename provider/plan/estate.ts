@@ -26,7 +26,7 @@ import {
 import { isActive, itemVm } from './observed.js';
 import { actionId, planProtection, type PlanOptions } from './planProtection.js';
 import { preflightFinding } from './preflight.js';
-import { pickMatches, resolveDeclarations, rulesSelectingNothing, selectorMatches, vmOrder, type Declarations, type DeclaredVm } from './selectVms.js';
+import { anyPickMatches, resolveDeclarations, rulesSelectingNothing, selectorMatches, vmOrder, type Declarations, type DeclaredVm } from './selectVms.js';
 
 /** Azure's limits per Recovery Services vault (emulator/README.md cites them). */
 export const VAULT_LIMITS = { protectedVms: 1000, policies: 200, policyWritesPerDay: 50 } as const;
@@ -78,7 +78,7 @@ function inScope(spec: ResolvedSpec, vm: ObservedVm): boolean {
 
 /** Whether an exemption entry covers the VM. */
 export function exemptionMatches(entry: ResolvedSpec['exempt'][number], vm: ObservedVm): boolean {
-  return entry.vms.some((p) => pickMatches(p, vm)) || (entry.selector !== undefined && selectorMatches(entry.selector, vm));
+  return anyPickMatches(entry.vms, vm) || (entry.selector !== undefined && selectorMatches(entry.selector, vm));
 }
 
 /** Selects over the whole scope once, routes every declared VM to its vault, and cuts the estate into slices. */
