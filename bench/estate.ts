@@ -84,7 +84,8 @@ function protectThroughStore(stateDir: string, plan: Plan): number {
 
 async function run(vms: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vmbackup-bench-estate-'));
-  const child = spawn(process.execPath, [process.argv[1], '--serve', dir, String(vms)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // The child runs with this process's Node flags: `node --cpu-prof` profiles the emulator too.
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '--serve', dir, String(vms)], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     const tSeed = performance.now();
     const first = await new Promise<string>((resolve, reject) => {
