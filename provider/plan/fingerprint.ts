@@ -8,8 +8,20 @@ import { normalizePolicySettings } from './policySettings.js';
 
 const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
+// An estate plans each vault's observation more than once in a command (what to write for, then the plan).
+const fingerprints = new WeakMap<Observation, string>();
+
 /** sha256 (hex) over the sorted, normalized VMs, protected items and policies of the observation. */
 export function fingerprintObservation(obs: Observation): string {
+  let fingerprint = fingerprints.get(obs);
+  if (fingerprint === undefined) {
+    fingerprint = digestObservation(obs);
+    fingerprints.set(obs, fingerprint);
+  }
+  return fingerprint;
+}
+
+function digestObservation(obs: Observation): string {
   const state = {
     vault: { id: obs.vault.id.toLowerCase(), location: obs.vault.location.toLowerCase() },
     vms: obs.vms
