@@ -4,10 +4,12 @@ import type { VirtualMachine } from '@azure/arm-compute';
 import type { IaaSVMProtectableItem } from '@azure/arm-recoveryservicesbackup';
 import type { ObservedJob, ObservedPolicy, ObservedProtectedItem, ObservedVault } from '../core/index.js';
 import { classifyError } from './errors.js';
-import { registeredVmId, toJob, toPolicy, toProtectedItem, toVm, vmFromRest, withRecoveryPoints, type RestVm, type VmRecord } from './mapping.js';
-import { call, FABRIC, getJson, IAAS_VM_FILTER, type VaultRef, type WaitOptions } from './operations.js';
+import { registeredVmId, toJob, toPolicy, toProtectedItem, toVm, withRecoveryPoints, type VmRecord } from './mapping.js';
+import { call, FABRIC, IAAS_VM_FILTER, type VaultRef, type WaitOptions } from './operations.js';
 import { listAll, type Pager } from './paging.js';
 import { COMPUTE_API_VERSION, type Target } from './target.js';
+import { vmFromRest, type RestVm } from './mapping.js';
+import { getJson } from './operations.js';
 
 /** Every page of an Azure Backup list. */
 function listBackup<T>(target: Target, pager: Pager<T>, wait: WaitOptions): Promise<T[]> {

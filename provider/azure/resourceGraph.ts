@@ -3,14 +3,15 @@
 // in scope, in pages of up to 1,000 rows, paced by Resource Graph's per-user quota. Rows whose `properties` is
 // the ARM body go through the one mapper, so they read exactly as the ARM lists do.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { VirtualMachineExtensionInstanceView } from '@azure/arm-compute';
+import type { VirtualMachine, VirtualMachineExtensionInstanceView } from '@azure/arm-compute';
 import type { JobResource, ProtectedItemResource, ProtectionPolicyResource } from '@azure/arm-recoveryservicesbackup';
 import { parseArmId, vaultArmId, type ObservedJob, type ObservedPolicy, type ObservedProtectedItem, type ObservedVault } from '../core/index.js';
 import { azureError, classifyError, ClassifiedAzureError } from './errors.js';
-import { toJob, toPolicy, toProtectedItem, toVm, vmFromRest, type VmRecord } from './mapping.js';
+import { toJob, toPolicy, toProtectedItem, toVm, type VmRecord } from './mapping.js';
 import { call, type WaitOptions } from './operations.js';
 import type { QueryResponse } from '@azure/arm-resourcegraph';
 import type { Target } from './target.js';
+import { vmFromRest } from './mapping.js';
 
 /** Where a backup record lives in the estate. */
 export interface InVault {
@@ -146,7 +147,7 @@ function vaultIdOf(id: string): string {
 /** The VM with the power state and backup extension its rows carry. */
 function estateVm(row: GraphRow, extensions: readonly GraphRow[]): EstateVm {
   const properties = row.properties ?? {};
-  const model = vmFromRest(row);
+  const model: VirtualMachine = vmFromRest(row);
   const powerState: string | undefined = properties.extended?.instanceView?.powerState?.code;
   const views: VirtualMachineExtensionInstanceView[] = extensions.map((e) => ({
     name: e.name,

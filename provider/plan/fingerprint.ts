@@ -8,10 +8,49 @@ import { normalizePolicySettings } from './policySettings.js';
 
 const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
+/** sha256 (hex) over the sorted, normalized VMs, protected items and policies of the observation. */
+function digestObservation(obs: Observation): string {
+  const state = {
+    vault: { id: obs.vault.id.toLowerCase(), location: obs.vault.location.toLowerCase() },
+    vms: obs.vms
+      .map((vm) => ({
+        id: vm.id.toLowerCase(),
+        location: vm.location.toLowerCase(),
+        osType: vm.osType,
+        osImage: vm.osImage,
+        powerState: vm.powerState,
+        agentVersion: vm.agentVersion,
+        dataDisks: vm.dataDisks,
+        storageSku: vm.storageSku,
+        nicCount: vm.nicCount,
+        loadBalanced: vm.loadBalanced,
+        // Selectors read tags, so a retagged VM may be selected differently.
+        tags: Object.fromEntries(Object.entries(vm.tags).map(([k, v]) => [k.toLowerCase(), v])),
+        backupExtension: vm.backupExtension,
+        registered: vm.registered,
+        otherVault: vm.otherVault ? { id: vm.otherVault.id.toLowerCase(), protectionStatus: vm.otherVault.protectionStatus } : undefined,
+      }))
+      .sort(byKey((v) => v.id)),
+    protectedItems: obs.protectedItems
+      .map((i) => ({
+        id: i.id.toLowerCase(),
+        vmId: i.vmId.toLowerCase(),
+        policy: itemPolicyName(i)?.toLowerCase(),
+        protectionState: i.protectionState,
+        softDeleted: i.softDeleted,
+      }))
+      .sort(byKey((i) => i.id)),
+    policies: obs.policies
+      .map((p) => ({ name: p.name.toLowerCase(), settings: p.settings ? normalizePolicySettings(p.settings) : null }))
+      .sort(byKey((p) => p.name)),
+  };
+  return createHash('sha256').update(canonicalJson(state)).digest('hex');
+}
+
 // An estate plans each vault's observation more than once in a command (what to write for, then the plan).
 const fingerprints = new WeakMap<Observation, string>();
 
-/** sha256 (hex) over the sorted, normalized VMs, protected items and policies of the observation. */
+/** The observation's digest (see digestObservation), computed once per observation. */
 export function fingerprintObservation(obs: Observation): string {
   let fingerprint = fingerprints.get(obs);
   if (fingerprint === undefined) {
@@ -20,46 +59,3 @@ export function fingerprintObservation(obs: Observation): string {
   }
   return fingerprint;
 }
-
-/**
- * The canonical JSON of the state (keys sorted, undefined members left out), written for thousands of VMs without
- * sorting every object's keys: each record is built with its keys in order, which JSON.stringify keeps.
- */
-function digestObservation(obs: Observation): string {
-  const vms = obs.vms
-    .map((vm) => ({
-      agentVersion: vm.agentVersion,
-      backupExtension: vm.backupExtension,
-      dataDisks: vm.dataDisks,
-      id: vm.id.toLowerCase(),
-      loadBalanced: vm.loadBalanced,
-      location: vm.location.toLowerCase(),
-      nicCount: vm.nicCount,
-      osImage: vm.osImage,
-      osType: vm.osType,
-      otherVault: vm.otherVault ? { id: vm.otherVault.id.toLowerCase(), protectionStatus: vm.otherVault.protectionStatus } : undefined,
-      powerState: vm.powerState,
-      registered: vm.registered,
-      storageSku: vm.storageSku,
-      // Selectors read tags, so a retagged VM may be selected differently.
-      tags: sortedKeys(Object.fromEntries(Object.entries(vm.tags).map(([k, v]) => [k.toLowerCase(), v]))),
-    }))
-    .sort(byKey((v) => v.id));
-  const protectedItems = obs.protectedItems
-    .map((i) => ({
-      id: i.id.toLowerCase(),
-      policy: itemPolicyName(i)?.toLowerCase(),
-      protectionState: i.protectionState,
-      softDeleted: i.softDeleted,
-      vmId: i.vmId.toLowerCase(),
-    }))
-    .sort(byKey((i) => i.id));
-  const policies = obs.policies
-    .map((p) => ({ name: p.name.toLowerCase(), settings: p.settings ? normalizePolicySettings(p.settings) : null }))
-    .sort(byKey((p) => p.name));
-  const vault = { id: obs.vault.id.toLowerCase(), location: obs.vault.location.toLowerCase() };
-  const text = `{"policies":${canonicalJson(policies)},"protectedItems":${JSON.stringify(protectedItems)},"vault":${JSON.stringify(vault)},"vms":${JSON.stringify(vms)}}`;
-  return createHash('sha256').update(text).digest('hex');
-}
-
-const sortedKeys = (o: Readonly<Record<string, string>>): Record<string, string> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

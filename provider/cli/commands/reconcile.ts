@@ -16,7 +16,7 @@ import {
   type ResolvedSpec,
 } from '../../core/index.js';
 import type { Target, VaultRef } from '../../azure/index.js';
-import { observe, observeEstate, type RecoveryPointChoice } from '../../discovery/index.js';
+import { observe, observeEstate } from '../../discovery/index.js';
 import { findConflicts, planEstate, planProtection, resolveEstate, rulesSelectingNothing, unaskedDataDeletions } from '../../plan/index.js';
 import { applyEstatePlan, applyPlan, lockVault, type VaultLockOptions } from '../../apply/index.js';
 import { detectDrift, detectEstateDrift, needsRecoveryPoints } from '../../drift/index.js';
@@ -28,6 +28,7 @@ import { parseDuration } from '../duration.js';
 import { emit, loadSpec, oneOf, positiveInt, reportWarnings, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
 import { prepareOutputPath } from '../flags.js';
+import type { RecoveryPointChoice } from '../../discovery/index.js';
 
 export interface ValidateFlags {
   file: string;
