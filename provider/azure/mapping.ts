@@ -70,6 +70,49 @@ export function toVm(vm: VirtualMachine, view: VirtualMachineInstanceView | unde
   };
 }
 
+/** A VM as Compute's REST API sends it (a list item, or a Resource Graph row): the SDK's model before flattening. */
+export interface RestVm {
+  readonly id: string;
+  readonly name?: string;
+  readonly location?: string;
+  readonly tags?: Record<string, string>;
+  readonly properties?: Record<string, any>;
+  /** The VM's extensions, in a list with the model. */
+  readonly resources?: readonly { readonly name?: string; readonly properties?: { readonly type?: string; readonly provisioningState?: string } }[];
+}
+
+/** A REST object whose `properties` the SDK flattens into it (x-ms-client-flatten). */
+function flatten<T extends Record<string, any>>(o: T): Record<string, any> {
+  const { properties, ...rest } = o;
+  return { ...rest, ...(properties ?? {}) };
+}
+
+/**
+ * The VM as the Compute SDK models it, from its REST body: the `properties` bags the SDK flattens, at the top, in
+ * the network profile the mapper reads (NICs, their IP configurations) and in its extensions. Large lists are read
+ * this way, without the SDK's deserializer walking every member of every VM.
+ */
+export function vmFromRest(vm: RestVm): VirtualMachine {
+  const properties = vm.properties ?? {};
+  const network = properties.networkProfile ?? {};
+  return {
+    id: vm.id,
+    name: vm.name,
+    location: vm.location ?? '',
+    tags: vm.tags ?? {},
+    ...properties,
+    networkProfile: {
+      ...network,
+      networkInterfaces: (network.networkInterfaces ?? []).map(flatten),
+      networkInterfaceConfigurations: (network.networkInterfaceConfigurations ?? []).map((nic: Record<string, any>) => {
+        const flat = flatten(nic);
+        return { ...flat, ipConfigurations: (flat.ipConfigurations ?? []).map(flatten) };
+      }),
+    },
+    ...(vm.resources ? { resources: vm.resources.map((r) => ({ name: r.name, typePropertiesType: r.properties?.type, provisioningState: r.properties?.provisioningState })) } : {}),
+  } as VirtualMachine;
+}
+
 function osTypeOf(vm: VirtualMachine): OsType {
   const t = vm.storageProfile?.osDisk?.osType ?? (vm.osProfile?.windowsConfiguration ? 'Windows' : 'Linux');
   return t === 'Windows' ? 'Windows' : 'Linux';

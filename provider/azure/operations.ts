@@ -537,11 +537,20 @@ interface AsyncOperationStatus {
   readonly retryAfterMs?: number;
 }
 
-/** GETs an Azure-AsyncOperation URL through the SDK's pipeline (its auth, counting and pacing); Compute has no typed call for it. */
+/** GETs an Azure-AsyncOperation URL; Compute has no typed call for it. */
 async function readAsyncOperation(target: Target, url: string, opts: WaitOptions): Promise<AsyncOperationStatus> {
+  const { body, retryAfterMs } = await getJson<{ status?: string; error?: { code?: string; message?: string } }>(target, url, opts);
+  return { ...body, retryAfterMs };
+}
+
+/**
+ * GETs a URL through the SDK's pipeline (its auth, counting and pacing) and parses the JSON body without the SDK's
+ * per-item deserializer; a status of 400 or more is thrown as Azure's error.
+ */
+export async function getJson<T extends object>(target: Target, url: string, opts: WaitOptions): Promise<{ body: Partial<T>; retryAfterMs?: number }> {
   const res = await target.clients.compute.sendRequest(createPipelineRequest({ url, method: 'GET', abortSignal: opts.signal }));
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-  let body: { status?: string; error?: { code?: string; message?: string } } = {};
+  let body: Partial<T> & { error?: { code?: string; message?: string } } = {};
   try {
     body = JSON.parse(res.bodyAsText ?? '{}') as typeof body;
   } catch {
@@ -554,7 +563,7 @@ async function readAsyncOperation(target: Target, url: string, opts: WaitOptions
       requestId: res.headers.get('x-ms-request-id'),
     });
   }
-  return { ...body, retryAfterMs };
+  return { body, retryAfterMs };
 }
 
 /** Associates a VM with the vault (classic profile), then polls the registration's Location to its end. */

@@ -1,7 +1,6 @@
 // Reads every page of an SDK list, following nextLink, retrying each page (not the whole list) when a
 // transient failure hits it.
 import { getContinuationToken as backupToken } from '@azure/arm-recoveryservicesbackup';
-import { getContinuationToken as computeToken } from '@azure/arm-compute';
 import { getContinuationToken as vaultsToken } from '@azure/arm-recoveryservices';
 import { call, type WaitOptions } from './operations.js';
 import type { Target } from './target.js';
@@ -11,11 +10,10 @@ export interface Pager<T> {
 }
 
 /** Each SDK package keeps its own continuation tokens; say whose pager this is. */
-export type PagerSource = 'backup' | 'compute' | 'vaults';
+export type PagerSource = 'backup' | 'vaults';
 
 const TOKEN_OF: Record<PagerSource, (page: unknown) => string | undefined> = {
   backup: backupToken,
-  compute: computeToken,
   vaults: vaultsToken,
 };
 

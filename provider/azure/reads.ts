@@ -7,7 +7,9 @@ import { classifyError } from './errors.js';
 import { registeredVmId, toJob, toPolicy, toProtectedItem, toVaultSettings, toVm, withRecoveryPoints, type VmRecord } from './mapping.js';
 import { call, FABRIC, IAAS_VM_FILTER, type VaultRef, type WaitOptions } from './operations.js';
 import { listAll, type Pager } from './paging.js';
-import type { Target } from './target.js';
+import { COMPUTE_API_VERSION, type Target } from './target.js';
+import { vmFromRest, type RestVm } from './mapping.js';
+import { getJson } from './operations.js';
 
 /** Every page of an Azure Backup list. */
 function listBackup<T>(target: Target, pager: Pager<T>, wait: WaitOptions): Promise<T[]> {
@@ -48,12 +50,26 @@ export async function readVault(target: Target, vault: VaultRef, wait: WaitOptio
  * VM model out of that list (Azure does), one more list gives the model. Both grow with pages only.
  */
 export async function listVms(target: Target, wait: WaitOptions = {}): Promise<VmRecord[]> {
-  const compute = target.clients.compute;
-  const withStatus = await listAll<VirtualMachine>(target, 'compute', compute.virtualMachines.listAll({ statusOnly: 'true' }), wait);
+  const withStatus = await listRestVms(target, { statusOnly: true }, wait);
   const hasModel = withStatus.every((vm) => vm.storageProfile !== undefined);
-  const models = hasModel ? withStatus : await listAll<VirtualMachine>(target, 'compute', compute.virtualMachines.listAll(), wait);
+  const models = hasModel ? withStatus : await listRestVms(target, { statusOnly: false }, wait);
   const views = new Map(withStatus.map((vm) => [vm.id?.toLowerCase(), vm.instanceView]));
   return models.filter((vm) => vm.id).map((vm) => toVm(vm, views.get(vm.id!.toLowerCase()) ?? vm.instanceView));
+}
+
+/** Every page of Compute's VM list as raw JSON through our own mapper: thousands of VMs, read at the cost of a JSON parse. */
+async function listRestVms(target: Target, opts: { statusOnly: boolean }, wait: WaitOptions): Promise<VirtualMachine[]> {
+  const out: VirtualMachine[] = [];
+  let url: string | undefined =
+    `${target.endpoint.replace(/\/$/, '')}/subscriptions/${encodeURIComponent(target.subscriptionId)}/providers/Microsoft.Compute/virtualMachines` +
+    `?api-version=${COMPUTE_API_VERSION}${opts.statusOnly ? '&statusOnly=true' : ''}`;
+  while (url) {
+    const page: string = url;
+    const { body } = await call(target, () => getJson<{ value: RestVm[]; nextLink: string }>(target, page, wait), wait);
+    for (const vm of body.value ?? []) out.push(vmFromRest(vm));
+    url = body.nextLink || undefined;
+  }
+  return out;
 }
 
 /** One VM with its instance view; a VM that does not exist is Compute's 404, for the caller to report. */

@@ -20,6 +20,7 @@ import { toJob, toPolicy, toProtectedItem, toVaultSettings, toVm, type VmRecord 
 import { call, type WaitOptions } from './operations.js';
 import type { QueryResponse } from '@azure/arm-resourcegraph';
 import type { Target } from './target.js';
+import { vmFromRest } from './mapping.js';
 
 /** Where a backup record lives in the estate. */
 export interface InVault {
@@ -158,40 +159,10 @@ function vaultIdOf(id: string): string {
   return vaultArmId(p.subscriptions, p.resourcegroups, p.vaults);
 }
 
-/** A REST object whose `properties` the SDK flattens into it (x-ms-client-flatten). */
-function flatten<T extends Record<string, any>>(o: T): Record<string, any> {
-  const { properties, ...rest } = o;
-  return { ...rest, ...(properties ?? {}) };
-}
-
-/**
- * The VM as the Compute SDK models it: a row's `properties` is the REST body, whose `properties` bags the SDK
- * flattens, at the top and in the network profile the mapper reads (NICs, their IP configurations).
- */
-function vmModel(row: GraphRow): VirtualMachine {
-  const properties = row.properties ?? {};
-  const network = properties.networkProfile ?? {};
-  return {
-    id: row.id,
-    name: row.name,
-    location: row.location ?? '',
-    tags: row.tags ?? {},
-    ...properties,
-    networkProfile: {
-      ...network,
-      networkInterfaces: (network.networkInterfaces ?? []).map(flatten),
-      networkInterfaceConfigurations: (network.networkInterfaceConfigurations ?? []).map((nic: Record<string, any>) => {
-        const flat = flatten(nic);
-        return { ...flat, ipConfigurations: (flat.ipConfigurations ?? []).map(flatten) };
-      }),
-    },
-  } as VirtualMachine;
-}
-
 /** The VM with the power state and backup extension its rows carry. */
 function estateVm(row: GraphRow, extensions: readonly GraphRow[]): EstateVm {
   const properties = row.properties ?? {};
-  const model = vmModel(row);
+  const model: VirtualMachine = vmFromRest(row);
   const powerState: string | undefined = properties.extended?.instanceView?.powerState?.code;
   const views: VirtualMachineExtensionInstanceView[] = extensions.map((e) => ({
     name: e.name,

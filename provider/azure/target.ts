@@ -139,6 +139,8 @@ function targetFor(
 const AZURE_ENDPOINT = 'https://management.azure.com';
 /** Resource Graph's stable REST api-version (its specification is in test/azure-rest-api/resourcegraph). */
 export const RESOURCE_GRAPH_API_VERSION = '2024-04-01';
+/** What @azure/arm-compute 22.2 sends; lists read as raw JSON name it themselves. */
+export const COMPUTE_API_VERSION = '2024-07-01';
 /** Files a running emulator keeps in its state directory. */
 const EMULATOR_TOKEN_FILE = 'token';
 const EMULATOR_CA_FILE = path.join('tls', 'ca.pem');

@@ -38,8 +38,11 @@ import {
 export interface ObserveOptions {
   /** Ask the vault to rediscover VMs first (the only write discovery makes). Default true. */
   refresh?: boolean;
-  /** Also list each protected item's recovery points (one call per item and page). Default false. */
-  recoveryPoints?: boolean;
+  /**
+   * Also list protected items' recovery points (one call per item and page): every item's with `true`, or only
+   * those of the items a predicate chooses (drift reads only what its findings need). Default false.
+   */
+  recoveryPoints?: RecoveryPointChoice;
   /** Jobs started since; in-progress jobs are always included. Default: 24 hours before the service's time. */
   jobsSince?: Date;
   /** Abandons the reads (and their retries); default none. */
@@ -50,7 +53,12 @@ export interface ObserveOptions {
   knownVault?: (vm: ObservedVm) => OtherVault | undefined;
 }
 
+/** Which protected items' recovery points to read; the item's VM is undefined when the VM is gone. */
+export type RecoveryPointChoice = boolean | ((item: ObservedProtectedItem, vm: ObservedVm | undefined) => boolean);
+
 const DAY_MS = 24 * 3_600_000;
+/** Recovery-point lists read at once: thousands of items never mean thousands of connections at once. */
+const RECOVERY_POINT_CONCURRENCY = 16;
 /** backupStatus questions in flight at once. */
 const BACKUP_STATUS_CONCURRENCY = 8;
 
@@ -85,7 +93,7 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     opts.knownVault,
   );
 
-  const protectedItems = opts.recoveryPoints ? await Promise.all(items.map((item) => readRecoveryPoints(target, vault, item, wait))) : items;
+  const [protectedItems] = await withRecoveryPoints([{ target, vault, items, vms }], opts.recoveryPoints, wait);
 
   return {
     observedAt: serviceTime.toISOString(),
@@ -175,6 +183,28 @@ function otherVaultOf(status: VmBackupStatus | undefined, ownVaultId: string): O
   if (!status?.vaultId || sameArmId(status.vaultId, ownVaultId)) return undefined;
   const parts = parseArmId(status.vaultId);
   return { id: status.vaultId, name: parts.vaults ?? status.vaultId, resourceGroup: parts.resourcegroups ?? '', protectionStatus: status.protectionStatus };
+}
+
+/**
+ * Each group's items, with their recovery points where `choice` wants them, all read through one bounded pool;
+ * the other items are returned as they are.
+ */
+export async function withRecoveryPoints(
+  groups: readonly { target: Target; vault: VaultRef; items: readonly ObservedProtectedItem[]; vms: readonly ObservedVm[] }[],
+  choice: RecoveryPointChoice | undefined,
+  wait: WaitOptions,
+): Promise<ObservedProtectedItem[][]> {
+  const out = groups.map((g) => [...g.items]);
+  if (!choice) return out;
+  const work = groups.flatMap((g, gi) => {
+    const vms = new Map(g.vms.map((vm) => [vm.id.toLowerCase(), vm] as const));
+    return g.items.flatMap((item, ii) => (choice === true || choice(item, vms.get(item.vmId.toLowerCase())) ? [{ g, gi, ii, item }] : []));
+  });
+  const read = await mapBounded(work, RECOVERY_POINT_CONCURRENCY, ({ g, item }) => readRecoveryPoints(g.target, g.vault, item, wait));
+  work.forEach(({ gi, ii }, k) => {
+    out[gi][ii] = read[k];
+  });
+  return out;
 }
 
 /** `fn` over every item, at most `limit` at a time; results keep the items' order. */

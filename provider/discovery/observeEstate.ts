@@ -1,11 +1,10 @@
 // Discovery of an estate: every declared vault observed through its own subscription, each subscription's VMs
 // listed once and shared by its vaults, and a VM held by another declared vault explained by that vault's items
 // instead of a backupStatus question per VM.
-import { diffCalls, listProtectedItems, listVms, queryEstate, readRecoveryPoints, readVault, refreshContainers, type Estate, type Target, type VmRecord } from '../azure/index.js';
+import { diffCalls, listProtectedItems, listVms, queryEstate, readVault, refreshContainers, type Estate, type InVault, type Target, type VmRecord } from '../azure/index.js';
 import {
   ConfigurationError,
   parseArmId,
-  sameArmId,
   type EstateObservation,
   type Observation,
   type ObservedVm,
@@ -13,7 +12,7 @@ import {
   type ResolvedSpec,
   type VaultObservation,
 } from '../core/index.js';
-import { mapBounded, observe, type ObserveOptions } from './observe.js';
+import { observe, withRecoveryPoints, type ObserveOptions } from './observe.js';
 
 export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' | 'knownVault'> {
   /**
@@ -28,8 +27,6 @@ export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' |
   toWrite?: (obs: EstateObservation) => readonly ObservedVm[];
 }
 
-/** Recovery-point lists read at once across the estate. */
-const RECOVERY_POINT_CONCURRENCY = 16;
 /** Vaults observed at once. */
 const VAULT_CONCURRENCY = 4;
 
@@ -130,24 +127,32 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
     const lists = await Promise.all(subs.map((s) => listVms(target.forSubscription(s), wait)));
     const records = new Map(lists.flat().map((r) => [r.id.toLowerCase(), r] as const));
     if (opts.refresh ?? true) {
-      const vaults = obs.vaults.filter((v) => toWrite.some((vm) => vm.location.toLowerCase() === v.observation.vault.location.toLowerCase() && sameSub(vm.id, v.vault.subscriptionId)));
+      const places = new Set(toWrite.map((vm) => `${parseArmId(vm.id).subscriptions ?? ''}|${vm.location}`.toLowerCase()));
+      const vaults = obs.vaults.filter((v) => places.has(`${v.vault.subscriptionId}|${v.observation.vault.location}`.toLowerCase()));
       await Promise.all(vaults.map((v) => refreshContainers(target.forSubscription(v.vault.subscriptionId), v.vault, wait)));
     }
     obs = build(records);
   }
   if (opts.recoveryPoints) {
-    // One pool for the whole estate: thousands of items never mean thousands of connections at once.
-    const work = obs.vaults.flatMap((v, i) => v.observation.protectedItems.map((item) => ({ i, v, item })));
-    const read = await mapBounded(work, RECOVERY_POINT_CONCURRENCY, ({ v, item }) => readRecoveryPoints(target.forSubscription(v.vault.subscriptionId), v.vault, item, wait));
-    obs = {
-      ...obs,
-      vaults: obs.vaults.map((v, i) => ({ ...v, observation: { ...v.observation, protectedItems: read.filter((_, k) => work[k].i === i) } })),
-    };
+    // One pool for the whole estate.
+    const groups = obs.vaults.map(({ vault, observation }) => ({ target: target.forSubscription(vault.subscriptionId), vault, items: observation.protectedItems, vms: observation.vms }));
+    const read = await withRecoveryPoints(groups, opts.recoveryPoints, wait);
+    obs = { ...obs, vaults: obs.vaults.map((v, i) => ({ ...v, observation: { ...v.observation, protectedItems: read[i] } })) };
   }
   return { ...obs, apiCalls: diffCalls(before, target.calls.snapshot()) };
 }
 
-const sameSub = (id: string, sub: string): boolean => (parseArmId(id).subscriptions ?? '').toLowerCase() === sub.toLowerCase();
+/** The list's members by a lower-cased key, in their order. */
+function groupBy<T>(list: readonly T[], key: (t: T) => string): ReadonlyMap<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of list) {
+    const k = key(x).toLowerCase();
+    const group = out.get(k);
+    if (group) group.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
+}
 
 function graphObservation(
   spec: Pick<ResolvedSpec, 'vaults' | 'scope'>,
@@ -162,10 +167,16 @@ function graphObservation(
     const p = parseArmId(item.vaultId);
     holder.set(item.vmId.toLowerCase(), { id: item.vaultId, name: p.vaults ?? item.vaultId, resourceGroup: p.resourcegroups ?? '', protectionStatus: 'Protected' });
   }
-  const vms = estate.vms.map((vm): ObservedVm => {
-    const { subscriptionId: _sub, ...record } = { ...vm, ...(records.get(vm.id.toLowerCase()) ?? {}) };
-    return { ...record, registered: false, protectable: false };
+  // Grouped once: each vault takes its subscription's VMs and its own records without scanning the estate's.
+  const inScope = new Set(spec.scope.subscriptions.map((s) => s.toLowerCase()));
+  const vms = estate.vms.map((vm) => {
+    const { subscriptionId, ...record } = { ...vm, ...(records.get(vm.id.toLowerCase()) ?? {}) };
+    const observed: ObservedVm = { ...record, registered: false, protectable: false };
+    return { subscriptionId, vm: observed };
   });
+  const vmsBySub = groupBy(vms, (v) => v.subscriptionId);
+  const byVault = <T extends InVault>(list: readonly T[]) => groupBy(list, (x) => x.vaultId);
+  const [itemsOf, policiesOf, jobsOf] = [byVault(estate.protectedItems), byVault(estate.policies), byVault(estate.jobs)];
   const vaults = spec.vaults.map((vault): VaultObservation => {
     const found = estate.vaults.find((v) => v.subscriptionId.toLowerCase() === vault.subscriptionId.toLowerCase() && v.resourceGroup.toLowerCase() === vault.resourceGroup.toLowerCase() && v.name.toLowerCase() === vault.name.toLowerCase());
     if (!found) {
@@ -173,39 +184,36 @@ function graphObservation(
         `vault ${vault.resourceGroup}/${vault.name} (subscription ${vault.subscriptionId}) was not found: create it, or correct vaults: in the spec (Resource Graph can lag a new vault by minutes; --consistent reads Resource Manager instead)`,
       );
     }
-    const mine = <T extends { vaultId: string }>(list: readonly T[]): T[] => list.filter((x) => sameArmId(x.vaultId, found.id));
-    const items = mine(estate.protectedItems).map(({ vaultId: _v, subscriptionId: _s, ...item }) => item);
+    const mine = <T extends InVault>(of: ReadonlyMap<string, T[]>) => (of.get(found.id.toLowerCase()) ?? []).map(({ vaultId: _v, subscriptionId: _s, ...x }) => x);
+    const items = mine(itemsOf);
     const held = new Set(items.map((i) => i.vmId.toLowerCase()));
     const observation: Observation = {
       observedAt: serviceTime.toISOString(),
       profile: target.profile,
       vault: found,
-      vms: vms
-        .filter((vm) => sameSub(vm.id, vault.subscriptionId))
-        .map((vm) => {
-          const key = vm.id.toLowerCase();
-          const other = holder.get(key);
-          const sameRegion = vm.location.toLowerCase() === found.location.toLowerCase();
-          return {
-            ...vm,
-            registered: held.has(key),
-            protectable: sameRegion && !held.has(key) && !other,
-            ...(other && !held.has(key) ? { otherVault: other } : {}),
-          };
-        }),
-      policies: mine(estate.policies).map(({ vaultId: _v, subscriptionId: _s, ...p }) => p),
+      vms: (vmsBySub.get(vault.subscriptionId.toLowerCase()) ?? []).map(({ vm }) => {
+        const key = vm.id.toLowerCase();
+        const other = holder.get(key);
+        const sameRegion = vm.location.toLowerCase() === found.location.toLowerCase();
+        return {
+          ...vm,
+          registered: held.has(key),
+          protectable: sameRegion && !held.has(key) && !other,
+          ...(other && !held.has(key) ? { otherVault: other } : {}),
+        };
+      }),
+      policies: mine(policiesOf),
       protectedItems: items,
-      jobs: mine(estate.jobs).map(({ vaultId: _v, subscriptionId: _s, ...j }) => j),
+      jobs: mine(jobsOf),
       apiCalls: {},
     };
     return { vault, observation };
   });
-  const inScope = new Set(spec.scope.subscriptions.map((s) => s.toLowerCase()));
   return {
     observedAt: serviceTime.toISOString(),
     profile: target.profile,
     vaults,
-    vms: vms.filter((vm) => inScope.has((parseArmId(vm.id).subscriptions ?? '').toLowerCase())).map((vm) => {
+    vms: vms.filter((v) => inScope.has(v.subscriptionId.toLowerCase())).map(({ vm }) => {
       const other = holder.get(vm.id.toLowerCase());
       return other ? { ...vm, otherVault: other } : vm;
     }),

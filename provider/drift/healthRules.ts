@@ -3,7 +3,6 @@
 // the VM should give). Pure.
 import {
   recoveryPointConsistency,
-  sameArmId,
   type DriftFinding,
   type DriftSubject,
   type Observation,
@@ -73,11 +72,27 @@ function latestPoint(item: ObservedProtectedItem): { time: number; consistency?:
   return valid[0];
 }
 
+// Each job list indexed by VM once, newest first (a stable sort): the rules look a VM's jobs up for every item, and
+// a vault's day holds a backup job per item.
+const jobIndexes = new WeakMap<readonly ObservedJob[], ReadonlyMap<string, readonly ObservedJob[]>>();
+
 /** The VM's newest job that `pick` accepts. */
 function newestJob(vmId: string, obs: Observation, pick: (j: ObservedJob) => boolean): ObservedJob | undefined {
-  return obs.jobs
-    .filter((j) => j.vmId !== undefined && sameArmId(j.vmId, vmId) && pick(j))
-    .sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime))[0];
+  let index = jobIndexes.get(obs.jobs);
+  if (!index) {
+    const byVm = new Map<string, ObservedJob[]>();
+    for (const j of obs.jobs) {
+      if (j.vmId === undefined) continue;
+      const key = j.vmId.toLowerCase();
+      const list = byVm.get(key);
+      if (list) list.push(j);
+      else byVm.set(key, [j]);
+    }
+    for (const list of byVm.values()) list.sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
+    jobIndexes.set(obs.jobs, byVm);
+    index = byVm;
+  }
+  return index.get(vmId.toLowerCase())?.find(pick);
 }
 
 /** When protection was configured, from the configure-backup job if the observation still holds it. */
@@ -164,6 +179,14 @@ const consistencyDegraded: HealthRule = ({ item, vm, subject, label, source }, {
     expected: want, actual: got, ...withCode(warning), source,
   };
 };
+
+/**
+ * Whether drift needs the item's recovery points: only the consistency rule reads a point the item does not carry
+ * (the item has its newest point's time, health and last backup), and it judges only a running VM that has a point.
+ */
+export function needsRecoveryPoints(item: ObservedProtectedItem, vm: Pick<ObservedVm, 'powerState'> | undefined): boolean {
+  return vm?.powerState === 'running' && latestPoint(item) !== undefined;
+}
 
 const HEALTH_RULES: readonly HealthRule[] = [protectionInError, lastBackupFailed, recoveryPointOverdue, consistencyDegraded];
 

@@ -26,7 +26,7 @@ import {
 import { isActive, itemVm } from './observed.js';
 import { actionId, planProtection, type PlanOptions } from './planProtection.js';
 import { preflightFinding } from './preflight.js';
-import { pickMatches, resolveDeclarations, rulesSelectingNothing, selectorMatches, vmOrder, type Declarations, type DeclaredVm } from './selectVms.js';
+import { anyPickMatches, resolveDeclarations, rulesSelectingNothing, selectorMatches, vmOrder, type Declarations, type DeclaredVm } from './selectVms.js';
 
 /** Azure's limits per Recovery Services vault (emulator/README.md cites them). */
 export const VAULT_LIMITS = { protectedVms: 1000, policies: 200, policyWritesPerDay: 50 } as const;
@@ -78,11 +78,23 @@ function inScope(spec: ResolvedSpec, vm: ObservedVm): boolean {
 
 /** Whether an exemption entry covers the VM. */
 export function exemptionMatches(entry: ResolvedSpec['exempt'][number], vm: ObservedVm): boolean {
-  return entry.vms.some((p) => pickMatches(p, vm)) || (entry.selector !== undefined && selectorMatches(entry.selector, vm));
+  return anyPickMatches(entry.vms, vm) || (entry.selector !== undefined && selectorMatches(entry.selector, vm));
 }
+
+// A command resolves one observation several times (what discovery will write for, warnings, the plan or drift):
+// each is the first, kept while the observation's vault list lives.
+const resolutions = new WeakMap<EstateObservation['vaults'], { spec: ResolvedSpec; vms: readonly ObservedVm[]; resolution: EstateResolution }>();
 
 /** Selects over the whole scope once, routes every declared VM to its vault, and cuts the estate into slices. */
 export function resolveEstate(spec: ResolvedSpec, obs: EstateObservation): EstateResolution {
+  const kept = resolutions.get(obs.vaults);
+  if (kept && kept.spec === spec && kept.vms === obs.vms) return kept.resolution;
+  const resolution = resolveAnew(spec, obs);
+  resolutions.set(obs.vaults, { spec, vms: obs.vms, resolution });
+  return resolution;
+}
+
+function resolveAnew(spec: ResolvedSpec, obs: EstateObservation): EstateResolution {
   const scopeVms = obs.vms.filter((vm) => inScope(spec, vm));
   const allItems = obs.vaults.flatMap((v) => v.observation.protectedItems);
   const declarations = resolveDeclarations(spec, { vms: scopeVms, protectedItems: allItems });

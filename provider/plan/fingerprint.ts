@@ -9,7 +9,7 @@ import { normalizePolicySettings } from './policySettings.js';
 const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /** sha256 (hex) over the sorted, normalized VMs, protected items and policies of the observation. */
-export function fingerprintObservation(obs: Observation): string {
+function digestObservation(obs: Observation): string {
   const state = {
     vault: { id: obs.vault.id.toLowerCase(), location: obs.vault.location.toLowerCase(), settings: obs.vault.settings },
     vms: obs.vms
@@ -47,4 +47,17 @@ export function fingerprintObservation(obs: Observation): string {
       .sort(byKey((p) => p.name)),
   };
   return createHash('sha256').update(canonicalJson(state)).digest('hex');
+}
+
+// An estate plans each vault's observation more than once in a command (what to write for, then the plan).
+const fingerprints = new WeakMap<Observation, string>();
+
+/** The observation's digest (see digestObservation), computed once per observation. */
+export function fingerprintObservation(obs: Observation): string {
+  let fingerprint = fingerprints.get(obs);
+  if (fingerprint === undefined) {
+    fingerprint = digestObservation(obs);
+    fingerprints.set(obs, fingerprint);
+  }
+  return fingerprint;
 }

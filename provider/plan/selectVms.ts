@@ -103,19 +103,22 @@ export function selectorMatches(sel: VmSelector, vm: ObservedVm): boolean {
   if (groupIn(ex.resourceGroups, vm.resourceGroup)) return false;
   if (globMatches(ex.names, vm.name)) return false;
   if (Object.entries(ex.tags).some(([k, v]) => tagMatches(vm.tags, k, v))) return false;
-  return !excludedByPick(ex.vms, vm);
+  return !anyPickMatches(ex.vms, vm);
 }
 
-// Exclusion picks by id in a set, made once per list: a long exclusion list is not compared with every VM.
-const excludedIds = new WeakMap<readonly VmPick[], ReadonlySet<string>>();
-function excludedByPick(picks: readonly VmPick[], vm: ObservedVm): boolean {
+// A list of picks split once: those by id in a set, looked up; only those by resource group and name are scanned.
+// A long exclusion or exemption list is not compared with every VM.
+const pickIndexes = new WeakMap<readonly VmPick[], { ids: ReadonlySet<string>; byName: readonly VmPick[] }>();
+
+/** Whether any of the picks matches the VM. */
+export function anyPickMatches(picks: readonly VmPick[], vm: Pick<ObservedVm, 'id' | 'name' | 'resourceGroup'>): boolean {
   if (picks.length === 0) return false;
-  let ids = excludedIds.get(picks);
-  if (!ids) {
-    ids = new Set(picks.filter((p) => p.id !== undefined).map((p) => p.id!.toLowerCase()));
-    excludedIds.set(picks, ids);
+  let index = pickIndexes.get(picks);
+  if (!index) {
+    index = { ids: new Set(picks.filter((p) => p.id !== undefined).map((p) => p.id!.toLowerCase())), byName: picks.filter((p) => p.id === undefined) };
+    pickIndexes.set(picks, index);
   }
-  return ids.has(vm.id.toLowerCase()) || picks.some((p) => p.id === undefined && pickMatches(p, vm));
+  return index.ids.has(vm.id.toLowerCase()) || index.byName.some((p) => pickMatches(p, vm));
 }
 
 function inRegion(vm: ObservedVm, opts: SelectOptions): boolean {
@@ -284,10 +287,10 @@ export function rulesSelectingNothing(spec: ResolvedSpec, obs: { readonly vms: r
 
 /** Active protections whose VM no rule declares (VMs in conflict and missing picks count as declared). */
 export function undeclaredItems(decls: Declarations, items: readonly ObservedProtectedItem[]): ObservedProtectedItem[] {
-  const declaredIds = [...decls.declared.map((d) => d.vm.id), ...decls.conflicted.map((v) => v.id)];
+  const declaredIds = new Set([...decls.declared.map((d) => d.vm.id), ...decls.conflicted.map((v) => v.id)].map(lower));
   return items.filter((item) => {
     if (!isActive(item)) return false;
     const vm = itemVm(item);
-    return !declaredIds.some((id) => sameArmId(id, vm.id)) && !decls.missing.some((m) => pickMatches(m.pick, vm));
+    return !declaredIds.has(lower(vm.id)) && !decls.missing.some((m) => pickMatches(m.pick, vm));
   });
 }

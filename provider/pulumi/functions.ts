@@ -1,7 +1,7 @@
 // Provider functions (invokes): read-only views of the target, computed by the same layers as the CLI.
 import path from 'node:path';
 import { observe, observeEstate } from '../discovery/index.js';
-import { detectDrift, detectEstateDrift } from '../drift/index.js';
+import { detectDrift, detectEstateDrift, needsRecoveryPoints } from '../drift/index.js';
 import { findItem, isActive, itemPolicyName, preflight, preflightFinding, selectorMatches, subscriptionOf } from '../plan/index.js';
 import { resolveSpecFile, resolveSpecText } from '../spec/index.js';
 import {
@@ -203,8 +203,8 @@ const getDrift: Invoke = async (ctx, args) => {
   // through its own subscription, so one provider configuration serves specs of any subscription.
   const report =
     spec.form === 'estate'
-      ? detectEstateDrift(spec, await observeEstate(target, spec, { refresh: false, recoveryPoints: true }), options)
-      : detectDrift(spec, await observe(target.forSubscription(spec.target.subscriptionId), spec.target.vault, { refresh: false, recoveryPoints: true }), options);
+      ? detectEstateDrift(spec, await observeEstate(target, spec, { refresh: false, recoveryPoints: needsRecoveryPoints }), options)
+      : detectDrift(spec, await observe(target.forSubscription(spec.target.subscriptionId), spec.target.vault, { refresh: false, recoveryPoints: needsRecoveryPoints }), options);
   return {
     outputs: {
       inSync: report.summary.inSync,

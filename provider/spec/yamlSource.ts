@@ -158,7 +158,14 @@ function checkNodes(doc: Document, at: (offset: number) => SourceLocation): Diag
 }
 
 function createLocator(doc: Document, at: (offset: number) => SourceLocation): Locator {
-  const resolve = (node: unknown): unknown => (node instanceof Alias ? node.resolve(doc) : node);
+  // Each alias resolved once: the library searches the whole document for its anchor on every call, and a long
+  // aliased list is located once for each of its entries.
+  const aliases = new WeakMap<Alias, unknown>();
+  const resolve = (node: unknown): unknown => {
+    if (!(node instanceof Alias)) return node;
+    if (!aliases.has(node)) aliases.set(node, node.resolve(doc));
+    return aliases.get(node);
+  };
   // Each mapping's pairs by key, made on first use: a spec with thousands of wrong keys is located in linear time.
   const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
   const pairOf = (map: YAMLMap, key: string): Pair | undefined => {

@@ -29,7 +29,7 @@ import {
   weakeningChanges,
 } from '../../plan/index.js';
 import { applyEstatePlan, applyPlan, lockVault, type VaultLockOptions } from '../../apply/index.js';
-import { detectDrift, detectEstateDrift } from '../../drift/index.js';
+import { detectDrift, detectEstateDrift, needsRecoveryPoints } from '../../drift/index.js';
 import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { readSourceFile } from '../../spec/index.js';
@@ -38,6 +38,7 @@ import { parseDuration } from '../duration.js';
 import { emit, loadSpec, oneOf, positiveInt, reportWarnings, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
 import { prepareOutputPath } from '../flags.js';
+import type { RecoveryPointChoice } from '../../discovery/index.js';
 
 export interface ValidateFlags {
   file: string;
@@ -94,7 +95,7 @@ function needsDiscovery(plan: Plan, obs: Observation): boolean {
 export function discoverEstate(
   target: Target,
   spec: ResolvedSpec,
-  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: boolean },
+  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: RecoveryPointChoice },
 ): Promise<EstateObservation> {
   const writes = new Set(['register', 'protect', 'changePolicy']);
   return observeEstate(target, spec, {
@@ -417,12 +418,12 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
     let report: DriftReport;
     if (spec.form === 'estate') {
       // Drift never writes: no discovery, only the agent facts of the VMs it explains.
-      const estate = await discoverEstate(target, spec, { consistent: flags.consistent === true, refresh: false, recoveryPoints: true });
+      const estate = await discoverEstate(target, spec, { consistent: flags.consistent === true, refresh: false, recoveryPoints: needsRecoveryPoints });
       reportWarnings(resolveEstate(spec, estate).warnings);
       report = detectEstateDrift(spec, estate, options);
     } else {
       // Drift reads and never writes: no discovery.
-      const observation = await observe(target, spec.target.vault, { refresh: false, recoveryPoints: true });
+      const observation = await observe(target, spec.target.vault, { refresh: false, recoveryPoints: needsRecoveryPoints });
       reportWarnings(rulesSelectingNothing(spec, observation));
       report = detectDrift(spec, observation, options);
     }
