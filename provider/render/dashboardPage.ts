@@ -20,15 +20,8 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = {}): string {
-  const refreshSeconds = opts.refreshSeconds !== undefined && opts.refreshSeconds > 0 ? opts.refreshSeconds : 30;
-  const config: DashboardConfig = {
-    liveUrl: opts.liveUrl ?? null,
-    refreshSeconds,
-    statusGroups: JOB_STATUS_GROUPS,
-    drift: DRIFT_CATEGORIES.map((id) => ({ id, title: DRIFT_RULES[id].title, level: DRIFT_RULES[id].level, help: DRIFT_RULES[id].help })),
-  };
-  const title = `Backup dashboard · ${data.vault.name}`;
+/** The start of a dashboard page, up to its body: the title, the stylesheet, an icon that asks for no file. */
+export function pageHead(title: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -38,7 +31,18 @@ export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = 
 <title>${xmlEscape(title)}</title>
 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='4' fill='%232563eb'/%3E%3C/svg%3E">
 <style>${DASHBOARD_STYLE}</style>
-</head>
+</head>`;
+}
+
+export function dashboardHtml(data: DashboardData, opts: DashboardPageOptions = {}): string {
+  const refreshSeconds = opts.refreshSeconds !== undefined && opts.refreshSeconds > 0 ? opts.refreshSeconds : 30;
+  const config: DashboardConfig = {
+    liveUrl: opts.liveUrl ?? null,
+    refreshSeconds,
+    statusGroups: JOB_STATUS_GROUPS,
+    drift: DRIFT_CATEGORIES.map((id) => ({ id, title: DRIFT_RULES[id].title, level: DRIFT_RULES[id].level, help: DRIFT_RULES[id].help })),
+  };
+  return `${pageHead(`Backup dashboard · ${data.vault.name}`)}
 <body>
 <a class="skip" href="#jobs">Skip to jobs</a>
 <header class="top">

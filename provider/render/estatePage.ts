@@ -1,7 +1,7 @@
 // An estate's dashboard as one self-contained page, drawn on the server: the estate's totals and coverage,
 // then one row per vault by subscription and region, each with the command that opens its own dashboard.
 import type { EstateDashboard } from '../core/index.js';
-import { DASHBOARD_STYLE } from './dashboardStyle.js';
+import { pageHead } from './dashboardPage.js';
 import { plural, shortTime, xmlEscape } from './format.js';
 
 export interface EstatePageOptions {
@@ -45,16 +45,7 @@ export function estateDashboardHtml(data: EstateDashboard, opts: EstatePageOptio
 </tr>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light">
-<title>Backup dashboard · estate of ${xmlEscape(plural(t.vaults, 'vault'))}</title>
-<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='4' fill='%232563eb'/%3E%3C/svg%3E">
-<style>${DASHBOARD_STYLE}</style>
-</head>
+  return `${pageHead(`Backup dashboard · estate of ${plural(t.vaults, 'vault')}`)}
 <body>
 <header class="top">
   <div>

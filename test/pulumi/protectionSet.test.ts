@@ -47,6 +47,14 @@ function tagOutOfBand(stateDir: string, id: string, key: string, value: string):
   }
 }
 
+/** An example program of examples/ over the demo fleet, with the repository's plugin, in a stack of its own. */
+async function exampleStack(name: string) {
+  const example = (await readFile(path.join(ROOT, 'examples', name, 'Pulumi.yaml'), 'utf8'))
+    .replace('path: ../../bin', `path: ${path.join(ROOT, 'bin')}`)
+    .replace('vmbackup:fleet: ../fleet.yaml', `vmbackup:fleet: ${FLEET}`);
+  return stackWithWorld(work, name, example, FLEET);
+}
+
 let work: string;
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'vmbackup-protection-set-'));
@@ -105,10 +113,7 @@ describe('ProtectionSet under the real engine', () => {
   }, 400_000);
 
   it('examples/pulumi-protection-set: preview lists the healthy production web and API VMs of the demo fleet, writing nothing', async () => {
-    const example = (await readFile(path.join(ROOT, 'examples', 'pulumi-protection-set', 'Pulumi.yaml'), 'utf8'))
-      .replace('path: ../../bin', `path: ${path.join(ROOT, 'bin')}`)
-      .replace('vmbackup:fleet: ../fleet.yaml', `vmbackup:fleet: ${FLEET}`);
-    const { stack, stateDir } = await stackWithWorld(work, 'example', example, FLEET);
+    const { stack, stateDir } = await exampleStack('pulumi-protection-set');
     const before = vaultWrites(stateDir);
     const preview = await stack.pulumi(['preview']);
     expect(vaultWrites(stateDir)).toBe(before);
@@ -116,10 +121,7 @@ describe('ProtectionSet under the real engine', () => {
   }, 120_000);
 
   it('examples/pulumi-estate: each region\'s web tier in its own vault, one provider configuration, and the estate\'s coverage', async () => {
-    const example = (await readFile(path.join(ROOT, 'examples', 'pulumi-estate', 'Pulumi.yaml'), 'utf8'))
-      .replace('path: ../../bin', `path: ${path.join(ROOT, 'bin')}`)
-      .replace('vmbackup:fleet: ../fleet.yaml', `vmbackup:fleet: ${FLEET}`);
-    const { stack, stateDir } = await stackWithWorld(work, 'estate', example, FLEET);
+    const { stack, stateDir } = await exampleStack('pulumi-estate');
     const before = vaultWrites(stateDir);
     const preview = await stack.pulumi(['preview']);
     expect(vaultWrites(stateDir)).toBe(before);
