@@ -99,7 +99,7 @@ function compareVm(declared: DeclaredVm, spec: ResolvedSpec, obs: Observation, p
   const withItem = item ? { item } : {};
   const withChosen = chosen ? { chosen } : {};
   const disks = declared.rule.disks ?? ALL_DISKS;
-  const lunFindings = diskFindings(vm, declared.rule.disks, `rule "${declared.rule.name}"`);
+  const lunFindings = diskFindings(vm, declared.rule.disks, `rule "${declared.rule.name}"`, profile);
   if (item && isActive(item)) {
     const disksDiffer = !sameDisks(item.disks, disks);
     const withDisks = { disks, disksDiffer };

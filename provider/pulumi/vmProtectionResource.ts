@@ -94,7 +94,7 @@ export function protectionFindings(obs: Observation, vmId: string, policyName: s
   }
   const chosen = policyChoice({ policies: [] }, obs, policyName);
   const item = findItem(obs.protectedItems, vmId);
-  const lunFindings = diskFindings(vm, disks, 'disks');
+  const lunFindings = diskFindings(vm, disks, 'disks', obs.profile);
   if (item && isActive(item)) {
     const current = itemPolicyName(item);
     if (!chosen || current?.toLowerCase() === chosen.name.toLowerCase()) return lunFindings;
