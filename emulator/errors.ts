@@ -216,6 +216,12 @@ export const ArmErrors = {
       'UserErrorInvalidDiskLun',
       `VM '${vm}' has no data disk at LUN ${missing.join(', ')} (its data disks: ${have.length ? `LUN ${have.join(', ')}` : 'none'}). Name only LUNs of the VM's data disks in diskExclusionProperties.diskLunList.`,
     ),
+  selectiveDiskBackupNotSupported: (vm: string, profile: string) =>
+    ArmError.make(
+      400,
+      'UserErrorSelectiveDiskBackupNotSupported',
+      `The ${profile} profile backs up every disk of a VM; VM '${vm}' cannot exclude disks. Remove diskExclusionProperties to back up every disk, or use the modern profile.`,
+    ),
   invalidTimeZone: (tz: string) =>
     ArmError.make(400, 'UserErrorInvalidTimeZone', `Time zone '${tz}' is not known to the vmbackup emulator; use UTC or a Windows time zone id such as 'W. Europe Standard Time'.`),
 } as const;

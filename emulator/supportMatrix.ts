@@ -22,6 +22,7 @@ export interface Support {
   readonly enhancedPolicySecurityTypes: readonly string[];
   readonly enhancedToStandardPolicy: boolean;
   readonly explicitRegistration: boolean;
+  readonly selectiveDiskBackup: boolean;
   readonly hourlySchedules: boolean;
   readonly hourlyIntervals: readonly number[];
   readonly hourlyWindowHours: Range;

@@ -99,6 +99,8 @@ function putItem(ctx: RequestContext): HandlerResult {
     failWith = protectFailure(vm, ctx.world.profile);
   }
   const diskExclusion = diskExclusionOf(props.extendedProperties, vm);
+  // Clearing a selection stays accepted: a classic item has none, and every disk is what it backs up anyway.
+  if (diskExclusion && !supportOf(ctx.world.profile).selectiveDiskBackup) throw ArmErrors.selectiveDiskBackupNotSupported(vmName, ctx.world.profile);
   const job = startUserJob(ctx, { vaultId: vault.id, operation: 'ConfigureBackup', vmId, vmName, resourceGroup });
   const op = ctx.world.startOperation({
     kind: 'protect', target: vmTarget(vmId), jobId: job.id, failWith,

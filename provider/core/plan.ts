@@ -39,6 +39,7 @@ export type PreflightCode =
   | 'VaultPolicyLimit'
   | 'PolicyWriteLimit'
   | 'DiskLunNotFound'
+  | 'SelectiveDisksUnsupported'
   | 'StorageRedundancyLocked'
   | 'SoftDeleteAlwaysOn'
   | 'ImmutabilityLocked'

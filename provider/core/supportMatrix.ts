@@ -27,6 +27,8 @@ export interface Support {
   readonly enhancedToStandardPolicy: boolean;
   /** A VM is registered with the vault (extension, then container) before it is protected. */
   readonly explicitRegistration: boolean;
+  /** A protected item may back up only some of the VM's data disks (include, exclude, OS disk only). */
+  readonly selectiveDiskBackup: boolean;
   readonly hourlySchedules: boolean;
   readonly hourlyIntervals: readonly number[];
   readonly hourlyWindowHours: Range;

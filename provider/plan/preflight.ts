@@ -57,6 +57,8 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: apply the rest after 24 hours (run `vmbackup apply` again), or change fewer policies at once.',
   DiskLunNotFound:
     "Name only LUNs of the VM's data disks in the rule's `disks:` (`vmbackup discover` lists them), or attach the disks first; `osOnly: true` backs up the OS disk alone.",
+  SelectiveDisksUnsupported:
+    "Remove the rule's `disks:` to back up every disk, or use the modern profile: an emulator serving modern (`vmbackup emulator serve --profile modern`), or `--target azure`.",
   StorageRedundancyLocked:
     "A vault's storage redundancy (and its Cross Region Restore) is locked once it protects an item: keep the vault's current value in the spec, or protect the VMs from a new vault created with the redundancy you need (stop protection here retaining the data).",
   SoftDeleteAlwaysOn: "Always-on soft delete cannot be turned off: write `softDelete: alwaysOn` in the vault's settings.",
@@ -67,7 +69,8 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
 /**
  * The codes the service answers when the precondition is ignored: Premium storage, several NICs and load
  * balancers end in an internal error, an unsupported OS in the extension install timing out. Azure documents
- * no code for too many data disks or another region; those two are the names the emulator answers with.
+ * no code for too many data disks, another region or a disk selection the profile does not offer; those are the
+ * names the emulator answers with.
  */
 export const PREFLIGHT_AZURE_CODES: Readonly<Partial<Record<PreflightCode, string>>> = {
   VmNotFound: 'BCMV2VMNotFound',
@@ -85,6 +88,7 @@ export const PREFLIGHT_AZURE_CODES: Readonly<Partial<Record<PreflightCode, strin
   EnhancedPolicyRequired: 'UserErrorEnhancedPolicyRequired',
   EnhancedPolicyToStandard: 'UserErrorPolicyTypeChangeNotAllowed',
   DiskLunNotFound: 'UserErrorInvalidDiskLun',
+  SelectiveDisksUnsupported: 'UserErrorSelectiveDiskBackupNotSupported',
   StorageRedundancyLocked: 'StorageModelModifyError',
   SoftDeleteAlwaysOn: 'BMSUserErrorSoftDeleteStateAlwaysOn',
   ImmutabilityLocked: 'UserErrorUnsupportedVaultImmutabilityStateChange',
@@ -227,8 +231,19 @@ export function policyChangeFindings(vm: ObservedVm, from: PolicyChoice | undefi
   ];
 }
 
-/** The LUNs a selection names that the VM has no data disk at (Azure refuses it); `selectedBy` says whose, e.g. `rule "data"`. */
-export function diskFindings(vm: ObservedVm, disks: DiskSelection | undefined, selectedBy: string): PreflightFinding[] {
+/**
+ * What the service refuses about a disk selection: any selection where the profile backs up every disk (the
+ * guide's preview), else the LUNs the VM has no data disk at; `selectedBy` says whose, e.g. `rule "data"`.
+ */
+export function diskFindings(vm: ObservedVm, disks: DiskSelection | undefined, selectedBy: string, profile: Profile): PreflightFinding[] {
+  if (disks && disks.kind !== 'all' && !supportOf(profile).selectiveDiskBackup) {
+    return [
+      preflightFinding(
+        'SelectiveDisksUnsupported',
+        `${selectedBy} selects disks of VM ${vmLabel(vm.resourceGroup, vm.name)}, but the ${profile} profile has no selective disk backup: it backs up every disk of a VM`,
+      ),
+    ];
+  }
   const missing = missingLuns(disks, vmDataDiskLuns(vm));
   if (missing.length === 0) return [];
   const have = vmDataDiskLuns(vm);

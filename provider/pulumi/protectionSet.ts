@@ -8,14 +8,16 @@ import type { ObservedVm } from '../core/index.js';
 import { settled, type ComponentArgs, type ComponentResult } from './componentRuntime.js';
 import { vaultFromId, type ProviderContext, type VaultRef } from './context.js';
 import { toSelector, vaultVms } from './functions.js';
+import { checkDisksInput } from './diskInput.js';
 import { containsUnknown, ProviderError, UNKNOWN, type PropertyMap } from './protocol.js';
 import { checkVaultInputs, type CheckFailure } from './resource.js';
+import type { DiskSelection } from './sdk/types.js';
 import { VmProtection } from './sdk/vmProtection.js';
 import { policyNameOf } from './vmProtectionResource.js';
 
 export const PROTECTION_SET = 'vmbackup:index:ProtectionSet';
 
-const INPUTS = new Set(['selector', 'policyId', 'vaultResourceGroup', 'vaultName', 'retainDataOnDelete']);
+const INPUTS = new Set(['selector', 'policyId', 'vaultResourceGroup', 'vaultName', 'disks', 'retainDataOnDelete']);
 
 /** The component as the engine records it; its outputs are registered once the children are. */
 class ProtectionSetResource extends pulumi.ComponentResource {
@@ -60,9 +62,13 @@ function checkInputs(props: PropertyMap, failures: CheckFailure[]): void {
   if (retainDataOnDelete !== undefined && retainDataOnDelete !== UNKNOWN && typeof retainDataOnDelete !== 'boolean') {
     failures.push({ property: 'retainDataOnDelete', reason: 'retainDataOnDelete must be true or false' });
   }
+  failures.push(...checkDisksInput(props.disks).map((reason) => ({ property: 'disks', reason })));
 }
 
-/** One VM's child. The policy id is passed as the program gave it, so the child depends on the Policy resource. */
+/**
+ * One VM's child. The policy id is passed as the program gave it, so the child depends on the Policy resource;
+ * the disks too, so each child's Check judges them against its own VM.
+ */
 function protection(set: pulumi.ComponentResource, setName: string, vault: VaultRef, vm: ObservedVm, inputs: pulumi.Inputs): VmProtection {
   const args = {
     vaultResourceGroup: vault.resourceGroup,
@@ -70,6 +76,7 @@ function protection(set: pulumi.ComponentResource, setName: string, vault: Vault
     vmId: vm.id,
     policyId: inputs.policyId as pulumi.Input<string>,
     retainDataOnDelete: (inputs.retainDataOnDelete as pulumi.Input<boolean> | undefined) ?? true,
+    ...(inputs.disks !== undefined ? { disks: inputs.disks as pulumi.Input<DiskSelection> } : {}),
   };
   return new VmProtection(childName(setName, vm), args, { parent: set });
 }

@@ -24,6 +24,7 @@ export const FINDING_PROPERTY: Readonly<Record<PreflightCode, 'vmId' | 'policyId
   VaultPolicyLimit: 'vaultName',
   PolicyWriteLimit: 'vaultName',
   DiskLunNotFound: 'disks',
+  SelectiveDisksUnsupported: 'disks',
   StorageRedundancyLocked: 'vaultName',
   SoftDeleteAlwaysOn: 'vaultName',
   ImmutabilityLocked: 'vaultName',
@@ -56,6 +57,8 @@ export const PULUMI_REMEDIES: Readonly<Record<PreflightCode, string>> = {
   VaultPolicyLimit: 'a vault holds at most 200 backup policies: let VmProtections share Policy resources, or use another vault of the region.',
   PolicyWriteLimit: 'Azure allows 50 policy creations or edits through Resource Manager per vault in 24 hours: run `pulumi up` again after 24 hours.',
   DiskLunNotFound: "name only LUNs of the VM's data disks in disks (getVirtualMachines lists them), or attach the disks first; disks: { osOnly: true } backs up the OS disk alone.",
+  SelectiveDisksUnsupported:
+    'remove disks to back up every disk, or point the provider at a target of the modern profile (an emulator serving modern, or vmbackup:target azure).',
   StorageRedundancyLocked: "keep the vault's storage redundancy: it is locked once the vault protects an item; use a new vault for another redundancy.",
   SoftDeleteAlwaysOn: 'keep soft delete always on: that state cannot be undone.',
   ImmutabilityLocked: 'keep the vault immutable and locked: that state cannot be undone.',

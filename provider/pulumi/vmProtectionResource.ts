@@ -84,7 +84,8 @@ function ruleSpec(target: Target, urn: string, inputs: PropertyMap, policyName: 
 /**
  * What Azure Backup would refuse about this protection, judged from the vault as last read (preview
  * starts no discovery): the VM's pre-flight findings, or, for a VM this vault already protects, the
- * policy change's; and the LUNs of `disks` the VM has no data disk at.
+ * policy change's; and what the service refuses about `disks` (a selection on the classic profile, a LUN the
+ * VM has no data disk at).
  */
 export function protectionFindings(obs: Observation, vmId: string, policyName: string | undefined, disks?: DiskSelection): PreflightFinding[] {
   const vm = obs.vms.find((v) => sameArmId(v.id, vmId));
@@ -94,13 +95,13 @@ export function protectionFindings(obs: Observation, vmId: string, policyName: s
   }
   const chosen = policyChoice({ policies: [] }, obs, policyName);
   const item = findItem(obs.protectedItems, vmId);
-  const lunFindings = diskFindings(vm, disks, 'disks');
+  const diskSelectionFindings = diskFindings(vm, disks, 'disks', obs.profile);
   if (item && isActive(item)) {
     const current = itemPolicyName(item);
-    if (!chosen || current?.toLowerCase() === chosen.name.toLowerCase()) return lunFindings;
-    return [...policyChangeFindings(vm, policyChoice({ policies: [] }, obs, current), chosen, obs.profile), ...lunFindings];
+    if (!chosen || current?.toLowerCase() === chosen.name.toLowerCase()) return diskSelectionFindings;
+    return [...policyChangeFindings(vm, policyChoice({ policies: [] }, obs, current), chosen, obs.profile), ...diskSelectionFindings];
   }
-  return uniqueFindings([...preflight(vm, obs, chosen), ...lunFindings]);
+  return uniqueFindings([...preflight(vm, obs, chosen), ...diskSelectionFindings]);
 }
 
 async function previewFailures(ctx: ProviderContext, urn: string, inputs: PropertyMap): Promise<CheckFailure[]> {

@@ -238,6 +238,12 @@ export const PREFLIGHT_RULES: Readonly<Record<PreflightCode, RuleInfo>> = {
     help: "Name only LUNs of the VM's data disks, or attach the disks first.",
     level: 'error',
   },
+  SelectiveDisksUnsupported: {
+    title: 'Selective disk backup not offered',
+    description: "A rule's `disks:` selects disks, but the target's profile backs up every disk of a VM (the classic profile: Azure Backup's 2015 preview).",
+    help: "Remove the rule's `disks:`, or use the modern profile.",
+    level: 'error',
+  },
   StorageRedundancyLocked: {
     title: 'Storage redundancy locked',
     description: "A vault's storage redundancy, and its Cross Region Restore once on, cannot change after the vault protects an item.",

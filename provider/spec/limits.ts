@@ -10,6 +10,8 @@ export interface ProfileLimits {
   /** Who sets these limits, as messages say it: "the classic profile allows 1-30 days". */
   readonly label: string;
   readonly hourly: boolean;
+  /** A rule may back up only some of a VM's disks (`disks:`). */
+  readonly selectiveDisks: boolean;
   readonly dailyDays: Range;
   /** Undefined: this kind of retention is not allowed at all. */
   readonly weeklyWeeks?: Range;
@@ -26,6 +28,7 @@ function limitsOf(profile: Profile, label: string): ProfileLimits {
   return {
     label,
     hourly: s.hourlySchedules,
+    selectiveDisks: s.selectiveDiskBackup,
     dailyDays: s.dailyRetentionDays,
     weeklyWeeks: s.weeklyRetentionWeeks,
     monthlyMonths: s.monthlyRetentionMonths,
@@ -47,6 +50,7 @@ function union(a: Range | undefined, b: Range | undefined): Range | undefined {
 const ANY: ProfileLimits = {
   label: 'Azure Backup',
   hourly: CLASSIC.hourly || MODERN.hourly,
+  selectiveDisks: CLASSIC.selectiveDisks || MODERN.selectiveDisks,
   dailyDays: union(CLASSIC.dailyDays, MODERN.dailyDays)!,
   weeklyWeeks: union(CLASSIC.weeklyWeeks, MODERN.weeklyWeeks),
   monthlyMonths: union(CLASSIC.monthlyMonths, MODERN.monthlyMonths),

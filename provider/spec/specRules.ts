@@ -4,7 +4,7 @@ import { compileNameGlob, isGlobError } from '../core/index.js';
 import { didYouMean } from './didYouMean.js';
 import { parseVmId, VM_ID_SHAPE } from './armIdCheck.js';
 import { checkPolicy } from './policyRules.js';
-import type { Profile } from './limits.js';
+import { profileLimits, type Profile } from './limits.js';
 import type { Reporter } from './reporter.js';
 import { describePick, pickKey, resolvePick } from './vmPick.js';
 import { findVault } from './normalize.js';
@@ -392,6 +392,21 @@ const diskSelectionsAreClear: SpecRule = ({ rules }, { reporter }) => {
   }
 };
 
+/** The classic profile is the guide's preview, which backs up every disk of a VM: a selection there is refused at its place. */
+const diskSelectionsAreOffered: SpecRule = ({ rules }, { reporter, profile }) => {
+  const limits = profileLimits(profile);
+  if (limits.selectiveDisks) return;
+  for (const { value, path } of rules) {
+    if (value.disks === undefined) continue;
+    reporter.report({
+      code: 'SelectiveDisksUnsupported',
+      message: `rule "${value.name}" selects disks, but ${limits.label} has no selective disk backup: it backs up every disk of a VM`,
+      path: [...path, 'disks'],
+      remedy: 'remove disks: to back up every disk, or use the modern profile: --profile modern, an emulator serving modern, or --target azure',
+    });
+  }
+};
+
 /** Azure offers Cross Region Restore only on a geo-redundant vault (emulator/README.md, "Vault safety settings"). */
 const crossRegionRestoreIsGeoRedundant: SpecRule = ({ vaultSettings }, { reporter }) => {
   for (const { value, path } of vaultSettings) {
@@ -415,6 +430,7 @@ const SPEC_RULES: readonly SpecRule[] = [
   rulesNameKnownPolicies,
   rulesPickVms,
   diskSelectionsAreClear,
+  diskSelectionsAreOffered,
   namePatternsAreValid,
   picksAreWellFormed,
   vmsArePickedOnce,

@@ -1,7 +1,8 @@
 // Selective disk backup end to end, through the CLI on the emulator: OS disk only round-trips exactly (an
 // inclusion list of no LUN is not read back as every disk: plan and drift find nothing to do), a new selection
 // is planned as changeDisks and applied, and a selection changed out of band through the SDK is drift with the
-// rule's `disks:` line in SARIF.
+// rule's `disks:` line in SARIF. The classic profile (the guide's preview) has no selective disk backup: validate
+// and plan refuse `disks:` there at its line, before anything is sent.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,5 +120,30 @@ describe('selective disk backup through the CLI', () => {
     expect(sarif.code).toBe(2);
     const results = JSON.parse(sarif.stdout).runs[0].results as { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
     expect(results.map((r) => [r.ruleId, r.locations[0].physicalLocation.region.startLine])).toEqual([['drift/disksChanged', DISKS_LINE]]);
+  });
+});
+
+describe('selective disk backup on the classic profile', () => {
+  it('is refused by validate and by plan at the rule\'s disks: line, naming the modern profile; nothing is sent', async () => {
+    const classicDir = await mkdtemp(join(tmpdir(), 'vmbackup-disks-classic-'));
+    const classic = await startEmulator({ stateDir: join(classicDir, 'state'), fleetFile: DEMO_FLEET, profile: 'classic', retryAfterSeconds: 0, operationDelayMs: 20 });
+    try {
+      await writeFile(join(classicDir, 'spec.yaml'), spec('{ osOnly: true }'));
+      const refusal = new RegExp(`spec\\.yaml:${DISKS_LINE}:\\d+: error: rule "data" selects disks, but the classic profile has no selective disk backup.*--profile modern`);
+      const validate = await runCli(['validate', '-f', 'spec.yaml'], classicDir);
+      expect(validate.code).toBe(1);
+      expect(validate.stderr + validate.stdout).toMatch(refusal);
+      const plan = await runCli(['plan', '-f', 'spec.yaml', '--endpoint', classic.endpoint, '--state', 'state'], classicDir);
+      expect(plan.code).toBe(1);
+      expect(plan.stderr + plan.stdout).toMatch(refusal);
+      expect(plan.stderr).not.toMatch(/\n\s+at /);
+      const items: unknown[] = [];
+      for await (const i of clientsFor(classic).backup.backupProtectedItems.list(DEMO_VAULT.name, DEMO_VAULT.resourceGroup)) items.push(i);
+      expect(items).toEqual([]);
+      expect((await runCli(['validate', '-f', 'spec.yaml', '--profile', 'modern'], classicDir)).code).toBe(0);
+    } finally {
+      await classic.close();
+      await rm(classicDir, { recursive: true, force: true });
+    }
   });
 });

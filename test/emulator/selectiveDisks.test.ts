@@ -1,10 +1,10 @@
 // Selective disk backup through the protected item PUT (extendedProperties.diskExclusionProperties), driven
 // through the SDK with every answer validated against the REST specifications: OS disk only reads back as an
-// inclusion list of no LUN (not as every disk), a LUN the VM lacks is refused, and recovery points made
-// afterwards list the disks they hold.
+// inclusion list of no LUN (not as every disk), a LUN the VM lacks is refused, recovery points made
+// afterwards list the disks they hold, and the classic profile (the guide's preview) refuses any selection.
 import type { AzureIaaSVMProtectedItem, IaasVMRecoveryPoint } from '@azure/arm-recoveryservicesbackup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureResponse, containerOf, itemOf, pollStatus, policyIdOf, raw, specProblems, startTestEmulator, SUB, vmId, WEU, type TestEmulator } from './helpers.js';
+import { captureResponse, containerOf, itemOf, pollStatus, policyIdOf, raw, register, specProblems, startTestEmulator, SUB, vmId, WEU, type TestEmulator } from './helpers.js';
 
 const FLEET = {
   subscriptionId: SUB,
@@ -17,7 +17,7 @@ const FLEET = {
 
 let em: TestEmulator;
 
-async function put(name: string, diskExclusionProperties?: unknown): Promise<any> {
+async function put(name: string, diskExclusionProperties?: unknown, on = em): Promise<any> {
   const cap = captureResponse();
   const properties = {
     protectedItemType: 'Microsoft.Compute/virtualMachines',
@@ -25,8 +25,8 @@ async function put(name: string, diskExclusionProperties?: unknown): Promise<any
     policyId: policyIdOf(WEU, 'DefaultPolicy'),
     ...(diskExclusionProperties !== undefined ? { extendedProperties: { diskExclusionProperties } } : {}),
   } as AzureIaaSVMProtectedItem;
-  await em.clients.backup.protectedItems.createOrUpdate(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-disks', name), itemOf('rg-disks', name), { properties }, { onResponse: cap.onResponse });
-  return pollStatus(em, cap.header('azure-asyncoperation'));
+  await on.clients.backup.protectedItems.createOrUpdate(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-disks', name), itemOf('rg-disks', name), { properties }, { onResponse: cap.onResponse });
+  return pollStatus(on, cap.header('azure-asyncoperation'));
 }
 
 async function extended(name: string): Promise<AzureIaaSVMProtectedItem['extendedProperties']> {
@@ -115,5 +115,33 @@ describe('recovery points made with a selection', () => {
     const bag = (vm: string) => jobs.find((j) => j.entityFriendlyName === vm)?.extendedInfo?.propertyBag;
     expect(bag('data-01')).toMatchObject({ 'Backed-up disk(s)': 'data-01_OsDisk; data-01_DataDisk_0; data-01_DataDisk_2', 'Excluded disk(s)': 'data-01_DataDisk_1' });
     expect(bag('data-02')).not.toHaveProperty('Excluded disk(s)');
+  });
+});
+
+describe('the classic profile', () => {
+  let classic: TestEmulator;
+  beforeAll(async () => {
+    classic = await startTestEmulator({ fleet: FLEET, profile: 'classic' });
+    await register(classic, 'rg-disks', 'data-01', 'Linux');
+  });
+  afterAll(async () => {
+    await classic.dispose();
+  });
+
+  it('refuses a selection with UserErrorSelectiveDiskBackupNotSupported before any job starts, and protects every disk without one', async () => {
+    for (const selection of [{ diskLunList: [], isInclusionList: true }, { diskLunList: [1], isInclusionList: false }]) {
+      await expect(put('data-01', selection, classic)).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'UserErrorSelectiveDiskBackupNotSupported',
+        message: expect.stringContaining('modern profile'),
+      });
+    }
+    const jobs: unknown[] = [];
+    for await (const j of classic.clients.backup.backupJobs.list(WEU.name, WEU.resourceGroup, { filter: "operation eq 'ConfigureBackup'" })) jobs.push(j);
+    expect(jobs).toEqual([]);
+    // Clearing a selection asks for every disk, which is all the classic profile backs up.
+    expect((await put('data-01', { diskLunList: [], isInclusionList: false }, classic)).status).toBe('Succeeded');
+    const item = await classic.clients.backup.protectedItems.get(WEU.name, WEU.resourceGroup, 'Azure', containerOf('rg-disks', 'data-01'), itemOf('rg-disks', 'data-01'));
+    expect((item.properties as AzureIaaSVMProtectedItem).extendedProperties).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 // The planner and drift with a rule's disk selection: a new protection carries it in its protect action, only a
 // different selection on an active protection is a changeDisks, OS disk only is never confused with every disk,
-// and a LUN the VM lacks is a pre-flight finding that names the VM and the LUNs.
+// a LUN the VM lacks is a pre-flight finding that names the VM and the LUNs, and so is any selection on the
+// classic profile (the guide's preview backs up every disk). The other cases plan on the modern profile.
 import { describe, expect, it } from 'vitest';
 import { detectDrift, detectEstateDrift } from '../../provider/drift/index.js';
 import { planEstate, planProtection } from '../../provider/plan/index.js';
@@ -16,19 +17,19 @@ function ruleWith(disks?: DiskSelection): ProtectionRule {
 }
 
 const protectedWith = (disks?: DiskSelection, policyName = 'daily'): Observation =>
-  makeObservation({ vms: [db], policies: [daily, makeObservedPolicy('weekly')], protectedItems: [makeProtectedItem(db, { policyName, ...(disks ? { disks } : {}) })] });
+  makeObservation({ profile: 'modern',  vms: [db], policies: [daily, makeObservedPolicy('weekly')], protectedItems: [makeProtectedItem(db, { policyName, ...(disks ? { disks } : {}) })] });
 
 const OS_ONLY: DiskSelection = { kind: 'osOnly' };
 const ALL: DiskSelection = { kind: 'all' };
 
 describe('planning a disk selection', () => {
   it('a new protection carries the selection in its protect action', () => {
-    const plan = planProtection(makeSpec({ rules: [ruleWith(OS_ONLY)] }), makeObservation({ vms: [db], policies: [daily] }));
+    const plan = planProtection(makeSpec({ rules: [ruleWith(OS_ONLY)] }), makeObservation({ profile: 'modern',  vms: [db], policies: [daily] }));
     expect(plan.actions).toMatchObject([{ kind: 'protect', disks: OS_ONLY, blockedBy: [] }]);
   });
 
   it('a new protection of every disk carries no selection', () => {
-    const plan = planProtection(makeSpec({ rules: [ruleWith()] }), makeObservation({ vms: [db], policies: [daily] }));
+    const plan = planProtection(makeSpec({ rules: [ruleWith()] }), makeObservation({ profile: 'modern',  vms: [db], policies: [daily] }));
     expect(plan.actions).toHaveLength(1);
     expect(plan.actions[0]).not.toHaveProperty('disks');
   });
@@ -61,7 +62,7 @@ describe('planning a disk selection', () => {
     const [validPlan, validDrift] = [schemaValidator('plan.schema.json'), schemaValidator('drift-report.schema.json')];
     const spec = makeSpec({ rules: [ruleWith({ kind: 'exclude', luns: [2] })] });
     expect(validPlan(planProtection(spec, protectedWith(OS_ONLY)))).toEqual([]);
-    expect(validPlan(planProtection(spec, makeObservation({ vms: [db], policies: [daily] })))).toEqual([]);
+    expect(validPlan(planProtection(spec, makeObservation({ profile: 'modern',  vms: [db], policies: [daily] })))).toEqual([]);
     expect(validDrift(detectDrift(spec, protectedWith(OS_ONLY)))).toEqual([]);
     const forged = JSON.parse(JSON.stringify(planProtection(spec, protectedWith(OS_ONLY))));
     delete forged.actions[0].fromDisks;
@@ -77,7 +78,7 @@ describe('planning a disk selection', () => {
   });
 
   it('a LUN the VM has no data disk at blocks the action, naming the VM and the LUNs', () => {
-    const plan = planProtection(makeSpec({ rules: [ruleWith({ kind: 'exclude', luns: [1, 5, 7] })] }), makeObservation({ vms: [db], policies: [daily] }));
+    const plan = planProtection(makeSpec({ rules: [ruleWith({ kind: 'exclude', luns: [1, 5, 7] })] }), makeObservation({ profile: 'modern',  vms: [db], policies: [daily] }));
     expect(plan.summary.blocked).toBe(1);
     expect(plan.actions[0].blockedBy).toEqual([
       {
@@ -93,7 +94,7 @@ describe('planning a disk selection', () => {
 
   it('the LUNs Compute lists are the ones checked, whatever their numbers', () => {
     const sparse = { ...db, dataDisks: 2, dataDiskLuns: [0, 4] };
-    const plan = planProtection(makeSpec({ rules: [ruleWith({ kind: 'include', luns: [4] })] }), makeObservation({ vms: [sparse], policies: [daily] }));
+    const plan = planProtection(makeSpec({ rules: [ruleWith({ kind: 'include', luns: [4] })] }), makeObservation({ profile: 'modern',  vms: [sparse], policies: [daily] }));
     expect(plan.actions[0].blockedBy).toEqual([]);
   });
 
@@ -112,5 +113,23 @@ describe('planning a disk selection', () => {
     expect(planEstate(spec, estate(OS_ONLY)).actions).toEqual([]);
     expect(detectEstateDrift(spec, estate(OS_ONLY)).findings).toEqual([]);
     expect(planEstate(spec, estate(ALL)).actions).toMatchObject([{ kind: 'changeDisks', disks: OS_ONLY, source: { line: 24 } }]);
+  });
+
+  it('the classic profile blocks a new protection and a change of disks with any selection, naming the VM and the remedy', () => {
+    const classic = (o: Partial<Observation>) => makeObservation({ ...o, profile: 'classic' });
+    const plan = planProtection(makeSpec({ rules: [ruleWith(OS_ONLY)] }), classic({ vms: [db], policies: [daily] }));
+    expect(plan.summary.blocked).toBe(1);
+    expect(plan.actions[0]).toMatchObject({ kind: 'protect', blockedBy: [
+      {
+        code: 'SelectiveDisksUnsupported',
+        message: 'rule "data" selects disks of VM rg-data/db-01, but the classic profile has no selective disk backup: it backs up every disk of a VM',
+        remedy: expect.stringContaining('modern profile'),
+        azureErrorCode: 'UserErrorSelectiveDiskBackupNotSupported',
+      },
+    ] });
+    const seen = protectedWith(ALL);
+    const change = planProtection(makeSpec({ rules: [ruleWith({ kind: 'exclude', luns: [9] })] }), { ...seen, profile: 'classic' });
+    expect(change.actions).toMatchObject([{ kind: 'changeDisks', blockedBy: [{ code: 'SelectiveDisksUnsupported' }] }]);
+    expect(planProtection(makeSpec({ rules: [ruleWith()] }), classic({ vms: [db], policies: [daily] })).actions[0].blockedBy).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // The plugin over gRPC, launched as the engine launches it, against an emulator this test also reaches
-// with the official SDK (for out-of-band changes). Steps share one plugin and one world, in order.
+// with the official SDK (for out-of-band changes). Steps share one plugin and one world, in order; selective
+// disk backup, which the classic world lacks, runs last on a modern world and plugin of its own.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -433,40 +434,13 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     expect(drift.outputs.inSync).toBe(false);
   });
 
-  it('disks: Check refuses a selection Azure would refuse; OS disk only is created, read back and diffed clean; update changes it', async () => {
-    const urn = 'urn:pulumi:dev::proj::vmbackup:index:VmProtection::db-01';
+  it('disks: Check refuses any selection on the classic profile, which backs up every disk, naming the modern profile', async () => {
     const inputs = { ...VAULT, vmId: vmId('rg-data', 'db-01'), policyId: dailyId, retainDataOnDelete: true };
-    const refused = async (disks: unknown) => (await check(urn, { ...inputs, disks })).failures;
-    expect(await refused({ include: [] })).toEqual([{ property: 'disks', reason: expect.stringContaining('osOnly: true') }]);
-    expect(await refused({ include: [0], osOnly: true })).toEqual([{ property: 'disks', reason: expect.stringContaining('exactly one') }]);
-    expect(await refused({ include: [0, 9] })).toEqual([{ property: 'disks', reason: expect.stringMatching(/LUN 9 of VM rg-data\/db-01.*LUN 0, 1, 2, 3.*UserErrorInvalidDiskLun/) }]);
-
-    const osOnly = { ...inputs, disks: { osOnly: true } };
-    expect((await check(urn, osOnly)).failures).toEqual([]);
-    const created = await create(urn, osOnly);
-    expect(created.outputs).toMatchObject({ vmName: 'db-01', disks: { osOnly: true } });
-    const item = (await observe(sdkTarget, WEU, { refresh: false })).protectedItems.find((i) => i.friendlyName === 'db-01' && /rg-data/i.test(i.vmId));
-    expect(item?.disks).toEqual({ kind: 'osOnly' });
-
-    const refreshed = await read(urn, created.id, created.outputs, osOnly);
-    expect(refreshed.inputs.disks).toEqual({ osOnly: true });
-    const clean = await rpc(c, c.diff, diffReq(urn, refreshed.outputs, osOnly));
-    expect(clean.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_NONE);
-    const imported = await read(urn, created.id);
-    expect(imported.inputs.disks).toEqual({ osOnly: true });
-
-    const everyDisk = await rpc(c, c.diff, diffReq(urn, refreshed.outputs, inputs));
-    expect(everyDisk.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_SOME);
-    expect(detailed(everyDisk)).toEqual({ disks: Kind.DELETE });
-
-    const update = new providerPb.UpdateRequest();
-    update.setUrn(urn);
-    update.setId(created.id);
-    update.setOlds(struct(refreshed.outputs));
-    update.setNews(struct({ ...inputs, disks: { include: [0] } }));
-    expect((await rpc(c, c.update, update)).getProperties()!.toJavaScript().disks).toEqual({ include: [0] });
-    const changed = (await observe(sdkTarget, WEU, { refresh: false })).protectedItems.find((i) => i.id === created.id);
-    expect(changed?.disks).toEqual({ kind: 'include', luns: [0] });
+    for (const disks of [{ osOnly: true }, { include: [0] }, { exclude: [9] }]) {
+      expect((await check('urn:pulumi:dev::proj::vmbackup:index:VmProtection::db-01', { ...inputs, disks })).failures).toEqual([
+        { property: 'disks', reason: expect.stringMatching(/the classic profile has no selective disk backup.*UserErrorSelectiveDiskBackupNotSupported.*modern profile/) },
+      ]);
+    }
   });
 
   it('Delete stops protection and retains the recovery points', async () => {
@@ -519,5 +493,71 @@ describe('pulumi-resource-vmbackup over gRPC', () => {
     expect(engine.logs.length).toBeGreaterThan(0);
     expect(engine.logs.some((l) => l.message.includes(SECRET))).toBe(false);
     expect(plugin.stderr()).not.toContain(SECRET);
+  });
+});
+
+describe('pulumi-resource-vmbackup over gRPC on the modern profile', () => {
+  // Selective disk backup is today's Azure: its own world and plugin (the classic steps above share theirs).
+  let classic: { client: Plugin['client']; target: Target };
+  let modernDir: string;
+  let modernEmulator: RunningEmulator;
+  let modernPlugin: Plugin;
+  let modernDailyId = '';
+
+  beforeAll(async () => {
+    classic = { client: c, target: sdkTarget };
+    modernDir = await mkdtemp(path.join(tmpdir(), 'vmbackup-pulumi-grpc-modern-'));
+    modernEmulator = await startEmulator({ stateDir: modernDir, fleetFile: FLEET, profile: 'modern', port: 0, retryAfterSeconds: 0, operationDelayMs: 20 });
+    modernPlugin = await launchPlugin(engine.address, modernDir);
+    c = modernPlugin.client;
+    sdkTarget = await openTarget({ kind: 'emulator', endpoint: modernEmulator.endpoint, subscriptionId: SUBSCRIPTION, stateDir: modernDir, caFile: modernEmulator.caFile, tokenFile: modernEmulator.tokenFile });
+    const configure = new providerPb.ConfigureRequest();
+    configure.setArgs(struct({ endpoint: modernEmulator.endpoint, subscriptionId: SUBSCRIPTION, caFile: modernEmulator.caFile, tokenFile: modernEmulator.tokenFile, stateDir: modernDir }));
+    await rpc(c, c.configure, configure);
+    modernDailyId = (await create(POLICY_URN, { ...VAULT, name: 'daily', ...DAILY })).id;
+  });
+
+  afterAll(async () => {
+    await modernPlugin?.stop();
+    await sdkTarget?.close();
+    await modernEmulator?.close();
+    ({ client: c, target: sdkTarget } = classic);
+    if (modernDir) await rm(modernDir, { recursive: true, force: true });
+  });
+
+  it('disks: Check refuses a selection Azure would refuse; OS disk only is created, read back and diffed clean; update changes it', async () => {
+    const urn = 'urn:pulumi:dev::proj::vmbackup:index:VmProtection::db-01';
+    const inputs = { ...VAULT, vmId: vmId('rg-data', 'db-01'), policyId: modernDailyId, retainDataOnDelete: true };
+    const refused = async (disks: unknown) => (await check(urn, { ...inputs, disks })).failures;
+    expect(await refused({ include: [] })).toEqual([{ property: 'disks', reason: expect.stringContaining('osOnly: true') }]);
+    expect(await refused({ include: [0], osOnly: true })).toEqual([{ property: 'disks', reason: expect.stringContaining('exactly one') }]);
+    expect(await refused({ include: [0, 9] })).toEqual([{ property: 'disks', reason: expect.stringMatching(/LUN 9 of VM rg-data\/db-01.*LUN 0, 1, 2, 3.*UserErrorInvalidDiskLun/) }]);
+
+    const osOnly = { ...inputs, disks: { osOnly: true } };
+    expect((await check(urn, osOnly)).failures).toEqual([]);
+    const created = await create(urn, osOnly);
+    expect(created.outputs).toMatchObject({ vmName: 'db-01', disks: { osOnly: true } });
+    const item = (await observe(sdkTarget, WEU, { refresh: false })).protectedItems.find((i) => i.friendlyName === 'db-01' && /rg-data/i.test(i.vmId));
+    expect(item?.disks).toEqual({ kind: 'osOnly' });
+
+    const refreshed = await read(urn, created.id, created.outputs, osOnly);
+    expect(refreshed.inputs.disks).toEqual({ osOnly: true });
+    const clean = await rpc(c, c.diff, diffReq(urn, refreshed.outputs, osOnly));
+    expect(clean.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_NONE);
+    const imported = await read(urn, created.id);
+    expect(imported.inputs.disks).toEqual({ osOnly: true });
+
+    const everyDisk = await rpc(c, c.diff, diffReq(urn, refreshed.outputs, inputs));
+    expect(everyDisk.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_SOME);
+    expect(detailed(everyDisk)).toEqual({ disks: Kind.DELETE });
+
+    const update = new providerPb.UpdateRequest();
+    update.setUrn(urn);
+    update.setId(created.id);
+    update.setOlds(struct(refreshed.outputs));
+    update.setNews(struct({ ...inputs, disks: { include: [0] } }));
+    expect((await rpc(c, c.update, update)).getProperties()!.toJavaScript().disks).toEqual({ include: [0] });
+    const changed = (await observe(sdkTarget, WEU, { refresh: false })).protectedItems.find((i) => i.id === created.id);
+    expect(changed?.disks).toEqual({ kind: 'include', luns: [0] });
   });
 });

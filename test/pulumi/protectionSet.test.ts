@@ -1,7 +1,7 @@
 // vmbackup:index:ProtectionSet under the real engine: the provider's Construct resolves the selector
 // read-only and registers one VmProtection child per matching VM, so preview writes nothing, up protects
-// exactly those VMs, each child imports on its own, a VM that starts to match is one child to create, and
-// destroy stops protection retaining the recovery points.
+// exactly those VMs, each child imports on its own, a VM that starts to match is one child to create,
+// destroy stops protection retaining the recovery points, and the set's disk selection reaches every child.
 import Database from 'better-sqlite3';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,17 +14,18 @@ import { FLEET, ROOT, vmId } from './harness.js';
 const SET_FLEET = path.join(ROOT, 'test', 'pulumi', 'fixtures', 'protection-set-fleet.yaml');
 const WEU = { resourceGroup: 'rg-backup', name: 'vault-weu' };
 
-/** The program; without `vault` the set takes the vault of its policy. */
-function program(selector: string, opts: { vault?: boolean } = {}): string {
+/** The program; without `vault` the set takes the vault of its policy, with `disks` it backs up those disks of each VM. */
+function program(selector: string, opts: { vault?: boolean; disks?: string; fleet?: string } = {}): string {
   const vault = opts.vault === false ? '' : 'vaultResourceGroup: rg-backup, vaultName: vault-weu, ';
-  return yamlProgram('vmbackup-protection-set', SET_FLEET, [
+  const disks = opts.disks ? `disks: ${opts.disks}, ` : '';
+  return yamlProgram('vmbackup-protection-set', opts.fleet ?? SET_FLEET, [
     'resources:',
     '  daily:',
     '    type: vmbackup:index:Policy',
     '    properties: { vaultResourceGroup: rg-backup, vaultName: vault-weu, name: set-daily, schedule: { frequency: Daily, time: "21:00" }, retention: { daily: 7 } }',
     '  prod:',
     '    type: vmbackup:index:ProtectionSet',
-    `    properties: { ${vault}policyId: "\${daily.id}", selector: ${selector} }`,
+    `    properties: { ${vault}${disks}policyId: "\${daily.id}", selector: ${selector} }`,
     'outputs:',
     '  count: ${prod.count}',
     '  vmIds: ${prod.vmIds}',
@@ -110,6 +111,36 @@ describe('ProtectionSet under the real engine', () => {
       expect(item?.recoveryPoints?.length ?? 0, name).toBeGreaterThan(0);
     }
     expect(after.protectedItems.find((i) => i.friendlyName === 'ops-01')).toBeUndefined();
+  }, 400_000);
+
+  it('disks: checked as VmProtection checks them; { osOnly: true } reaches every child: after up each item backs up its OS disk only, and preview finds nothing to change', async () => {
+    // Selective disk backup is today's Azure: the set's world has the modern profile, and VMs with data disks.
+    const fleet = path.join(work, 'disks-fleet.yaml');
+    await writeFile(fleet, [
+      'subscriptionId: 6f1c2a7e-3b1d-4c55-9d1e-0a9b8c7d6e5f',
+      'profile: modern',
+      'vaults:',
+      '  - { name: vault-weu, resourceGroup: rg-backup, location: westeurope }',
+      'vms:',
+      '  - { name: db-01, resourceGroup: rg-data, location: westeurope, os: Linux, dataDisks: 2, tags: { env: prod } }',
+      '  - { name: db-02, resourceGroup: rg-data, location: westeurope, os: Linux, dataDisks: 3, tags: { env: prod } }',
+      '  - { name: dev-01, resourceGroup: rg-dev, location: westeurope, os: Linux, dataDisks: 1, tags: { env: dev } }',
+    ].join('\n'));
+    const { stack, stateDir } = await stackWithWorld(work, 'disks', program('{ tags: { env: prod } }', { disks: '{ include: [] }', fleet }), fleet);
+    const before = vaultWrites(stateDir);
+    const refused = await stack.pulumi(['preview'], { allowFailure: true });
+    expect(refused.code).not.toBe(0);
+    expect(`${refused.stdout}\n${refused.stderr}`).toMatch(/ProtectionSet prod has invalid inputs.*\n.*disks: disks\.include lists no LUN: write osOnly: true/);
+    expect(vaultWrites(stateDir)).toBe(before);
+
+    await writeFile(path.join(stack.dir, 'Pulumi.yaml'), program('{ tags: { env: prod } }', { disks: '{ osOnly: true }', fleet }));
+    await stack.pulumi(['up', '--yes']);
+    const items = (await observeState(stateDir, WEU)).protectedItems.filter(isActive);
+    expect(items.map((i) => [i.friendlyName, i.disks]).sort()).toEqual([
+      ['db-01', { kind: 'osOnly' }],
+      ['db-02', { kind: 'osOnly' }],
+    ]);
+    await stack.pulumi(['preview', '--expect-no-changes']);
   }, 400_000);
 
   it('examples/pulumi-protection-set: preview lists the healthy production web and API VMs of the demo fleet, writing nothing', async () => {

@@ -62,13 +62,13 @@ describe('vmbackup TypeScript SDK', () => {
   });
 
   it('registers a ProtectionSet as a component the provider constructs, with its inputs and outputs', async () => {
-    const set = new sdk.ProtectionSet('prod', { selector: { tags: { env: 'prod' } }, policyId: '/p', vaultResourceGroup: 'rg', vaultName: 'v' });
+    const set = new sdk.ProtectionSet('prod', { selector: { tags: { env: 'prod' } }, policyId: '/p', vaultResourceGroup: 'rg', vaultName: 'v', disks: { osOnly: true } });
     expect(await value(set.urn)).toMatch(/::vmbackup:index:ProtectionSet::prod$/);
     expect(await value(set.vmIds)).toEqual(['/vm/a']);
     expect(await value(set.count)).toBe(1);
     const reg = registered.find((r) => r.name === 'prod');
     expect(reg?.type).toBe('vmbackup:index:ProtectionSet');
-    expect(reg?.inputs).toMatchObject({ selector: { tags: { env: 'prod' } }, policyId: '/p', vaultResourceGroup: 'rg', vaultName: 'v', retainDataOnDelete: true });
+    expect(reg?.inputs).toMatchObject({ selector: { tags: { env: 'prod' } }, policyId: '/p', vaultResourceGroup: 'rg', vaultName: 'v', disks: { osOnly: true }, retainDataOnDelete: true });
   });
 
   it.each([

@@ -61,3 +61,29 @@ describe('disks: on a rule', () => {
     expect(spec?.rules[0].disks).toBeUndefined();
   });
 });
+
+describe('disks: and the profile', () => {
+  const selections = ['{ osOnly: true }', '{ include: [0] }', '{ exclude: [1] }'];
+
+  test.each(selections)('the classic profile (the guide\'s preview backs up every disk) refuses %s at disks:, naming the remedy', (disks) => {
+    const { spec, diagnostics } = resolveSpecText(withDisks(disks), 'spec.yaml', { profile: 'classic' });
+    expect(spec).toBeUndefined();
+    expect(diagnostics.map((d) => `${d.severity} ${d.location?.line}:${d.location?.col} ${d.code}`)).toEqual(['error 13:12 SelectiveDisksUnsupported']);
+    expect(diagnostics[0].message).toBe('rule "data" selects disks, but the classic profile has no selective disk backup: it backs up every disk of a VM');
+    expect(diagnostics[0].remedy).toMatch(/remove disks: .*--profile modern/);
+  });
+
+  test.each(selections)('the modern profile, and a spec checked without a profile, accept %s', (disks) => {
+    for (const opts of [{ profile: 'modern' as const }, {}]) {
+      const { spec, diagnostics } = resolveSpecText(withDisks(disks), 'spec.yaml', opts);
+      expect(diagnostics).toEqual([]);
+      expect(spec?.rules[0].disks).toBeDefined();
+    }
+  });
+
+  test('the classic profile accepts a rule without disks:', () => {
+    const { spec, diagnostics } = resolveSpecText(withDisks('{ osOnly: true }').replace(/ {4}disks: .*\n/, ''), 'spec.yaml', { profile: 'classic' });
+    expect(diagnostics).toEqual([]);
+    expect(spec?.rules).toHaveLength(1);
+  });
+});

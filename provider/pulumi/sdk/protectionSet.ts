@@ -1,7 +1,7 @@
 // vmbackup:index:ProtectionSet: every VM a selector picks, protected by one policy. The provider constructs it
 // (a remote component) and registers one VmProtection child per selected VM.
 import * as pulumi from '@pulumi/pulumi';
-import type { VmSelector } from './types.js';
+import type { DiskSelection, VmSelector } from './types.js';
 
 export interface ProtectionSetArgs {
   /** Which VMs of the vault's region to protect, as a spec rule's selector. */
@@ -12,6 +12,8 @@ export interface ProtectionSetArgs {
   vaultResourceGroup?: pulumi.Input<string>;
   /** Name of the vault. Default: the policy's vault; naming it lets a preview list the VMs before the policy exists. */
   vaultName?: pulumi.Input<string>;
+  /** The disks backed up on every selected VM, passed to each child; default every disk. */
+  disks?: pulumi.Input<DiskSelection>;
   /** Keep a VM's recovery points when its protection is removed. Default true. */
   retainDataOnDelete?: pulumi.Input<boolean>;
 }
@@ -36,6 +38,7 @@ export class ProtectionSet extends pulumi.ComponentResource {
       policyId: args.policyId,
       vaultResourceGroup: args.vaultResourceGroup,
       vaultName: args.vaultName,
+      disks: args.disks,
       retainDataOnDelete: args.retainDataOnDelete ?? true,
       vmIds: undefined,
       count: undefined,
