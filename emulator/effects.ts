@@ -27,8 +27,8 @@ export function consistencyOf(vm: Vm): Consistency {
   return vm.os === 'Windows' ? 'AppConsistent' : 'FileSystemConsistent';
 }
 
-/** Ends a job: Failed with `fail`, CompletedWithWarnings with `warning`, else Completed. */
-function finishJob(world: World, jobId: string | undefined, atMs: number, fail?: { code: string; message: string }, warning?: Failure): void {
+/** Ends a job: Failed with `fail`, CompletedWithWarnings with `warning`, else Completed; `extra` is written with it. */
+function finishJob(world: World, jobId: string | undefined, atMs: number, fail?: { code: string; message: string }, warning?: Failure, extra: Partial<Job> = {}): void {
   if (!jobId) return;
   const job = world.store.jobById(jobId);
   if (!job) return;
@@ -36,7 +36,7 @@ function finishJob(world: World, jobId: string | undefined, atMs: number, fail?:
   job.endTime = new Date(atMs).toISOString();
   const detail = fail ?? warning;
   job.errorDetails = detail ? [jobErrorDetail(detail)] : [];
-  world.store.putJob({ ...job, dueMs: atMs });
+  world.store.putJob({ ...job, ...extra, dueMs: atMs });
 }
 
 function registerContainer(world: World, a: Record<string, string>, atMs: number): void {
@@ -228,7 +228,6 @@ function performBackup(world: World, job: Job, at: number): void {
     ...(item.diskExclusion ? { disks: disksHeld(vm, item.diskExclusion) } : {}),
   };
   store.putRecoveryPoint(rp);
-  if (rp.disks) store.putJob({ ...(store.jobById(job.id) ?? job), disks: rp.disks });
   // The backup reinstalls its extension when it was uninstalled since.
   const reinstalled = withBackupExtension(vm);
   if (reinstalled !== vm) store.putVm(reinstalled);
@@ -242,7 +241,7 @@ function performBackup(world: World, job: Job, at: number): void {
     lastErrorCode: undefined,
     lastErrorMessage: undefined,
   });
-  finishJob(world, job.id, at, undefined, vssFailed ? trouble : undefined);
+  finishJob(world, job.id, at, undefined, vssFailed ? trouble : undefined, rp.disks ? { disks: rp.disks } : {});
 }
 
 export function completeJob(world: World, job: Job): void {

@@ -73,8 +73,11 @@ export function storageLocked(vault: Vault, store: Store): boolean {
   return store.listContainers(vault.id).length > 0 || store.listItems(vault.id).length > 0;
 }
 
-/** The storage config a PUT or PATCH asks for (`storageModelType` or `storageType`, `crossRegionRestoreFlag`). Throws Azure's refusal. */
-export function nextStorageConfig(vault: Vault, store: Store, written: Record<string, unknown>): VaultStorageConfig {
+/**
+ * The storage config a PUT or PATCH asks for (`storageModelType` or `storageType`, `crossRegionRestoreFlag`), `locked`
+ * when the vault holds a registration or an item (storageLocked). Throws Azure's refusal.
+ */
+export function nextStorageConfig(vault: Vault, locked: boolean, written: Record<string, unknown>): VaultStorageConfig {
   const current = storageConfigOf(vault);
   const type = written.storageModelType ?? written.storageType;
   if (type !== undefined && !STORAGE_TYPES.includes(type as StorageType)) {
@@ -86,7 +89,6 @@ export function nextStorageConfig(vault: Vault, store: Store, written: Record<st
     storageType: (type as StorageType | undefined) ?? current.storageType,
     crossRegionRestore: (flag as boolean | undefined) ?? current.crossRegionRestore,
   };
-  const locked = storageLocked(vault, store);
   // Cross Region Restore "can't be reverted to GRS or LRS after the protection starts": its storage model is locked too.
   if (locked && (next.storageType !== current.storageType || (current.crossRegionRestore && !next.crossRegionRestore))) throw ArmErrors.storageModelLocked();
   if (next.crossRegionRestore && next.storageType !== 'GeoRedundant') throw ArmErrors.crossRegionRestoreNotSupported(next.storageType);

@@ -20,9 +20,11 @@ function writeVaultConfig(ctx: RequestContext) {
 function writeStorageConfig(ctx: RequestContext, answer: 'config' | 'none') {
   const vault = requireVault(ctx);
   const written = (bodyObject(ctx).properties ?? {}) as Record<string, unknown>;
-  const updated = { ...vault, storageConfig: nextStorageConfig(vault, ctx.world.store, written) };
+  // Writing the storage config adds no registration nor item: the vault is as locked after as before.
+  const locked = storageLocked(vault, ctx.world.store);
+  const updated = { ...vault, storageConfig: nextStorageConfig(vault, locked, written) };
   ctx.world.store.putVault(updated);
-  return answer === 'config' ? ok(renderStorageConfig(updated, storageLocked(updated, ctx.world.store))) : { status: 204 };
+  return answer === 'config' ? ok(renderStorageConfig(updated, locked)) : { status: 204 };
 }
 
 /** A vault PATCH changes the immutability it carries; the other properties it may carry are not modelled and stay. */

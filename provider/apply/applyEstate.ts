@@ -9,7 +9,8 @@ import { lockVault, type VaultLockOptions } from './vaultLock.js';
 /** Vaults applied at once; each applies its own actions with the plan's concurrency. */
 const VAULT_CONCURRENCY = 4;
 
-export interface EstateApplyOptions extends Omit<ApplyOptions, 'expectedFingerprint'> {
+// No `observation`: each vault's apply would read another vault's VMs and items from it.
+export interface EstateApplyOptions extends Omit<ApplyOptions, 'expectedFingerprint' | 'observation'> {
   /** A saved plan: each vault is refused when its state has moved since the plan was made. */
   checkFingerprints?: boolean;
   /** How each vault's apply lock waits for another apply. */

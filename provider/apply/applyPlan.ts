@@ -154,9 +154,7 @@ interface RunContext {
 function seenIn(obs: Observation | undefined): RunContext['seen'] {
   if (!obs) return undefined;
   const vms = new Map(obs.vms.map((v) => [v.id.toLowerCase(), v]));
-  const items = new Map<string, ObservedProtectedItem[]>();
-  for (const i of obs.protectedItems) items.set(i.vmId.toLowerCase(), [...(items.get(i.vmId.toLowerCase()) ?? []), i]);
-  return (vmId) => ({ vm: vms.get(vmId.toLowerCase()), item: findItem(items.get(vmId.toLowerCase()) ?? [], vmId) });
+  return (vmId) => ({ vm: vms.get(vmId.toLowerCase()), item: findItem(obs.protectedItems, vmId) });
 }
 
 /** Applies `plan` to `target`. Throws StalePlanError or ConfigurationError before any write when it must refuse. */

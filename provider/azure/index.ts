@@ -11,10 +11,9 @@ export {
 } from './target.js';
 export { CallCounter, diffCalls, countWrites, isWrite, operationName, type ApiCallCounter, type CallCounts } from './callCounter.js';
 export { classifyError, azureError, remedyFor, isTransient, parseRetryAfter, ClassifiedAzureError, REMEDIES } from './errors.js';
-export { Pacer, ARM_SUBSCRIPTION_BUCKETS, paceSince, paceTotal, requestKind, subscriptionOf, type BucketShape, type PaceCounts, type PaceSnapshot, type RequestKind } from './pacing.js';
+export { Pacer, ARM_SUBSCRIPTION_BUCKETS, paceSince, paceTotal, requestKind, subscriptionOf, type PaceCounts, type PaceSnapshot } from './pacing.js';
 export { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export { policyToAzure, policyFromAzure, canonicalTime, WEEK_DAYS, WEEKS_OF_MONTH, MONTHS } from './policyMapping.js';
-export { disksToAzure, disksFromAzure } from './diskMapping.js';
 export {
   FABRIC,
   IAAS_VM_FILTER,
@@ -48,7 +47,7 @@ export {
 export { listAll, type Pager, type PagerSource } from './paging.js';
 export { writeVaultSettings } from './vaultSettings.js';
 export { startEmbeddedEmulator, openEmbeddedEmulatorState } from './embedded.js';
-export { toVm, toProtectedItem, toPolicy, toJob, toVaultSettings, durationSeconds, type VmRecord } from './mapping.js';
+export { toVm, toProtectedItem, toPolicy, toJob, durationSeconds, type VmRecord } from './mapping.js';
 export {
   readVault,
   listVms,

@@ -30,6 +30,10 @@ export async function writeVaultSettings(
   }
   if (differs('immutability')) {
     const state = IMMUTABILITY_STATES[wanted.immutability!];
-    await call(target, () => vaults.vaults.beginUpdateAndWait(vault.resourceGroup, vault.name, { properties: { securitySettings: { immutabilitySettings: { state } } } }), opts);
+    await call(
+      target,
+      () => vaults.vaults.beginUpdateAndWait(vault.resourceGroup, vault.name, { properties: { securitySettings: { immutabilitySettings: { state } } } }, { abortSignal: opts.signal, updateIntervalInMs: target.timing.pollMinMs }),
+      opts,
+    );
   }
 }

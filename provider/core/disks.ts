@@ -20,6 +20,12 @@ export function normalizeDisks(selection: DiskSelection): DiskSelection {
   return { kind: selection.kind, luns };
 }
 
+/** A selection as a spec's `disks:` or a Pulumi `disks` input writes it: include, exclude or osOnly. */
+export function disksFromWritten(written: { readonly include?: readonly number[]; readonly exclude?: readonly number[]; readonly osOnly?: boolean }): DiskSelection {
+  if (written.osOnly) return { kind: 'osOnly' };
+  return normalizeDisks(written.include ? { kind: 'include', luns: written.include } : { kind: 'exclude', luns: written.exclude ?? [] });
+}
+
 export function sameDisks(a: DiskSelection | undefined, b: DiskSelection | undefined): boolean {
   return describeDisks(a) === describeDisks(b);
 }

@@ -21,6 +21,15 @@ export const OTHER_VAULT_REMEDY =
   'wait until the soft-delete period ends (14 days; or, with soft delete disabled on that vault, undelete the item and delete it again so it is purged); ' +
   "apply that vault's spec again so vmbackup unregisters the VM there; then run `vmbackup apply` here.";
 
+/** A vault's safety settings Azure will not change, written once for the spec, pre-flight and apply. */
+export const STORAGE_REDUNDANCY_LOCKED_REMEDY =
+  "A vault's storage redundancy (and its Cross Region Restore) is locked once it protects an item: keep the vault's current value in the spec, or protect the VMs from a new vault created with the redundancy you need (stop protection here retaining the data).";
+export const SOFT_DELETE_ALWAYS_ON_REMEDY =
+  "Always-on soft delete cannot be turned off: write `softDelete: alwaysOn` in the vault's settings; deleted backup data stays for its retention period.";
+export const IMMUTABILITY_LOCKED_REMEDY = "A locked immutable vault stays locked: write `immutability: locked` in the vault's settings.";
+export const CROSS_REGION_RESTORE_REMEDY =
+  'Cross Region Restore is offered only on geo-redundant vaults: set `storageRedundancy: GeoRedundant` (possible while the vault protects nothing), or `crossRegionRestore: false`.';
+
 /** Remedy by error code; look codes up with `azureCodeRemedy`, which ignores case and knows the numeric forms. */
 export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   // Throttling and concurrency (transient).
@@ -66,10 +75,9 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   InternalError: SERVICE_INTERNAL,
   // Policies and vault settings.
   BMSUserErrorInvalidPolicyInput: 'The vault refused the policy (its schedule or retention is beyond what it allows; classic: one backup a day, 30 days): change the policy.',
-  BMSUserErrorSoftDeleteStateAlwaysOn: 'Soft delete is always-on for this vault and cannot be turned off; deleted backup data stays for its retention period.',
-  StorageModelModifyError:
-    "The vault's storage redundancy (and Cross Region Restore once on) is locked since it protects items: keep the vault's value in the spec, or protect the VMs from a new vault.",
-  UserErrorUnsupportedVaultImmutabilityStateChange: "The vault's immutability is locked and cannot be undone: write `immutability: locked` in the vault's settings.",
+  BMSUserErrorSoftDeleteStateAlwaysOn: SOFT_DELETE_ALWAYS_ON_REMEDY,
+  StorageModelModifyError: STORAGE_REDUNDANCY_LOCKED_REMEDY,
+  UserErrorUnsupportedVaultImmutabilityStateChange: IMMUTABILITY_LOCKED_REMEDY,
   // ARM.
   ResourceNotFound: 'The resource does not exist: check the subscription, resource group and name (a VM that was deleted needs its protection stopped, retaining data).',
   NotFound: 'The resource does not exist: check the subscription, resource group and name.',
@@ -94,7 +102,7 @@ export const AZURE_CODE_REMEDIES: Readonly<Record<string, string>> = {
   UserErrorVmNotRegistered: 'Register the VM with the vault first (vmbackup plans a `register` action before `protect`).',
   UserErrorBackupExtensionNotInstalled: 'Install the backup extension (VMSnapshot / VMSnapshotLinux) before registering; vmbackup\'s `register` action does both.',
   UserErrorVmInDifferentRegion: 'A vault protects only VMs of its own region: use a vault in the VM\'s region.',
-  UserErrorCrossRegionRestoreNotSupported: 'Cross Region Restore needs a geo-redundant vault: set `storageRedundancy: GeoRedundant` while the vault protects nothing, or `crossRegionRestore: false`.',
+  UserErrorCrossRegionRestoreNotSupported: CROSS_REGION_RESTORE_REMEDY,
   UserErrorVmAlreadyRegistered: OTHER_VAULT_REMEDY,
   UserErrorJobNotCancellable: 'Only Backup jobs still in progress can be cancelled; this one has ended or is of another kind.',
   UserErrorPolicyInUse: 'Move the VMs the policy protects to another policy (or stop their protection) before deleting it.',

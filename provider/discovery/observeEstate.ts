@@ -12,7 +12,7 @@ import {
   type ResolvedSpec,
   type VaultObservation,
 } from '../core/index.js';
-import { observe, withRecoveryPoints, type ObserveOptions } from './observe.js';
+import { mapBounded, observe, withRecoveryPoints, type ObserveOptions } from './observe.js';
 
 export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' | 'knownVault'> {
   /**
@@ -51,21 +51,14 @@ async function observeThroughArm(target: Target, spec: Pick<ResolvedSpec, 'vault
     }
   });
 
-  const vaults: VaultObservation[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < spec.vaults.length) {
-      const i = next++;
-      const vault = spec.vaults[i];
-      const observation = await observe(target.forSubscription(vault.subscriptionId), vault, {
-        ...opts,
-        vmRecords: vmLists.get(vault.subscriptionId.toLowerCase()) as Promise<VmRecord[]>,
-        knownVault: (vm) => held.get(vm.id.toLowerCase()),
-      });
-      vaults[i] = { vault, observation };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(VAULT_CONCURRENCY, spec.vaults.length) }, worker));
+  const vaults: VaultObservation[] = await mapBounded(spec.vaults, VAULT_CONCURRENCY, async (vault) => ({
+    vault,
+    observation: await observe(target.forSubscription(vault.subscriptionId), vault, {
+      ...opts,
+      vmRecords: vmLists.get(vault.subscriptionId.toLowerCase()) as Promise<VmRecord[]>,
+      knownVault: (vm) => held.get(vm.id.toLowerCase()),
+    }),
+  }));
 
   const vms = await estateVms(subscriptions, vmLists, vaults);
   const first = vaults[0]?.observation;

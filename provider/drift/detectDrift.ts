@@ -188,7 +188,7 @@ function undeclaredFindings({ item, stop }: ComparedUndeclared, { spec }: DriftC
 }
 
 /** One finding per declared vault setting that differs from the vault's, at the line of that setting. */
-function vaultSettingFindings(spec: ResolvedSpec, obs: Observation): DriftFinding[] {
+function vaultSettingsDrift(spec: ResolvedSpec, obs: Observation): DriftFinding[] {
   const vault = obs.vault;
   return vaultSettingChanges(declaredVaultSettings(spec, vault), vault.settings).map((c) => ({
     category: 'vaultSettings',
@@ -211,7 +211,7 @@ export function detectDrift(spec: ResolvedSpec, obs: Observation, opts: DriftOpt
   const ctx: DriftContext = { spec, obs, now, graceMs: (opts.graceHours ?? DEFAULT_GRACE_HOURS) * HOUR };
   const c = compareProtection(spec, obs);
   const ordered: { order: string; finding: DriftFinding }[] = [
-    ...vaultSettingFindings(spec, obs).map((finding) => ({ order: VAULT_ORDER, finding })),
+    ...vaultSettingsDrift(spec, obs).map((finding) => ({ order: VAULT_ORDER, finding })),
     ...c.policies.flatMap((p) => policyFindings(p, ctx).map((finding) => ({ order: policyOrder(p.policy.name), finding }))),
     ...c.vms.flatMap((v) => declaredFindings(v, ctx).map((finding) => ({ order: vmOrder(v.declared.vm), finding }))),
     ...c.missing.flatMap((m) => missingFindings(m, ctx).map((finding) => ({ order: vmOrder(m.missing), finding }))),

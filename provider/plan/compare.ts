@@ -99,11 +99,12 @@ function compareVm(declared: DeclaredVm, spec: ResolvedSpec, obs: Observation, p
   const withItem = item ? { item } : {};
   const withChosen = chosen ? { chosen } : {};
   const disks = declared.rule.disks ?? ALL_DISKS;
-  const diskSelectionFindings = diskFindings(vm, declared.rule.disks, `rule "${declared.rule.name}"`, profile);
+  // Judged only where the selection is written: a VM whose item already backs up these disks needs no check.
+  const diskSelectionFindings = () => diskFindings(vm, declared.rule.disks, `rule "${declared.rule.name}"`, profile);
   if (item && isActive(item)) {
     const disksDiffer = !sameDisks(item.disks, disks);
     const withDisks = { disks, disksDiffer };
-    const disksFound = disksDiffer ? diskSelectionFindings : [];
+    const disksFound = disksDiffer ? diskSelectionFindings() : [];
     if (protectedWith(item, policy)) {
       return disksDiffer
         ? { declared, state: 'wrongDisks', ...withItem, ...withChosen, ...withDisks, findings: disksFound }
@@ -115,7 +116,7 @@ function compareVm(declared: DeclaredVm, spec: ResolvedSpec, obs: Observation, p
   }
   const state: DeclaredState = !item ? 'unprotected' : item.softDeleted ? 'softDeleted' : 'stopped';
   // The service checks the same preconditions on protect as on register, so both carry every finding.
-  return { declared, state, ...withItem, ...withChosen, disks, disksDiffer: false, findings: [...preflight(vm, { ...obs, profile }, chosen), ...diskSelectionFindings] };
+  return { declared, state, ...withItem, ...withChosen, disks, disksDiffer: false, findings: [...preflight(vm, { ...obs, profile }, chosen), ...diskSelectionFindings()] };
 }
 
 /** Items the stop entries end, each once: deleting data applies to stopped protections too, stopping only to active ones. */

@@ -31,7 +31,7 @@ export {
 export { fingerprintObservation } from './fingerprint.js';
 export { samePolicySettings, normalizePolicySettings, describePolicySettings, diffPolicySettings } from './policySettings.js';
 export { unaskedDataDeletions, unaskedSettingChanges } from './dataDeletions.js';
-export { vaultSettingChanges, vaultSettingFindings, describeSettingChange, weakeningChanges, VAULT_SETTING_NAMES } from './vaultSettings.js';
+export { vaultSettingChanges, describeSettingChange, weakeningChanges } from './vaultSettings.js';
 export {
   compareProtection,
   type Comparison,

@@ -6,7 +6,11 @@ import {
   missingLuns,
   vmDataDiskLuns,
   isProtectedThere,
+  CROSS_REGION_RESTORE_REMEDY,
+  IMMUTABILITY_LOCKED_REMEDY,
   OTHER_VAULT_REMEDY,
+  SOFT_DELETE_ALWAYS_ON_REMEDY,
+  STORAGE_REDUNDANCY_LOCKED_REMEDY,
   sameArmId,
   skuIn,
   supportOf,
@@ -59,11 +63,10 @@ export const PREFLIGHT_REMEDIES: Readonly<Record<PreflightCode, string>> = {
     "Name only LUNs of the VM's data disks in the rule's `disks:` (`vmbackup discover` lists them), or attach the disks first; `osOnly: true` backs up the OS disk alone.",
   SelectiveDisksUnsupported:
     "Remove the rule's `disks:` to back up every disk, or use the modern profile: an emulator serving modern (`vmbackup emulator serve --profile modern`), or `--target azure`.",
-  StorageRedundancyLocked:
-    "A vault's storage redundancy (and its Cross Region Restore) is locked once it protects an item: keep the vault's current value in the spec, or protect the VMs from a new vault created with the redundancy you need (stop protection here retaining the data).",
-  SoftDeleteAlwaysOn: "Always-on soft delete cannot be turned off: write `softDelete: alwaysOn` in the vault's settings.",
-  ImmutabilityLocked: "A locked immutable vault stays locked: write `immutability: locked` in the vault's settings.",
-  CrossRegionRestoreNeedsGeoRedundant: 'Cross Region Restore is offered only on geo-redundant vaults: set `storageRedundancy: GeoRedundant` (possible while the vault protects nothing), or `crossRegionRestore: false`.',
+  StorageRedundancyLocked: STORAGE_REDUNDANCY_LOCKED_REMEDY,
+  SoftDeleteAlwaysOn: SOFT_DELETE_ALWAYS_ON_REMEDY,
+  ImmutabilityLocked: IMMUTABILITY_LOCKED_REMEDY,
+  CrossRegionRestoreNeedsGeoRedundant: CROSS_REGION_RESTORE_REMEDY,
 };
 
 /**
@@ -244,9 +247,10 @@ export function diskFindings(vm: ObservedVm, disks: DiskSelection | undefined, s
       ),
     ];
   }
-  const missing = missingLuns(disks, vmDataDiskLuns(vm));
-  if (missing.length === 0) return [];
+  if (!disks || disks.kind === 'all') return [];
   const have = vmDataDiskLuns(vm);
+  const missing = missingLuns(disks, have);
+  if (missing.length === 0) return [];
   return [
     preflightFinding(
       'DiskLunNotFound',

@@ -14,7 +14,7 @@ import {
 import { preflightFinding } from './preflight.js';
 
 /** Settings in the order they are compared, written and reported. */
-export const VAULT_SETTING_NAMES: readonly VaultSettingName[] = ['storageRedundancy', 'crossRegionRestore', 'softDelete', 'immutability'];
+const VAULT_SETTING_NAMES: readonly VaultSettingName[] = ['storageRedundancy', 'crossRegionRestore', 'softDelete', 'immutability'];
 
 /** How strongly each value protects backup data, weakest first; storage redundancy is a choice of durability, not of safety. */
 const STRENGTH: { readonly [K in Exclude<VaultSettingName, 'storageRedundancy'>]: readonly VaultSettingValues[K][] } = {

@@ -169,8 +169,8 @@ export function resourceSpec(target: Target, vault: VaultRef, urn: string, parts
 }
 
 /**
- * The vault for an operation: `cached`, the read-only observation this process last made (what preview
- * and create look at; apply re-reads each item before writing); `fresh`, read again now (update and
+ * The vault for an operation: `cached`, the read-only observation this process last made, with the items
+ * it wrote since (what preview and create look at); `fresh`, read again now (a policy's read, update and
  * delete act on what is there); `discover`, after a discovery, the one write an observation makes.
  */
 export async function observeVault(ctx: ProviderContext, vault: VaultRef, mode: 'cached' | 'fresh' | 'discover' = 'cached'): Promise<Observation> {
@@ -204,8 +204,9 @@ export async function planAndApply(
     summary: { toApply: actions.length, blocked: 0, byKind: Object.fromEntries(actions.map((a) => [a.kind, actions.filter((b) => b.kind === a.kind).length])) },
   };
   for (const a of actions) ctx.log('info', describeAction(a), urn);
-  // No stale-plan check: apply re-reads each item before writing it. The caller brings the observation up to
-  // date afterwards (one item, or the whole vault after a policy write).
+  // No stale-plan check: apply's first attempt trusts `obs`, this process's own view of the vault (its last read
+  // and its writes since); only a retry reads again. The caller brings `obs` up to date after the write (one item,
+  // or the whole vault after a policy write).
   const subjects = new Map(actions.map((a) => [a.id, a.target.vmName ? ` ${vmLabel(a.target.resourceGroup, a.target.vmName)}` : '']));
   const result = await applyPlan(target, plan, {
     concurrency: 1,

@@ -1,6 +1,6 @@
 // A resource's `disks` input (include / exclude / osOnly, as a spec rule writes it) and the selection the
 // engine plans with. Reading back gives the same shape, so OS disk only diffs clean after it is applied.
-import { normalizeDisks, type DiskSelection } from '../core/index.js';
+import { disksFromWritten, normalizeDisks, type DiskSelection } from '../core/index.js';
 import { containsUnknown, type PropertyMap } from './protocol.js';
 
 const KEYS = ['include', 'exclude', 'osOnly'] as const;
@@ -31,9 +31,7 @@ export function checkDisksInput(value: unknown): string[] {
 /** The selection of a well-formed `disks` input; undefined when it is absent (every disk). */
 export function disksFromInput(value: unknown): DiskSelection | undefined {
   if (value === undefined) return undefined;
-  const disks = value as { include?: number[]; exclude?: number[]; osOnly?: boolean };
-  if (disks.osOnly) return { kind: 'osOnly' };
-  return normalizeDisks(disks.include ? { kind: 'include', luns: disks.include } : { kind: 'exclude', luns: disks.exclude ?? [] });
+  return disksFromWritten(value as { include?: number[]; exclude?: number[]; osOnly?: boolean });
 }
 
 /** The `disks` input a protection's selection reads back as; undefined for every disk. */

@@ -8,12 +8,11 @@ import type { ObservedVm } from '../core/index.js';
 import { settled, type ComponentArgs, type ComponentResult } from './componentRuntime.js';
 import { vaultFromId, type ProviderContext, type VaultRef } from './context.js';
 import { toSelector, vaultVms } from './functions.js';
-import { checkDisksInput } from './diskInput.js';
 import { containsUnknown, ProviderError, UNKNOWN, type PropertyMap } from './protocol.js';
 import { checkVaultInputs, type CheckFailure } from './resource.js';
 import type { DiskSelection } from './sdk/types.js';
 import { VmProtection } from './sdk/vmProtection.js';
-import { policyNameOf } from './vmProtectionResource.js';
+import { checkProtectionInputs, policyNameOf } from './vmProtectionResource.js';
 
 export const PROTECTION_SET = 'vmbackup:index:ProtectionSet';
 
@@ -53,16 +52,8 @@ function vaultOf(props: PropertyMap, failures: CheckFailure[]): VaultRef | undef
 
 function checkInputs(props: PropertyMap, failures: CheckFailure[]): void {
   for (const k of Object.keys(props)) if (!INPUTS.has(k)) failures.push({ property: k, reason: `unknown property "${k}" of ${PROTECTION_SET}` });
-  const { policyId, retainDataOnDelete } = props;
   if (props.selector === undefined) failures.push({ property: 'selector', reason: 'missing required property "selector": the tags, resource groups or names of the VMs to protect' });
-  if (policyId === undefined) failures.push({ property: 'policyId', reason: 'missing required property "policyId"' });
-  else if (policyId !== UNKNOWN && (typeof policyId !== 'string' || !policyNameOf(policyId))) {
-    failures.push({ property: 'policyId', reason: "policyId must be a backup policy ARM id (…/vaults/{vault}/backupPolicies/{name}): pass a Policy's id" });
-  }
-  if (retainDataOnDelete !== undefined && retainDataOnDelete !== UNKNOWN && typeof retainDataOnDelete !== 'boolean') {
-    failures.push({ property: 'retainDataOnDelete', reason: 'retainDataOnDelete must be true or false' });
-  }
-  failures.push(...checkDisksInput(props.disks).map((reason) => ({ property: 'disks', reason })));
+  failures.push(...checkProtectionInputs(props));
 }
 
 /**

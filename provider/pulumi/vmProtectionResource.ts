@@ -69,11 +69,6 @@ function outputsOf(inputs: PropertyMap, item: ObservedProtectedItem): PropertyMa
   };
 }
 
-function itemById(obs: Observation, id: string): ObservedProtectedItem | undefined {
-  const name = id.split('/').pop()?.toLowerCase();
-  return obs.protectedItems.find((i) => !i.softDeleted && (sameArmId(i.id, id) || i.name.toLowerCase() === name));
-}
-
 function ruleSpec(target: Target, urn: string, inputs: PropertyMap, policyName: string) {
   const disks = disksFromInput(inputs.disks);
   return resourceSpec(target, vaultOf(inputs), urn, {
@@ -125,11 +120,32 @@ async function previewFailures(ctx: ProviderContext, urn: string, inputs: Proper
   return failures;
 }
 
-/** This VM's protected item as the vault holds it now (one GET), also put into the vault's observation. */
+/** The inputs VmProtection and ProtectionSet share: the policy's id, retainDataOnDelete and the disks. */
+export function checkProtectionInputs(inputs: PropertyMap): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  const { policyId, retainDataOnDelete } = inputs;
+  if (policyId === undefined) failures.push({ property: 'policyId', reason: 'missing required property "policyId"' });
+  else if (policyId !== UNKNOWN && (typeof policyId !== 'string' || !policyNameOf(policyId))) {
+    failures.push({ property: 'policyId', reason: "policyId must be a backup policy ARM id (…/vaults/{vault}/backupPolicies/{name}): pass a Policy's id" });
+  }
+  if (retainDataOnDelete !== undefined && retainDataOnDelete !== UNKNOWN && typeof retainDataOnDelete !== 'boolean') {
+    failures.push({ property: 'retainDataOnDelete', reason: 'retainDataOnDelete must be true or false' });
+  }
+  failures.push(...checkDisksInput(inputs.disks).map((reason) => ({ property: 'disks', reason })));
+  return failures;
+}
+
+/**
+ * This VM's protected item as the vault holds it now (one GET), also put into the vault's observation; when it
+ * cannot be read, the observation is dropped, so the next operation reads the vault again.
+ */
 async function currentItem(ctx: ProviderContext, vault: VaultRef, vmId: string): Promise<ObservedProtectedItem | undefined> {
   const vm = vmParts(vmId);
   if (!vm) return undefined;
-  const item = await observeVmItem(await ctx.target(), vault, vm);
+  const item = await observeVmItem(await ctx.target(), vault, vm).catch((e: unknown) => {
+    ctx.invalidate(vault);
+    throw e;
+  });
   ctx.recordItem(vault, vmId, item);
   return item;
 }
@@ -172,24 +188,18 @@ export const vmProtectionResource: ResourceHandler = {
     const failures: CheckFailure[] = checkVaultInputs(inputs);
     const known = new Set<string>(INPUTS);
     for (const k of Object.keys(inputs)) if (!known.has(k)) failures.push({ property: k, reason: `unknown property "${k}" of vmbackup:index:VmProtection` });
-    const { vmId, policyId, retainDataOnDelete } = inputs;
+    const { vmId, policyId } = inputs;
     if (vmId === undefined) failures.push({ property: 'vmId', reason: 'missing required property "vmId"' });
     else if (vmId !== UNKNOWN && (typeof vmId !== 'string' || !vmParts(vmId))) {
       failures.push({ property: 'vmId', reason: 'vmId must be a VM ARM id: /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name}' });
     }
-    if (policyId === undefined) failures.push({ property: 'policyId', reason: 'missing required property "policyId"' });
-    else if (policyId !== UNKNOWN) {
-      const name = typeof policyId === 'string' ? policyNameOf(policyId) : undefined;
-      if (!name) {
-        failures.push({ property: 'policyId', reason: 'policyId must be a backup policy ARM id (…/vaults/{vault}/backupPolicies/{name}): pass a Policy\'s id' });
-      } else if (typeof inputs.vaultName === 'string' && inputs.vaultName !== UNKNOWN) {
-        const v = vaultFromId(String(policyId));
-        const sameVault = v.name.toLowerCase() === String(inputs.vaultName).toLowerCase() && v.resourceGroup.toLowerCase() === String(inputs.vaultResourceGroup).toLowerCase();
-        if (!sameVault) failures.push({ property: 'policyId', reason: `policy ${name} belongs to vault ${v.resourceGroup}/${v.name}, not to ${String(inputs.vaultResourceGroup)}/${String(inputs.vaultName)}` });
-      }
+    failures.push(...checkProtectionInputs(inputs));
+    const name = typeof policyId === 'string' && policyId !== UNKNOWN ? policyNameOf(policyId) : undefined;
+    if (name && typeof inputs.vaultName === 'string' && inputs.vaultName !== UNKNOWN) {
+      const v = vaultFromId(String(policyId));
+      const sameVault = v.name.toLowerCase() === String(inputs.vaultName).toLowerCase() && v.resourceGroup.toLowerCase() === String(inputs.vaultResourceGroup).toLowerCase();
+      if (!sameVault) failures.push({ property: 'policyId', reason: `policy ${name} belongs to vault ${v.resourceGroup}/${v.name}, not to ${String(inputs.vaultResourceGroup)}/${String(inputs.vaultName)}` });
     }
-    if (retainDataOnDelete !== UNKNOWN && typeof retainDataOnDelete !== 'boolean') failures.push({ property: 'retainDataOnDelete', reason: 'retainDataOnDelete must be true or false' });
-    failures.push(...checkDisksInput(inputs.disks).map((reason) => ({ property: 'disks', reason })));
     // Preview tells what `up` would refuse, once the inputs are well-formed and the VM and vault are known.
     if (failures.length === 0 && ctx.configured && !containsUnknown([inputs.vmId, inputs.vaultName, inputs.vaultResourceGroup])) {
       failures.push(...(await previewFailures(ctx, urn, inputs)));
@@ -215,7 +225,7 @@ export const vmProtectionResource: ResourceHandler = {
     const vmId = String(inputs.vmId);
     // Discovery (a slow, throttled write) only for a VM the vault has not discovered yet, once for all the
     // creates waiting on it: the vault's lock is held for discovery alone, so protections run side by side.
-    // The vault as this process last read it (with its own writes since): apply re-reads the item before writing.
+    // The vault as this process last read it, with its own writes since; apply's first attempt trusts it.
     let obs = await ctx.observation(vault);
     if (!knownToVault(obs, vmId)) {
       obs = await ctx.withVault(vault, async () => {
@@ -291,19 +301,17 @@ export const vmProtectionResource: ResourceHandler = {
       );
     }
     const target = await ctx.target();
-    const found = await observeProtectedItem(target, id);
-    if (!found || found.softDeleted) return;
-    ctx.recordItem(vault, found.vmId, found);
+    const item = await observeProtectedItem(target, id);
+    if (!item || item.softDeleted) return;
+    ctx.recordItem(vault, item.vmId, item);
     const obs = await ctx.observation(vault);
-    const item = itemById(obs, id);
-    if (!item) return;
     const vm = vmLabelOfId(item.vmId, item.friendlyName);
     ctx.log('info', retainData ? `stopping protection of ${vm}; its recovery points are retained` : `stopping protection of ${vm} and deleting its recovery points (retainDataOnDelete: false)`, urn);
     const spec = resourceSpec(target, { resourceGroup: vault.resourceGroup, name: vault.name }, urn, { stopProtection: [{ vm: { id: item.vmId }, retainData }] });
     try {
       await planAndApply(ctx, spec, obs, urn, { allowDataDeletion: !retainData, keep: (a) => sameArmId(a.target.vmId, item.vmId) });
     } finally {
-      await currentItem(ctx, vault, item.vmId).catch(() => ctx.invalidate(vault));
+      await currentItem(ctx, vault, item.vmId).catch(() => undefined);
     }
   },
 };

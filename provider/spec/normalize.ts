@@ -1,7 +1,6 @@
 // Written -> resolved: defaults filled in, days in calendar order, VM picks with id, resource group and name,
 // a source location on every element. Runs only on a spec with no errors.
 import type {
-  DiskSelection,
   ExemptEntry,
   Month,
   PolicyRetention,
@@ -22,7 +21,7 @@ import type {
 } from '../core/index.js';
 import { DEFAULT_INSTANT_RESTORE_DAYS, policyTypeOf } from './policyRules.js';
 import { resolvePick } from './vmPick.js';
-import { normalizeDisks } from '../core/index.js';
+import { disksFromWritten } from '../core/index.js';
 import type { WrittenDisks, WrittenPolicy, WrittenSchedule, WrittenSelector, WrittenSpec, WrittenVaultSettings, WrittenVmPick } from './writtenSpec.js';
 import type { Locator, Path } from './yamlSource.js';
 
@@ -201,10 +200,7 @@ export function findVault(ref: string, vaults: readonly Omit<VaultSpec, 'source'
 /** A rule's `disks:` (the rules checked it writes exactly one selection), LUNs sorted, and where it is written. */
 function disksOf(written: WrittenDisks | undefined, at: SourceLocation | undefined): Pick<ProtectionRule, 'disks' | 'disksSource'> {
   if (written === undefined) return {};
-  const disks: DiskSelection = written.osOnly
-    ? { kind: 'osOnly' }
-    : normalizeDisks(written.include ? { kind: 'include', luns: written.include } : { kind: 'exclude', luns: written.exclude ?? [] });
-  return { disks, ...(at ? { disksSource: at } : {}) };
+  return { disks: disksFromWritten(written), ...(at ? { disksSource: at } : {}) };
 }
 
 /** Policy names are case-insensitive in Azure; a rule refers to its policy by the name as declared. */

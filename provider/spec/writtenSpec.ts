@@ -1,5 +1,5 @@
 // What a spec file says, once it has passed the JSON Schema (schemas/spec.schema.json). Resolved into core's ResolvedSpec.
-import type { Month, WeekDay, WeekOfMonth } from '../core/index.js';
+import type { ImmutabilitySetting, Month, SoftDeleteSetting, StorageRedundancy, WeekDay, WeekOfMonth } from '../core/index.js';
 
 export type Frequency = 'Daily' | 'Weekly' | 'Hourly';
 
@@ -65,9 +65,9 @@ export interface WrittenDisks {
 }
 
 export interface WrittenVaultSettings {
-  softDelete?: 'on' | 'alwaysOn' | 'off';
-  immutability?: 'disabled' | 'unlocked' | 'locked';
-  storageRedundancy?: 'LocallyRedundant' | 'ZoneRedundant' | 'GeoRedundant';
+  softDelete?: SoftDeleteSetting;
+  immutability?: ImmutabilitySetting;
+  storageRedundancy?: StorageRedundancy;
   crossRegionRestore?: boolean;
 }
 

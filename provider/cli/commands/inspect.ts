@@ -109,13 +109,12 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<ExitCode>
     if (flags.serve) {
       throw new ConfigurationError(`the live dashboard shows one vault: name one of the ${choices.length} vaults of ${flags.file} with --vault RESOURCE_GROUP/VAULT_NAME, or write the estate's page with --format html --out FILE`);
     }
-    const boards = await withVault(flags, async (target, { vault }) => buildDashboard(await observe(target, vault, { refresh: false })), false);
-    const spec = choices[0].spec;
-    // The auditor's first question, answered once for the scope (read only: no discovery).
-    const coverage =
-      spec?.form === 'estate'
-        ? await withTarget({ ...flags, subscription: undefined }, choices[0].subscriptionId, async (target) => detectEstateDrift(spec, await discoverEstate(target, spec, { consistent: false, refresh: false })).coverage)
-        : undefined;
+    // Only an estate spec names several vaults. One read of the estate (Resource Manager's lists, each VM list once
+    // per subscription, no discovery) gives each vault's board and the scope's coverage, the auditor's first question.
+    const spec = choices[0].spec!;
+    const estate = await withTarget({ ...flags, subscription: undefined }, choices[0].subscriptionId, (target) => discoverEstate(target, spec, { consistent: true, refresh: false }));
+    const boards = estate.vaults.map(({ observation }) => buildDashboard(observation));
+    const { coverage } = detectEstateDrift(spec, estate);
     await emit(renderEstateDashboard({ ...estateDashboard(choices, boards), ...(coverage ? { coverage } : {}) }, format, { color: terminalColor(flags.out), specFile: flags.file }), flags.out);
     return ExitCode.ok;
   }
