@@ -1,3 +1,3 @@
-export { observe, observeJobs, observeProtectedItem, observeVmItem, type ObserveOptions } from './observe.js';
+export { observe, observeJobs, observeProtectedItem, observeVmItem, mapBounded, type ObserveOptions } from './observe.js';
 export { observeEstate, type EstateObserveOptions } from './observeEstate.js';
 export { type RecoveryPointChoice } from './observe.js';

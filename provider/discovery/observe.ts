@@ -36,8 +36,12 @@ import {
 } from '../core/index.js';
 
 export interface ObserveOptions {
-  /** Ask the vault to rediscover VMs first (the only write discovery makes). Default true. */
-  refresh?: boolean;
+  /**
+   * Ask the vault to rediscover VMs first (the only write discovery makes). Default true. A predicate decides from a
+   * provisional observation, made before any VM's backup status is asked (its VMs that the vault does not know carry
+   * no `otherVault`): when it says yes, the vault discovers once and only its protectable list is read again.
+   */
+  refresh?: boolean | ((provisional: Observation) => boolean);
   /**
    * Also list protected items' recovery points (one call per item and page): every item's with `true`, or only
    * those of the items a predicate chooses (drift reads only what its findings need). Default false.
@@ -66,7 +70,8 @@ const BACKUP_STATUS_CONCURRENCY = 8;
 export async function observe(target: Target, vault: VaultRef, opts: ObserveOptions = {}): Promise<Observation> {
   const before = target.calls.snapshot();
   const wait: WaitOptions = { signal: opts.signal };
-  if (opts.refresh ?? true) await refreshContainers(target, vault, wait);
+  const refresh = opts.refresh ?? true;
+  if (refresh === true) await refreshContainers(target, vault, wait);
 
   const { vault: observedVault, serviceTime } = await readVault(target, vault, wait);
   const since = opts.jobsSince ?? new Date(serviceTime.getTime() - DAY_MS);
@@ -80,22 +85,12 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     readJobs(target, vault, since, serviceTime, wait),
   ]);
 
-  const vms = await withOtherVaults(
-    target,
-    observedVault,
-    vmRecords.map((vm) => ({
-      ...vm,
-      registered: registeredIds.some((id) => sameArmId(id, vm.id)),
-      protectable: protectableIds.some((id) => sameArmId(id, vm.id)),
-    })),
-    items,
-    wait,
-    opts.knownVault,
-  );
-
-  const [protectedItems] = await withRecoveryPoints([{ target, vault, items, vms }], opts.recoveryPoints, wait);
-
-  return {
+  const registered = new Set(registeredIds.map((id) => id.toLowerCase()));
+  const known = (protectable: readonly string[]): ObservedVm[] => {
+    const offered = new Set(protectable.map((id) => id.toLowerCase()));
+    return vmRecords.map((vm) => ({ ...vm, registered: registered.has(vm.id.toLowerCase()), protectable: offered.has(vm.id.toLowerCase()) }));
+  };
+  const observation = (vms: ObservedVm[], protectedItems: ObservedProtectedItem[]): Observation => ({
     observedAt: serviceTime.toISOString(),
     profile: target.profile,
     vault: observedVault,
@@ -104,7 +99,16 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     protectedItems,
     jobs,
     apiCalls: diffCalls(before, target.calls.snapshot()),
-  };
+  });
+
+  let vms = known(protectableIds);
+  if (typeof refresh === 'function' && refresh(observation(vms, items))) {
+    await refreshContainers(target, vault, wait);
+    vms = known(await listProtectableVmIds(target, vault, wait));
+  }
+  vms = await withOtherVaults(target, observedVault, vms, items, wait, opts.knownVault);
+  const [protectedItems] = await withRecoveryPoints([{ target, vault, items, vms }], opts.recoveryPoints, wait);
+  return observation(vms, protectedItems);
 }
 
 /** The protected item of one VM in a vault, with a single GET (after a write to it); undefined when it has none. */

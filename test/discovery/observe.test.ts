@@ -104,6 +104,49 @@ describe('observe call counts', () => {
   });
 });
 
+describe('observe with a refresh predicate (what `vmbackup plan` does)', () => {
+  let t: TestTarget;
+  let vault: { resourceGroup: string; name: string };
+  beforeAll(async () => {
+    t = await openTestTarget({ fleet: generateFleet({ vms: 60, seed: 11 }), pageSize: 100 }, undefined);
+    for await (const v of t.target.clients.vaults.vaults.listBySubscriptionId()) {
+      vault = { resourceGroup: v.id!.split('/')[4], name: v.name! };
+      break;
+    }
+  });
+  afterAll(() => t?.close());
+
+  const unexplained = (o: Observation) =>
+    o.vms.filter((vm) => vm.location === o.vault.location && !vm.protectable && !vm.registered && !o.protectedItems.some((i) => sameArmId(i.vmId, vm.id)));
+
+  it('a vault that has never discovered: decided before any backupStatus, one discovery, the protectable list read again, nothing else', async () => {
+    let provisional: Observation | undefined;
+    const obs = await observe(t.target, vault, {
+      refresh: (p) => {
+        provisional = p;
+        return unexplained(p).length > 0;
+      },
+    });
+    // Before discovery every VM of the region was unexplained: asking each would have cost a backupStatus apiece.
+    expect(provisional!.vms.some((vm) => vm.otherVault)).toBe(false);
+    expect(unexplained(provisional!).length).toBeGreaterThan(20);
+    const calls = obs.apiCalls;
+    expect(calls['POST refreshContainers']).toBe(1);
+    expect(calls['GET backupProtectableItems']).toBe(2);
+    expect(calls['GET virtualMachines']).toBe(1);
+    expect(calls['GET backupProtectedItems']).toBe(1);
+    // Only what discovery leaves unexplained is asked about.
+    expect(calls['POST backupStatus'] ?? 0).toBe(unexplained(obs).length);
+    expect(unexplained(obs).length).toBeLessThan(unexplained(provisional!).length);
+  });
+
+  it('a predicate that says no: no discovery, no write', async () => {
+    const obs = await observe(t.target, vault, { refresh: () => false });
+    expect(Object.keys(obs.apiCalls).filter((op) => isWrite(op))).toEqual([]);
+    expect(obs.apiCalls['GET backupProtectableItems']).toBe(1);
+  });
+});
+
 describe('observe a VM another vault holds', () => {
   const A = { resourceGroup: 'rg-backup-a', name: 'vault-a' };
   const B = { resourceGroup: 'rg-backup-b', name: 'vault-b' };

@@ -57,7 +57,7 @@ export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
 
 /** Observes the vault the spec targets (every vault of an estate) and plans; conflicts between rules are input errors, rules that select nothing warnings. */
 /** The plan, and for one vault the observation (through Resource Manager) it was made from. */
-async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = false): Promise<{ plan: Plan; observation?: Observation }> {
+export async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = false): Promise<{ plan: Plan; observation?: Observation }> {
   if (spec.form === 'estate') {
     const estate = await discoverEstate(target, spec, { consistent, refresh: true });
     const resolution = resolveEstate(spec, estate);
@@ -66,10 +66,9 @@ async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = f
     return { plan: planEstate(spec, estate, { profile: target.profile }) };
   }
   // Discovery is a write (and slow on Azure): only when the plan protects a VM the vault does not know yet.
-  let observation = await observe(target, spec.target.vault, { refresh: false });
-  if (needsDiscovery(planProtection(spec, observation, { profile: target.profile }), observation)) {
-    observation = await observe(target, spec.target.vault, { refresh: true });
-  }
+  const observation = await observe(target, spec.target.vault, {
+    refresh: (provisional) => needsDiscovery(planProtection(spec, provisional, { profile: target.profile }), provisional),
+  });
   const conflicts = findConflicts(spec, observation);
   if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
   reportWarnings(rulesSelectingNothing(spec, observation));
