@@ -56,6 +56,8 @@ export interface EmulatorOptions {
   operationDelayMs?: number;
   /** Resource Graph's query quota per window; a small one makes it answer 429 RateLimiting. Default 15 per 5 s. */
   resourceGraphQuota?: { queries: number; windowMs: number };
+  /** The largest Resource Graph answer in bytes; a small one makes it answer 400 ResponsePayloadTooLarge. Default 16 MiB. */
+  resourceGraphPayloadLimit?: number;
 }
 
 export interface RunningEmulator {
@@ -96,7 +98,7 @@ function fleetForNewState(opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fl
 }
 
 function openWorld(
-  opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile' | 'profile' | 'pageSize' | 'retryAfterSeconds' | 'operationDelayMs' | 'resourceGraphQuota'>,
+  opts: Pick<EmulatorOptions, 'stateDir' | 'fleet' | 'fleetFile' | 'profile' | 'pageSize' | 'retryAfterSeconds' | 'operationDelayMs' | 'resourceGraphQuota' | 'resourceGraphPayloadLimit'>,
   checkedFleet: Fleet | undefined,
 ): World {
   const store = openSqliteStore(opts.stateDir);
@@ -116,6 +118,7 @@ function openWorld(
       operationDelayMs: opts.operationDelayMs ?? DEFAULT_WORLD_OPTIONS.operationDelayMs,
       profile: opts.profile,
       resourceGraphQuota: opts.resourceGraphQuota,
+      resourceGraphPayloadLimit: opts.resourceGraphPayloadLimit,
     });
   } catch (e) {
     store.close();

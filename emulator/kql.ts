@@ -1,6 +1,7 @@
 // The subset of the Kusto Query Language the emulator's Resource Graph answers (README, "Resource Graph"):
-// a table, then `where`, `project` and `order by`. Anything else is refused with the token that is not
-// understood, so a query the emulator cannot answer faithfully never gets a plausible wrong answer.
+// a table, then `where`, `project`, `summarize NAME = make_list(pack_array(...)) by ...` and `order by`. Anything
+// else is refused with the token that is not understood, so a query the emulator cannot answer faithfully never gets
+// a plausible wrong answer.
 
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -28,6 +29,8 @@ type Expr =
 type Stage =
   | { kind: 'where'; expr: Expr }
   | { kind: 'project'; columns: readonly { name: string; path: readonly string[] }[] }
+  /** `summarize NAME = make_list(pack_array(a, b.c, ...)) by x, y`: one row per group, its rows packed as arrays. */
+  | { kind: 'packList'; name: string; packed: readonly (readonly string[])[]; by: readonly { name: string; path: readonly string[] }[] }
   | { kind: 'order'; keys: readonly { path: readonly string[]; descending: boolean }[] };
 
 export interface KqlQuery {
@@ -38,7 +41,7 @@ export interface KqlQuery {
 type Token = { type: 'word' | 'string' | 'number' | 'timespan' | 'symbol'; text: string; value?: string | number };
 
 const TIMESPAN_MS: Readonly<Record<string, number>> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-const SYMBOLS = ['==', '!=', '=~', '!~', '>=', '<=', 'in~', '|', '(', ')', ',', '.', '>', '<'];
+const SYMBOLS = ['==', '!=', '=~', '!~', '>=', '<=', 'in~', '|', '(', ')', ',', '.', '>', '<', '='];
 
 function tokenize(text: string): Token[] {
   const out: Token[] = [];
@@ -133,6 +136,8 @@ class Parser {
         });
         return { kind: 'project', columns };
       }
+      case 'summarize':
+        return this.packList();
       case 'order':
       case 'sort': {
         this.expect('by');
@@ -146,8 +151,36 @@ class Parser {
         return { kind: 'order', keys };
       }
       default:
-        throw new KqlError('InvalidQueryLanguage', `operator '${op.text}' is not in the emulator's subset (where, project, order by)`);
+        throw new KqlError('InvalidQueryLanguage', `operator '${op.text}' is not in the emulator's subset (where, project, summarize, order by)`);
     }
+  }
+
+  /** The one form of summarize the subset knows: a list of packed arrays per group. */
+  private packList(): Stage {
+    if (this.peek()?.type !== 'word' || this.tokens[this.i + 1]?.text !== '=') {
+      throw new KqlError('InvalidQueryLanguage', `summarize is in the emulator's subset only as NAME = make_list(pack_array(...)) by ..., not '${this.peek()?.text ?? ''}'`);
+    }
+    const name = this.word();
+    this.expect('=');
+    const fn = this.next('make_list');
+    if (fn.text.toLowerCase() !== 'make_list') {
+      throw new KqlError('InvalidQueryLanguage', `aggregation '${fn.text}' is not in the emulator's subset (summarize NAME = make_list(pack_array(...)) by ...)`);
+    }
+    this.expect('(');
+    const pack = this.next('pack_array');
+    if (pack.text.toLowerCase() !== 'pack_array') {
+      throw new KqlError('InvalidQueryLanguage', `function '${pack.text}' is not in the emulator's subset inside make_list (pack_array)`);
+    }
+    this.expect('(');
+    const packed = this.list(() => this.path());
+    this.expect(')');
+    this.expect(')');
+    this.expect('by');
+    const by = this.list(() => {
+      const path = this.path();
+      return { name: path.join('_'), path };
+    });
+    return { kind: 'packList', name, packed, by };
   }
 
   private list<T>(item: () => T): T[] {
@@ -304,12 +337,26 @@ function test(e: Expr, row: Row, nowMs: number): boolean {
   }
 }
 
+/** One row per distinct group, in order of first appearance, with the group's rows as arrays of the packed values. */
+function packList(stage: Extract<Stage, { kind: 'packList' }>, rows: readonly Row[]): Row[] {
+  const groups = new Map<string, { key: Record<string, unknown>; list: unknown[][] }>();
+  for (const r of rows) {
+    const key = Object.fromEntries(stage.by.map((c) => [c.name, read(r, c.path) ?? null]));
+    const k = JSON.stringify(Object.values(key));
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { key, list: [] }));
+    g.list.push(stage.packed.map((p) => read(r, p) ?? null));
+  }
+  return [...groups.values()].map((g) => ({ ...g.key, [stage.name]: g.list }));
+}
+
 /** Runs the query's stages over the table's rows; `nowMs` is the service's clock, for ago(). */
 export function runKql(query: KqlQuery, rows: readonly Row[], nowMs: number): Row[] {
   let out: Row[] = [...rows];
   for (const stage of query.stages) {
     if (stage.kind === 'where') out = out.filter((r) => test(stage.expr, r, nowMs));
     else if (stage.kind === 'project') out = out.map((r) => Object.fromEntries(stage.columns.map((c) => [c.name, read(r, c.path) ?? null])));
+    else if (stage.kind === 'packList') out = packList(stage, out);
     else {
       out.sort((a, b) => {
         for (const k of stage.keys) {

@@ -17,6 +17,8 @@ export interface WorldOptions {
   readonly profile?: Profile;
   /** Resource Graph's query quota per window. Default 15 queries per 5 s (handlers/resourceGraph.ts). */
   readonly resourceGraphQuota?: { readonly queries: number; readonly windowMs: number };
+  /** The largest Resource Graph answer in bytes. Default 16 MiB (handlers/resourceGraph.ts). */
+  readonly resourceGraphPayloadLimit?: number;
 }
 
 /** What moving the clock forward performed. */

@@ -17,6 +17,12 @@ export const RESOURCE_GRAPH_PATH = '/providers/microsoft.resourcegraph/resources
 /** Resource Graph's documented example quota: 15 queries per user per 5-second window. */
 export const RESOURCE_GRAPH_QUOTA: NonNullable<WorldOptions['resourceGraphQuota']> = { queries: 15, windowMs: 5000 };
 
+/**
+ * The largest answer Resource Graph sends, in bytes: a larger one is refused with ResponsePayloadTooLarge (the limit
+ * and the error as Resource Graph answered them in public issue threads; the documentation names neither).
+ */
+export const RESOURCE_GRAPH_PAYLOAD_LIMIT = 16 * 1024 * 1024;
+
 /** At most 1,000 rows per page, and 1,000 when the caller names no size. */
 const MAX_PAGE = 1000;
 /** Backup jobs stay queryable in Resource Graph for 14 days. */
@@ -239,6 +245,14 @@ function query(ctx: RequestContext): HandlerResult {
     result = undefined;
   }
   const data = rows.slice(offset, offset + size);
+  const bytes = Buffer.byteLength(JSON.stringify(data));
+  const limit = ctx.world.options.resourceGraphPayloadLimit ?? RESOURCE_GRAPH_PAYLOAD_LIMIT;
+  if (bytes > limit) {
+    // Resource Graph names the size and the limit, and asks for smaller pages.
+    return graphError(400, 'BadRequest', 'The response is larger than Resource Graph sends.', [
+      { code: 'ResponsePayloadTooLarge', message: `Response payload size is ${bytes}, and has exceeded the limit of ${limit}. Please consider querying less data at a time and make paginated call if needed.` },
+    ], headers);
+  }
   const more = offset + data.length < rows.length;
   if (more) result ??= keepResult(ctx.world, rows);
   const next = more ? encodeToken({ offset: offset + data.length, size, context, result }) : undefined;

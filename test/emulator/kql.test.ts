@@ -32,8 +32,20 @@ describe('KQL subset', () => {
     ]);
   });
 
+  test('summarize packs each group\'s rows as arrays of the named columns, one row per group in first-seen order', () => {
+    const q = "resources | summarize rows = make_list(pack_array(id, name, properties.status, properties.nothing)) by type | order by type asc";
+    expect(runKql(parseKql(q), rows, NOW)).toEqual([
+      { type: 'microsoft.compute/virtualmachines', rows: [['a', 'Web-01', 'InProgress', null], ['b', 'web-02', 'Completed', null]] },
+      { type: 'microsoft.recoveryservices/vaults', rows: [['c', 'vault', 'Completed', null]] },
+    ]);
+  });
+
   test.each([
     ['resources | take 5', 'InvalidQueryLanguage'],
+    ['resources | summarize count() by type', 'InvalidQueryLanguage'],
+    ['resources | summarize n = make_set(id) by type', 'InvalidQueryLanguage'],
+    ['resources | summarize n = make_list(bag_pack(id)) by type', 'InvalidQueryLanguage'],
+    ['resources | summarize n = make_list(pack_array(id)) type', 'ParserFailure'],
     ['resources | extend x = 1', 'InvalidQueryLanguage'],
     ["resources | where name has 'web'", 'InvalidQueryLanguage'],
     ['securityresources', 'InvalidQueryLanguage'],
