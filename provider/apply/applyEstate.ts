@@ -1,13 +1,15 @@
 // Apply of an estate plan: each vault's part is a one-vault plan, applied through its own subscription under that
-// vault's lock, several vaults at a time; a VM no vault can take stays blocked. One result for the whole estate.
+// vault's lock; every subscription at once and a few vaults of each at a time, so no subscription's ARM quota sits
+// idle while another's is spent. A VM no vault can take stays blocked. One result for the estate.
 import { ConfigurationError, type Plan } from '../core/index.js';
 import { diffCalls, paceSince, paceTotal, type Target } from '../azure/index.js';
+import { mapBounded } from '../discovery/index.js';
 import { splitEstatePlan } from '../plan/index.js';
 import { applyPlan, type ActionResult, type ApplyOptions, type ApplyResult } from './applyPlan.js';
 import { lockVault, type VaultLockOptions } from './vaultLock.js';
 
-/** Vaults applied at once; each applies its own actions with the plan's concurrency. */
-const VAULT_CONCURRENCY = 4;
+/** Vaults of one subscription applied at once, each with the plan's concurrency; every subscription goes at once. */
+const VAULTS_PER_SUBSCRIPTION = 4;
 
 // No `observation`: each vault's apply would read another vault's VMs and items from it.
 export interface EstateApplyOptions extends Omit<ApplyOptions, 'expectedFingerprint' | 'observation'> {
@@ -24,22 +26,25 @@ export async function applyEstatePlan(target: Target, plan: Plan, opts: EstateAp
   const paceBefore = target.pace.snapshot();
   const parts = splitEstatePlan(plan).filter((p) => p.plan.actions.length > 0 || opts.checkFingerprints);
   const results = new Map<string, ActionResult>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < parts.length && !opts.signal?.aborted) {
-      const { vault, plan: part } = parts[next++];
-      const sub = target.forSubscription(vault.subscriptionId);
-      const ref = { resourceGroup: vault.vaultResourceGroup, name: vault.vaultName };
-      const lock = await lockVault(sub, ref, opts.lock?.(ref) ?? {});
-      try {
-        const r = await applyPlan(sub, part, { ...opts, ...(opts.checkFingerprints ? { expectedFingerprint: vault.stateFingerprint } : {}) });
-        for (const a of r.actions) results.set(a.actionId, a);
-      } finally {
-        await lock.release();
-      }
+  // Each subscription's vaults in the plan's order: ARM budgets requests per subscription, not per vault.
+  const bySubscription = new Map<string, typeof parts>();
+  for (const part of parts) {
+    const key = part.vault.subscriptionId.toLowerCase();
+    bySubscription.set(key, [...(bySubscription.get(key) ?? []), part]);
+  }
+  const applyPart = async ({ vault, plan: part }: (typeof parts)[number]): Promise<void> => {
+    if (opts.signal?.aborted) return;
+    const sub = target.forSubscription(vault.subscriptionId);
+    const ref = { resourceGroup: vault.vaultResourceGroup, name: vault.vaultName };
+    const lock = await lockVault(sub, ref, opts.lock?.(ref) ?? {});
+    try {
+      const r = await applyPlan(sub, part, { ...opts, ...(opts.checkFingerprints ? { expectedFingerprint: vault.stateFingerprint } : {}) });
+      for (const a of r.actions) results.set(a.actionId, a);
+    } finally {
+      await lock.release();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(VAULT_CONCURRENCY, parts.length) }, worker));
+  await Promise.all([...bySubscription.values()].map((queue) => mapBounded(queue, VAULTS_PER_SUBSCRIPTION, applyPart)));
 
   const actions = plan.actions.map(
     (a): ActionResult =>

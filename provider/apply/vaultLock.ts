@@ -147,20 +147,28 @@ async function takeOver(file: string, stale: LockHolder | 'unreadable'): Promise
   await unlink(aside).catch(() => undefined);
 }
 
-function held(file: string, mine: LockHolder): VaultLock {
-  // process.exit (a second Ctrl+C) skips every finally: the lock goes with the process all the same.
-  const onExit = (): void => {
+/** The locks this process holds, removed by one exit listener however many vaults are applied at once. */
+const heldLocks = new Map<string, LockHolder>();
+
+function releaseOnExit(): void {
+  for (const [file, mine] of heldLocks) {
     try {
       if (sameHolder(parseHolder(readFileSync(file, 'utf8')), mine)) unlinkSync(file);
     } catch {
       // Already gone.
     }
-  };
-  process.once('exit', onExit);
+  }
+}
+
+function held(file: string, mine: LockHolder): VaultLock {
+  // process.exit (a second Ctrl+C) skips every finally: the lock goes with the process all the same.
+  if (heldLocks.size === 0) process.once('exit', releaseOnExit);
+  heldLocks.set(file, mine);
   return {
     file,
     release: async () => {
-      process.off('exit', onExit);
+      heldLocks.delete(file);
+      if (heldLocks.size === 0) process.off('exit', releaseOnExit);
       if (sameHolder(await readHolder(file), mine)) await unlink(file).catch(() => undefined);
     },
   };
