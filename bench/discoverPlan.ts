@@ -1,35 +1,109 @@
-// Benchmark: seed the emulator with N generated VMs, then time discover + plan and count API calls by kind.
-// Usage: node dist/bench/discoverPlan.js [N ...]   (default: 1000 10000)
+// Benchmark of issue "Performance" rows for one vault, with the emulator in a process of its own, so the time and memory
+// printed are vmbackup's: `vmbackup plan` of N new VMs, the same plan once every VM is protected, drift of that protected
+// world, and drift against a per-item refresh (item, VM and recovery points read one protection at a time through the
+// SDK, the way Terraform and Pulumi refresh) of 200 protections. Calls are counted by kind; goals are printed beside.
+// Usage: node dist/bench/discoverPlan.js [N]   (default: 10000)
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { observe } from '../provider/discovery/index.js';
-import { planProtection } from '../provider/plan/index.js';
-import { withBenchWorld } from './benchWorld.js';
+import { diffCalls, readProtectedItem, readRecoveryPoints, readVm, type CallCounts, type Target } from '../provider/azure/index.js';
+import { applyPlan } from '../provider/apply/index.js';
+import { observeAndPlan } from '../provider/cli/commands/reconcile.js';
+import type { ResolvedSpec } from '../provider/core/index.js';
+import { mapBounded, observe } from '../provider/discovery/index.js';
+import { detectDrift, needsRecoveryPoints } from '../provider/drift/index.js';
+import { protectThroughStore, withServedWorld } from './benchWorld.js';
 
-async function run(n: number): Promise<void> {
-  await withBenchWorld({ vms: n, seed: 7 }, { retryAfterSeconds: 0 }, async ({ target, spec, seedMs }) => {
-    const rssBefore = process.memoryUsage().rss;
-    const t1 = performance.now();
-    const observation = await observe(target, spec.target.vault, { refresh: true });
-    const t2 = performance.now();
-    const plan = planProtection(spec, observation, { profile: target.profile });
-    const t3 = performance.now();
-    const calls = observation.apiCalls;
-    const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
+const GOALS = { planSeconds: 3, planRssMb: 300, protectedPlanSeconds: 3, driftVsRefresh: 50 };
+
+const total = (calls: CallCounts): number => Object.values(calls).reduce((a, b) => a + b, 0);
+const verdict = (ok: boolean): string => (ok ? 'within goal' : 'MISSES goal');
+const breakdown = (calls: CallCounts): string[] => Object.entries(calls).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `      ${String(v).padStart(6)}  ${k}`);
+const peakMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+async function measure<T>(target: Target, fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: string; calls: CallCounts }> {
+  const before = target.calls.snapshot();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const value = await fn();
+  const used = process.cpuUsage(cpu0);
+  return {
+    value,
+    seconds: (performance.now() - t0) / 1000,
+    cpu: `vmbackup's CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`,
+    calls: diffCalls(before, target.calls.snapshot()),
+  };
+}
+
+/** What `vmbackup drift` does for one vault. */
+async function drift(target: Target, spec: ResolvedSpec) {
+  return detectDrift(spec, await observe(target, spec.target.vault, { refresh: false, recoveryPoints: needsRecoveryPoints }));
+}
+
+async function planRows(n: number): Promise<void> {
+  await withServedWorld({ fleet: { vms: n, seed: 7 }, emulator: { retryAfterSeconds: 0, operationDelayMs: 0 } }, async ({ target, stateDir, spec, seedMs }) => {
+    const out = [`One vault, ${n} generated VMs (emulator seeded in ${(seedMs / 1000).toFixed(1)} s)`];
+    const first = await measure(target, () => observeAndPlan(target, spec));
+    const p = first.value.plan;
+    const rss = peakMb();
+    out.push(
+      `  plan (as \`vmbackup plan\`: its discovery included): ${first.seconds.toFixed(2)} s (goal <= ${GOALS.planSeconds} s; ${first.cpu}), peak RSS ${rss.toFixed(0)} MB (goal <= ${GOALS.planRssMb} MB): ` +
+        verdict(first.seconds <= GOALS.planSeconds && rss <= GOALS.planRssMb),
+      `    ${p.actions.length} actions: ${p.summary.toApply} to apply, ${p.summary.blocked} blocked; ${total(first.calls)} calls`,
+      ...breakdown(first.calls),
+    );
+
+    await applyPlan(target, { ...p, actions: p.actions.filter((a) => a.kind === 'createPolicy') });
+    const protectedCount = protectThroughStore(stateDir, p, { withPoints: true });
+    out.push(`  (set-up: the policy through the API; through the emulator's store, ${protectedCount} VMs protected, each with one recovery point)`);
+
+    const again = await measure(target, () => observeAndPlan(target, spec));
+    out.push(
+      `  plan of the protected world: ${again.seconds.toFixed(2)} s (goal <= ${GOALS.protectedPlanSeconds} s; ${again.cpu}): ${verdict(again.seconds <= GOALS.protectedPlanSeconds)}`,
+      `    ${again.value.plan.summary.toApply} to apply, ${again.value.plan.summary.blocked} blocked; ${total(again.calls)} calls, 0 writes expected: ${total(again.calls) - Object.entries(again.calls).filter(([k]) => k.startsWith('GET')).reduce((a, [, v]) => a + v, 0)} writes`,
+      ...breakdown(again.calls),
+    );
+
+    const d = await measure(target, () => drift(target, spec));
+    out.push(
+      `  drift of ${protectedCount} protected items (recovery points read 16 at a time): ${d.seconds.toFixed(2)} s (${d.cpu}), peak RSS so far ${peakMb().toFixed(0)} MB; ${d.value.findings.length} findings; ${total(d.calls)} calls`,
+      ...breakdown(d.calls),
+      '',
+    );
+    process.stdout.write(out.join('\n'));
+  });
+}
+
+/** Drift of `n` protections against reading each one's item, VM and recovery points on its own. */
+async function driftVersusRefresh(n: number): Promise<void> {
+  await withServedWorld({ fleet: { vms: n * 4, seed: 13 }, emulator: { retryAfterSeconds: 0, operationDelayMs: 0 } }, async ({ target, stateDir, spec }) => {
+    const { plan, observation } = await observeAndPlan(target, spec);
+    await applyPlan(target, { ...plan, actions: plan.actions.filter((a) => a.kind === 'createPolicy') });
+    const protectedCount = protectThroughStore(stateDir, plan, { limit: n, withPoints: true });
+    const d = await measure(target, () => drift(target, spec));
+    const vault = spec.target.vault;
+    const items = (await observe(target, vault, { refresh: false })).protectedItems;
+    const vmsById = new Map(observation!.vms.map((vm) => [vm.id.toLowerCase(), vm]));
+    const r = await measure(target, () =>
+      mapBounded(items, 16, async (item) => {
+        const vm = vmsById.get(item.vmId.toLowerCase())!;
+        const [fresh] = await Promise.all([readProtectedItem(target, vault, { containerName: item.containerName, protectedItemName: item.name }), readVm(target, { resourceGroup: vm.resourceGroup, name: vm.name })]);
+        return readRecoveryPoints(target, vault, fresh ?? item);
+      }),
+    );
+    const ratio = total(r.calls) / Math.max(total(d.calls), 1);
     process.stdout.write(
       [
-        `N=${n} VMs (${observation.vms.length} seen, ${plan.actions.length} actions: ${plan.summary.toApply} to apply, ${plan.summary.blocked} blocked)`,
-        `  seed emulator:   ${seedMs.toFixed(0)} ms`,
-        `  discover:        ${(t2 - t1).toFixed(0)} ms`,
-        `  plan:            ${(t3 - t2).toFixed(1)} ms`,
-        `  discover + plan: ${(t3 - t1).toFixed(0)} ms`,
-        `  rss growth:      ${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(1)} MiB`,
-        `  API calls:       ${totalCalls} in all`,
-        ...Object.entries(calls).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `    ${String(v).padStart(5)}  ${k}`),
+        `drift against a per-item refresh of ${protectedCount} protections (each with a recovery point):`,
+        `  drift:            ${total(d.calls)} calls, ${d.seconds.toFixed(2)} s, ${d.value.findings.length} findings`,
+        ...breakdown(d.calls),
+        `  per-item refresh: ${total(r.calls)} calls, ${r.seconds.toFixed(2)} s (item, VM and recovery points of each protection)`,
+        `  ratio:            ${ratio.toFixed(1)}x fewer calls (goal >= ${GOALS.driftVsRefresh}x): ${verdict(ratio >= GOALS.driftVsRefresh)}`,
         '',
       ].join('\n'),
     );
   });
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((x) => Number.isInteger(x) && x > 0);
-for (const n of sizes.length ? sizes : [1000, 10000]) await run(n);
+const [arg] = process.argv.slice(2).map(Number);
+await planRows(Number.isInteger(arg) && arg > 0 ? arg : 10_000);
+await driftVersusRefresh(200);

@@ -3,38 +3,17 @@
 // apply with nothing to do, each beside the issue's goal. The emulator runs in a child process, so the peak memory
 // printed is vmbackup's alone.
 // Usage: node dist/bench/estate.js [VMS]   (default 12000)
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { stringify } from 'yaml';
-import { fleetSubscriptions, generateEstate, startEmulator } from '../emulator/index.js';
-import { countWrites, diffCalls, openTarget, type CallCounts, type Target } from '../provider/azure/index.js';
+import { ARM_SUBSCRIPTION_BUCKETS, countWrites, diffCalls, type CallCounts, type Target } from '../provider/azure/index.js';
 import { applyEstatePlan } from '../provider/apply/index.js';
-import { estateSpecText } from '../provider/cli/estateSpec.js';
 import { discoverEstate } from '../provider/cli/commands/reconcile.js';
 import { detectEstateDrift, needsRecoveryPoints } from '../provider/drift/index.js';
 import { planEstate } from '../provider/plan/index.js';
-import { resolveSpecText } from '../provider/spec/index.js';
-import type { Plan, ResolvedSpec } from '../provider/core/index.js';
-import { openSqliteStore } from '../emulator/store.js';
+import type { ResolvedSpec } from '../provider/core/index.js';
+import { firstProtections, protectThroughStore, withServedWorld } from './benchWorld.js';
 
 const GOALS = { discoverPlan: { calls: 60, seconds: 3, rssMb: 300 }, drift: { calls: 60, seconds: 3 }, secondApply: { writes: 0, seconds: 3 } };
-const SPEC_FILE = 'estate-spec.yaml';
-
-/** The child: generates the estate, writes its spec, serves it, and prints where. */
-async function serve(dir: string, vms: number): Promise<void> {
-  const fleet = generateEstate({ vms });
-  await writeFile(join(dir, 'fleet.yaml'), stringify(fleet));
-  await writeFile(join(dir, SPEC_FILE), estateSpecText(fleet));
-  // No waiting on operations: the first apply that protects the estate is set-up, not a figure.
-  const emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: join(dir, 'fleet.yaml'), retryAfterSeconds: 0, operationDelayMs: 0 });
-  process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint, subscriptionId: fleetSubscriptions(fleet)[0].subscriptionId })}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', () => void emulator.close().then(() => process.exit(0)));
-}
 
 /** Elapsed time, and vmbackup's own CPU time beside it: on a loaded machine the first waits for cores, the second less so. */
 async function measure<T>(target: Target, fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: string; calls: CallCounts }> {
@@ -60,53 +39,10 @@ async function plan(target: Target, spec: ResolvedSpec) {
   return planEstate(spec, estate, { profile: target.profile });
 }
 
-/** Registers and protects, as the emulator's own operations would on success, every VM the plan protects. */
-function protectThroughStore(stateDir: string, plan: Plan): number {
-  const store = openSqliteStore(stateDir);
-  try {
-    const protects = plan.actions.filter((a) => a.kind === 'protect' && a.blockedBy.length === 0);
-    const at = Date.now();
-    store.transaction(() => {
-      protects.forEach((a, i) => {
-        const v = plan.vaults!.find((pv) => pv.key === a.vault)!;
-        const vault = store.listVaults(v.vaultResourceGroup, v.subscriptionId).find((sv) => sv.name.toLowerCase() === v.vaultName.toLowerCase())!;
-        const vm = store.getVm(a.target.vmId!)!;
-        const ids = { vaultId: vault.id, vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup };
-        store.putContainer({ ...ids, registrationStatus: 'Registered', registeredAt: new Date(at).toISOString() });
-        store.putItem({
-          ...ids,
-          vmLocation: vm.location,
-          policyName: a.target.policyName!,
-          state: 'Protected',
-          healthStatus: 'Passed',
-          configuredAt: at,
-          protectedItemDataId: String(i + 1),
-        });
-      });
-    });
-    return protects.length;
-  } finally {
-    store.close();
-  }
-}
-
 async function run(vms: number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'vmbackup-bench-estate-'));
-  // The child runs with this process's Node flags: `node --cpu-prof` profiles the emulator too.
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '--serve', dir, String(vms)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  try {
-    const tSeed = performance.now();
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`the emulator process ended (exit ${code}) before it served`)));
-    });
-    const { endpoint, subscriptionId } = JSON.parse(first) as { endpoint: string; subscriptionId: string };
-    const seeded = (performance.now() - tSeed) / 1000;
-    const target = await openTarget({ kind: 'emulator', endpoint, stateDir: join(dir, 'state'), subscriptionId });
-    try {
-      const { spec, diagnostics } = resolveSpecText(await readFile(join(dir, SPEC_FILE), 'utf8'), SPEC_FILE, { profile: target.profile });
-      if (!spec) throw new Error(`the generated estate spec is invalid: ${JSON.stringify(diagnostics)}`);
-      const out: string[] = [`Estate of ${vms} VMs, 4 subscriptions, 3 regions, 16 vaults (emulator seeded in ${seeded.toFixed(1)} s)`];
+  // No waiting on operations: the first apply that protects the estate is set-up, not a figure.
+  await withServedWorld({ estate: { vms }, emulator: { retryAfterSeconds: 0, operationDelayMs: 0 } }, async ({ target, stateDir, spec, seedMs }) => {
+      const out: string[] = [`Estate of ${vms} VMs, 4 subscriptions, 3 regions, 16 vaults (emulator seeded in ${(seedMs / 1000).toFixed(1)} s)`];
 
       const dp = await measure(target, () => plan(target, spec));
       const rssMb = process.resourceUsage().maxRSS / 1024;
@@ -122,7 +58,7 @@ async function run(vms: number): Promise<void> {
       // Set-up, not a figure: the policies through the API, then every protection written into the emulator's store.
       const tSetup = performance.now();
       const policies = await applyEstatePlan(target, { ...dp.value, actions: dp.value.actions.filter((a) => a.kind === 'createPolicy') });
-      const seededItems = protectThroughStore(join(dir, 'state'), dp.value);
+      const seededItems = protectThroughStore(stateDir, dp.value);
       out.push(
         `  (set-up, through the emulator's store: a first apply of this many protections through the API takes minutes) ` +
           `${policies.actions.filter((a) => a.status === 'applied').length} policies applied, ${seededItems} VMs protected in ${((performance.now() - tSetup) / 1000).toFixed(1)} s`,
@@ -153,16 +89,48 @@ async function run(vms: number): Promise<void> {
         '',
       );
       process.stdout.write(out.join('\n'));
-    } finally {
-      await target.close();
-    }
-  } finally {
-    child.stdin!.end();
-    await new Promise((resolve) => child.once('exit', resolve));
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-const [mode, dirArg, vmsArg] = process.argv.slice(2);
-if (mode === '--serve') await serve(dirArg, Number(vmsArg));
-else await run(Number.isInteger(Number(mode)) && Number(mode) > 0 ? Number(mode) : 12_000);
+/**
+ * Apply of `n` new protections spread over the estate's subscriptions, under ARM's emulated buckets (writes 200 burst +
+ * 10/s per subscription) with Retry-After 1 s on every 202, beside the time the buckets allow.
+ */
+async function applyUnderQuota(vms: number, n: number): Promise<void> {
+  await withServedWorld({ estate: { vms }, emulator: { retryAfterSeconds: 1, faults: { throttling: true } } }, async ({ target, spec }) => {
+    const all = await plan(target, spec);
+    // The first protections of each subscription in turn, so every subscription's bucket carries its share.
+    const bySub = new Map<string, string[]>();
+    for (const a of all.actions) {
+      if (a.kind !== 'protect' || a.blockedBy.length > 0) continue;
+      const sub = all.vaults!.find((v) => v.key === a.vault)!.subscriptionId;
+      bySub.set(sub, [...(bySub.get(sub) ?? []), a.id]);
+    }
+    const lists = [...bySub.values()];
+    const picked: string[] = [];
+    for (let i = 0; picked.length < n && lists.some((l) => i < l.length); i++) for (const l of lists) if (i < l.length && picked.length < n) picked.push(l[i]);
+    const subset = firstProtections(all, picked);
+    const t0 = performance.now();
+    const result = await applyEstatePlan(target, subset);
+    const elapsed = (performance.now() - t0) / 1000;
+    const { writes, reads, throttled } = result.requests;
+    const failures = result.actions.filter((a) => a.status !== 'applied' && a.status !== 'skipped').length;
+    const ratio = elapsed / Math.max(result.quotaBoundSeconds, 1e-9);
+    const { size, refillPerSecond } = ARM_SUBSCRIPTION_BUCKETS.writes;
+    process.stdout.write(
+      [
+        `  apply of ${picked.length} new protections over ${bySub.size} subscriptions under ARM's buckets (writes ${size} burst + ${refillPerSecond}/s per subscription):`,
+        result.quotaBoundSeconds >= 1
+          ? `    ${elapsed.toFixed(1)} s; quota bound ${result.quotaBoundSeconds.toFixed(1)} s (goal within 10%): ratio ${ratio.toFixed(2)}x ${verdict(ratio <= 1.1)}`
+          : `    ${elapsed.toFixed(1)} s; every subscription's writes fit in its burst, so the quota sets no bound to compare with`,
+        `    ${writes} writes, ${reads} reads, ${throttled} answered 429 (${((100 * throttled) / Math.max(writes, 1)).toFixed(1)}% of writes; goal <= 5%), ${failures} failures (goal 0)`,
+        '',
+      ].join('\n'),
+    );
+  });
+}
+
+const [vmsArg, applyArg] = process.argv.slice(2).map(Number);
+const vms = Number.isInteger(vmsArg) && vmsArg > 0 ? vmsArg : 12_000;
+await run(vms);
+await applyUnderQuota(Math.min(vms, 4000), Number.isInteger(applyArg) && applyArg > 0 ? applyArg : 1000);
