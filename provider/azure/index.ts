@@ -51,6 +51,8 @@ export { toVm, toProtectedItem, toPolicy, toJob, durationSeconds, type VmRecord 
 export {
   readVault,
   listVms,
+  listVmAgentFacts,
+  type VmAgentFacts,
   readVm,
   listProtectableVmIds,
   listRegisteredVmIds,

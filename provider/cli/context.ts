@@ -145,11 +145,13 @@ export async function emit(text: string, out?: string): Promise<void> {
 }
 
 export function parseVaultFlag(value: string | undefined): { resourceGroup: string; name: string } | undefined {
-  if (!value) return undefined;
+  return value ? parseGroupAndName('--vault', value, 'RESOURCE_GROUP/VAULT_NAME') : undefined;
+}
+
+/** A flag's RESOURCE_GROUP/NAME value; `shape` is how the message writes it. */
+export function parseGroupAndName(flag: string, value: string, shape: string, alternative = ''): { resourceGroup: string; name: string } {
   const [resourceGroup, name, extra] = value.split('/');
-  if (!resourceGroup || !name || extra !== undefined) {
-    throw new ConfigurationError(`invalid --vault "${value}": write it as RESOURCE_GROUP/VAULT_NAME`);
-  }
+  if (!resourceGroup || !name || extra !== undefined) throw new ConfigurationError(`invalid ${flag} "${value}": write it as ${shape}${alternative}`);
   return { resourceGroup, name };
 }
 

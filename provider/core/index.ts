@@ -8,3 +8,4 @@ export * from './remedies.js';
 export * from './supportMatrix.js';
 export * from './nameGlob.js';
 export * from './disks.js';
+export * from './memo.js';

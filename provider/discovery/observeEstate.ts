@@ -1,7 +1,20 @@
 // Discovery of an estate: every declared vault observed through its own subscription, each subscription's VMs
 // listed once and shared by its vaults, and a VM held by another declared vault explained by that vault's items
 // instead of a backupStatus question per VM.
-import { diffCalls, listProtectedItems, listVms, queryEstate, readVault, refreshContainers, type Estate, type InVault, type Target, type VmRecord } from '../azure/index.js';
+import {
+  diffCalls,
+  listProtectedItems,
+  listVmAgentFacts,
+  listVms,
+  queryEstate,
+  readVault,
+  refreshContainers,
+  type Estate,
+  type InVault,
+  type Target,
+  type VmAgentFacts,
+  type VmRecord,
+} from '../azure/index.js';
 import {
   ConfigurationError,
   parseArmId,
@@ -100,8 +113,9 @@ function unique(values: readonly string[]): string[] {
 /**
  * The estate as Resource Graph shows it: a few pages for every subscription at once. Each vault's observation is
  * cut from it (a VM is registered where it has an item, offered where no vault holds it, held by another vault
- * whatever vault that is). Then, only where the plan would write: the vault discovers its VMs, and the VM list of
- * the subscription gives the agent facts Resource Graph lacks. Recovery points, when asked for, come per item.
+ * whatever vault that is). Then, only where the plan would write: the vault discovers its VMs, and the subscription's
+ * status-only VM list gives the agent facts Resource Graph lacks (one list: the models came from Resource Graph).
+ * Recovery points, when asked for, come per item.
  */
 async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions): Promise<EstateObservation> {
   const before = target.calls.snapshot();
@@ -111,14 +125,14 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
   // The service's clock, from one vault read (the emulator's clock runs on its own).
   const first = spec.vaults[0];
   const { serviceTime } = await readVault(target.forSubscription(first.subscriptionId), first, wait);
-  const build = (records: ReadonlyMap<string, VmRecord>): EstateObservation => graphObservation(spec, estate, serviceTime, target, records);
+  const build = (records: ReadonlyMap<string, VmAgentFacts>): EstateObservation => graphObservation(spec, estate, serviceTime, target, records);
 
   let obs = build(new Map());
   const toWrite = opts.toWrite?.(obs) ?? [];
   if (toWrite.length > 0) {
     const subs = unique(toWrite.map((vm) => parseArmId(vm.id).subscriptions ?? ''));
-    const lists = await Promise.all(subs.map((s) => listVms(target.forSubscription(s), wait)));
-    const records = new Map(lists.flat().map((r) => [r.id.toLowerCase(), r] as const));
+    const lists = await Promise.all(subs.map((s) => listVmAgentFacts(target.forSubscription(s), wait)));
+    const records = new Map(lists.flatMap((facts) => [...facts]));
     if (opts.refresh ?? true) {
       const places = new Set(toWrite.map((vm) => `${parseArmId(vm.id).subscriptions ?? ''}|${vm.location}`.toLowerCase()));
       const vaults = obs.vaults.filter((v) => places.has(`${v.vault.subscriptionId}|${v.observation.vault.location}`.toLowerCase()));
@@ -152,7 +166,7 @@ function graphObservation(
   estate: Estate,
   serviceTime: Date,
   target: Target,
-  records: ReadonlyMap<string, VmRecord>,
+  records: ReadonlyMap<string, VmAgentFacts>,
 ): EstateObservation {
   const holder = new Map<string, OtherVault>();
   for (const item of estate.protectedItems) {

@@ -2,6 +2,7 @@
 // (its protection in error or its last backup failed, a recovery point overdue, a point less consistent than
 // the VM should give). Pure.
 import {
+  memoByIdentity,
   recoveryPointConsistency,
   type DriftFinding,
   type DriftSubject,
@@ -74,25 +75,22 @@ function latestPoint(item: ObservedProtectedItem): { time: number; consistency?:
 
 // Each job list indexed by VM once, newest first (a stable sort): the rules look a VM's jobs up for every item, and
 // a vault's day holds a backup job per item.
-const jobIndexes = new WeakMap<readonly ObservedJob[], ReadonlyMap<string, readonly ObservedJob[]>>();
+const jobsByVm = memoByIdentity((jobs: readonly ObservedJob[]): ReadonlyMap<string, readonly ObservedJob[]> => {
+  const byVm = new Map<string, ObservedJob[]>();
+  for (const j of jobs) {
+    if (j.vmId === undefined) continue;
+    const key = j.vmId.toLowerCase();
+    const list = byVm.get(key);
+    if (list) list.push(j);
+    else byVm.set(key, [j]);
+  }
+  for (const list of byVm.values()) list.sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
+  return byVm;
+});
 
 /** The VM's newest job that `pick` accepts. */
 function newestJob(vmId: string, obs: Observation, pick: (j: ObservedJob) => boolean): ObservedJob | undefined {
-  let index = jobIndexes.get(obs.jobs);
-  if (!index) {
-    const byVm = new Map<string, ObservedJob[]>();
-    for (const j of obs.jobs) {
-      if (j.vmId === undefined) continue;
-      const key = j.vmId.toLowerCase();
-      const list = byVm.get(key);
-      if (list) list.push(j);
-      else byVm.set(key, [j]);
-    }
-    for (const list of byVm.values()) list.sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
-    jobIndexes.set(obs.jobs, byVm);
-    index = byVm;
-  }
-  return index.get(vmId.toLowerCase())?.find(pick);
+  return jobsByVm(obs.jobs).get(vmId.toLowerCase())?.find(pick);
 }
 
 /** When protection was configured, from the configure-backup job if the observation still holds it. */

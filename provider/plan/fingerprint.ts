@@ -1,7 +1,7 @@
 // The digest of the observed state a plan depends on. Jobs and times are left out: they move on their
 // own all day, and a saved plan must only go stale when something it decided on has changed.
 import { createHash } from 'node:crypto';
-import { describeDisks, type Observation } from '../core/index.js';
+import { describeDisks, memoByIdentity, type Observation } from '../core/index.js';
 import { canonicalJson } from './canonicalJson.js';
 import { itemPolicyName } from './observed.js';
 import { normalizePolicySettings } from './policySettings.js';
@@ -50,14 +50,5 @@ function digestObservation(obs: Observation): string {
 }
 
 // An estate plans each vault's observation more than once in a command (what to write for, then the plan).
-const fingerprints = new WeakMap<Observation, string>();
-
 /** The observation's digest (see digestObservation), computed once per observation. */
-export function fingerprintObservation(obs: Observation): string {
-  let fingerprint = fingerprints.get(obs);
-  if (fingerprint === undefined) {
-    fingerprint = digestObservation(obs);
-    fingerprints.set(obs, fingerprint);
-  }
-  return fingerprint;
-}
+export const fingerprintObservation: (obs: Observation) => string = memoByIdentity(digestObservation);

@@ -1,5 +1,5 @@
 // Reading observed protected items and policies the same way everywhere: plan, drift and the Pulumi provider.
-import { itemPolicyName, parseArmId, type ObservedPolicy, type ObservedProtectedItem, type ProtectionState } from '../core/index.js';
+import { itemPolicyName, memoByIdentity, parseArmId, type ObservedPolicy, type ObservedProtectedItem, type ProtectionState } from '../core/index.js';
 
 /** States in which backups no longer run but the data is retained. */
 const STOPPED_STATES: ReadonlySet<ProtectionState> = new Set(['ProtectionStopped', 'ProtectionPaused', 'BackupsSuspended']);
@@ -31,22 +31,19 @@ export function findPolicy(policies: readonly ObservedPolicy[], name: string): O
 
 // Each item list indexed by VM once, keeping each VM's first item and its first one not soft-deleted: plan and drift
 // look an item up for every VM.
-const itemIndexes = new WeakMap<readonly ObservedProtectedItem[], ReadonlyMap<string, ObservedProtectedItem>>();
+const itemsByVm = memoByIdentity((items: readonly ObservedProtectedItem[]): ReadonlyMap<string, ObservedProtectedItem> => {
+  const byVm = new Map<string, ObservedProtectedItem>();
+  for (const item of items) {
+    const key = item.vmId.toLowerCase();
+    const held = byVm.get(key);
+    if (!held || (held.softDeleted && !item.softDeleted)) byVm.set(key, item);
+  }
+  return byVm;
+});
 
 /** The VM's protected item, preferring one that is not soft-deleted. */
 export function findItem(items: readonly ObservedProtectedItem[], vmId: string): ObservedProtectedItem | undefined {
-  let index = itemIndexes.get(items);
-  if (!index) {
-    const byVm = new Map<string, ObservedProtectedItem>();
-    for (const item of items) {
-      const key = item.vmId.toLowerCase();
-      const held = byVm.get(key);
-      if (!held || (held.softDeleted && !item.softDeleted)) byVm.set(key, item);
-    }
-    itemIndexes.set(items, byVm);
-    index = byVm;
-  }
-  return index.get(vmId.toLowerCase());
+  return itemsByVm(items).get(vmId.toLowerCase());
 }
 
 /** A protected item's VM, as a pick can match it even when the VM itself is gone. */

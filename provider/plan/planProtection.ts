@@ -70,7 +70,13 @@ function policyAction(p: ComparedPolicy, vaultName: string): PlannedAction | und
 }
 
 /** A declared VM's register, protect, changePolicy or changeDisks, as its place in the comparison asks. */
-function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDeps: (policy: string) => string[]): PlannedAction[] {
+/** What a VM's actions wait for: the vault settings written before any VM (`settings`), and those plus its policy's creation. */
+interface ActionDeps {
+  readonly settings: readonly string[];
+  readonly policy: (policy: string) => string[];
+}
+
+function vmActions(c: ComparedVm, vaultName: string, profile: Profile, deps: ActionDeps): PlannedAction[] {
   const { vm, policy, rule, source } = c.declared;
   const target = { vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup };
   const { item } = c;
@@ -87,7 +93,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
         target: { ...target, policyName: policy, ...itemTarget(item!) }, fromPolicyName: current,
         ...(c.disksDiffer ? { disks: c.disks } : {}),
         reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is protected with policy ${current ?? '(none)'}, rule "${rule.name}" gives it ${policy}${c.disksDiffer ? `; ${disksChange}` : ''}`,
-        blockedBy: c.findings, dependsOn: policyDeps(policy), source,
+        blockedBy: c.findings, dependsOn: deps.policy(policy), source,
       }];
     }
     case 'wrongDisks':
@@ -95,20 +101,20 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
         id: actionId('changeDisks', vm.id), kind: 'changeDisks',
         target: { ...target, policyName: policy, ...itemTarget(item!) }, disks: c.disks, fromDisks: item?.disks ?? ALL_DISKS,
         reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} backs up ${describeDisks(item?.disks)}, rule "${rule.name}" declares ${describeDisks(c.disks)}`,
-        blockedBy: c.findings, dependsOn: policyDeps(policy), source: rule.disksSource ?? source,
+        blockedBy: c.findings, dependsOn: deps.policy(policy), source: rule.disksSource ?? source,
       }];
     case 'unprotected':
     case 'softDeleted':
     case 'stopped': {
       const out: PlannedAction[] = [];
-      const dependsOn = policyDeps(policy);
+      const dependsOn = deps.policy(policy);
       if (supportOf(profile).explicitRegistration && c.state === 'unprotected' && !registeredWithExtension(vm)) {
         const id = actionId('register', vm.id);
         out.push({
           id, kind: 'register', target: { ...target, containerName: vmContainerName(vm.resourceGroup, vm.name) },
           reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" and not registered with vault ${vaultName}`,
           // Registering locks the vault's storage redundancy as protecting does.
-          blockedBy: c.findings, dependsOn: dependsOn.filter((d) => d.startsWith('vaultSettings:')), source,
+          blockedBy: c.findings, dependsOn: [...deps.settings], source,
         });
         dependsOn.push(id);
       }
@@ -140,7 +146,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, policyDep
   }
 }
 
-function missingAction({ missing: m }: ComparedMissingVm, spec: ResolvedSpec, policyDeps: (policy: string) => string[]): PlannedAction {
+function missingAction({ missing: m }: ComparedMissingVm, spec: ResolvedSpec, deps: ActionDeps): PlannedAction {
   const what = m.pick.id ?? vmLabel(m.resourceGroup, m.name);
   return {
     id: actionId('protect', m.id), kind: 'protect',
@@ -150,7 +156,7 @@ function missingAction({ missing: m }: ComparedMissingVm, spec: ResolvedSpec, po
     },
     reason: `rule "${m.rule.name}" picks VM ${what}, which does not exist`,
     blockedBy: [preflightFinding('VmNotFound', `no VM ${what} in subscription ${spec.target.subscriptionId}`)],
-    dependsOn: policyDeps(m.rule.policy), source: m.pick.source ?? m.rule.source,
+    dependsOn: deps.policy(m.rule.policy), source: m.pick.source ?? m.rule.source,
   };
 }
 
@@ -235,11 +241,14 @@ export function planProtection(spec: ResolvedSpec, obs: Observation, opts: PlanO
     settings?.kind === 'vaultSettings' && settings.blockedBy.length === 0 && settings.changes.some((c) => c.setting === 'storageRedundancy')
       ? [settings.id]
       : [];
-  const policyDeps = (policy: string): string[] => [...redundancyFirst, ...(created.has(policy) ? [actionId('createPolicy', policy)] : [])];
+  const deps: ActionDeps = {
+    settings: redundancyFirst,
+    policy: (policy) => [...redundancyFirst, ...(created.has(policy) ? [actionId('createPolicy', policy)] : [])],
+  };
 
   const vmActionList: VmAction[] = [
-    ...comparison.vms.flatMap((c) => vmActions(c, vaultName, profile, policyDeps).map((action) => ({ order: c.declared.vm, action }))),
-    ...comparison.missing.map((m) => ({ order: m.missing, action: missingAction(m, spec, policyDeps) })),
+    ...comparison.vms.flatMap((c) => vmActions(c, vaultName, profile, deps).map((action) => ({ order: c.declared.vm, action }))),
+    ...comparison.missing.map((m) => ({ order: m.missing, action: missingAction(m, spec, deps) })),
     ...stopActions(comparison, spec, vaultName),
   ];
   vmActionList.sort((a, b) => vmOrder(a.order, b.order) || KIND_ORDER.indexOf(a.action.kind) - KIND_ORDER.indexOf(b.action.kind));

@@ -1,5 +1,6 @@
 // Which observed VMs each rule declares, and which declarations contradict each other.
 import {
+  memoByIdentity,
   compileNameGlob,
   isGlobError,
   parseArmId,
@@ -75,22 +76,24 @@ export function pickMatches(pick: VmPick, vm: Pick<ObservedVm, 'id' | 'name' | '
   return pick.resourceGroup === undefined || lower(pick.resourceGroup) === lower(vm.resourceGroup);
 }
 
+/** A VM's tags by lower-cased name (the first of names that differ only in case), built once per tag set. */
+const tagsByName = memoByIdentity((tags: Readonly<Record<string, string>>): ReadonlyMap<string, string> => {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(tags)) if (!out.has(lower(k))) out.set(lower(k), v);
+  return out;
+});
+
 /** Tag names are case-insensitive in Azure, values are not; "*" matches any value. */
 function tagMatches(tags: Readonly<Record<string, string>>, key: string, value: string): boolean {
-  const found = Object.entries(tags).find(([k]) => lower(k) === lower(key));
-  return found !== undefined && (value === '*' || found[1] === value);
+  const found = tagsByName(tags).get(lower(key));
+  return found !== undefined && (value === '*' || found === value);
 }
 
 // Each list of globs is compiled once, not once per VM; a spec that passed validation has only valid globs,
 // and a pattern that does not compile matches nothing.
-const compiledGlobs = new WeakMap<readonly string[], readonly NameMatcher[]>();
+const compiledGlobs = memoByIdentity((globs: readonly string[]): readonly NameMatcher[] => globs.map(compileNameGlob).map((m) => (isGlobError(m) ? () => false : m)));
 function globMatches(globs: readonly string[], name: string): boolean {
-  let matchers = compiledGlobs.get(globs);
-  if (!matchers) {
-    matchers = globs.map(compileNameGlob).map((m) => (isGlobError(m) ? () => false : m));
-    compiledGlobs.set(globs, matchers);
-  }
-  return matchers.some((m) => m(name));
+  return compiledGlobs(globs).some((m) => m(name));
 }
 const groupIn = (groups: readonly string[], rg: string): boolean => groups.some((g) => lower(g) === lower(rg));
 
@@ -106,19 +109,23 @@ export function selectorMatches(sel: VmSelector, vm: ObservedVm): boolean {
   return !anyPickMatches(ex.vms, vm);
 }
 
-// A list of picks split once: those by id in a set, looked up; only those by resource group and name are scanned.
-// A long exclusion or exemption list is not compared with every VM.
-const pickIndexes = new WeakMap<readonly VmPick[], { ids: ReadonlySet<string>; byName: readonly VmPick[] }>();
+// A list of picks indexed once, by ARM id and by VM name: a long exclusion or exemption list (an estate's names
+// thousands of VMs) is looked up, not compared with every VM.
+const pickIndex = memoByIdentity((picks: readonly VmPick[]) => {
+  const byName = new Map<string, VmPick[]>();
+  for (const p of picks) {
+    if (p.id !== undefined || p.name === undefined) continue;
+    const key = lower(p.name);
+    byName.set(key, [...(byName.get(key) ?? []), p]);
+  }
+  return { ids: new Set(picks.filter((p) => p.id !== undefined).map((p) => p.id!.toLowerCase())) as ReadonlySet<string>, byName };
+});
 
 /** Whether any of the picks matches the VM. */
 export function anyPickMatches(picks: readonly VmPick[], vm: Pick<ObservedVm, 'id' | 'name' | 'resourceGroup'>): boolean {
   if (picks.length === 0) return false;
-  let index = pickIndexes.get(picks);
-  if (!index) {
-    index = { ids: new Set(picks.filter((p) => p.id !== undefined).map((p) => p.id!.toLowerCase())), byName: picks.filter((p) => p.id === undefined) };
-    pickIndexes.set(picks, index);
-  }
-  return index.ids.has(vm.id.toLowerCase()) || index.byName.some((p) => pickMatches(p, vm));
+  const index = pickIndex(picks);
+  return index.ids.has(vm.id.toLowerCase()) || (index.byName.get(lower(vm.name)) ?? []).some((p) => pickMatches(p, vm));
 }
 
 function inRegion(vm: ObservedVm, opts: SelectOptions): boolean {
@@ -132,24 +139,27 @@ export function selectVms(spec: ResolvedSpec, vms: readonly ObservedVm[], opts: 
   return out;
 }
 
-/** VMs by lower-cased ARM id, built once per list: picks by id are looked up, not compared with every VM. */
-const vmsById = new WeakMap<readonly ObservedVm[], ReadonlyMap<string, ObservedVm>>();
-function byId(vms: readonly ObservedVm[]): ReadonlyMap<string, ObservedVm> {
-  let index = vmsById.get(vms);
-  if (!index) {
-    index = new Map(vms.map((vm) => [vm.id.toLowerCase(), vm]));
-    vmsById.set(vms, index);
+/** VMs by lower-cased ARM id and by lower-cased name, built once per list: explicit picks are looked up, not compared with every VM. */
+const vmIndex = memoByIdentity((vms: readonly ObservedVm[]) => {
+  const byName = new Map<string, ObservedVm[]>();
+  for (const vm of vms) {
+    const key = lower(vm.name);
+    const list = byName.get(key);
+    if (list) list.push(vm);
+    else byName.set(key, [vm]);
   }
-  return index;
-}
+  return { byId: new Map(vms.map((vm) => [vm.id.toLowerCase(), vm])) as ReadonlyMap<string, ObservedVm>, byName: byName as ReadonlyMap<string, readonly ObservedVm[]> };
+});
 
-/** The VMs an explicit pick names: by id a lookup, by resource group and name a scan. */
+/** The VMs an explicit pick names, in the list's order. */
 function picked(pick: VmPick, vms: readonly ObservedVm[]): ObservedVm[] {
+  const index = vmIndex(vms);
   if (pick.id !== undefined) {
-    const vm = byId(vms).get(pick.id.toLowerCase());
+    const vm = index.byId.get(pick.id.toLowerCase());
     return vm ? [vm] : [];
   }
-  return vms.filter((vm) => pickMatches(pick, vm));
+  if (pick.name === undefined) return vms.filter((vm) => pickMatches(pick, vm));
+  return (index.byName.get(lower(pick.name)) ?? []).filter((vm) => pickMatches(pick, vm));
 }
 
 function ruleSelection(rule: ProtectionRule, vms: readonly ObservedVm[], opts: SelectOptions): { vm: ObservedVm; source?: SourceLocation }[] {

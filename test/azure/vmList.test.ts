@@ -2,7 +2,7 @@
 // exactly what the SDK's typed list gives, over several pages, and Azure's error when the subscription is unknown.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VirtualMachine } from '@azure/arm-compute';
-import { diffCalls, listVms, toVm } from '../../provider/azure/index.js';
+import { diffCalls, listVmAgentFacts, listVms, toVm } from '../../provider/azure/index.js';
 import { openTestTarget, type TestTarget } from '../discovery/harness.js';
 
 let t: TestTarget | undefined;
@@ -37,6 +37,20 @@ describe('the VM list read through our own mapper', () => {
     expect(records.filter((r) => r.nicCount > 1).map((r) => r.name)).toContain('multinic-01');
     expect(records.filter((r) => r.loadBalanced).map((r) => r.name)).toEqual(['lb-01']);
     expect(records.find((r) => r.name === 'bigdata-01')?.dataDisks).toBeGreaterThan(5);
+  });
+
+  it('the agent facts alone come from the status-only list, one list, the same as listVms gives', async () => {
+    t = await openTestTarget({ pageSize: 7 });
+    const { target } = t;
+    const records = await listVms(target);
+    const before = target.calls.snapshot();
+    const facts = await listVmAgentFacts(target);
+    expect(diffCalls(before, target.calls.snapshot())).toEqual({ 'GET virtualMachines': Math.ceil(records.length / 7) });
+    expect([...facts.keys()].sort()).toEqual(records.map((r) => r.id.toLowerCase()).sort());
+    for (const r of records) expect(facts.get(r.id.toLowerCase())).toEqual({ agentVersion: r.agentVersion, agentStatus: r.agentStatus, powerState: r.powerState });
+    // The fleet holds VMs without an agent and stopped VMs: the facts tell them apart.
+    expect([...facts.values()].some((f) => f.agentVersion === undefined)).toBe(true);
+    expect([...facts.values()].some((f) => f.powerState !== 'running')).toBe(true);
   });
 
   it("answers Azure's error for a subscription the service does not know", async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmulatorState, startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { openTarget, type Target } from '../../provider/azure/index.js';
 import { applyEstatePlan } from '../../provider/apply/index.js';
-import { discoverEstate } from '../../provider/cli/commands/reconcile.js';
+import { discoverEstate } from '../../provider/cli/observePlan.js';
 import { detectEstateDrift, needsRecoveryPoints } from '../../provider/drift/index.js';
 import { planEstate } from '../../provider/plan/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';

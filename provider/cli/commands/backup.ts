@@ -15,7 +15,7 @@ import { observe, observeEstate } from '../../discovery/index.js';
 import { findItem, isActive, pickMatches, resolveDeclarations, resolveEstate } from '../../plan/index.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
-import { loadSpec, oneOf, withTarget, type TargetFlags } from '../context.js';
+import { loadSpec, oneOf, parseGroupAndName, withTarget, type TargetFlags } from '../context.js';
 
 export interface BackupFlags extends TargetFlags {
   file: string;
@@ -82,12 +82,7 @@ function vmPicks(flags: BackupFlags): VmPick[] | undefined {
   if (vms.length > 0 && flags.rule !== undefined) throw new ConfigurationError('give either --vm RESOURCE_GROUP/VM_NAME (repeatable) or --rule NAME, not both');
   if (vms.length === 0 && flags.rule === undefined) throw new ConfigurationError('give the VMs to back up: --vm RESOURCE_GROUP/VM_NAME (repeatable) or --rule NAME (the VMs a rule of the spec declares)');
   if (vms.length === 0) return undefined;
-  return vms.map((value) => {
-    if (value.startsWith('/')) return { id: value };
-    const [resourceGroup, name, extra] = value.split('/');
-    if (!resourceGroup || !name || extra !== undefined) throw new ConfigurationError(`invalid --vm "${value}": write it as RESOURCE_GROUP/VM_NAME or the VM's ARM id`);
-    return { resourceGroup, name };
-  });
+  return vms.map((value) => (value.startsWith('/') ? { id: value } : parseGroupAndName('--vm', value, 'RESOURCE_GROUP/VM_NAME', " or the VM's ARM id")));
 }
 
 const RETAIN_UNTIL_FORMS = 'give a date (2027-01-31: kept through that day, UTC), a date-time (2027-01-31T18:00:00Z) or a duration from now (45d, 12w)';

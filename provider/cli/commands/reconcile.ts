@@ -9,17 +9,15 @@ import {
   StalePlanError,
   vmLabel,
   type DriftReport,
-  type EstateObservation,
   type Observation,
   type Plan,
   type PlannedAction,
   type ResolvedSpec,
 } from '../../core/index.js';
 import type { Target, VaultRef } from '../../azure/index.js';
-import { observe, observeEstate } from '../../discovery/index.js';
+import { observe } from '../../discovery/index.js';
 import {
   describeSettingChange,
-  findConflicts,
   planEstate,
   planProtection,
   resolveEstate,
@@ -38,7 +36,7 @@ import { parseDuration } from '../duration.js';
 import { emit, loadSpec, oneOf, positiveInt, reportWarnings, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
 import { prepareOutputPath } from '../flags.js';
-import type { RecoveryPointChoice } from '../../discovery/index.js';
+import { discoverEstate, observeAndPlan } from '../observePlan.js';
 
 export interface ValidateFlags {
   file: string;
@@ -55,58 +53,6 @@ export async function validateCommand(flags: ValidateFlags): Promise<ExitCode> {
   return ExitCode.ok;
 }
 
-/** Observes the vault the spec targets (every vault of an estate) and plans; conflicts between rules are input errors, rules that select nothing warnings. */
-/** The plan, and for one vault the observation (through Resource Manager) it was made from. */
-export async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = false): Promise<{ plan: Plan; observation?: Observation }> {
-  if (spec.form === 'estate') {
-    const estate = await discoverEstate(target, spec, { consistent, refresh: true });
-    const resolution = resolveEstate(spec, estate);
-    if (resolution.conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(resolution.conflicts, `${spec.file} is invalid`);
-    reportWarnings(resolution.warnings);
-    return { plan: planEstate(spec, estate, { profile: target.profile }) };
-  }
-  // Discovery is a write (and slow on Azure): only when the plan protects a VM the vault does not know yet.
-  const observation = await observe(target, spec.target.vault, {
-    refresh: (provisional) => needsDiscovery(planProtection(spec, provisional, { profile: target.profile }), provisional),
-  });
-  const conflicts = findConflicts(spec, observation);
-  if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);
-  reportWarnings(rulesSelectingNothing(spec, observation));
-  return { plan: planProtection(spec, observation, { profile: target.profile }), observation };
-}
-
-/** A register or protect of a VM of the vault's region that the vault neither offers, holds nor has registered. */
-function needsDiscovery(plan: Plan, obs: Observation): boolean {
-  const unknown = new Set(
-    obs.vms
-      .filter((vm) => vm.location.toLowerCase() === obs.vault.location.toLowerCase() && !vm.protectable && !vm.registered && !vm.otherVault)
-      .map((vm) => vm.id.toLowerCase()),
-  );
-  for (const item of obs.protectedItems) unknown.delete(item.vmId.toLowerCase());
-  return plan.actions.some((a) => (a.kind === 'register' || a.kind === 'protect') && unknown.has((a.target.vmId ?? '').toLowerCase()));
-}
-
-/**
- * An estate's discovery: Resource Graph for the whole estate, then Resource Manager only for the VMs a plan would
- * write for (their vaults discover them when `refresh`, and their agent facts come from Compute); with
- * `consistent`, Resource Manager lists alone.
- */
-export function discoverEstate(
-  target: Target,
-  spec: ResolvedSpec,
-  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: RecoveryPointChoice },
-): Promise<EstateObservation> {
-  const writes = new Set(['register', 'protect', 'changePolicy']);
-  return observeEstate(target, spec, {
-    source: opts.consistent ? 'arm' : 'resourceGraph',
-    refresh: opts.refresh,
-    recoveryPoints: opts.recoveryPoints ?? false,
-    toWrite: (obs) => {
-      const ids = new Set(planEstate(spec, obs).actions.filter((a) => a.vault && writes.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
-      return obs.vms.filter((vm) => ids.has(vm.id.toLowerCase()));
-    },
-  });
-}
 
 /**
  * Loads the spec twice: once before touching the target (printing its warnings when `warn`), once with the
