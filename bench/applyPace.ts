@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { applyPlan } from '../provider/apply/index.js';
 import { ARM_SUBSCRIPTION_BUCKETS, countWrites, diffCalls } from '../provider/azure/index.js';
-import { observeAndPlan } from '../provider/cli/commands/reconcile.js';
+import { observeAndPlan } from '../provider/cli/observePlan.js';
 import { firstProtections, withServedWorld } from './benchWorld.js';
 
 const REGION = 'westeurope';

@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { diffCalls, readProtectedItem, readRecoveryPoints, readVm, type CallCounts, type Target } from '../provider/azure/index.js';
 import { applyPlan } from '../provider/apply/index.js';
-import { observeAndPlan } from '../provider/cli/commands/reconcile.js';
+import { observeAndPlan } from '../provider/cli/observePlan.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
 import { mapBounded, observe } from '../provider/discovery/index.js';
 import { detectDrift, needsRecoveryPoints } from '../provider/drift/index.js';

@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ARM_SUBSCRIPTION_BUCKETS, countWrites, diffCalls, type CallCounts, type Target } from '../provider/azure/index.js';
 import { applyEstatePlan } from '../provider/apply/index.js';
-import { discoverEstate } from '../provider/cli/commands/reconcile.js';
+import { discoverEstate } from '../provider/cli/observePlan.js';
 import { detectEstateDrift, needsRecoveryPoints } from '../provider/drift/index.js';
 import { planEstate } from '../provider/plan/index.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
