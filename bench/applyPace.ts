@@ -7,12 +7,12 @@ import { applyPlan } from '../provider/apply/index.js';
 import { ARM_SUBSCRIPTION_BUCKETS, countWrites, diffCalls } from '../provider/azure/index.js';
 import { observeAndPlan } from '../provider/cli/observePlan.js';
 import { firstProtections, withServedWorld } from './benchWorld.js';
+import { verdict } from './figures.js';
 
 const REGION = 'westeurope';
 const GOALS = { ratio: 1.1, throttledShare: 0.05, secondApplySeconds: 1 };
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
-const verdict = (ok: boolean): string => (ok ? 'within goal' : 'MISSES goal');
 
 async function run(n: number): Promise<void> {
   // Blocked VMs make up part of a generated fleet: half as many again leaves n that can be protected.

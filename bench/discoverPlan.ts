@@ -3,36 +3,18 @@
 // world, and drift against a per-item refresh (item, VM and recovery points read one protection at a time through the
 // SDK, the way Terraform and Pulumi refresh) of 200 protections. Calls are counted by kind; goals are printed beside.
 // Usage: node dist/bench/discoverPlan.js [N]   (default: 10000)
-import { loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
-import { diffCalls, readProtectedItem, readRecoveryPoints, readVm, type CallCounts, type Target } from '../provider/azure/index.js';
+import { readProtectedItem, readRecoveryPoints, readVm, type Target } from '../provider/azure/index.js';
 import { applyPlan } from '../provider/apply/index.js';
 import { observeAndPlan } from '../provider/cli/observePlan.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
 import { mapBounded, observe } from '../provider/discovery/index.js';
 import { detectDrift, needsRecoveryPoints } from '../provider/drift/index.js';
 import { protectThroughStore, withServedWorld } from './benchWorld.js';
+import { breakdown, measure, peakMb, total, verdict } from './figures.js';
 
 const GOALS = { planSeconds: 3, planRssMb: 300, protectedPlanSeconds: 3, driftVsRefresh: 50 };
 
-const total = (calls: CallCounts): number => Object.values(calls).reduce((a, b) => a + b, 0);
-const verdict = (ok: boolean): string => (ok ? 'within goal' : 'MISSES goal');
-const breakdown = (calls: CallCounts): string[] => Object.entries(calls).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `      ${String(v).padStart(6)}  ${k}`);
-const peakMb = (): number => process.resourceUsage().maxRSS / 1024;
 
-async function measure<T>(target: Target, fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: string; calls: CallCounts }> {
-  const before = target.calls.snapshot();
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const value = await fn();
-  const used = process.cpuUsage(cpu0);
-  return {
-    value,
-    seconds: (performance.now() - t0) / 1000,
-    cpu: `vmbackup's CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`,
-    calls: diffCalls(before, target.calls.snapshot()),
-  };
-}
 
 /** What `vmbackup drift` does for one vault. */
 async function drift(target: Target, spec: ResolvedSpec) {

@@ -1,38 +1,22 @@
 // Benchmark of the estate: 12,000 VMs in 4 subscriptions, 3 regions and 16 vaults (generateEstate's defaults) and the
 // spec `generate-fleet --estate --spec-out` writes. Prints discover + plan, drift of the whole estate, and a second
-// apply with nothing to do, each beside the issue's goal. The emulator runs in a child process, so the peak memory
+// apply with nothing to do, each beside the issue's goal; then, in an estate with ARM's buckets on, an apply of APPLY
+// protections spread over the subscriptions, beside the time the buckets allow. The emulator runs in a child process, so the peak memory
 // printed is vmbackup's alone.
-// Usage: node dist/bench/estate.js [VMS]   (default 12000)
-import { loadavg } from 'node:os';
+// Usage: node dist/bench/estate.js [VMS] [APPLY]   (defaults 12000 and 1000)
 import { performance } from 'node:perf_hooks';
-import { ARM_SUBSCRIPTION_BUCKETS, countWrites, diffCalls, type CallCounts, type Target } from '../provider/azure/index.js';
+import { ARM_SUBSCRIPTION_BUCKETS, countWrites, type Target } from '../provider/azure/index.js';
 import { applyEstatePlan } from '../provider/apply/index.js';
 import { discoverEstate } from '../provider/cli/observePlan.js';
 import { detectEstateDrift, needsRecoveryPoints } from '../provider/drift/index.js';
 import { planEstate } from '../provider/plan/index.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
 import { firstProtections, protectThroughStore, withServedWorld } from './benchWorld.js';
+import { breakdown, measure, total, verdict } from './figures.js';
 
 const GOALS = { discoverPlan: { calls: 60, seconds: 3, rssMb: 300 }, drift: { calls: 60, seconds: 3 }, secondApply: { writes: 0, seconds: 3 } };
 
-/** Elapsed time, and vmbackup's own CPU time beside it: on a loaded machine the first waits for cores, the second less so. */
-async function measure<T>(target: Target, fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: string; calls: CallCounts }> {
-  const before = target.calls.snapshot();
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const value = await fn();
-  const used = process.cpuUsage(cpu0);
-  return {
-    value,
-    seconds: (performance.now() - t0) / 1000,
-    cpu: `vmbackup's CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`,
-    calls: diffCalls(before, target.calls.snapshot()),
-  };
-}
 
-const total = (calls: CallCounts): number => Object.values(calls).reduce((a, b) => a + b, 0);
-const verdict = (ok: boolean): string => (ok ? 'within goal' : 'MISSES goal');
-const breakdown = (calls: CallCounts): string[] => Object.entries(calls).map(([k, v]) => `      ${String(v).padStart(6)}  ${k}`);
 
 async function plan(target: Target, spec: ResolvedSpec) {
   const estate = await discoverEstate(target, spec, { consistent: false, refresh: true });
