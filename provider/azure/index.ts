@@ -52,6 +52,7 @@ export {
   readVault,
   listVms,
   listVmAgentFacts,
+  readVmAgentFacts,
   type VmAgentFacts,
   readVm,
   listProtectableVmIds,

@@ -74,6 +74,12 @@ export async function listVmAgentFacts(target: Target, wait: WaitOptions = {}): 
   return out;
 }
 
+/** One VM's agent facts, with one GET of its instance view; undefined for a VM deleted since it was seen. */
+export async function readVmAgentFacts(target: Target, vm: { resourceGroup: string; name: string }, wait: WaitOptions = {}): Promise<VmAgentFacts | undefined> {
+  const record = await orAbsent(() => readVm(target, vm, wait));
+  return record && { agentVersion: record.agentVersion, agentStatus: record.agentStatus, powerState: record.powerState };
+}
+
 /** Every page of Compute's VM list as raw JSON through our own mapper: thousands of VMs, read at the cost of a JSON parse. */
 async function listRestVms(target: Target, opts: { statusOnly: boolean }, wait: WaitOptions): Promise<VirtualMachine[]> {
   const out: VirtualMachine[] = [];

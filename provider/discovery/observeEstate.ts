@@ -5,6 +5,7 @@ import {
   diffCalls,
   listProtectedItems,
   listVmAgentFacts,
+  readVmAgentFacts,
   listVms,
   queryEstate,
   readVault,
@@ -42,6 +43,10 @@ export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' |
 
 /** Vaults observed at once. */
 const VAULT_CONCURRENCY = 4;
+/** VMs on a page of Compute's VM list, as the emulator serves it (Azure's pages are reported to be no larger). */
+const VM_LIST_PAGE = 100;
+/** VM reads in flight at once when a few VMs' agent facts are read one by one. */
+const VM_READ_CONCURRENCY = 8;
 
 export async function observeEstate(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions = {}): Promise<EstateObservation> {
   return (opts.source ?? 'resourceGraph') === 'resourceGraph' ? observeThroughGraph(target, spec, opts) : observeThroughArm(target, spec, opts);
@@ -130,9 +135,7 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
   let obs = build(new Map());
   const toWrite = opts.toWrite?.(obs) ?? [];
   if (toWrite.length > 0) {
-    const subs = unique(toWrite.map((vm) => parseArmId(vm.id).subscriptions ?? ''));
-    const lists = await Promise.all(subs.map((s) => listVmAgentFacts(target.forSubscription(s), wait)));
-    const records = new Map(lists.flatMap((facts) => [...facts]));
+    const records = await agentFactsOf(target, estate, toWrite, wait);
     if (opts.refresh ?? true) {
       const places = new Set(toWrite.map((vm) => `${parseArmId(vm.id).subscriptions ?? ''}|${vm.location}`.toLowerCase()));
       const vaults = obs.vaults.filter((v) => places.has(`${v.vault.subscriptionId}|${v.observation.vault.location}`.toLowerCase()));
@@ -147,6 +150,27 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
     obs = { ...obs, vaults: obs.vaults.map((v, i) => ({ ...v, observation: { ...v.observation, protectedItems: read[i] } })) };
   }
   return { ...obs, apiCalls: diffCalls(before, target.calls.snapshot()) };
+}
+
+/**
+ * Compute's agent facts of the VMs a plan would write for: per subscription, one GET each when they are fewer than the
+ * pages of the subscription's VM list (a daily plan of a protected estate with a few new VMs), the status-only list
+ * otherwise.
+ */
+async function agentFactsOf(target: Target, estate: Estate, toWrite: readonly ObservedVm[], wait: { signal?: AbortSignal }): Promise<Map<string, VmAgentFacts>> {
+  const subscriptionOf = (id: string) => parseArmId(id).subscriptions ?? '';
+  const inSubscription = groupBy(estate.vms, (vm) => vm.subscriptionId);
+  const facts = await Promise.all(
+    [...groupBy(toWrite, (vm) => subscriptionOf(vm.id))].map(async ([sub, vms]) => {
+      // The id's own casing for the target, the lower-cased key for the look-up.
+      const subTarget = target.forSubscription(parseArmId(vms[0].id).subscriptions ?? sub);
+      const pages = Math.ceil((inSubscription.get(sub)?.length ?? 0) / VM_LIST_PAGE);
+      if (vms.length >= pages) return listVmAgentFacts(subTarget, wait);
+      const read = await mapBounded(vms, VM_READ_CONCURRENCY, (vm) => readVmAgentFacts(subTarget, vm, wait));
+      return new Map(vms.flatMap((vm, i) => (read[i] ? [[vm.id.toLowerCase(), read[i]!] as const] : [])));
+    }),
+  );
+  return new Map(facts.flatMap((f) => [...f]));
 }
 
 /** The list's members by a lower-cased key, in their order. */
