@@ -191,3 +191,24 @@ export function firstProtections(plan: Plan, pick: number | readonly string[]): 
   protects.forEach(visit);
   return { ...plan, actions: plan.actions.filter((a) => keep.has(a.id)) };
 }
+
+/**
+ * Set-up, not a figure: `n` new VMs, each a copy of a protected VM (same resource group, region, tags and shape) under a
+ * new name and without the backup extension, written into the emulator's store. Returns how many it wrote.
+ */
+export function addVmsThroughStore(stateDir: string, n: number): number {
+  const store = openSqliteStore(stateDir);
+  try {
+    const templates = store.listItems().slice(0, n).map((item) => store.getVm(item.vmId)!).filter(Boolean);
+    store.transaction(() => {
+      templates.forEach((vm, i) => {
+        const name = `${vm.name}-new`;
+        const id = `${vm.id.slice(0, vm.id.lastIndexOf('/') + 1)}${name}`;
+        store.putVm({ ...vm, id, name, vmId: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`, extensions: {} });
+      });
+    });
+    return templates.length;
+  } finally {
+    store.close();
+  }
+}

@@ -11,7 +11,7 @@ import { discoverEstate } from '../provider/cli/observePlan.js';
 import { detectEstateDrift, needsRecoveryPoints } from '../provider/drift/index.js';
 import { planEstate } from '../provider/plan/index.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
-import { firstProtections, protectThroughStore, withServedWorld } from './benchWorld.js';
+import { addVmsThroughStore, firstProtections, protectThroughStore, withServedWorld } from './benchWorld.js';
 import { breakdown, measure, total, verdict } from './figures.js';
 
 const GOALS = { discoverPlan: { calls: 60, seconds: 3, rssMb: 300 }, drift: { calls: 60, seconds: 3 }, secondApply: { writes: 0, seconds: 3 } };
@@ -70,6 +70,14 @@ async function run(vms: number): Promise<void> {
         `  second apply:     ${writes} writes (goal ${s.writes}), ${total(again.calls)} calls, ${again.seconds.toFixed(2)} s (goal <= ${s.seconds} s; ${again.cpu}): ${verdict(writes === s.writes && again.seconds <= s.seconds)}`,
         `    ${again.value.summary.toApply} to apply`,
         ...breakdown(again.calls),
+      );
+
+      // The next day's plan: a few VMs were created since, copies of protected ones, so the rules select them.
+      const created = addVmsThroughStore(stateDir, 10);
+      const daily = await measure(target, () => plan(target, spec));
+      out.push(
+        `  plan with ${created} new VMs in the protected estate: ${total(daily.calls)} calls, ${daily.seconds.toFixed(2)} s (${daily.cpu}); ${daily.value.summary.toApply} to apply`,
+        ...breakdown(daily.calls),
         '',
       );
       process.stdout.write(out.join('\n'));
