@@ -166,9 +166,10 @@ export function jobFilterDate(d: Date): string {
 
 /** Jobs started in a window, or, without one, the jobs in progress: what holds an item while it runs. */
 export async function listJobs(target: Target, vault: VaultRef, window: { since: Date; until: Date } | 'inProgress', wait: WaitOptions = {}): Promise<ObservedJob[]> {
-  // The filter's dates hold whole seconds: the end is rounded up, so a job started earlier in the window's last second
-  // is not left out (the start is rounded down by the format).
-  const until = window === 'inProgress' ? undefined : new Date(Math.ceil(window.until.getTime() / 1000) * 1000);
+  // The filter's dates hold whole seconds, and the service's time (its Date header) is cut to the second too: the end
+  // goes to the next whole second, so a job started earlier in the window's last second is not left out (the start
+  // is rounded down by the format).
+  const until = window === 'inProgress' ? undefined : new Date(Math.floor(window.until.getTime() / 1000) * 1000 + 1000);
   const filter = window === 'inProgress' ? "status eq 'InProgress'" : `startTime eq '${jobFilterDate(window.since)}' and endTime eq '${jobFilterDate(until!)}'`;
   const jobs = await listBackup(target, target.clients.backup.backupJobs.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM_FILTER} and ${filter}` }), wait);
   return jobs.map((j) => toJob(target.subscriptionId, j));

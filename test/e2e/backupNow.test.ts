@@ -120,7 +120,7 @@ describe('vmbackup backup', () => {
     expect(doc.retainUntil).toBeNull();
     expect(doc.backups.map((b) => `${b.vmName} ${b.status}`).sort()).toEqual(['web-01 Completed', 'web-02 Completed']);
     const listed = await backupJobs();
-    for (const b of doc.backups) expect(listed.some((j) => j.name === b.jobId)).toBe(true);
+    for (const b of doc.backups) expect(listed.map((j) => `${j.name} ${j.startTime}`).join('\n')).toContain(b.jobId);
 
     const unknown = await cli('backup', '-f', 'spec.yaml', '--rule', 'nope');
     expect(unknown.code).toBe(1);
