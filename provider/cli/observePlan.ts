@@ -20,6 +20,8 @@ export async function observeAndPlan(target: Target, spec: ResolvedSpec, consist
   // Discovery is a write (and slow on Azure): only when the plan protects a VM the vault does not know yet.
   const observation = await observe(target, spec.target.vault, {
     refresh: (provisional) => needsDiscovery(planProtection(spec, provisional, { profile: target.profile }), provisional),
+    // A plan needs only the jobs in progress; the day's jobs are drift's and the dashboard's.
+    jobsSince: 'inProgress',
   });
   const conflicts = findConflicts(spec, observation);
   if (conflicts.some((d) => d.severity === 'error')) throw new InvalidInputError(conflicts, `${spec.file} is invalid`);

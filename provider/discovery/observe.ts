@@ -47,8 +47,11 @@ export interface ObserveOptions {
    * those of the items a predicate chooses (drift reads only what its findings need). Default false.
    */
   recoveryPoints?: RecoveryPointChoice;
-  /** Jobs started since; in-progress jobs are always included. Default: 24 hours before the service's time. */
-  jobsSince?: Date;
+  /**
+   * Jobs started since; in-progress jobs are always included. Default: 24 hours before the service's time. With
+   * `'inProgress'`, only those (what a plan needs: Azure Backup allows one operation per VM at a time).
+   */
+  jobsSince?: Date | 'inProgress';
   /** Abandons the reads (and their retries); default none. */
   signal?: AbortSignal;
   /** The subscription's VMs, when the caller lists them once for several vaults (the estate). */
@@ -139,9 +142,12 @@ export async function observeJobs(
   return { observedAt: serviceTime.toISOString(), jobs: await readJobs(target, vault, since, serviceTime, wait) };
 }
 
-/** The jobs of a window and those still in progress, once each, oldest first. */
-async function readJobs(target: Target, vault: VaultRef, since: Date, until: Date, wait: WaitOptions): Promise<ObservedJob[]> {
-  const [recent, running] = await Promise.all([listJobs(target, vault, { since, until }, wait), listJobs(target, vault, 'inProgress', wait)]);
+/** The jobs of a window (none with 'inProgress') and those still in progress, once each, oldest first. */
+async function readJobs(target: Target, vault: VaultRef, since: Date | 'inProgress', until: Date, wait: WaitOptions): Promise<ObservedJob[]> {
+  const [recent, running] = await Promise.all([
+    since === 'inProgress' ? [] : listJobs(target, vault, { since, until }, wait),
+    listJobs(target, vault, 'inProgress', wait),
+  ]);
   const byId = new Map<string, ObservedJob>();
   for (const j of [...recent, ...running]) byId.set((j.id || j.name).toLowerCase(), j);
   return [...byId.values()].sort((a, b) => a.startTime.localeCompare(b.startTime));

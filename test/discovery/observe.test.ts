@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../emulator/index.js';
 import { policyArmId, sameArmId, vaultArmId, vmArmId, vmContainerName, vmProtectedItemName, type Observation } from '../../provider/core/index.js';
 import { observe, observeJobs, observeProtectedItem } from '../../provider/discovery/index.js';
-import { deleteProtectedItem, diffCalls, installBackupExtension, isWrite, putProtectedItem, registerContainer } from '../../provider/azure/index.js';
+import { deleteProtectedItem, diffCalls, installBackupExtension, isWrite, putProtectedItem, readVault, registerContainer } from '../../provider/azure/index.js';
+import { openSqliteStore } from '../../emulator/store.js';
 import { TWO_VAULTS_FLEET } from '../e2e/harness.js';
 import { openTestTarget, WEU, type TestTarget } from './harness.js';
 
@@ -138,6 +139,27 @@ describe('observe with a refresh predicate (what `vmbackup plan` does)', () => {
     // Only what discovery leaves unexplained is asked about.
     expect(calls['POST backupStatus'] ?? 0).toBe(unexplained(obs).length);
     expect(unexplained(obs).length).toBeLessThan(unexplained(provisional!).length);
+  });
+
+  it("a plan's observation reads only the jobs in progress: one job list, not the day's as well", async () => {
+    // A backup that ended an hour ago: the day's jobs hold it, a plan has no use for it.
+    const { vault: seen, serviceTime } = await readVault(t.target, vault);
+    const store = openSqliteStore(t.stateDir);
+    try {
+      const vm = store.listVms()[0];
+      const at = new Date(serviceTime.getTime() - 3_600_000).toISOString();
+      store.putJob({
+        id: '5e1d0b7a-0000-4000-8000-00000000000a', vaultId: seen.id, operation: 'Backup', status: 'Completed', vmId: vm.id, vmName: vm.name,
+        resourceGroup: vm.resourceGroup, startTime: at, endTime: at, dueMs: Date.parse(at), isUserTriggered: false, errorDetails: [],
+      });
+    } finally {
+      store.close();
+    }
+    const day = await observe(t.target, vault, { refresh: false });
+    const plan = await observe(t.target, vault, { refresh: false, jobsSince: 'inProgress' });
+    expect([day.apiCalls['GET backupJobs'], plan.apiCalls['GET backupJobs']]).toEqual([2, 1]);
+    expect(day.jobs.map((j) => j.name)).toContain('5e1d0b7a-0000-4000-8000-00000000000a');
+    expect(plan.jobs.every((j) => j.status === 'InProgress')).toBe(true);
   });
 
   it('a predicate that says no: no discovery, no write', async () => {
