@@ -186,8 +186,8 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
       // The store may be closing; the real time will do for the Date header.
     }
     const out: Record<string, string> = { ...headers, ...(result.headers ?? {}), date: new Date(now).toUTCString() };
-    if (result.body !== undefined) {
-      const text = JSON.stringify(result.body);
+    if (result.json !== undefined || result.body !== undefined) {
+      const text = result.json ?? JSON.stringify(result.body);
       out['content-type'] = 'application/json; charset=utf-8';
       out['content-length'] = String(Buffer.byteLength(text));
       res.writeHead(result.status, out);
@@ -206,6 +206,11 @@ export async function listen(world: World, creds: Credentials, port: number): Pr
       res.end();
     });
   });
+  // Idle connections stay open a minute, not Node's 5 s: a client that plans thousands of VMs between two requests
+  // does not see its connection closed under it (its event loop busy, the close unread) and answered with a reset.
+  // The emulator's own choice; the headers timeout stays above it, as Node requires.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
