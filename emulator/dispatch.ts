@@ -6,6 +6,8 @@ import type { World } from './world.js';
 export interface HandlerResult {
   readonly status: number;
   readonly body?: unknown;
+  /** The body as JSON text, when the handler had to serialize it already (to measure it): sent instead of `body`. */
+  readonly json?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

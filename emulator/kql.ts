@@ -26,11 +26,13 @@ type Expr =
   | { kind: 'compare'; op: '==' | '!=' | '=~' | '!~' | '>=' | '<=' | '>' | '<'; left: Value; right: Value }
   | { kind: 'in'; caseless: boolean; left: Value; values: readonly (string | number)[] };
 
+type Column = { name: string; path: readonly string[] };
+
 type Stage =
   | { kind: 'where'; expr: Expr }
-  | { kind: 'project'; columns: readonly { name: string; path: readonly string[] }[] }
+  | { kind: 'project'; columns: readonly Column[] }
   /** `summarize NAME = make_list(pack_array(a, b.c, ...)) by x, y`: one row per group, its rows packed as arrays. */
-  | { kind: 'packList'; name: string; packed: readonly (readonly string[])[]; by: readonly { name: string; path: readonly string[] }[] }
+  | { kind: 'packList'; name: string; packed: readonly (readonly string[])[]; by: readonly Column[] }
   | { kind: 'order'; keys: readonly { path: readonly string[]; descending: boolean }[] };
 
 export interface KqlQuery {
@@ -129,13 +131,8 @@ class Parser {
     switch (op.text.toLowerCase()) {
       case 'where':
         return { kind: 'where', expr: this.or() };
-      case 'project': {
-        const columns = this.list(() => {
-          const path = this.path();
-          return { name: path.join('_'), path };
-        });
-        return { kind: 'project', columns };
-      }
+      case 'project':
+        return { kind: 'project', columns: this.list(() => this.column()) };
       case 'summarize':
         return this.packList();
       case 'order':
@@ -176,11 +173,13 @@ class Parser {
     this.expect(')');
     this.expect(')');
     this.expect('by');
-    const by = this.list(() => {
-      const path = this.path();
-      return { name: path.join('_'), path };
-    });
-    return { kind: 'packList', name, packed, by };
+    return { kind: 'packList', name, packed, by: this.list(() => this.column()) };
+  }
+
+  /** A column or dotted path, named as KQL names it: `a.b` is `a_b`. */
+  private column(): Column {
+    const path = this.path();
+    return { name: path.join('_'), path };
   }
 
   private list<T>(item: () => T): T[] {
@@ -337,11 +336,16 @@ function test(e: Expr, row: Row, nowMs: number): boolean {
   }
 }
 
+/** The row's columns as `project` names them; a missing value is null. */
+function projected(row: Row, columns: readonly Column[]): Record<string, unknown> {
+  return Object.fromEntries(columns.map((c) => [c.name, read(row, c.path) ?? null]));
+}
+
 /** One row per distinct group, in order of first appearance, with the group's rows as arrays of the packed values. */
 function packList(stage: Extract<Stage, { kind: 'packList' }>, rows: readonly Row[]): Row[] {
   const groups = new Map<string, { key: Record<string, unknown>; list: unknown[][] }>();
   for (const r of rows) {
-    const key = Object.fromEntries(stage.by.map((c) => [c.name, read(r, c.path) ?? null]));
+    const key = projected(r, stage.by);
     const k = JSON.stringify(Object.values(key));
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { key, list: [] }));
@@ -355,7 +359,7 @@ export function runKql(query: KqlQuery, rows: readonly Row[], nowMs: number): Ro
   let out: Row[] = [...rows];
   for (const stage of query.stages) {
     if (stage.kind === 'where') out = out.filter((r) => test(stage.expr, r, nowMs));
-    else if (stage.kind === 'project') out = out.map((r) => Object.fromEntries(stage.columns.map((c) => [c.name, read(r, c.path) ?? null])));
+    else if (stage.kind === 'project') out = out.map((r) => projected(r, stage.columns));
     else if (stage.kind === 'packList') out = packList(stage, out);
     else {
       out.sort((a, b) => {

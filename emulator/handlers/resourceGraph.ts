@@ -159,6 +159,11 @@ function keepResult(world: World, rows: readonly Row[]): string {
   return id;
 }
 
+/** A result kept for pages that will not be asked for: its page was refused. */
+function forgetResult(world: World, id: string): void {
+  results.get(world)?.delete(id);
+}
+
 function contextOf(query: string, subscriptions: readonly string[] | undefined): string {
   return createHash('sha256').update(JSON.stringify([query, subscriptions ?? null])).digest('base64url').slice(0, 16);
 }
@@ -245,29 +250,28 @@ function query(ctx: RequestContext): HandlerResult {
     result = undefined;
   }
   const data = rows.slice(offset, offset + size);
-  const bytes = Buffer.byteLength(JSON.stringify(data));
+  const more = offset + data.length < rows.length;
+  const kept = more && result === undefined ? keepResult(ctx.world, rows) : undefined;
+  const next = more ? encodeToken({ offset: offset + data.length, size, context, result: result ?? kept }) : undefined;
+  // Serialized once: measured against the payload limit, then sent as it is.
+  const json = JSON.stringify({
+    totalRecords: rows.length,
+    count: data.length,
+    resultTruncated: 'false',
+    ...(next ? { $skipToken: next } : {}),
+    data,
+    facets: [],
+  });
+  const bytes = Buffer.byteLength(json);
   const limit = ctx.world.options.resourceGraphPayloadLimit ?? RESOURCE_GRAPH_PAYLOAD_LIMIT;
   if (bytes > limit) {
+    if (kept) forgetResult(ctx.world, kept);
     // Resource Graph names the size and the limit, and asks for smaller pages.
     return graphError(400, 'BadRequest', 'The response is larger than Resource Graph sends.', [
       { code: 'ResponsePayloadTooLarge', message: `Response payload size is ${bytes}, and has exceeded the limit of ${limit}. Please consider querying less data at a time and make paginated call if needed.` },
     ], headers);
   }
-  const more = offset + data.length < rows.length;
-  if (more) result ??= keepResult(ctx.world, rows);
-  const next = more ? encodeToken({ offset: offset + data.length, size, context, result }) : undefined;
-  return {
-    status: 200,
-    headers,
-    body: {
-      totalRecords: rows.length,
-      count: data.length,
-      resultTruncated: 'false',
-      ...(next ? { $skipToken: next } : {}),
-      data,
-      facets: [],
-    },
-  };
+  return { status: 200, headers, json };
 }
 
 export const resourceGraphRoutes: Route[] = [

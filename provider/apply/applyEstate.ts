@@ -1,7 +1,7 @@
 // Apply of an estate plan: each vault's part is a one-vault plan, applied through its own subscription under that
 // vault's lock; every subscription at once and a few vaults of each at a time, so no subscription's ARM quota sits
 // idle while another's is spent. A VM no vault can take stays blocked. One result for the estate.
-import { ConfigurationError, type Plan } from '../core/index.js';
+import { ConfigurationError, groupBy, type Plan } from '../core/index.js';
 import { diffCalls, paceSince, paceTotal, type Target } from '../azure/index.js';
 import { mapBounded } from '../discovery/index.js';
 import { splitEstatePlan } from '../plan/index.js';
@@ -27,11 +27,7 @@ export async function applyEstatePlan(target: Target, plan: Plan, opts: EstateAp
   const parts = splitEstatePlan(plan).filter((p) => p.plan.actions.length > 0 || opts.checkFingerprints);
   const results = new Map<string, ActionResult>();
   // Each subscription's vaults in the plan's order: ARM budgets requests per subscription, not per vault.
-  const bySubscription = new Map<string, typeof parts>();
-  for (const part of parts) {
-    const key = part.vault.subscriptionId.toLowerCase();
-    bySubscription.set(key, [...(bySubscription.get(key) ?? []), part]);
-  }
+  const bySubscription = groupBy(parts, (p) => p.vault.subscriptionId);
   const applyPart = async ({ vault, plan: part }: (typeof parts)[number]): Promise<void> => {
     if (opts.signal?.aborted) return;
     const sub = target.forSubscription(vault.subscriptionId);

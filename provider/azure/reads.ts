@@ -60,6 +60,8 @@ export async function listVms(target: Target, wait: WaitOptions = {}): Promise<V
 /** What Compute's instance view tells of a VM and Resource Graph does not (VM_FACTS_NOT_IN_RESOURCE_GRAPH), with its power state now. */
 export type VmAgentFacts = Pick<VmRecord, 'agentVersion' | 'agentStatus' | 'powerState'>;
 
+const agentFacts = ({ agentVersion, agentStatus, powerState }: VmRecord): VmAgentFacts => ({ agentVersion, agentStatus, powerState });
+
 /**
  * The agent facts of every VM of the subscription, from the status-only list alone, by lower-cased ARM id: where
  * Resource Graph already gave the VMs' models, the second list listVms makes on Azure is not needed.
@@ -67,9 +69,7 @@ export type VmAgentFacts = Pick<VmRecord, 'agentVersion' | 'agentStatus' | 'powe
 export async function listVmAgentFacts(target: Target, wait: WaitOptions = {}): Promise<Map<string, VmAgentFacts>> {
   const out = new Map<string, VmAgentFacts>();
   for (const vm of await listRestVms(target, { statusOnly: true }, wait)) {
-    if (!vm.id) continue;
-    const { agentVersion, agentStatus, powerState } = toVm(vm, vm.instanceView);
-    out.set(vm.id.toLowerCase(), { agentVersion, agentStatus, powerState });
+    if (vm.id) out.set(vm.id.toLowerCase(), agentFacts(toVm(vm, vm.instanceView)));
   }
   return out;
 }
@@ -77,7 +77,7 @@ export async function listVmAgentFacts(target: Target, wait: WaitOptions = {}): 
 /** One VM's agent facts, with one GET of its instance view; undefined for a VM deleted since it was seen. */
 export async function readVmAgentFacts(target: Target, vm: { resourceGroup: string; name: string }, wait: WaitOptions = {}): Promise<VmAgentFacts | undefined> {
   const record = await orAbsent(() => readVm(target, vm, wait));
-  return record && { agentVersion: record.agentVersion, agentStatus: record.agentStatus, powerState: record.powerState };
+  return record && agentFacts(record);
 }
 
 /** Every page of Compute's VM list as raw JSON through our own mapper: thousands of VMs, read at the cost of a JSON parse. */

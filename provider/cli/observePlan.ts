@@ -7,8 +7,11 @@ import { observe, observeEstate, type RecoveryPointChoice } from '../discovery/i
 import { findConflicts, planEstate, planProtection, resolveEstate, rulesSelectingNothing } from '../plan/index.js';
 import { reportWarnings } from './context.js';
 
-/** Observes the vault the spec targets (every vault of an estate) and plans; conflicts between rules are input errors, rules that select nothing warnings. */
-/** The plan, and for one vault the observation (through Resource Manager) it was made from. */
+/**
+ * Observes the vault the spec targets (every vault of an estate) and plans: the plan, and for one vault the observation
+ * (through Resource Manager) it was made from. Conflicts between rules are input errors, rules that select nothing
+ * warnings.
+ */
 export async function observeAndPlan(target: Target, spec: ResolvedSpec, consistent = false): Promise<{ plan: Plan; observation?: Observation }> {
   if (spec.form === 'estate') {
     const estate = await discoverEstate(target, spec, { consistent, refresh: true });
@@ -19,7 +22,7 @@ export async function observeAndPlan(target: Target, spec: ResolvedSpec, consist
   }
   // Discovery is a write (and slow on Azure): only when the plan protects a VM the vault does not know yet.
   const observation = await observe(target, spec.target.vault, {
-    refresh: (provisional) => needsDiscovery(planProtection(spec, provisional, { profile: target.profile }), provisional),
+    refresh: (provisional) => needsDiscovery(spec, provisional, target.profile),
     // A plan needs only the jobs in progress; the day's jobs are drift's and the dashboard's.
     jobsSince: 'inProgress',
   });
@@ -29,15 +32,19 @@ export async function observeAndPlan(target: Target, spec: ResolvedSpec, consist
   return { plan: planProtection(spec, observation, { profile: target.profile }), observation };
 }
 
-/** A register or protect of a VM of the vault's region that the vault neither offers, holds nor has registered. */
-function needsDiscovery(plan: Plan, obs: Observation): boolean {
+/**
+ * Whether the plan registers or protects a VM of the vault's region that the vault neither offers, holds nor has
+ * registered. Planned only when the vault lacks some VM of its region: a vault that knows them all needs no plan here.
+ */
+function needsDiscovery(spec: ResolvedSpec, obs: Observation, profile: Target['profile']): boolean {
   const unknown = new Set(
     obs.vms
       .filter((vm) => vm.location.toLowerCase() === obs.vault.location.toLowerCase() && !vm.protectable && !vm.registered && !vm.otherVault)
       .map((vm) => vm.id.toLowerCase()),
   );
   for (const item of obs.protectedItems) unknown.delete(item.vmId.toLowerCase());
-  return plan.actions.some((a) => (a.kind === 'register' || a.kind === 'protect') && unknown.has((a.target.vmId ?? '').toLowerCase()));
+  if (unknown.size === 0) return false;
+  return planProtection(spec, obs, { profile }).actions.some((a) => (a.kind === 'register' || a.kind === 'protect') && unknown.has((a.target.vmId ?? '').toLowerCase()));
 }
 
 /**

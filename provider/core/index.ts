@@ -9,3 +9,4 @@ export * from './supportMatrix.js';
 export * from './nameGlob.js';
 export * from './disks.js';
 export * from './memo.js';
+export * from './collections.js';

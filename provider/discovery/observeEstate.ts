@@ -18,6 +18,7 @@ import {
 } from '../azure/index.js';
 import {
   ConfigurationError,
+  groupBy,
   parseArmId,
   type EstateObservation,
   type Observation,
@@ -163,7 +164,7 @@ async function agentFactsOf(target: Target, estate: Estate, toWrite: readonly Ob
   const facts = await Promise.all(
     [...groupBy(toWrite, (vm) => subscriptionOf(vm.id))].map(async ([sub, vms]) => {
       // The id's own casing for the target, the lower-cased key for the look-up.
-      const subTarget = target.forSubscription(parseArmId(vms[0].id).subscriptions ?? sub);
+      const subTarget = target.forSubscription(subscriptionOf(vms[0].id));
       const pages = Math.ceil((inSubscription.get(sub)?.length ?? 0) / VM_LIST_PAGE);
       if (vms.length >= pages) return listVmAgentFacts(subTarget, wait);
       const read = await mapBounded(vms, VM_READ_CONCURRENCY, (vm) => readVmAgentFacts(subTarget, vm, wait));
@@ -171,18 +172,6 @@ async function agentFactsOf(target: Target, estate: Estate, toWrite: readonly Ob
     }),
   );
   return new Map(facts.flatMap((f) => [...f]));
-}
-
-/** The list's members by a lower-cased key, in their order. */
-function groupBy<T>(list: readonly T[], key: (t: T) => string): ReadonlyMap<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const x of list) {
-    const k = key(x).toLowerCase();
-    const group = out.get(k);
-    if (group) group.push(x);
-    else out.set(k, [x]);
-  }
-  return out;
 }
 
 function graphObservation(

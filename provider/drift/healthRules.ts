@@ -2,6 +2,7 @@
 // (its protection in error or its last backup failed, a recovery point overdue, a point less consistent than
 // the VM should give). Pure.
 import {
+  groupBy,
   memoByIdentity,
   recoveryPointConsistency,
   type DriftFinding,
@@ -76,14 +77,10 @@ function latestPoint(item: ObservedProtectedItem): { time: number; consistency?:
 // Each job list indexed by VM once, newest first (a stable sort): the rules look a VM's jobs up for every item, and
 // a vault's day holds a backup job per item.
 const jobsByVm = memoByIdentity((jobs: readonly ObservedJob[]): ReadonlyMap<string, readonly ObservedJob[]> => {
-  const byVm = new Map<string, ObservedJob[]>();
-  for (const j of jobs) {
-    if (j.vmId === undefined) continue;
-    const key = j.vmId.toLowerCase();
-    const list = byVm.get(key);
-    if (list) list.push(j);
-    else byVm.set(key, [j]);
-  }
+  const byVm = groupBy(
+    jobs.filter((j) => j.vmId !== undefined),
+    (j) => j.vmId!,
+  );
   for (const list of byVm.values()) list.sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
   return byVm;
 });

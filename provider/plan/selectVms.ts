@@ -2,6 +2,7 @@
 import {
   memoByIdentity,
   compileNameGlob,
+  groupBy,
   isGlobError,
   parseArmId,
   sameArmId,
@@ -111,15 +112,13 @@ export function selectorMatches(sel: VmSelector, vm: ObservedVm): boolean {
 
 // A list of picks indexed once, by ARM id and by VM name: a long exclusion or exemption list (an estate's names
 // thousands of VMs) is looked up, not compared with every VM.
-const pickIndex = memoByIdentity((picks: readonly VmPick[]) => {
-  const byName = new Map<string, VmPick[]>();
-  for (const p of picks) {
-    if (p.id !== undefined || p.name === undefined) continue;
-    const key = lower(p.name);
-    byName.set(key, [...(byName.get(key) ?? []), p]);
-  }
-  return { ids: new Set(picks.filter((p) => p.id !== undefined).map((p) => p.id!.toLowerCase())) as ReadonlySet<string>, byName };
-});
+const pickIndex = memoByIdentity((picks: readonly VmPick[]) => ({
+  ids: new Set(picks.filter((p) => p.id !== undefined).map((p) => p.id!.toLowerCase())) as ReadonlySet<string>,
+  byName: groupBy(
+    picks.filter((p) => p.id === undefined && p.name !== undefined),
+    (p) => p.name!,
+  ) as ReadonlyMap<string, readonly VmPick[]>,
+}));
 
 /** Whether any of the picks matches the VM. */
 export function anyPickMatches(picks: readonly VmPick[], vm: Pick<ObservedVm, 'id' | 'name' | 'resourceGroup'>): boolean {
@@ -140,16 +139,10 @@ export function selectVms(spec: ResolvedSpec, vms: readonly ObservedVm[], opts: 
 }
 
 /** VMs by lower-cased ARM id and by lower-cased name, built once per list: explicit picks are looked up, not compared with every VM. */
-const vmIndex = memoByIdentity((vms: readonly ObservedVm[]) => {
-  const byName = new Map<string, ObservedVm[]>();
-  for (const vm of vms) {
-    const key = lower(vm.name);
-    const list = byName.get(key);
-    if (list) list.push(vm);
-    else byName.set(key, [vm]);
-  }
-  return { byId: new Map(vms.map((vm) => [vm.id.toLowerCase(), vm])) as ReadonlyMap<string, ObservedVm>, byName: byName as ReadonlyMap<string, readonly ObservedVm[]> };
-});
+const vmIndex = memoByIdentity((vms: readonly ObservedVm[]) => ({
+  byId: new Map(vms.map((vm) => [vm.id.toLowerCase(), vm])) as ReadonlyMap<string, ObservedVm>,
+  byName: groupBy(vms, (vm) => vm.name) as ReadonlyMap<string, readonly ObservedVm[]>,
+}));
 
 /** The VMs an explicit pick names, in the list's order. */
 function picked(pick: VmPick, vms: readonly ObservedVm[]): ObservedVm[] {
@@ -158,8 +151,8 @@ function picked(pick: VmPick, vms: readonly ObservedVm[]): ObservedVm[] {
     const vm = index.byId.get(pick.id.toLowerCase());
     return vm ? [vm] : [];
   }
-  if (pick.name === undefined) return vms.filter((vm) => pickMatches(pick, vm));
-  return (index.byName.get(lower(pick.name)) ?? []).filter((vm) => pickMatches(pick, vm));
+  // A pick with neither id nor name matches no VM, as pickMatches says.
+  return (index.byName.get(lower(pick.name ?? '')) ?? []).filter((vm) => pickMatches(pick, vm));
 }
 
 function ruleSelection(rule: ProtectionRule, vms: readonly ObservedVm[], opts: SelectOptions): { vm: ObservedVm; source?: SourceLocation }[] {
