@@ -51,7 +51,7 @@ import {
   type VaultSettingsAction,
 } from '../core/index.js';
 import { observe } from '../discovery/index.js';
-import { findItem, fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings, weakeningChanges } from '../plan/index.js';
+import { agentFindings, findItem, fingerprintObservation, isActive, protectedWith, registeredWithExtension, samePolicySettings, weakeningChanges } from '../plan/index.js';
 
 export interface ApplyOptions {
   /**
@@ -133,9 +133,12 @@ const WEAKER_SETTINGS_REFUSED =
   "the plan weakens a vault's safety settings (soft delete, immutability or Cross Region Restore); run again with --allow-weaker-vault-settings to confirm";
 
 interface Outcome {
-  readonly status: 'applied' | 'skipped';
+  readonly status: 'applied' | 'skipped' | 'blocked';
   readonly message?: string;
   readonly jobId?: string;
+  /** blocked: the pre-flight finding's code and remedy. */
+  readonly code?: string;
+  readonly remedy?: string;
 }
 
 interface RunContext {
@@ -286,8 +289,9 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
             const out = await run(a, (phase, extra) => event(a, phase, extra), write, () => refusal);
             // A retry that finds converged what an earlier attempt of this action wrote has applied it.
             const status = out.status === 'skipped' && writes > 0 ? 'applied' : out.status;
-            finish(a, { status, message: out.message, operations: writes, ...(out.jobId ? { jobId: out.jobId } : {}) });
-            event(a, status === 'skipped' ? 'skipped' : 'done', { message: out.message });
+            const found = out.code ? { code: out.code, remedy: out.remedy } : {};
+            finish(a, { status, message: out.message, operations: writes, ...found, ...(out.jobId ? { jobId: out.jobId } : {}) });
+            event(a, status === 'applied' ? 'done' : 'skipped', { message: status === 'blocked' ? `blocked: ${out.message}` : out.message, ...found });
           } catch (e) {
             const err = classifyError(e);
             const cancelled = opts.signal?.aborted === true;
@@ -325,11 +329,12 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
     case 'updatePolicy':
       return writePolicyAction(action.target.policyName, action.policy, ctx);
     case 'register':
-      return register(action.target, ctx);
+      return register(action.target, ctx, action.agentCheckAtApply === true);
     case 'protect':
+      return protect(action.target, action.disks, ctx, action.agentCheckAtApply === true);
     case 'changePolicy':
     case 'changeDisks':
-      return protect(action.target, action.disks, ctx);
+      return protect(action.target, action.disks, ctx, false);
     case 'stopProtection':
       return stopProtection(action.target, ctx);
     case 'stopProtectionDeleteData':
@@ -373,13 +378,25 @@ async function writePolicyAction(name: string, settings: PolicySettings, ctx: Ru
   });
 }
 
+/**
+ * The VM agent's pre-flight, for an action whose plan could not read it (PlannedAction.agentCheckAtApply), on the VM
+ * as apply has just read it: blocked, with the finding's code and remedy, when it fails.
+ */
+function agentBlock(vm: Parameters<typeof agentFindings>[0], ctx: RunContext): Outcome | undefined {
+  const [first, ...more] = agentFindings(vm, ctx.target.profile);
+  if (!first) return undefined;
+  return { status: 'blocked', message: [first, ...more].map((f) => f.message).join('; '), code: first.azureErrorCode ?? first.code, remedy: first.remedy };
+}
+
 /** register = backup extension (skipped when present) + container registration (skipped when registered). */
-async function register(t: ContainerTarget, ctx: RunContext): Promise<Outcome> {
+async function register(t: ContainerTarget, ctx: RunContext, checkAgent: boolean): Promise<Outcome> {
   return converge(ctx, t.vmId, async (n) => {
     const seen = n === 1 ? ctx.seen?.(t.vmId).vm : undefined;
     const vm = seen ?? (await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait));
     const registered = seen ? seen.registered : await readRegistration(ctx.target, ctx.vault, t.containerName, ctx.wait);
     if (registeredWithExtension({ registered, backupExtension: vm.backupExtension })) return converged;
+    const blocked = checkAgent ? agentBlock(vm, ctx) : undefined;
+    if (blocked) return blocked;
     ctx.emit('registering', { message: vm.backupExtension ? 'registering with the vault' : 'installing the backup extension' });
     if (!vm.backupExtension) {
       await ctx.write(() => installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: vm.location, osType: vm.osType }, ctx.wait));
@@ -406,11 +423,13 @@ async function unregister(t: ContainerTarget, ctx: RunContext): Promise<Outcome>
  * protect / changePolicy / changeDisks: the item with its policy and, when the action names one, its disk
  * selection, in one PUT, waiting for the operation and its ConfigureBackup job.
  */
-async function protect(t: ItemTarget & PolicyTarget, disks: DiskSelection | undefined, ctx: RunContext): Promise<Outcome> {
+async function protect(t: ItemTarget & PolicyTarget, disks: DiskSelection | undefined, ctx: RunContext, checkAgent: boolean): Promise<Outcome> {
   return converge(ctx, t.vmId, async (n) => {
     const seen = n === 1 ? ctx.seen?.(t.vmId) : undefined;
     const item = seen?.vm ? seen.item : await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
     if (protectedWith(item, t.policyName) && (disks === undefined || sameDisks(item?.disks, disks))) return converged;
+    const blocked = checkAgent ? agentBlock(await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait), ctx) : undefined;
+    if (blocked) return blocked;
     const withDisks = disks ? `, disks: ${describeDisks(disks)}` : '';
     ctx.emit('protecting', { message: `assigning policy ${t.policyName}${withDisks}` });
     const outcome = await ctx.write(() => protectVm(ctx.target, ctx.vault, t, { policyName: t.policyName, disks }, ctx.wait));

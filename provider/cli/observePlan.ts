@@ -55,15 +55,18 @@ function needsDiscovery(spec: ResolvedSpec, obs: Observation, profile: Target['p
 export function discoverEstate(
   target: Target,
   spec: ResolvedSpec,
-  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: RecoveryPointChoice },
+  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: RecoveryPointChoice; agentReadBudget?: number },
 ): Promise<EstateObservation> {
-  const writes = new Set(['register', 'protect', 'changePolicy']);
+  // The writes that need the vault to know the VM and its agent to pass pre-flight (a change of policy needs neither).
+  const writes = new Set(['register', 'protect']);
   return observeEstate(target, spec, {
     source: opts.consistent ? 'arm' : 'resourceGraph',
     refresh: opts.refresh,
     recoveryPoints: opts.recoveryPoints ?? false,
+    ...(opts.agentReadBudget !== undefined ? { agentReadBudget: opts.agentReadBudget } : {}),
     toWrite: (obs) => {
-      const ids = new Set(planEstate(spec, obs).actions.filter((a) => a.vault && writes.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
+      // As the caller will plan it, so that an observation that needs nothing more read is planned once.
+      const ids = new Set(planEstate(spec, obs, { profile: target.profile }).actions.filter((a) => a.vault && writes.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
       return obs.vms.filter((vm) => ids.has(vm.id.toLowerCase()));
     },
   });

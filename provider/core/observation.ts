@@ -36,6 +36,11 @@ export interface ObservedVm {
   readonly agentVersion?: string;
   /** Agent status as displayed by Compute, e.g. "Ready" or "Not Ready". */
   readonly agentStatus?: string;
+  /**
+   * True when the VM came from Resource Graph, which does not carry the agent, and Compute was not asked either: the
+   * agent facts above are unknown, not absent, and apply checks them on the VM it reads before its first write.
+   */
+  readonly agentUnread?: boolean;
   readonly dataDisks: number;
   /** LUNs of the data disks; absent when Compute did not list them, then 0 .. dataDisks - 1. */
   readonly dataDiskLuns?: readonly number[];

@@ -37,9 +37,16 @@ export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' |
   source?: 'resourceGraph' | 'arm';
   /**
    * The VMs a plan would write for, given what Resource Graph showed: their vaults are asked to discover them
-   * (the only write), and their subscriptions' VM lists give what Resource Graph does not carry (the VM agent).
+   * (the only write), and Compute gives what Resource Graph does not carry (the VM agent), within `agentReadBudget`.
    */
   toWrite?: (obs: EstateObservation) => readonly ObservedVm[];
+  /**
+   * Compute calls a subscription may spend on the agent facts of the VMs to write for (one GET each, or its VM list,
+   * whichever is fewer). Past it the agent is left unread (ObservedVm.agentUnread) and apply checks it on the VM it
+   * reads before writing. Default 10: a few Resource Graph queries read a whole estate, where the VM list of one
+   * 3,000-VM subscription takes 30 calls.
+   */
+  agentReadBudget?: number;
 }
 
 /** Vaults observed at once. */
@@ -48,6 +55,7 @@ const VAULT_CONCURRENCY = 4;
 const VM_LIST_PAGE = 100;
 /** VM reads in flight at once when a few VMs' agent facts are read one by one. */
 const VM_READ_CONCURRENCY = 8;
+const AGENT_READ_BUDGET = 10;
 
 export async function observeEstate(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions = {}): Promise<EstateObservation> {
   return (opts.source ?? 'resourceGraph') === 'resourceGraph' ? observeThroughGraph(target, spec, opts) : observeThroughArm(target, spec, opts);
@@ -119,8 +127,9 @@ function unique(values: readonly string[]): string[] {
 /**
  * The estate as Resource Graph shows it: a few pages for every subscription at once. Each vault's observation is
  * cut from it (a VM is registered where it has an item, offered where no vault holds it, held by another vault
- * whatever vault that is). Then, only where the plan would write: the vault discovers its VMs, and the subscription's
- * status-only VM list gives the agent facts Resource Graph lacks (one list: the models came from Resource Graph).
+ * whatever vault that is). Then, only where the plan would write: the vault discovers its VMs, and Compute gives the
+ * agent facts Resource Graph lacks (one GET per VM or the status-only VM list, within the budget; beyond it apply
+ * checks them).
  * Recovery points, when asked for, come per item.
  */
 async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions): Promise<EstateObservation> {
@@ -136,13 +145,14 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
   let obs = build(new Map());
   const toWrite = opts.toWrite?.(obs) ?? [];
   if (toWrite.length > 0) {
-    const records = await agentFactsOf(target, estate, toWrite, wait);
+    const records = await agentFactsOf(target, estate, toWrite, opts.agentReadBudget ?? AGENT_READ_BUDGET, wait);
     if (opts.refresh ?? true) {
       const places = new Set(toWrite.map((vm) => `${parseArmId(vm.id).subscriptions ?? ''}|${vm.location}`.toLowerCase()));
       const vaults = obs.vaults.filter((v) => places.has(`${v.vault.subscriptionId}|${v.observation.vault.location}`.toLowerCase()));
       await Promise.all(vaults.map((v) => refreshContainers(target.forSubscription(v.vault.subscriptionId), v.vault, wait)));
     }
-    obs = build(records);
+    // Nothing read through Compute: the observation is the one already made (and planned).
+    if (records.size > 0) obs = build(records);
   }
   if (opts.recoveryPoints) {
     // One pool for the whole estate.
@@ -156,9 +166,9 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
 /**
  * Compute's agent facts of the VMs a plan would write for: per subscription, one GET each when they are fewer than the
  * pages of the subscription's VM list (a daily plan of a protected estate with a few new VMs), the status-only list
- * otherwise.
+ * otherwise; none past the budget (a fresh estate's first plan), where apply checks each VM's agent as it reads it.
  */
-async function agentFactsOf(target: Target, estate: Estate, toWrite: readonly ObservedVm[], wait: { signal?: AbortSignal }): Promise<Map<string, VmAgentFacts>> {
+async function agentFactsOf(target: Target, estate: Estate, toWrite: readonly ObservedVm[], budget: number, wait: { signal?: AbortSignal }): Promise<Map<string, VmAgentFacts>> {
   const subscriptionOf = (id: string) => parseArmId(id).subscriptions ?? '';
   const inSubscription = groupBy(estate.vms, (vm) => vm.subscriptionId);
   const facts = await Promise.all(
@@ -166,6 +176,7 @@ async function agentFactsOf(target: Target, estate: Estate, toWrite: readonly Ob
       // The id's own casing for the target, the lower-cased key for the look-up.
       const subTarget = target.forSubscription(subscriptionOf(vms[0].id));
       const pages = Math.ceil((inSubscription.get(sub)?.length ?? 0) / VM_LIST_PAGE);
+      if (Math.min(vms.length, pages) > budget) return new Map<string, VmAgentFacts>();
       if (vms.length >= pages) return listVmAgentFacts(subTarget, wait);
       const read = await mapBounded(vms, VM_READ_CONCURRENCY, (vm) => readVmAgentFacts(subTarget, vm, wait));
       return new Map(vms.flatMap((vm, i) => (read[i] ? [[vm.id.toLowerCase(), read[i]!] as const] : [])));
@@ -190,7 +201,7 @@ function graphObservation(
   // Grouped once: each vault takes its subscription's VMs and its own records without scanning the estate's.
   const inScope = new Set(spec.scope.subscriptions.map((s) => s.toLowerCase()));
   const vms = estate.vms.map((vm) => {
-    const { subscriptionId, ...record } = { ...vm, ...(records.get(vm.id.toLowerCase()) ?? {}) };
+    const { subscriptionId, ...record } = { ...vm, ...(records.get(vm.id.toLowerCase()) ?? { agentUnread: true }) };
     const observed: ObservedVm = { ...record, registered: false, protectable: false };
     return { subscriptionId, vm: observed };
   });

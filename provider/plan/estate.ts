@@ -215,8 +215,20 @@ function estateId(id: string, key: string): string {
   return id.startsWith('createPolicy:') || id.startsWith('updatePolicy:') ? `${id}@${key}` : id;
 }
 
+// Discovery plans the estate to know what to read for; the command then plans the same observation again (kept as
+// the resolution is, by the observation's lists: the observation returned may be a copy that adds its call counts).
+const plans = new WeakMap<EstateObservation['vaults'], { spec: ResolvedSpec; vms: readonly ObservedVm[]; profile: PlanOptions['profile']; plan: Plan }>();
+
 /** One plan for the estate: every slice's actions tagged with their vault, then the declared VMs no vault can take. */
 export function planEstate(spec: ResolvedSpec, obs: EstateObservation, opts: PlanOptions = {}): Plan {
+  const kept = opts.now === undefined ? plans.get(obs.vaults) : undefined;
+  if (kept && kept.spec === spec && kept.vms === obs.vms && kept.profile === opts.profile) return kept.plan;
+  const plan = planAnew(spec, obs, opts);
+  if (opts.now === undefined) plans.set(obs.vaults, { spec, vms: obs.vms, profile: opts.profile, plan });
+  return plan;
+}
+
+function planAnew(spec: ResolvedSpec, obs: EstateObservation, opts: PlanOptions): Plan {
   const resolution = resolveEstate(spec, obs);
   const vaults: PlanVault[] = [];
   const actions: PlannedAction[] = [];

@@ -16,6 +16,7 @@ export {
 } from './selectVms.js';
 export {
   preflight,
+  agentFindings,
   preflightFinding,
   policyChangeFindings,
   diskFindings,

@@ -108,15 +108,18 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, deps: Act
     case 'stopped': {
       const out: PlannedAction[] = [];
       const dependsOn = deps.policy(policy);
+      // The VM's first write checks the agent the plan could not (the register, else the protect).
+      let agentCheck = vm.agentUnread ? { agentCheckAtApply: true as const } : {};
       if (supportOf(profile).explicitRegistration && c.state === 'unprotected' && !registeredWithExtension(vm)) {
         const id = actionId('register', vm.id);
         out.push({
           id, kind: 'register', target: { ...target, containerName: vmContainerName(vm.resourceGroup, vm.name) },
           reason: `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" and not registered with vault ${vaultName}`,
           // Registering locks the vault's storage redundancy as protecting does.
-          blockedBy: c.findings, dependsOn: [...deps.settings], source,
+          blockedBy: c.findings, ...agentCheck, dependsOn: [...deps.settings], source,
         });
         dependsOn.push(id);
+        agentCheck = {};
       }
       // A soft-deleted item is undeleted first: Azure refuses to protect it again until then.
       if (c.state === 'softDeleted' && item) {
@@ -139,7 +142,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, deps: Act
           : c.state === 'stopped'
             ? `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection is stopped (${item!.protectionState}); rule "${rule.name}" resumes it with policy ${policy}`
             : `VM ${vmLabel(vm.resourceGroup, vm.name)} is declared by rule "${rule.name}" with policy ${policy} and is not protected`,
-        blockedBy: c.findings, dependsOn, source,
+        blockedBy: c.findings, ...agentCheck, dependsOn, source,
       });
       return out;
     }

@@ -173,6 +173,22 @@ export function enhancedPolicyReason(vm: ObservedVm, profile: Profile): string |
 }
 
 /**
+ * The VM agent's preconditions: present, and at least the profile's version. Only a running VM's agent reports; where
+ * the profile backs up a stopped VM (crash-consistent, without the agent), its agent is not judged.
+ */
+export function agentFindings(vm: Pick<ObservedVm, 'resourceGroup' | 'name' | 'powerState' | 'osType' | 'agentVersion'>, profile: Profile): PreflightFinding[] {
+  const support = supportOf(profile);
+  if (vm.powerState !== 'running' && support.notRunningVms) return [];
+  const label = vmLabel(vm.resourceGroup, vm.name);
+  if (vm.agentVersion === undefined || !/\d/.test(vm.agentVersion)) return [preflightFinding('AgentMissing', `VM ${label} has no VM agent`)];
+  const min = vm.osType === 'Windows' ? support.minAgentVersionWindows : support.minAgentVersionLinux;
+  if (min !== null && compareVersions(vm.agentVersion, min) < 0) {
+    return [preflightFinding('AgentOutdated', `VM ${label} runs VM agent ${vm.agentVersion}, older than ${min}`)];
+  }
+  return [];
+}
+
+/**
  * Every precondition the VM fails for being registered and protected by a vault in `ctx.vault.location`, in
  * the guide's order, as the target's profile supports it. With `policy`, the policy checks too (a VM that
  * needs an Enhanced policy given a Standard one).
@@ -181,20 +197,9 @@ export function preflight(vm: ObservedVm, ctx: PreflightContext, policy?: Policy
   const support = supportOf(ctx.profile);
   const out: PreflightFinding[] = [];
   const label = vmLabel(vm.resourceGroup, vm.name);
-  const running = vm.powerState === 'running';
-  if (!running && !support.notRunningVms) out.push(preflightFinding('VmNotRunning', `VM ${label} is ${vm.powerState}, not running`));
-  // Only a running VM's agent reports; a stopped VM is backed up crash-consistent without it.
-  if (running || !support.notRunningVms) {
-    const hasVersion = vm.agentVersion !== undefined && /\d/.test(vm.agentVersion);
-    if (!hasVersion) {
-      out.push(preflightFinding('AgentMissing', `VM ${label} has no VM agent`));
-    } else {
-      const min = vm.osType === 'Windows' ? support.minAgentVersionWindows : support.minAgentVersionLinux;
-      if (min !== null && compareVersions(vm.agentVersion!, min) < 0) {
-        out.push(preflightFinding('AgentOutdated', `VM ${label} runs VM agent ${vm.agentVersion}, older than ${min}`));
-      }
-    }
-  }
+  if (vm.powerState !== 'running' && !support.notRunningVms) out.push(preflightFinding('VmNotRunning', `VM ${label} is ${vm.powerState}, not running`));
+  // Facts Resource Graph does not carry are apply's to check, on the VM it reads before writing.
+  if (!vm.agentUnread) out.push(...agentFindings(vm, ctx.profile));
   if (vm.dataDisks > support.maxDataDisks) {
     out.push(preflightFinding('TooManyDataDisks', `VM ${label} has ${vm.dataDisks} data disks, more than the ${support.maxDataDisks} Azure Backup protects`));
   }

@@ -98,6 +98,13 @@ function summaryLine(plan: Plan): string {
   return `Plan: ${plan.summary.toApply} to apply, ${plan.summary.blocked} blocked.`;
 }
 
+/** Where the plan left VM agents to apply (an estate's first plan through Resource Graph), one sentence saying so. */
+function agentNote(plan: Plan): string | undefined {
+  const n = plan.actions.filter((a) => a.agentCheckAtApply && a.blockedBy.length === 0).length;
+  if (n === 0) return undefined;
+  return `The VM agent of ${plural(n, 'VM')} was not read (Resource Graph does not carry it): apply checks it on each VM before its first write, and blocks a VM whose agent fails pre-flight. \`--consistent\` reads it now.`;
+}
+
 function vault(plan: Plan): string {
   return `${plan.target.vaultResourceGroup}/${plan.target.vaultName}`;
 }
@@ -142,6 +149,8 @@ function planText(plan: Plan, c: Colors): string {
       out.push(`        ${c.cyan('Remedy:')} ${f.remedy}`);
     }
   }
+  const note = agentNote(plan);
+  if (note) out.push('', c.dim(note));
   out.push('', c.bold(summaryLine(plan)));
   return `${out.join('\n')}\n`;
 }
@@ -165,6 +174,8 @@ function planMarkdown(plan: Plan): string {
     const where = plan.vaults ? `${mdCell(estateHeading(plan, a.vault).replace(/:$/, ''))}: ` : '';
     out.push(`| ${mdCode(actionSymbol(a))} | ${a.kind} | ${where}${mdCell(actionTarget(a))} | ${mdCell(a.reason)} | ${spec} |`);
   }
+  const note = agentNote(plan);
+  if (note) out.push('', note);
   const blocked = plan.actions.filter((a) => a.blockedBy.length > 0);
   if (blocked.length > 0) {
     out.push('', `### Blocked (${blocked.length})`, '', 'These actions are shown but not attempted until their pre-flight findings are fixed.', '');

@@ -10,6 +10,7 @@ import { generateEstate, startEmulator, type RunningEmulator } from '../../emula
 import { diffCalls, openTarget, readVm, type Target } from '../../provider/azure/index.js';
 import { estateSpecText } from '../../provider/cli/estateSpec.js';
 import { discoverEstate } from '../../provider/cli/observePlan.js';
+import { planEstate } from '../../provider/plan/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';
 import type { ResolvedSpec } from '../../provider/core/index.js';
 
@@ -29,9 +30,9 @@ describe("an estate's agent facts", () => {
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     return spec!;
   };
-  const vmReads = async (spec: ResolvedSpec) => {
+  const vmReads = async (spec: ResolvedSpec, agentReadBudget?: number) => {
     const before = target.calls.snapshot();
-    const estate = await discoverEstate(target, spec, { consistent: false, refresh: false });
+    const estate = await discoverEstate(target, spec, { consistent: false, refresh: false, ...(agentReadBudget !== undefined ? { agentReadBudget } : {}) });
     const calls = diffCalls(before, target.calls.snapshot());
     return { estate, reads: Object.fromEntries(Object.entries(calls).filter(([op]) => op.startsWith('GET virtualMachines'))) };
   };
@@ -51,6 +52,19 @@ describe("an estate's agent facts", () => {
     const { reads } = await vmReads(specOf(estateSpecText(fleet)));
     // Three pages in each of the four subscriptions; no VM read on its own.
     expect(reads).toEqual({ 'GET virtualMachines': 12 });
+  });
+
+  it('past the budget (a fresh estate): no VM read at all; the VMs to write for are left to apply, the others untouched', async () => {
+    const spec = specOf(estateSpecText(fleet));
+    // Three pages a subscription against a budget of two.
+    const { estate, reads } = await vmReads(spec, 2);
+    expect(reads).toEqual({});
+    const plan = planEstate(spec, estate, { profile: target.profile });
+    const checked = plan.actions.filter((a) => a.agentCheckAtApply);
+    expect(checked.length).toBeGreaterThan(100);
+    // Every VM is unread, and no action of the plan is blocked for its agent.
+    expect(estate.vms.every((vm) => vm.agentUnread === true && vm.agentVersion === undefined)).toBe(true);
+    expect(plan.actions.flatMap((a) => a.blockedBy).filter((f) => f.code.startsWith('Agent'))).toEqual([]);
   });
 
   it('one VM to write for: one GET of that VM, and its facts are the ones Compute gives', async () => {

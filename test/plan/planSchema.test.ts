@@ -69,6 +69,12 @@ describe('plan JSON schema', () => {
     expect(validate(plan)).toEqual([]);
   });
 
+  it("accepts a register and a protect that leave the VM's agent to apply", () => {
+    const plan = JSON.parse(JSON.stringify(fullPlan()));
+    for (const a of plan.actions.filter((x: any) => x.kind === 'register' || x.kind === 'protect')) a.agentCheckAtApply = true;
+    expect(validate(plan)).toEqual([]);
+  });
+
   it('accepts an empty plan', () => {
     expect(validate(planProtection(makeSpec(), makeObservation({ policies: [makeObservedPolicy('daily')] })))).toEqual([]);
   });
@@ -88,6 +94,8 @@ describe('plan JSON schema', () => {
       error: /protectedItemName/,
     },
     { reason: 'an unknown pre-flight code', mutate: (p) => (p.actions.find((a: any) => a.blockedBy.length).blockedBy[0].code = 'Nope'), error: /code/ },
+    { reason: "a change of policy that leaves the VM's agent to apply", mutate: (p) => (p.actions.find((a: any) => a.kind === 'changePolicy').agentCheckAtApply = true), error: /must NOT be valid/ },
+    { reason: 'an agent check at apply that is not true', mutate: (p) => (p.actions.find((a: any) => a.kind === 'register').agentCheckAtApply = false), error: /agentCheckAtApply|const/ },
     { reason: 'an hourly interval Azure does not offer', mutate: (p) => (p.actions.find((a: any) => a.policy?.schedule.frequency === 'Hourly').policy.schedule.intervalHours = 5), error: /schedule/ },
   ];
   it.each(broken)('rejects $reason', ({ mutate, error }) => {
