@@ -1,6 +1,7 @@
 // The world both benchmarks run in: a generated fleet seeded into a standalone emulator over a temporary
 // state directory, a target on it, and a spec that declares every VM of the first vault's region under one rule.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,14 +21,17 @@ interface FleetShape {
   vaults: { name: string; resourceGroup: string; location: string }[];
 }
 
+/** The one policy of the benchmarks' one-vault specs, as written. */
+export const BENCH_POLICY = { name: 'daily', schedule: { frequency: 'Daily', time: '10:00', timeZone: 'UTC' }, retention: { daily: 30 }, instantRestoreDays: 2 };
+
 /** Every VM of the fleet under one selector, into its first vault: the plan touches all of them. */
 export function oneVaultSpecText(fleet: FleetShape): string {
   const vault = fleet.vaults[0];
   return stringify({
     apiVersion: 'vmbackup/v1',
     target: { subscriptionId: fleet.subscriptionId, vault: { resourceGroup: vault.resourceGroup, name: vault.name } },
-    policies: [{ name: 'daily', schedule: { frequency: 'Daily', time: '10:00', timeZone: 'UTC' }, retention: { daily: 30 }, instantRestoreDays: 2 }],
-    protect: [{ name: 'everything', policy: 'daily', select: { names: ['*'] } }],
+    policies: [BENCH_POLICY],
+    protect: [{ name: 'everything', policy: BENCH_POLICY.name, select: { names: ['*'] } }],
   });
 }
 
@@ -127,7 +131,8 @@ export async function withServedWorld(request: ServeRequest, bench: (world: Serv
 /**
  * Set-up, not a figure: registers and protects every VM the plan protects (at most `limit`), straight into the
  * emulator's store, as the emulator's own operations would on success; with `withPoints`, each item also gets one
- * recovery point of the consistency its VM gives, as after its first scheduled backup. Returns how many it protected.
+ * recovery point of the consistency its VM gives and the completed Backup job that took it, as after its first
+ * scheduled backup. Returns how many it protected.
  */
 export function protectThroughStore(stateDir: string, plan: Plan, opts: { limit?: number; withPoints?: boolean } = {}): number {
   const store = openSqliteStore(stateDir);
@@ -165,6 +170,23 @@ export function protectThroughStore(stateDir: string, plan: Plan, opts: { limit?
             consistency: consistencyOf(vm),
             vmSize: vm.vmSize,
             instantUntil: new Date(at + 2 * 86_400_000).toISOString(),
+          });
+          // The snapshot is taken a few minutes into the job, which ends once the data is in the vault.
+          const ended = at - 3_600_000 + 10 * 60_000;
+          store.putJob({
+            id: randomUUID(),
+            vaultId: vault.id,
+            operation: 'Backup',
+            status: 'Completed',
+            vmId: vm.id,
+            vmName: vm.name,
+            resourceGroup: vm.resourceGroup,
+            startTime: new Date(at - 3_600_000 - 5 * 60_000).toISOString(),
+            endTime: new Date(ended).toISOString(),
+            dueMs: ended,
+            isUserTriggered: false,
+            errorDetails: [],
+            backup: {},
           });
         }
       });

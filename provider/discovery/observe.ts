@@ -60,8 +60,11 @@ export interface ObserveOptions {
   knownVault?: (vm: ObservedVm) => OtherVault | undefined;
 }
 
-/** Which protected items' recovery points to read; the item's VM is undefined when the VM is gone. */
-export type RecoveryPointChoice = boolean | ((item: ObservedProtectedItem, vm: ObservedVm | undefined) => boolean);
+/**
+ * Which protected items' recovery points to read; the item's VM is undefined when the VM is gone, and `jobs` are the
+ * vault's jobs the observation read.
+ */
+export type RecoveryPointChoice = boolean | ((item: ObservedProtectedItem, vm: ObservedVm | undefined, jobs: readonly ObservedJob[]) => boolean);
 
 const DAY_MS = 24 * 3_600_000;
 /** Recovery-point lists read at once: thousands of items never mean thousands of connections at once. */
@@ -110,7 +113,7 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     vms = known(await listProtectableVmIds(target, vault, wait));
   }
   vms = await withOtherVaults(target, observedVault, vms, items, wait, opts.knownVault);
-  const [protectedItems] = await withRecoveryPoints([{ target, vault, items, vms }], opts.recoveryPoints, wait);
+  const [protectedItems] = await withRecoveryPoints([{ target, vault, items, vms, jobs }], opts.recoveryPoints, wait);
   return observation(vms, protectedItems);
 }
 
@@ -200,7 +203,7 @@ function otherVaultOf(status: VmBackupStatus | undefined, ownVaultId: string): O
  * the other items are returned as they are.
  */
 export async function withRecoveryPoints(
-  groups: readonly { target: Target; vault: VaultRef; items: readonly ObservedProtectedItem[]; vms: readonly ObservedVm[] }[],
+  groups: readonly { target: Target; vault: VaultRef; items: readonly ObservedProtectedItem[]; vms: readonly ObservedVm[]; jobs: readonly ObservedJob[] }[],
   choice: RecoveryPointChoice | undefined,
   wait: WaitOptions,
 ): Promise<ObservedProtectedItem[][]> {
@@ -208,7 +211,7 @@ export async function withRecoveryPoints(
   if (!choice) return out;
   const work = groups.flatMap((g, gi) => {
     const vms = new Map(g.vms.map((vm) => [vm.id.toLowerCase(), vm] as const));
-    return g.items.flatMap((item, ii) => (choice === true || choice(item, vms.get(item.vmId.toLowerCase())) ? [{ g, gi, ii, item }] : []));
+    return g.items.flatMap((item, ii) => (choice === true || choice(item, vms.get(item.vmId.toLowerCase()), g.jobs) ? [{ g, gi, ii, item }] : []));
   });
   const read = await mapBounded(work, RECOVERY_POINT_CONCURRENCY, ({ g, item }) => readRecoveryPoints(g.target, g.vault, item, wait));
   work.forEach(({ gi, ii }, k) => {

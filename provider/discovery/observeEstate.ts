@@ -156,7 +156,7 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
   }
   if (opts.recoveryPoints) {
     // One pool for the whole estate.
-    const groups = obs.vaults.map(({ vault, observation }) => ({ target: target.forSubscription(vault.subscriptionId), vault, items: observation.protectedItems, vms: observation.vms }));
+    const groups = obs.vaults.map(({ vault, observation }) => ({ target: target.forSubscription(vault.subscriptionId), vault, items: observation.protectedItems, vms: observation.vms, jobs: observation.jobs }));
     const read = await withRecoveryPoints(groups, opts.recoveryPoints, wait);
     obs = { ...obs, vaults: obs.vaults.map((v, i) => ({ ...v, observation: { ...v.observation, protectedItems: read[i] } })) };
   }

@@ -176,11 +176,27 @@ const consistencyDegraded: HealthRule = ({ item, vm, subject, label, source }, {
 };
 
 /**
- * Whether drift needs the item's recovery points: only the consistency rule reads a point the item does not carry
- * (the item has its newest point's time, health and last backup), and it judges only a running VM that has a point.
+ * Whether the consistency rule can judge the item: its VM runs and it has a point. Only the rule reads a point the item
+ * does not carry (the item has its newest point's time, health and last backup). Drift's `--all-recovery-points`
+ * reads the points of every such item.
  */
-export function needsRecoveryPoints(item: ObservedProtectedItem, vm: Pick<ObservedVm, 'powerState'> | undefined): boolean {
+export function judgesConsistency(item: ObservedProtectedItem, vm: Pick<ObservedVm, 'powerState'> | undefined): boolean {
   return vm?.powerState === 'running' && latestPoint(item) !== undefined;
+}
+
+/**
+ * Whether drift reads the item's recovery points by default: where the consistency rule can judge it and the jobs read
+ * do not vouch for its newest point, that is when the newest completed backup warned (a snapshot that fell back to
+ * less consistency warns, e.g. a VSS failure), or when no completed backup read ended at or after the point (a backup
+ * older than the jobs read). A point taken while the VM was stopped comes from a backup that completed cleanly, so
+ * only `--all-recovery-points` finds it.
+ */
+export function needsRecoveryPoints(item: ObservedProtectedItem, vm: Pick<ObservedVm, 'id' | 'powerState'> | undefined, jobs: readonly ObservedJob[]): boolean {
+  if (!vm || !judgesConsistency(item, vm)) return false;
+  const backup = jobsByVm(jobs).get(vm.id.toLowerCase())?.find((j) => j.operation === 'Backup' && j.status.startsWith('Completed'));
+  const ended = backup?.endTime ? Date.parse(backup.endTime) : Number.NaN;
+  if (!backup || Number.isNaN(ended) || ended < latestPoint(item)!.time) return true;
+  return backup.status !== 'Completed' || backup.errors.length > 0;
 }
 
 const HEALTH_RULES: readonly HealthRule[] = [protectionInError, lastBackupFailed, recoveryPointOverdue, consistencyDegraded];

@@ -1,19 +1,23 @@
 // An estate's drift reads recovery points only where a finding needs them: the item itself carries its newest
-// point's time, health and last backup, so only a running VM's point, whose consistency the item lacks, is read.
-// Counted at the SDK's pipeline against the emulator; the findings are the same as with every item's points read.
+// point's time, health and last backup, and the day's backup jobs vouch for a point whose backup completed cleanly, so
+// by default only a running VM's point that no clean job accounts for is read, for its consistency. Reading every
+// running VM's point (`--all-recovery-points`) also finds a crash-consistent point taken while the VM was stopped.
+// Counted at the SDK's pipeline against the emulator.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmulatorState, startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { openTarget, type Target } from '../../provider/azure/index.js';
+import type { RecoveryPointChoice } from '../../provider/discovery/index.js';
 import { applyEstatePlan } from '../../provider/apply/index.js';
 import { discoverEstate } from '../../provider/cli/observePlan.js';
-import { detectEstateDrift, needsRecoveryPoints } from '../../provider/drift/index.js';
+import { detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../../provider/drift/index.js';
 import { planEstate } from '../../provider/plan/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';
 import type { DriftReport, ResolvedSpec } from '../../provider/core/index.js';
 import { DEMO_FLEET, ROOT } from '../e2e/harness.js';
+import { raw } from '../emulator/helpers.js';
 
 const DAY_MS = 24 * 3_600_000;
 const RECOVERY_POINT_LISTS = 'GET recoveryPoints';
@@ -24,7 +28,7 @@ describe("an estate's drift reads recovery points only where a finding needs the
   let target: Target;
   let spec: ResolvedSpec;
 
-  const drift = async (recoveryPoints: typeof needsRecoveryPoints | boolean) => {
+  const drift = async (recoveryPoints: RecoveryPointChoice) => {
     const estate = await discoverEstate(target, spec, { consistent: false, refresh: false, recoveryPoints });
     return { report: detectEstateDrift(spec, estate), calls: estate.apiCalls, estate };
   };
@@ -61,7 +65,7 @@ describe("an estate's drift reads recovery points only where a finding needs the
     expect(calls[RECOVERY_POINT_LISTS]).toBeUndefined();
   });
 
-  it("after a day of backups, reads only running VMs' points, one list each, and finds what reading every item finds", async () => {
+  it("after a day of backups, reads no point the day's jobs vouch for; --all-recovery-points reads every running VM's and also finds a point taken while the VM was stopped", async () => {
     // web-02 (Windows) is off for a backup and running again, so its newest point is crash-consistent; app-01 stays off.
     advance(DAY_MS);
     const compute = target.clients.compute.virtualMachines;
@@ -71,6 +75,7 @@ describe("an estate's drift reads recovery points only where a finding needs the
     await compute.beginStartAndWait('rg-web', 'web-02', { updateIntervalInMs: 20 });
 
     const chosen = await drift(needsRecoveryPoints);
+    const judged = await drift(judgesConsistency);
     const every = await drift(true);
     const items = every.estate.vaults.flatMap((v) => v.observation.protectedItems);
     const withPoints = items.filter((i) => (i.recoveryPoints ?? []).length > 0);
@@ -78,14 +83,26 @@ describe("an estate's drift reads recovery points only where a finding needs the
 
     // Every item but app-01's: its VM is off, so no consistency is judged.
     expect(every.calls[RECOVERY_POINT_LISTS]).toBe(items.length);
-    expect(chosen.calls[RECOVERY_POINT_LISTS]).toBe(items.length - 1);
-    expect(chosen.estate.vaults.flatMap((v) => v.observation.protectedItems).find((i) => /\/app-01$/i.test(i.vmId))?.recoveryPoints).toBeUndefined();
+    expect(judged.calls[RECOVERY_POINT_LISTS]).toBe(items.length - 1);
+    expect(judged.estate.vaults.flatMap((v) => v.observation.protectedItems).find((i) => /\/app-01$/i.test(i.vmId))?.recoveryPoints).toBeUndefined();
+    expect(shape(judged.report)).toEqual(shape(every.report));
+    expect(judged.report.findings.filter((f) => f.category === 'consistencyDegraded').map((f) => f.subject.name)).toEqual(['web-02']);
 
-    expect(shape(chosen.report)).toEqual(shape(every.report));
-    expect(chosen.report.findings.filter((f) => f.category === 'consistencyDegraded').map((f) => f.subject.name)).toEqual(['web-02']);
-    // Apart from the recovery points, drift's reads do not grow with the items.
-    const { [RECOVERY_POINT_LISTS]: _points, ...rest } = chosen.calls;
+    // By default none: each point's backup completed cleanly within the day. web-02's came from a clean backup of a
+    // stopped VM, so only the reading of every point finds it; every other finding is the same.
+    expect(chosen.calls[RECOVERY_POINT_LISTS]).toBeUndefined();
+    expect(shape(chosen.report)).toEqual(shape(every.report).filter((line) => !line.startsWith('consistencyDegraded rg-web/web-02 ')));
+    // Drift's reads do not grow with the items.
     const before = await drift(() => false);
-    expect(rest).toEqual(before.calls);
+    expect(chosen.calls).toEqual(before.calls);
+  }, 120_000);
+
+  it("a backup that warned (a VSS failure): the default reads that VM's points alone and reports the consistency it lost", async () => {
+    expect((await raw(emulator, 'PATCH', '/admin/virtualMachines/rg-web/web-01', { backupFailure: 'vssFailure' })).status).toBe(200);
+    advance(DAY_MS);
+    const chosen = await drift(needsRecoveryPoints);
+    expect(chosen.calls[RECOVERY_POINT_LISTS]).toBe(1);
+    const found = chosen.report.findings.filter((f) => f.category === 'consistencyDegraded');
+    expect(found.map((f) => [f.subject.name, f.actual, f.azureErrorCode])).toEqual([['web-01', 'FileSystemConsistent', 'ExtensionFailedVssWriterInBadState']]);
   }, 120_000);
 });

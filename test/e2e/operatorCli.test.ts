@@ -103,7 +103,7 @@ describe('drift apply cannot repair', () => {
     await cli('emulator', 'clock', 'advance', '24h', '--state', 'state');
     // Running again, web-02's newest point is still the crash-consistent one taken while it was off.
     await sdk.clients.compute.virtualMachines.beginStartAndWait('rg-web', 'web-02', { updateIntervalInMs: 50 });
-    const drift = await served('drift', '-f', 'spec.yaml', '--format', 'json');
+    const drift = await served('drift', '-f', 'spec.yaml', '--format', 'json', '--all-recovery-points');
     expect(drift.code, drift.stderr).toBe(2);
     report = JSON.parse(drift.stdout) as DriftReport;
   });
@@ -113,6 +113,16 @@ describe('drift apply cannot repair', () => {
   it('a VM shut down at backup time gives a crash-consistent point, less than the running Windows VM should give', () => {
     expect(categoriesOf(report, 'web-02')).toEqual(['consistencyDegraded']);
     expect(categoriesOf(report, 'web-01')).toEqual([]);
+  });
+
+  it('without --all-recovery-points drift trusts the clean backup job and reads no point: the rest of the report is the same', async () => {
+    const drift = await served('drift', '-f', 'spec.yaml', '--format', 'json');
+    expect(drift.code, drift.stderr).toBe(2);
+    const trusting = JSON.parse(drift.stdout) as DriftReport;
+    expect(categoriesOf(trusting, 'web-02')).toEqual([]);
+    // The clock runs on between the two reports, so each finding is compared by what and whom it is about.
+    const about = (r: DriftReport) => r.findings.map((f) => `${f.category} ${f.subject.resourceGroup}/${f.subject.name}`);
+    expect(about(trusting)).toEqual(about(report).filter((line) => !line.endsWith(' rg-web/web-02')));
   });
 
   it('a deleted VM\'s protection errs with Azure Backup\'s code and the guide\'s remedy, and its recovery point falls overdue', async () => {

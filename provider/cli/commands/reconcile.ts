@@ -27,7 +27,7 @@ import {
   weakeningChanges,
 } from '../../plan/index.js';
 import { applyEstatePlan, applyPlan, lockVault, type VaultLockOptions } from '../../apply/index.js';
-import { detectDrift, detectEstateDrift, needsRecoveryPoints } from '../../drift/index.js';
+import { detectDrift, detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../../drift/index.js';
 import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
 import { readSourceFile } from '../../spec/index.js';
@@ -352,23 +352,26 @@ export interface DriftFlags extends TargetFlags {
   out?: string;
   format?: string;
   graceHours?: string;
+  allRecoveryPoints?: boolean;
 }
 
 export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
   const format = oneOf<ReportFormat>('--format', flags.format, REPORT_FORMATS, 'text');
   const graceHours = flags.graceHours === undefined ? undefined : positiveInt('--grace-hours', flags.graceHours, 1);
   if (flags.out) await prepareOutputPath('--out', flags.out);
+  // A point's consistency is on the point alone: by default it is read where the day's jobs do not vouch for it.
+  const recoveryPoints = flags.allRecoveryPoints ? judgesConsistency : needsRecoveryPoints;
   return withSpecAndTarget(flags.file, flags, false, async (spec, target) => {
     const options = graceHours === undefined ? {} : { graceHours };
     let report: DriftReport;
     if (spec.form === 'estate') {
       // Drift never writes: no discovery, only the agent facts of the VMs it explains.
-      const estate = await discoverEstate(target, spec, { consistent: flags.consistent === true, refresh: false, recoveryPoints: needsRecoveryPoints });
+      const estate = await discoverEstate(target, spec, { consistent: flags.consistent === true, refresh: false, recoveryPoints });
       reportWarnings(resolveEstate(spec, estate).warnings);
       report = detectEstateDrift(spec, estate, options);
     } else {
       // Drift reads and never writes: no discovery.
-      const observation = await observe(target, spec.target.vault, { refresh: false, recoveryPoints: needsRecoveryPoints });
+      const observation = await observe(target, spec.target.vault, { refresh: false, recoveryPoints });
       reportWarnings(rulesSelectingNothing(spec, observation));
       report = detectDrift(spec, observation, options);
     }
