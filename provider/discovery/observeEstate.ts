@@ -55,6 +55,7 @@ const VAULT_CONCURRENCY = 4;
 const VM_LIST_PAGE = 100;
 /** VM reads in flight at once when a few VMs' agent facts are read one by one. */
 const VM_READ_CONCURRENCY = 8;
+/** agentReadBudget's default. */
 const AGENT_READ_BUDGET = 10;
 
 export async function observeEstate(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions = {}): Promise<EstateObservation> {
