@@ -78,6 +78,12 @@ export interface Store {
   listVms(opts?: { subscriptionId?: string; resourceGroup?: string; location?: string; offset?: number; limit?: number }): Vm[];
   putVm(vm: Vm): void;
   deleteVm(id: string): void;
+  /**
+   * VMs of a subscription and region created by `createdBy` (ISO time) that no item holds (soft-deleted items aside)
+   * and no vault other than `vaultId` has registered: what that vault offers. Ordered by id; offset / limit read one
+   * window of them.
+   */
+  listOfferedVms(opts: { vaultId: string; subscriptionId: string; location: string; createdBy: string; offset?: number; limit?: number }): Vm[];
 
   getContainer(vaultId: string, vmId: string): Container | undefined;
   listContainers(vaultId: string): Container[];
@@ -262,6 +268,15 @@ export function openSqliteStore(stateDir: string): Store {
       }
       const sql = `SELECT doc FROM vms${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY key LIMIT ? OFFSET ?`;
       return parseAll<Vm>(st(sql).all(...args, o.limit ?? -1, o.offset ?? 0) as Row[]);
+    },
+    listOfferedVms: (o) => {
+      const sql =
+        'SELECT doc FROM vms v WHERE key >= ? AND key < ? AND location = ? AND json_extract(doc, \'$.createdAt\') <= ?' +
+        ' AND NOT EXISTS (SELECT 1 FROM items i WHERE i.vm = v.key AND i.deferred_ms IS NULL)' +
+        ' AND NOT EXISTS (SELECT 1 FROM containers c WHERE c.vm = v.key AND c.vault <> ?)' +
+        ' ORDER BY key LIMIT ? OFFSET ?';
+      const args = [...subscriptionRange(o.subscriptionId), lc(o.location), o.createdBy, lc(o.vaultId), o.limit ?? -1, o.offset ?? 0];
+      return parseAll<Vm>(st(sql).all(...args) as Row[]);
     },
     putVm: (vm) =>
       st('INSERT OR REPLACE INTO vms (key, rg, location, doc) VALUES (?, ?, ?, ?)').run(lc(vm.id), lc(vm.resourceGroup), lc(vm.location), JSON.stringify(vm)),

@@ -6,7 +6,7 @@ import { ArmErrors } from '../errors.js';
 import { discoveryFailure } from '../failures.js';
 import type { Container, Vault, Vm } from '../model.js';
 import { filterEq, parseFilter } from '../odata.js';
-import { page } from '../paging.js';
+import { page, pageWindow } from '../paging.js';
 import { hasBackupExtension, internalFailure, requestBlocker } from '../preconditions.js';
 import { containerName, renderContainer, renderProtectable } from '../render.js';
 import { checkVaultVmRoom } from '../vaultLimits.js';
@@ -39,17 +39,12 @@ function refreshAccepted(ctx: RequestContext, vault: Vault, opId: string): Handl
 
 /**
  * VMs the vault offers: its region, seen by the last discovery, still there, neither protected anywhere nor
- * registered with another vault (which would refuse to let it go).
+ * registered with another vault (which would refuse to let it go). All of them, or one window read from the store.
  */
-export function protectableVms(ctx: RequestContext, vault: Vault): Vm[] {
-  const { store } = ctx.world;
+export function protectableVms(ctx: RequestContext, vault: Vault, window: { offset?: number; limit?: number } = {}): Vm[] {
   if (vault.discoveredAt === undefined) return [];
-  const discoveredAt = vault.discoveredAt;
-  const taken = new Set(store.listItems().filter((i) => i.deferredDeleteAt === undefined).map((i) => i.vmId.toLowerCase()));
-  for (const other of store.listVaults().filter((v) => v.id.toLowerCase() !== vault.id.toLowerCase())) {
-    for (const c of store.listContainers(other.id)) taken.add(c.vmId.toLowerCase());
-  }
-  return store.listVms({ subscriptionId: subscriptionOfId(vault.id), location: vault.location }).filter((vm) => Date.parse(vm.createdAt) <= discoveredAt && !taken.has(vm.id.toLowerCase()));
+  const createdBy = new Date(vault.discoveredAt).toISOString();
+  return ctx.world.store.listOfferedVms({ vaultId: vault.id, subscriptionId: subscriptionOfId(vault.id), location: vault.location, createdBy, ...window });
 }
 
 /** 202 for a container's register or unregister, with the Location of its operation result. */
@@ -99,15 +94,14 @@ export const containerRoutes: Route[] = [
     handler: (ctx) => {
       const vault = requireVault(ctx);
       const f = parseFilter(ctx.query.get('$filter'), ['backupManagementType', 'workloadType', 'containerName', 'status', 'friendlyName']);
-      const vms = protectableVms(ctx, vault).filter(
-        (vm) =>
-          filterEq(f, 'backupManagementType', 'AzureIaasVM') &&
-          filterEq(f, 'workloadType', 'VM') &&
-          filterEq(f, 'status', 'NotProtected') &&
-          filterEq(f, 'friendlyName', vm.name) &&
-          containerNameMatches(f, vm.resourceGroup, vm.name),
-      );
-      return page(ctx, vms, (vm) => renderProtectable(vault, vm));
+      const render = (vm: Vm) => renderProtectable(vault, vm);
+      // Every offered VM has these; a filter that asks otherwise matches none.
+      if (!(filterEq(f, 'backupManagementType', 'AzureIaasVM') && filterEq(f, 'workloadType', 'VM') && filterEq(f, 'status', 'NotProtected'))) return page(ctx, [], render);
+      // A filter on the VM reads the whole list; without one, each page is a window of the store.
+      if (f.has('friendlyName') || f.has('containerName')) {
+        return page(ctx, protectableVms(ctx, vault).filter((vm) => filterEq(f, 'friendlyName', vm.name) && containerNameMatches(f, vm.resourceGroup, vm.name)), render);
+      }
+      return pageWindow(ctx, (offset, limit) => protectableVms(ctx, vault, { offset, limit }), render);
     },
   },
   {
