@@ -77,7 +77,7 @@ export interface ApplyOptions {
   observation?: Observation;
 }
 
-export type ApplyPhase = 'start' | 'registering' | 'protecting' | 'waiting' | 'retry' | 'done' | 'failed' | 'skipped' | 'interrupted';
+export type ApplyPhase = 'start' | 'registering' | 'protecting' | 'waiting' | 'retry' | 'done' | 'failed' | 'skipped' | 'blocked' | 'interrupted';
 
 export interface ApplyEvent {
   readonly actionId: string;
@@ -125,7 +125,9 @@ export interface ApplyResult {
 // Reasons, written once.
 const REASON_CONVERGED = 'already converged';
 const REASON_DEPENDENCY = 'a dependency did not succeed';
-const DEPENDENCY_BLOCKED = { status: 'blocked', message: REASON_DEPENDENCY, code: 'DependencyFailed', operations: 0 } as const;
+/** The code of an action blocked because an action it depends on did not succeed. */
+export const DEPENDENCY_FAILED = 'DependencyFailed';
+const DEPENDENCY_BLOCKED = { status: 'blocked', message: REASON_DEPENDENCY, code: DEPENDENCY_FAILED, operations: 0 } as const;
 const REASON_CANCELLED = 'apply was interrupted before this action finished';
 const DATA_DELETION_REFUSED =
   'the plan deletes backup data (stopProtectionDeleteData); run again with --allow-data-deletion to confirm';
@@ -253,13 +255,13 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
       if (a.blockedBy.length > 0) {
         const first = a.blockedBy[0];
         finish(a, { status: 'blocked', message: a.blockedBy.map((f) => f.message).join('; '), code: first.azureErrorCode ?? first.code, remedy: first.remedy, operations: 0 });
-        event(a, 'skipped', { message: `blocked: ${first.message}`, code: first.azureErrorCode ?? first.code, remedy: first.remedy });
+        event(a, 'blocked', { message: first.message, code: first.azureErrorCode ?? first.code, remedy: first.remedy });
         continue;
       }
       const deps = depState(a);
       if (deps === 'broken') {
         finish(a, DEPENDENCY_BLOCKED);
-        event(a, 'skipped', { message: REASON_DEPENDENCY });
+        event(a, 'blocked', { message: REASON_DEPENDENCY, code: DEPENDENCY_BLOCKED.code });
         continue;
       }
       if (deps === 'wait' || running.size >= limit() || (vmKey !== undefined && busyVms.has(vmKey))) {
@@ -291,7 +293,7 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
             const status = out.status === 'skipped' && writes > 0 ? 'applied' : out.status;
             const found = out.code ? { code: out.code, remedy: out.remedy } : {};
             finish(a, { status, message: out.message, operations: writes, ...found, ...(out.jobId ? { jobId: out.jobId } : {}) });
-            event(a, status === 'applied' ? 'done' : 'skipped', { message: status === 'blocked' ? `blocked: ${out.message}` : out.message, ...found });
+            event(a, status === 'applied' ? 'done' : status, { message: out.message, ...found });
           } catch (e) {
             const err = classifyError(e);
             const cancelled = opts.signal?.aborted === true;
@@ -342,7 +344,7 @@ async function runAction(action: PlannedAction, ctx: RunContext): Promise<Outcom
     case 'unregister':
       return unregister(action.target, ctx);
     case 'undelete':
-      return undelete(action.target, ctx);
+      return undelete(action.target, ctx, action.agentCheckAtApply === true);
     case 'vaultSettings':
       return vaultSettings(action, ctx);
   }
@@ -391,12 +393,14 @@ function agentBlock(vm: Parameters<typeof agentFindings>[0], ctx: RunContext): O
 /** register = backup extension (skipped when present) + container registration (skipped when registered). */
 async function register(t: ContainerTarget, ctx: RunContext, checkAgent: boolean): Promise<Outcome> {
   return converge(ctx, t.vmId, async (n) => {
-    const seen = n === 1 ? ctx.seen?.(t.vmId).vm : undefined;
+    // An agent left to apply is judged on the VM as Compute gives it now, never on the plan's view of it.
+    const seen = n === 1 && !checkAgent ? ctx.seen?.(t.vmId).vm : undefined;
     const vm = seen ?? (await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait));
-    const registered = seen ? seen.registered : await readRegistration(ctx.target, ctx.vault, t.containerName, ctx.wait);
-    if (registeredWithExtension({ registered, backupExtension: vm.backupExtension })) return converged;
+    // Before the registration is looked at: a VM registered already is still to be protected, which needs its agent.
     const blocked = checkAgent ? agentBlock(vm, ctx) : undefined;
     if (blocked) return blocked;
+    const registered = seen ? seen.registered : await readRegistration(ctx.target, ctx.vault, t.containerName, ctx.wait);
+    if (registeredWithExtension({ registered, backupExtension: vm.backupExtension })) return converged;
     ctx.emit('registering', { message: vm.backupExtension ? 'registering with the vault' : 'installing the backup extension' });
     if (!vm.backupExtension) {
       await ctx.write(() => installBackupExtension(ctx.target, { resourceGroup: vm.resourceGroup, name: vm.name, location: vm.location, osType: vm.osType }, ctx.wait));
@@ -449,8 +453,11 @@ async function stopProtection(t: ItemTarget, ctx: RunContext): Promise<Outcome> 
 }
 
 /** A soft-deleted item the spec declares again is brought back first; an item that is not soft-deleted needs nothing. */
-async function undelete(t: ItemTarget, ctx: RunContext): Promise<Outcome> {
+async function undelete(t: ItemTarget, ctx: RunContext, checkAgent: boolean): Promise<Outcome> {
   return converge(ctx, t.vmId, async () => {
+    // The protection it brings back is to resume, which needs the VM's agent: judged before anything is written.
+    const blocked = checkAgent ? agentBlock(await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait), ctx) : undefined;
+    if (blocked) return blocked;
     const item = await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
     if (!item || !item.softDeleted) return converged;
     ctx.emit('protecting', { message: 'undeleting the soft-deleted item' });

@@ -1,5 +1,6 @@
 export {
   applyPlan,
+  DEPENDENCY_FAILED,
   type ApplyOptions,
   type ApplyEvent,
   type ApplyPhase,

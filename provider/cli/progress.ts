@@ -9,7 +9,7 @@ export interface Progress {
   finish(result: ApplyResult): Promise<void>;
 }
 
-const TERMINAL_PHASES = new Set<ApplyEvent['phase']>(['done', 'failed', 'skipped', 'interrupted']);
+const TERMINAL_PHASES = new Set<ApplyEvent['phase']>(['done', 'failed', 'skipped', 'blocked', 'interrupted']);
 
 /** What an action does to whom; in an estate, in which vault (a policy is written to each vault that needs it). */
 function label(action: PlannedAction, plan: Plan): string {
@@ -100,6 +100,10 @@ function terminalProgress(plan: Plan): Progress {
       }
       if (e.phase === 'skipped') {
         if (waiter.task) waiter.task.title = `${waiter.task.title} ${pc.dim('(already converged)')}`;
+        waiter.resolve();
+      }
+      if (e.phase === 'blocked') {
+        if (waiter.task) waiter.task.title = `${labels.get(e.actionId)} ${pc.magenta(`(blocked: ${e.code ?? 'Blocked'})`)}`;
         waiter.resolve();
       }
       if (e.phase === 'failed') waiter.reject(new Error(`${e.code ?? 'Failed'}: ${e.message ?? ''}${e.remedy ? ` Remedy: ${e.remedy}` : ''}`));

@@ -96,7 +96,7 @@ interface ActionOf<K extends ActionKind, T extends ActionTarget> {
   /** Non-empty means the action is shown but not attempted. */
   readonly blockedBy: readonly PreflightFinding[];
   /**
-   * register / protect (the VM's first write) of a VM whose agent the plan did not read (ObservedVm.agentUnread):
+   * register / undelete / protect (the VM's first write) of a VM whose agent the plan did not read (ObservedVm.agentUnread):
    * apply reads the VM and blocks the action, writing nothing, when its agent fails pre-flight.
    */
   readonly agentCheckAtApply?: true;

@@ -217,14 +217,17 @@ function estateId(id: string, key: string): string {
 
 // Discovery plans the estate to know what to read for; the command then plans the same observation again (kept as
 // the resolution is, by the observation's lists: the observation returned may be a copy that adds its call counts).
-const plans = new WeakMap<EstateObservation['vaults'], { spec: ResolvedSpec; vms: readonly ObservedVm[]; profile: PlanOptions['profile']; plan: Plan }>();
+type KeptPlan = { spec: ResolvedSpec; vms: readonly ObservedVm[]; observedAt: string; profile: PlanOptions['profile']; plan: Plan };
+const plans = new WeakMap<EstateObservation['vaults'], KeptPlan>();
 
 /** One plan for the estate: every slice's actions tagged with their vault, then the declared VMs no vault can take. */
 export function planEstate(spec: ResolvedSpec, obs: EstateObservation, opts: PlanOptions = {}): Plan {
+  // The plan's own inputs: the observation's lists and time, the spec, the profile (the observation's by default).
+  const profile = opts.profile ?? obs.profile;
   const kept = opts.now === undefined ? plans.get(obs.vaults) : undefined;
-  if (kept && kept.spec === spec && kept.vms === obs.vms && kept.profile === opts.profile) return kept.plan;
+  if (kept && kept.spec === spec && kept.vms === obs.vms && kept.observedAt === obs.observedAt && kept.profile === profile) return kept.plan;
   const plan = planAnew(spec, obs, opts);
-  if (opts.now === undefined) plans.set(obs.vaults, { spec, vms: obs.vms, profile: opts.profile, plan });
+  if (opts.now === undefined) plans.set(obs.vaults, { spec, vms: obs.vms, observedAt: obs.observedAt, profile, plan });
   return plan;
 }
 

@@ -108,7 +108,7 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, deps: Act
     case 'stopped': {
       const out: PlannedAction[] = [];
       const dependsOn = deps.policy(policy);
-      // The VM's first write checks the agent the plan could not (the register, else the protect).
+      // The VM's first write checks the agent the plan could not (the register or the undelete, else the protect).
       let agentCheck = vm.agentUnread ? { agentCheckAtApply: true as const } : {};
       if (supportOf(profile).explicitRegistration && c.state === 'unprotected' && !registeredWithExtension(vm)) {
         const id = actionId('register', vm.id);
@@ -127,9 +127,10 @@ function vmActions(c: ComparedVm, vaultName: string, profile: Profile, deps: Act
         out.push({
           id, kind: 'undelete', target: { ...target, ...itemTarget(item) },
           reason: `VM ${vmLabel(vm.resourceGroup, vm.name)}'s protection was deleted (soft-deleted: its recovery points are kept until the soft-delete period ends); rule "${rule.name}" declares it again`,
-          blockedBy: c.findings, dependsOn: [], source,
+          blockedBy: c.findings, ...agentCheck, dependsOn: [], source,
         });
         dependsOn.push(id);
+        agentCheck = {};
       }
       out.push({
         id: actionId('protect', vm.id), kind: 'protect', ...withDisks,

@@ -1,12 +1,15 @@
 // Resource Graph does not carry the VM agent. An estate plan that would spend more than its budget of Compute calls
 // on agents leaves them unread: its first write of each VM (register in the classic profile, protect in the modern
-// one) says so, and apply checks the agent on the VM it reads before writing. A VM whose agent fails pre-flight is
-// blocked there with the finding's code and remedy, and nothing is written for it; the others are applied.
+// one, the undelete of a soft-deleted item) says so, and apply checks the agent on the VM it reads before writing. A
+// VM whose agent fails pre-flight is blocked there with the finding's code and remedy, and nothing is written for it;
+// the others are applied.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { withBackupExtension } from '../../emulator/backupExtension.js';
+import { openSqliteStore } from '../../emulator/store.js';
 import { applyEstatePlan } from '../../provider/apply/index.js';
 import { diffCalls, openTarget, type Target } from '../../provider/azure/index.js';
 import { discoverEstate } from '../../provider/cli/observePlan.js';
@@ -48,12 +51,13 @@ describe('the VM agent, left unread by an estate plan, is checked by apply', () 
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  const world = async (fleetFile: string | undefined, fleetText?: string) => {
+  const world = async (fleetFile: string | undefined, fleetText?: string, before?: (stateDir: string) => void) => {
     const dir = await mkdtemp(join(tmpdir(), 'vmbackup-agent-at-apply-'));
     dirs.push(dir);
     const file = fleetFile ?? join(dir, 'fleet.yaml');
     if (fleetText) await writeFile(file, fleetText);
     const emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: file, retryAfterSeconds: 0, operationDelayMs: 0 });
+    before?.(join(dir, 'state'));
     const target = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, stateDir: join(dir, 'state') });
     open.push({ emulator, target });
     return target;
@@ -99,6 +103,40 @@ describe('the VM agent, left unread by an estate plan, is checked by apply', () 
     // Three VMs read, one backup extension and one registration written: web-01's.
     expect(applied.apiCalls).toMatchObject({ 'GET virtualMachines/{id}': 3, 'PUT extensions/{id}': 1, 'PUT protectionContainers/{id}': 1, 'PUT protectedItems/{id}': 1 });
     expect(applied.converged).toBe(false);
+  }, 60_000);
+
+  it("classic: a VM registered already, or whose item is soft-deleted, is judged before anything is written for it", async () => {
+    // Out of band, legacy-01 (no agent) was registered with its extension but never protected, and legacy-02 (an
+    // outdated agent) was protected, then its protection deleted: its item is soft-deleted.
+    const target = await world(DEMO_FLEET, undefined, (stateDir) => {
+      const store = openSqliteStore(stateDir);
+      try {
+        const vault = store.listVaults().find((v) => v.name === 'vault-weu')!;
+        const vmOf = (name: string) => store.listVms().find((vm) => vm.name === name)!;
+        const [one, two] = [vmOf('legacy-01'), vmOf('legacy-02')];
+        store.putVm(withBackupExtension(one));
+        for (const vm of [one, two]) store.putContainer({ vaultId: vault.id, vmId: vm.id, vmName: vm.name, resourceGroup: vm.resourceGroup, registrationStatus: 'Registered', registeredAt: new Date().toISOString() });
+        store.putItem({
+          vaultId: vault.id, vmId: two.id, vmName: two.name, resourceGroup: two.resourceGroup, vmLocation: two.location, policyName: 'DefaultPolicy',
+          state: 'ProtectionStopped', healthStatus: 'Passed', configuredAt: Date.now(), protectedItemDataId: '1', deferredDeleteAt: new Date(Date.now() + 14 * 86_400_000).toISOString(),
+        });
+      } finally {
+        store.close();
+      }
+    });
+    const { plan, applied, byVm } = await planAndApply(target, DEMO_SUBSCRIPTION, ['legacy-01', 'legacy-02']);
+
+    expect(plan.actions.filter((a) => a.agentCheckAtApply).map((a) => [a.kind, a.target.vmName])).toEqual([['register', 'legacy-01'], ['undelete', 'legacy-02']]);
+    expect(byVm('legacy-01').map((a) => [a.kind, a.status, a.code, a.operations])).toEqual([
+      ['register', 'blocked', 'UserErrorGuestAgentStatusUnavailable', 0],
+      ['protect', 'blocked', 'DependencyFailed', 0],
+    ]);
+    expect(byVm('legacy-02').map((a) => [a.kind, a.status, a.code, a.operations])).toEqual([
+      ['undelete', 'blocked', 'UserErrorGuestAgentStatusUnavailable', 0],
+      ['protect', 'blocked', 'DependencyFailed', 0],
+    ]);
+    // The one write is the policy's.
+    expect(applied.actions.filter((a) => a.operations > 0).map((a) => a.kind)).toEqual(['createPolicy']);
   }, 60_000);
 
   it('modern: the protect carries the check, reads the VM and blocks a running VM without an agent', async () => {

@@ -115,7 +115,7 @@ describe('applyPlan', () => {
     expect(result.actions.map((a) => a.status)).toEqual(['applied', 'blocked', 'blocked']);
     expect(result.actions[1]).toMatchObject({ code: 'AzureVmOffline', remedy: 'Start the VM' });
     expect(result.actions[2].code).toBe('DependencyFailed');
-    expect(events.filter((e) => e.phase === 'skipped').map((e) => e.actionId)).toEqual([reg.id, prot.id]);
+    expect(events.filter((e) => e.phase === 'blocked').map((e) => [e.actionId, e.code])).toEqual([[reg.id, 'AzureVmOffline'], [prot.id, 'DependencyFailed']]);
     expect(result.converged).toBe(false);
   });
 

@@ -96,7 +96,7 @@ describe('a VM protected by vault A, seen from vault B', () => {
     // Not converged: the declared VM stays in vault A until its move is done, and apply says so.
     expect(apply.code).toBe(1);
     expect(apply.stderr).toMatch(/rg-web\/web-01: ProtectedByOtherVault: VM rg-web\/web-01 is protected by vault rg-backup-a\/vault-a/);
-    expect(apply.stdout).toMatch(/skipped +protect rg-web\/web-01 .*blocked: VM rg-web\/web-01 is protected by vault rg-backup-a\/vault-a/);
+    expect(apply.stdout).toMatch(/blocked +protect rg-web\/web-01 .*: VM rg-web\/web-01 is protected by vault rg-backup-a\/vault-a/);
     expect(apply.stdout).toContain('Apply: 1 applied, 0 already converged, 2 blocked, 0 failed; 1 operation issued.');
     // What apply spent of ARM's quota: the one write, the reads around it, no 429 without throttling.
     expect(apply.stdout).toMatch(/^ARM requests: 1 write, \d+ reads?, 0 throttled \(429\); the quota allows them in 0 s at best\.$/m);

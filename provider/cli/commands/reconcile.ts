@@ -26,7 +26,7 @@ import {
   unaskedSettingChanges,
   weakeningChanges,
 } from '../../plan/index.js';
-import { applyEstatePlan, applyPlan, lockVault, type VaultLockOptions } from '../../apply/index.js';
+import { applyEstatePlan, applyPlan, DEPENDENCY_FAILED, lockVault, type ActionResult, type VaultLockOptions } from '../../apply/index.js';
 import { detectDrift, detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../../drift/index.js';
 import { actionTarget, REPORT_FORMATS, plural, renderDrift, renderPlan, type ReportFormat } from '../../render/index.js';
 import { validatePlanDocument } from '../planFile.js';
@@ -180,7 +180,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<ExitCode> {
             `run \`vmbackup apply -f ${spec.file}\` again to converge (it re-reads every item, so nothing is done twice).`,
         );
       }
-      refuseBlocked(plan, 'every action that could run has converged');
+      refuseBlocked(plan, 'every action that could run has converged', result.actions);
       return ExitCode.ok;
     } finally {
       interrupt.dispose();
@@ -321,13 +321,24 @@ async function confirm(plan: Plan): Promise<void> {
 }
 
 /** Exit 0 means the vault matches the spec: blocked actions make apply fail, once per VM, each with its remedy. */
-function refuseBlocked(plan: Plan, done: string): void {
-  const bySubject = new Map<string, PlannedAction['blockedBy']>();
-  for (const a of plan.actions) {
-    if (a.blockedBy.length === 0) continue;
+/**
+ * Exit 1 naming what is blocked: the plan's blocked actions, and those apply blocked as it read them (a VM agent the
+ * plan left to apply); an action blocked only because one of these was is not named again.
+ */
+function refuseBlocked(plan: Plan, done: string, results: readonly ActionResult[] = []): void {
+  type Finding = NotConvergedError['blocked'][number]['findings'][number];
+  const bySubject = new Map<string, readonly Finding[]>();
+  const subjectOf = (a: PlannedAction) => {
     const t = a.target;
     const vault = a.vault ?? `${plan.target.vaultResourceGroup}/${plan.target.vaultName}`;
-    bySubject.set(a.kind === 'vaultSettings' ? `vault ${vault}` : t.vmName ? vmLabel(t.resourceGroup, t.vmName) : `policy ${t.policyName}`, a.blockedBy);
+    return a.kind === 'vaultSettings' ? `vault ${vault}` : t.vmName ? vmLabel(t.resourceGroup, t.vmName) : `policy ${t.policyName}`;
+  };
+  for (const a of plan.actions) if (a.blockedBy.length > 0) bySubject.set(subjectOf(a), a.blockedBy);
+  const planned = new Map(plan.actions.map((a) => [a.id, a]));
+  for (const r of results) {
+    const a = planned.get(r.actionId);
+    if (!a || r.status !== 'blocked' || a.blockedBy.length > 0 || r.code === DEPENDENCY_FAILED) continue;
+    bySubject.set(subjectOf(a), [{ code: r.code ?? 'Blocked', message: r.message ?? 'blocked', remedy: r.remedy ?? '' }]);
   }
   if (bySubject.size > 0) throw new NotConvergedError([...bySubject].map(([subject, findings]) => ({ subject, findings })), done);
 }
