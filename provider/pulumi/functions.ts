@@ -1,7 +1,7 @@
 // Provider functions (invokes): read-only views of the target, computed by the same layers as the CLI.
 import path from 'node:path';
 import { observe, observeEstate } from '../discovery/index.js';
-import { detectDrift, detectEstateDrift, needsRecoveryPoints } from '../drift/index.js';
+import { detectDrift, detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../drift/index.js';
 import { findItem, isActive, itemPolicyName, preflight, preflightFinding, selectorMatches, subscriptionOf } from '../plan/index.js';
 import { resolveSpecFile, resolveSpecText } from '../spec/index.js';
 import {
@@ -178,13 +178,14 @@ function estateVm(vm: ObservedVm, obs: EstateObservation): VmOutput {
 
 const getDrift: Invoke = async (ctx, args) => {
   const failures: CheckFailure[] = [];
-  const { specFile, spec: text, graceHours, scope, vaults } = args;
+  const { specFile, spec: text, graceHours, scope, vaults, allRecoveryPoints } = args;
   const given = [specFile, text].filter((x) => x !== undefined).length + (scope !== undefined || vaults !== undefined ? 1 : 0);
   if (given !== 1) failures.push({ property: 'specFile', reason: 'give exactly one of specFile (a path), spec (YAML text), or scope and vaults (an estate to audit)' });
   if (specFile !== undefined && typeof specFile !== 'string') failures.push({ property: 'specFile', reason: 'specFile must be a path' });
   if (text !== undefined && typeof text !== 'string') failures.push({ property: 'spec', reason: 'spec must be YAML text' });
   if ((scope === undefined) !== (vaults === undefined)) failures.push({ property: scope === undefined ? 'scope' : 'vaults', reason: 'an estate needs both scope and vaults' });
   if (graceHours !== undefined && (typeof graceHours !== 'number' || graceHours < 0)) failures.push({ property: 'graceHours', reason: 'graceHours must be a number of hours, 0 or more' });
+  if (allRecoveryPoints !== undefined && typeof allRecoveryPoints !== 'boolean') failures.push({ property: 'allRecoveryPoints', reason: 'allRecoveryPoints must be true or false' });
   if (failures.length > 0) return { outputs: {}, failures };
   const target = await ctx.target();
   const resolved =
@@ -199,12 +200,14 @@ const getDrift: Invoke = async (ctx, args) => {
   }
   const spec = resolved.spec;
   const options = typeof graceHours === 'number' ? { graceHours } : {};
+  // As `vmbackup drift`: a point is read where the day's jobs do not vouch for it, every running VM's when asked.
+  const recoveryPoints = allRecoveryPoints === true ? judgesConsistency : needsRecoveryPoints;
   // Drift writes nothing: an estate is read through Resource Graph, with no VM to discover or write for; each vault
   // through its own subscription, so one provider configuration serves specs of any subscription.
   const report =
     spec.form === 'estate'
-      ? detectEstateDrift(spec, await observeEstate(target, spec, { refresh: false, recoveryPoints: needsRecoveryPoints }), options)
-      : detectDrift(spec, await observe(target.forSubscription(spec.target.subscriptionId), spec.target.vault, { refresh: false, recoveryPoints: needsRecoveryPoints }), options);
+      ? detectEstateDrift(spec, await observeEstate(target, spec, { refresh: false, recoveryPoints }), options)
+      : detectDrift(spec, await observe(target.forSubscription(spec.target.subscriptionId), spec.target.vault, { refresh: false, recoveryPoints }), options);
   return {
     outputs: {
       inSync: report.summary.inSync,

@@ -16,6 +16,8 @@ import { detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../..
 import { planEstate } from '../../provider/plan/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';
 import type { DriftReport, ResolvedSpec } from '../../provider/core/index.js';
+import { FUNCTIONS } from '../../provider/pulumi/functions.js';
+import { TargetHolder } from '../../provider/pulumi/context.js';
 import { DEMO_FLEET, ROOT } from '../e2e/harness.js';
 import { raw } from '../emulator/helpers.js';
 
@@ -96,6 +98,24 @@ describe("an estate's drift reads recovery points only where a finding needs the
     const before = await drift(() => false);
     expect(chosen.calls).toEqual(before.calls);
   }, 120_000);
+
+  it("Pulumi's getDrift reads as the CLI does: allRecoveryPoints finds the point taken while web-02 was stopped, the default does not", async () => {
+    const provider = new TargetHolder(() => dir, () => undefined);
+    provider.configure({ target: 'emulator', endpoint: emulator.endpoint, stateDir: join(dir, 'state'), allowDataDeletion: false });
+    const getDrift = FUNCTIONS['vmbackup:index:getDrift'];
+    const specFile = join(ROOT, 'examples/spec-estate.yaml');
+    const degraded = async (args: Record<string, unknown>) => {
+      const { outputs } = await getDrift(provider, { specFile, ...args });
+      return (outputs.findings as { category: string; subjectName: string }[]).filter((f) => f.category === 'consistencyDegraded').map((f) => f.subjectName);
+    };
+    try {
+      expect(await degraded({ allRecoveryPoints: true })).toEqual(['web-02']);
+      expect(await degraded({})).toEqual([]);
+      expect((await getDrift(provider, { specFile, allRecoveryPoints: 'yes' })).failures).toEqual([{ property: 'allRecoveryPoints', reason: 'allRecoveryPoints must be true or false' }]);
+    } finally {
+      await (await provider.target()).close();
+    }
+  });
 
   it("a backup that warned (a VSS failure): the default reads that VM's points alone and reports the consistency it lost", async () => {
     expect((await raw(emulator, 'PATCH', '/admin/virtualMachines/rg-web/web-01', { backupFailure: 'vssFailure' })).status).toBe(200);

@@ -37,6 +37,11 @@ export interface GetDriftArgs {
   scope?: EstateScope;
   vaults?: EstateVault[];
   graceHours?: number;
+  /**
+   * Read the newest recovery points of every running protected VM (one call each), which also finds a crash-consistent
+   * point taken while the VM was stopped. Default false: only where the day's backup jobs do not vouch for the point.
+   */
+  allRecoveryPoints?: boolean;
 }
 
 export interface GetDriftResult {
