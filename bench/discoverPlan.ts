@@ -4,7 +4,7 @@
 // SDK, the way Terraform and Pulumi refresh) of 200 protections. Calls are counted by kind; goals are printed beside.
 // Usage: node dist/bench/discoverPlan.js [N]   (default: 10000)
 import { stringify } from 'yaml';
-import { readProtectedItem, readRecoveryPoints, readVm, type Target } from '../provider/azure/index.js';
+import { countWrites, readProtectedItem, readRecoveryPoints, readVm, type Target } from '../provider/azure/index.js';
 import { applyPlan } from '../provider/apply/index.js';
 import { discoverEstate, observeAndPlan } from '../provider/cli/observePlan.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
@@ -15,8 +15,6 @@ import { BENCH_POLICY, protectThroughStore, withServedWorld } from './benchWorld
 import { breakdown, measure, peakMb, total, verdict } from './figures.js';
 
 const GOALS = { planSeconds: 3, planRssMb: 300, protectedPlanSeconds: 3, driftVsRefresh: 50 };
-
-
 
 /** What `vmbackup drift` does for one vault (with `--all-recovery-points`: judgesConsistency). */
 async function drift(target: Target, spec: ResolvedSpec, recoveryPoints: RecoveryPointChoice = needsRecoveryPoints) {
@@ -43,7 +41,7 @@ async function planRows(n: number): Promise<void> {
     const again = await measure(target, () => observeAndPlan(target, spec));
     out.push(
       `  plan of the protected world: ${again.seconds.toFixed(2)} s (goal <= ${GOALS.protectedPlanSeconds} s; ${again.cpu}): ${verdict(again.seconds <= GOALS.protectedPlanSeconds)}`,
-      `    ${again.value.plan.summary.toApply} to apply, ${again.value.plan.summary.blocked} blocked; ${total(again.calls)} calls, 0 writes expected: ${total(again.calls) - Object.entries(again.calls).filter(([k]) => k.startsWith('GET')).reduce((a, [, v]) => a + v, 0)} writes`,
+      `    ${again.value.plan.summary.toApply} to apply, ${again.value.plan.summary.blocked} blocked; ${total(again.calls)} calls, 0 writes expected: ${countWrites(again.calls)} writes`,
       ...breakdown(again.calls),
     );
 

@@ -16,8 +16,6 @@ import { breakdown, measure, total, verdict } from './figures.js';
 
 const GOALS = { discoverPlan: { calls: 60, seconds: 3, rssMb: 300 }, drift: { calls: 60, seconds: 3 }, secondApply: { writes: 0, seconds: 3 } };
 
-
-
 async function plan(target: Target, spec: ResolvedSpec) {
   const estate = await discoverEstate(target, spec, { consistent: false, refresh: true });
   return planEstate(spec, estate, { profile: target.profile });

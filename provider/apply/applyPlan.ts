@@ -48,6 +48,7 @@ import {
   type PlannedAction,
   type PolicySettings,
   type PolicyTarget,
+  type PreflightFinding,
   type VaultSettingsAction,
 } from '../core/index.js';
 import { observe } from '../discovery/index.js';
@@ -253,9 +254,9 @@ async function runScheduled(actions: readonly PlannedAction[], opts: ApplyOption
         continue;
       }
       if (a.blockedBy.length > 0) {
-        const first = a.blockedBy[0];
-        finish(a, { status: 'blocked', message: a.blockedBy.map((f) => f.message).join('; '), code: first.azureErrorCode ?? first.code, remedy: first.remedy, operations: 0 });
-        event(a, 'blocked', { message: first.message, code: first.azureErrorCode ?? first.code, remedy: first.remedy });
+        const { message, code, remedy } = blockedBy(a.blockedBy);
+        finish(a, { status: 'blocked', message, code, remedy, operations: 0 });
+        event(a, 'blocked', { message: a.blockedBy[0].message, code, remedy });
         continue;
       }
       const deps = depState(a);
@@ -380,14 +381,24 @@ async function writePolicyAction(name: string, settings: PolicySettings, ctx: Ru
   });
 }
 
+/** A blocked action's outcome: every finding's message, the first one's code (Azure Backup's where it has one) and remedy. */
+function blockedBy(findings: readonly PreflightFinding[]): Outcome & { readonly code: string; readonly remedy: string } {
+  const first = findings[0];
+  return { status: 'blocked', message: findings.map((f) => f.message).join('; '), code: first.azureErrorCode ?? first.code, remedy: first.remedy };
+}
+
 /**
  * The VM agent's pre-flight, for an action whose plan could not read it (PlannedAction.agentCheckAtApply), on the VM
  * as apply has just read it: blocked, with the finding's code and remedy, when it fails.
  */
 function agentBlock(vm: Parameters<typeof agentFindings>[0], ctx: RunContext): Outcome | undefined {
-  const [first, ...more] = agentFindings(vm, ctx.target.profile);
-  if (!first) return undefined;
-  return { status: 'blocked', message: [first, ...more].map((f) => f.message).join('; '), code: first.azureErrorCode ?? first.code, remedy: first.remedy };
+  const found = agentFindings(vm, ctx.target.profile);
+  return found.length > 0 ? blockedBy(found) : undefined;
+}
+
+/** agentBlock on the VM read now, when `checkAgent`: for an action that does not read the VM otherwise. */
+async function agentBlockOfVm(t: { resourceGroup: string; vmName: string }, ctx: RunContext, checkAgent: boolean): Promise<Outcome | undefined> {
+  return checkAgent ? agentBlock(await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait), ctx) : undefined;
 }
 
 /** register = backup extension (skipped when present) + container registration (skipped when registered). */
@@ -432,7 +443,7 @@ async function protect(t: ItemTarget & PolicyTarget, disks: DiskSelection | unde
     const seen = n === 1 ? ctx.seen?.(t.vmId) : undefined;
     const item = seen?.vm ? seen.item : await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
     if (protectedWith(item, t.policyName) && (disks === undefined || sameDisks(item?.disks, disks))) return converged;
-    const blocked = checkAgent ? agentBlock(await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait), ctx) : undefined;
+    const blocked = await agentBlockOfVm(t, ctx, checkAgent);
     if (blocked) return blocked;
     const withDisks = disks ? `, disks: ${describeDisks(disks)}` : '';
     ctx.emit('protecting', { message: `assigning policy ${t.policyName}${withDisks}` });
@@ -456,7 +467,7 @@ async function stopProtection(t: ItemTarget, ctx: RunContext): Promise<Outcome> 
 async function undelete(t: ItemTarget, ctx: RunContext, checkAgent: boolean): Promise<Outcome> {
   return converge(ctx, t.vmId, async () => {
     // The protection it brings back is to resume, which needs the VM's agent: judged before anything is written.
-    const blocked = checkAgent ? agentBlock(await readVm(ctx.target, { resourceGroup: t.resourceGroup, name: t.vmName }, ctx.wait), ctx) : undefined;
+    const blocked = await agentBlockOfVm(t, ctx, checkAgent);
     if (blocked) return blocked;
     const item = await readProtectedItem(ctx.target, ctx.vault, t, ctx.wait);
     if (!item || !item.softDeleted) return converged;

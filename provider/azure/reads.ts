@@ -169,8 +169,9 @@ export async function listJobs(target: Target, vault: VaultRef, window: { since:
   // The filter's dates hold whole seconds, and the service's time (its Date header) is cut to the second too: the end
   // goes to the next whole second, so a job started earlier in the window's last second is not left out (the start
   // is rounded down by the format).
-  const until = window === 'inProgress' ? undefined : new Date(Math.floor(window.until.getTime() / 1000) * 1000 + 1000);
-  const filter = window === 'inProgress' ? "status eq 'InProgress'" : `startTime eq '${jobFilterDate(window.since)}' and endTime eq '${jobFilterDate(until!)}'`;
+  const nextSecond = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000 + 1000);
+  const filter =
+    window === 'inProgress' ? "status eq 'InProgress'" : `startTime eq '${jobFilterDate(window.since)}' and endTime eq '${jobFilterDate(nextSecond(window.until))}'`;
   const jobs = await listBackup(target, target.clients.backup.backupJobs.list(vault.name, vault.resourceGroup, { filter: `${IAAS_VM_FILTER} and ${filter}` }), wait);
   return jobs.map((j) => toJob(target.subscriptionId, j));
 }

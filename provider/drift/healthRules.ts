@@ -86,24 +86,29 @@ const jobsByVm = memoByIdentity((jobs: readonly ObservedJob[]): ReadonlyMap<stri
 });
 
 /** The VM's newest job that `pick` accepts. */
-function newestJob(vmId: string, obs: Observation, pick: (j: ObservedJob) => boolean): ObservedJob | undefined {
-  return jobsByVm(obs.jobs).get(vmId.toLowerCase())?.find(pick);
+function newestJob(vmId: string, jobs: readonly ObservedJob[], pick: (j: ObservedJob) => boolean): ObservedJob | undefined {
+  return jobsByVm(jobs).get(vmId.toLowerCase())?.find(pick);
+}
+
+/** The VM's newest backup that completed, with or without a warning: the one that took its newest point. */
+function newestCompletedBackup(vmId: string, jobs: readonly ObservedJob[]): ObservedJob | undefined {
+  return newestJob(vmId, jobs, (j) => j.operation === 'Backup' && j.status.startsWith('Completed'));
 }
 
 /** When protection was configured, from the configure-backup job if the observation still holds it. */
 function protectedSince(vmId: string, obs: Observation): number | undefined {
-  const configured = newestJob(vmId, obs, (j) => /configure/i.test(j.operation) && !Number.isNaN(Date.parse(j.startTime)));
+  const configured = newestJob(vmId, obs.jobs, (j) => /configure/i.test(j.operation) && !Number.isNaN(Date.parse(j.startTime)));
   return configured ? Date.parse(configured.startTime) : undefined;
 }
 
 /** The error code behind a failure: the item's own, or the newest failed job's. */
 function failureCode(item: ObservedProtectedItem, obs: Observation): string | undefined {
-  return item.errorCode || newestJob(item.vmId, obs, (j) => j.status === 'Failed' && j.errors.length > 0)?.errors[0]?.code;
+  return item.errorCode || newestJob(item.vmId, obs.jobs, (j) => j.status === 'Failed' && j.errors.length > 0)?.errors[0]?.code;
 }
 
 /** The warning of the VM's newest completed backup, e.g. the VSS failure behind a file-system-consistent point. */
 function backupWarningCode(vmId: string, obs: Observation): string | undefined {
-  return newestJob(vmId, obs, (j) => j.operation === 'Backup' && j.status.startsWith('Completed'))?.errors[0]?.code;
+  return newestCompletedBackup(vmId, obs.jobs)?.errors[0]?.code;
 }
 
 const isUnhealthy = (item: ObservedProtectedItem): boolean =>
@@ -193,7 +198,7 @@ export function judgesConsistency(item: ObservedProtectedItem, vm: Pick<Observed
  */
 export function needsRecoveryPoints(item: ObservedProtectedItem, vm: Pick<ObservedVm, 'id' | 'powerState'> | undefined, jobs: readonly ObservedJob[]): boolean {
   if (!vm || !judgesConsistency(item, vm)) return false;
-  const backup = jobsByVm(jobs).get(vm.id.toLowerCase())?.find((j) => j.operation === 'Backup' && j.status.startsWith('Completed'));
+  const backup = newestCompletedBackup(vm.id, jobs);
   const ended = backup?.endTime ? Date.parse(backup.endTime) : Number.NaN;
   if (!backup || Number.isNaN(ended) || ended < latestPoint(item)!.time) return true;
   return backup.status !== 'Completed' || backup.errors.length > 0;

@@ -81,17 +81,27 @@ export function exemptionMatches(entry: ResolvedSpec['exempt'][number], vm: Obse
   return anyPickMatches(entry.vms, vm) || (entry.selector !== undefined && selectorMatches(entry.selector, vm));
 }
 
-// A command resolves one observation several times (what discovery will write for, warnings, the plan or drift):
-// each is the first, kept while the observation's vault list lives.
-const resolutions = new WeakMap<EstateObservation['vaults'], { spec: ResolvedSpec; vms: readonly ObservedVm[]; resolution: EstateResolution }>();
+/**
+ * A value derived from an estate observation, kept while the observation's vault list lives and returned again for the
+ * same other inputs: a command resolves and plans one observation several times (what discovery will write for,
+ * warnings, the plan or drift), and the observation it hands on may be a copy that adds its call counts.
+ */
+function keptByObservation<V>(): (obs: EstateObservation, inputs: readonly unknown[], derive: () => V) => V {
+  const kept = new WeakMap<EstateObservation['vaults'], { inputs: readonly unknown[]; value: V }>();
+  return (obs, inputs, derive) => {
+    const k = kept.get(obs.vaults);
+    if (k && k.inputs.length === inputs.length && k.inputs.every((x, i) => x === inputs[i])) return k.value;
+    const value = derive();
+    kept.set(obs.vaults, { inputs, value });
+    return value;
+  };
+}
+
+const resolutions = keptByObservation<EstateResolution>();
 
 /** Selects over the whole scope once, routes every declared VM to its vault, and cuts the estate into slices. */
 export function resolveEstate(spec: ResolvedSpec, obs: EstateObservation): EstateResolution {
-  const kept = resolutions.get(obs.vaults);
-  if (kept && kept.spec === spec && kept.vms === obs.vms) return kept.resolution;
-  const resolution = resolveAnew(spec, obs);
-  resolutions.set(obs.vaults, { spec, vms: obs.vms, resolution });
-  return resolution;
+  return resolutions(obs, [spec, obs.vms], () => resolveAnew(spec, obs));
 }
 
 function resolveAnew(spec: ResolvedSpec, obs: EstateObservation): EstateResolution {
@@ -215,20 +225,14 @@ function estateId(id: string, key: string): string {
   return id.startsWith('createPolicy:') || id.startsWith('updatePolicy:') ? `${id}@${key}` : id;
 }
 
-// Discovery plans the estate to know what to read for; the command then plans the same observation again (kept as
-// the resolution is, by the observation's lists: the observation returned may be a copy that adds its call counts).
-type KeptPlan = { spec: ResolvedSpec; vms: readonly ObservedVm[]; observedAt: string; profile: PlanOptions['profile']; plan: Plan };
-const plans = new WeakMap<EstateObservation['vaults'], KeptPlan>();
+// Discovery plans the estate to know what to read for; the command then plans the same observation again.
+const plans = keptByObservation<Plan>();
 
 /** One plan for the estate: every slice's actions tagged with their vault, then the declared VMs no vault can take. */
 export function planEstate(spec: ResolvedSpec, obs: EstateObservation, opts: PlanOptions = {}): Plan {
-  // The plan's own inputs: the observation's lists and time, the spec, the profile (the observation's by default).
-  const profile = opts.profile ?? obs.profile;
-  const kept = opts.now === undefined ? plans.get(obs.vaults) : undefined;
-  if (kept && kept.spec === spec && kept.vms === obs.vms && kept.observedAt === obs.observedAt && kept.profile === profile) return kept.plan;
-  const plan = planAnew(spec, obs, opts);
-  if (opts.now === undefined) plans.set(obs.vaults, { spec, vms: obs.vms, observedAt: obs.observedAt, profile, plan });
-  return plan;
+  if (opts.now !== undefined) return planAnew(spec, obs, opts);
+  // The plan's own inputs: the spec, the observation's lists and time, the profile (the observation's by default).
+  return plans(obs, [spec, obs.vms, obs.observedAt, opts.profile ?? obs.profile], () => planAnew(spec, obs, opts));
 }
 
 function planAnew(spec: ResolvedSpec, obs: EstateObservation, opts: PlanOptions): Plan {
