@@ -6,9 +6,9 @@
 import { stringify } from 'yaml';
 import { countWrites, readProtectedItem, readRecoveryPoints, readVm, type Target } from '../provider/azure/index.js';
 import { applyPlan } from '../provider/apply/index.js';
-import { discoverEstate, observeAndPlan } from '../provider/cli/observePlan.js';
+import { observeAndPlan } from '../provider/cli/observePlan.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
-import { mapBounded, observe, type RecoveryPointChoice } from '../provider/discovery/index.js';
+import { discoverEstate, mapBounded, observe, observeVaultForDrift, type RecoveryPointChoice } from '../provider/discovery/index.js';
 import { detectDrift, detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../provider/drift/index.js';
 import { resolveSpecText } from '../provider/spec/index.js';
 import { BENCH_POLICY, protectThroughStore, withServedWorld } from './benchWorld.js';
@@ -16,9 +16,9 @@ import { breakdown, measure, peakMb, total, verdict } from './figures.js';
 
 const GOALS = { planSeconds: 3, planRssMb: 300, protectedPlanSeconds: 3, driftVsRefresh: 50 };
 
-/** What `vmbackup drift` does for one vault (with `--all-recovery-points`: judgesConsistency). */
-async function drift(target: Target, spec: ResolvedSpec, recoveryPoints: RecoveryPointChoice = needsRecoveryPoints) {
-  return detectDrift(spec, await observe(target, spec.target.vault, { refresh: false, recoveryPoints }));
+/** What `vmbackup drift` does for one vault (with `--all-recovery-points`: judgesConsistency; with `--consistent`: consistent). */
+async function drift(target: Target, spec: ResolvedSpec, recoveryPoints: RecoveryPointChoice = needsRecoveryPoints, consistent = false) {
+  return detectDrift(spec, await observeVaultForDrift(target, spec, { recoveryPoints, consistent }));
 }
 
 async function planRows(n: number): Promise<void> {
@@ -77,6 +77,7 @@ async function driftVersusRefresh(n: number): Promise<void> {
     const estate = specOf(stringify({ ...written, scope: { subscriptions: [where.subscriptionId] }, vaults: [{ subscriptionId: where.subscriptionId, ...vault }] }));
 
     const d = await measure(target, () => drift(target, oneVault));
+    const consistent = await measure(target, () => drift(target, oneVault, needsRecoveryPoints, true));
     const all = await measure(target, () => drift(target, oneVault, judgesConsistency));
     const e = await measure(target, async () => detectEstateDrift(estate, await discoverEstate(target, estate, { consistent: false, refresh: false, recoveryPoints: needsRecoveryPoints })));
     const items = (await observe(target, vault, { refresh: false })).protectedItems;
@@ -95,8 +96,9 @@ async function driftVersusRefresh(n: number): Promise<void> {
       [
         `drift against a per-item refresh of ${protectedCount} protections (each with a recovery point and the backup job that took it) in a subscription of ${observation!.vms.length} VMs:`,
         `  per-item refresh: ${total(r.calls)} calls, ${r.seconds.toFixed(2)} s (item, VM and recovery points of each protection)`,
-        row('drift, one-vault spec', d, "Resource Manager's lists of the subscription, 100 a page"),
+        row('drift, one-vault spec', d, "the subscription's VMs through Resource Graph, the vault's backup state through Resource Manager's lists, 100 a page"),
         ...breakdown(d.calls),
+        `  drift --consistent, one-vault spec: ${total(consistent.calls)} calls, ${consistent.seconds.toFixed(2)} s, ${consistent.value.findings.length} findings (the VMs through Compute's list too): ${ratio(consistent).toFixed(1)}x fewer calls`,
         row('drift, the same spec as an estate', e, 'Resource Graph; its coverage audit counts the undeclared VMs'),
         ...breakdown(e.calls),
         `  drift --all-recovery-points, one-vault spec: ${total(all.calls)} calls, ${all.seconds.toFixed(2)} s (every running VM's point read): ${ratio(all).toFixed(1)}x fewer calls`,

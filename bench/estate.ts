@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { ARM_SUBSCRIPTION_BUCKETS, countWrites, type Target } from '../provider/azure/index.js';
 import { applyEstatePlan } from '../provider/apply/index.js';
-import { discoverEstate } from '../provider/cli/observePlan.js';
+import { discoverEstate } from '../provider/discovery/index.js';
 import { detectEstateDrift, needsRecoveryPoints } from '../provider/drift/index.js';
 import { planEstate } from '../provider/plan/index.js';
 import type { ResolvedSpec } from '../provider/core/index.js';

@@ -66,5 +66,5 @@ export {
   listJobs,
   jobFilterDate,
 } from './reads.js';
-export { queryEstate, pageRows, parseQuotaResetsAfter, VM_FACTS_NOT_IN_RESOURCE_GRAPH, type Estate, type EstateVm, type InVault } from './resourceGraph.js';
+export { queryEstate, queryVms, pageRows, parseQuotaResetsAfter, VM_FACTS_NOT_IN_RESOURCE_GRAPH, type Estate, type EstateVm, type InVault } from './resourceGraph.js';
 export { RESOURCE_GRAPH_API_VERSION } from './target.js';

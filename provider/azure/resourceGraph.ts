@@ -55,10 +55,9 @@ const ITEM_TYPE = 'microsoft.recoveryservices/vaults/backupfabrics/protectioncon
 const POLICY_TYPE = 'microsoft.recoveryservices/vaults/backuppolicies';
 const JOB_TYPE = 'microsoft.recoveryservices/vaults/backupjobs';
 
-const RESOURCES_WHERE = [
-  'resources',
-  `| where type in~ ('${VM_TYPE}', '${VAULT_TYPE}') or (type =~ '${EXTENSION_TYPE}' and properties.type in~ ('VMSnapshot', 'VMSnapshotLinux'))`,
-];
+const BACKUP_EXTENSION = `(type =~ '${EXTENSION_TYPE}' and properties.type in~ ('VMSnapshot', 'VMSnapshotLinux'))`;
+const RESOURCES_WHERE = ['resources', `| where type in~ ('${VM_TYPE}', '${VAULT_TYPE}') or ${BACKUP_EXTENSION}`];
+const VMS_WHERE = ['resources', `| where type =~ '${VM_TYPE}' or ${BACKUP_EXTENSION}`];
 
 const BACKUP_WHERE = [
   'recoveryservicesresources',
@@ -225,6 +224,31 @@ function estateVm(row: GraphRow, extensions: readonly GraphRow[]): EstateVm {
   return { ...toVm(model, { statuses: powerState ? [{ code: powerState }] : [], extensions: views }), subscriptionId: row.subscriptionId };
 }
 
+const ofType = (rows: readonly GraphRow[], type: string) => rows.filter((r) => r.type.toLowerCase() === type);
+
+/** The VMs among `rows`, each with the backup extension rows under it. */
+function vmsOf(rows: readonly GraphRow[]): EstateVm[] {
+  const extensionsOf = new Map<string, GraphRow[]>();
+  for (const r of ofType(rows, EXTENSION_TYPE)) {
+    const vmId = r.id.slice(0, r.id.toLowerCase().lastIndexOf('/extensions/')).toLowerCase();
+    extensionsOf.set(vmId, [...(extensionsOf.get(vmId) ?? []), r]);
+  }
+  return ofType(rows, VM_TYPE).map((r) => estateVm(r, extensionsOf.get(r.id.toLowerCase()) ?? []));
+}
+
+/**
+ * The VMs of `subscriptions` as Resource Graph sees them now, without their agents (VM_FACTS_NOT_IN_RESOURCE_GRAPH):
+ * one query where Compute's VM list takes a page per 100 VMs. Resource Graph may lag ARM by minutes.
+ */
+export async function queryVms(target: Target, subscriptions: readonly string[], wait: WaitOptions = {}): Promise<EstateVm[]> {
+  const pacer = new QuotaPacer();
+  const rows: GraphRow[] = [];
+  for (let i = 0; i < subscriptions.length; i += SUBSCRIPTIONS_PER_QUERY) {
+    rows.push(...(await queryRows(target, VMS_WHERE, subscriptions.slice(i, i + SUBSCRIPTIONS_PER_QUERY), pacer, wait)));
+  }
+  return vmsOf(rows);
+}
+
 /**
  * The estate across `subscriptions` (none: an empty estate, never the whole tenant) as Resource Graph sees it now.
  * Resource Graph may lag ARM by minutes: discovery may read it, writes never rely on it.
@@ -240,16 +264,9 @@ export async function queryEstate(target: Target, subscriptions: readonly string
     backup.push(...(await queryRows(target, BACKUP_WHERE, batch, pacer, wait)));
   }
 
-  const extensionsOf = new Map<string, GraphRow[]>();
-  for (const r of resources) {
-    if (r.type.toLowerCase() !== EXTENSION_TYPE) continue;
-    const vmId = r.id.slice(0, r.id.toLowerCase().lastIndexOf('/extensions/')).toLowerCase();
-    extensionsOf.set(vmId, [...(extensionsOf.get(vmId) ?? []), r]);
-  }
-  const ofType = (rows: readonly GraphRow[], type: string) => rows.filter((r) => r.type.toLowerCase() === type);
   const inVault = (r: GraphRow): InVault => ({ vaultId: vaultIdOf(r.id), subscriptionId: r.subscriptionId });
   return {
-    vms: ofType(resources, VM_TYPE).map((r) => estateVm(r, extensionsOf.get(r.id.toLowerCase()) ?? [])),
+    vms: vmsOf(resources),
     vaults: ofType(resources, VAULT_TYPE).map((r) => ({
       id: r.id,
       name: r.name,

@@ -83,7 +83,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--format <format>', REPORT_FORMATS.join(' | '), 'text')
     .option('--out <file>', 'write the report to a file')
     .option('--grace-hours <n>', 'hours past the policy\'s interval before a missing recovery point is drift')
-    .option('--consistent', 'estate specs: discover through Resource Manager lists only, not Azure Resource Graph (which may lag)')
+    .option('--consistent', 'read Resource Manager lists only, not Azure Resource Graph (which may lag): for one vault its VMs, for an estate everything')
     .option(
       '--all-recovery-points',
       "read the newest recovery points of every running protected VM (one call each), which also finds a crash-consistent point taken while the VM was stopped; by default only where the day's backup jobs do not vouch for the point",

@@ -1,9 +1,9 @@
 // What plan, apply and drift read before they compare: the vault's observation (discovering only when the plan
 // would protect a VM the vault does not know), or an estate's (Resource Graph, then Resource Manager only for the
 // VMs a plan would write for).
-import { InvalidInputError, type EstateObservation, type Observation, type Plan, type ResolvedSpec } from '../core/index.js';
+import { InvalidInputError, type Observation, type Plan, type ResolvedSpec } from '../core/index.js';
 import type { Target } from '../azure/index.js';
-import { observe, observeEstate, type RecoveryPointChoice } from '../discovery/index.js';
+import { discoverEstate, observe } from '../discovery/index.js';
 import { findConflicts, planEstate, planProtection, resolveEstate, rulesSelectingNothing } from '../plan/index.js';
 import { reportWarnings } from './context.js';
 
@@ -45,29 +45,4 @@ function needsDiscovery(spec: ResolvedSpec, obs: Observation, profile: Target['p
   for (const item of obs.protectedItems) unknown.delete(item.vmId.toLowerCase());
   if (unknown.size === 0) return false;
   return planProtection(spec, obs, { profile }).actions.some((a) => (a.kind === 'register' || a.kind === 'protect') && unknown.has((a.target.vmId ?? '').toLowerCase()));
-}
-
-/**
- * An estate's discovery: Resource Graph for the whole estate, then Resource Manager only for the VMs a plan would
- * write for (their vaults discover them when `refresh`, and their agent facts come from Compute); with
- * `consistent`, Resource Manager lists alone.
- */
-export function discoverEstate(
-  target: Target,
-  spec: ResolvedSpec,
-  opts: { consistent: boolean; refresh: boolean; recoveryPoints?: RecoveryPointChoice; agentReadBudget?: number },
-): Promise<EstateObservation> {
-  // The writes that need the vault to know the VM and its agent to pass pre-flight (a change of policy needs neither).
-  const writes = new Set(['register', 'protect']);
-  return observeEstate(target, spec, {
-    source: opts.consistent ? 'arm' : 'resourceGraph',
-    refresh: opts.refresh,
-    recoveryPoints: opts.recoveryPoints ?? false,
-    ...(opts.agentReadBudget !== undefined ? { agentReadBudget: opts.agentReadBudget } : {}),
-    toWrite: (obs) => {
-      // As the caller will plan it, so that an observation that needs nothing more read is planned once.
-      const ids = new Set(planEstate(spec, obs, { profile: target.profile }).actions.filter((a) => a.vault && writes.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
-      return obs.vms.filter((vm) => ids.has(vm.id.toLowerCase()));
-    },
-  });
 }

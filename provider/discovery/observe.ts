@@ -58,6 +58,14 @@ export interface ObserveOptions {
   vmRecords?: Promise<VmRecord[]>;
   /** Which vault holds a VM this vault does not, when the caller already knows (the estate's other vaults); asked of backupStatus otherwise. */
   knownVault?: (vm: ObservedVm) => OtherVault | undefined;
+  /**
+   * The VMs the caller needs told which vault holds them (drift: the declared ones). Without it (a plan), the vault's
+   * protectable list is read and each VM of its region that the vault neither offers nor holds is asked. With it,
+   * only these VMs are asked, and the protectable list, which spares the VMs it offers the question, is read only when
+   * it takes fewer calls than the questions: the reads grow with the declaration, not with the region's unprotected
+   * VMs. A VM's `protectable` is then inferred as Resource Graph's estate infers it (in the region, held by no vault).
+   */
+  otherVaultAsked?: (vm: VmRecord) => boolean;
 }
 
 /**
@@ -69,6 +77,8 @@ export type RecoveryPointChoice = boolean | ((item: ObservedProtectedItem, vm: O
 const DAY_MS = 24 * 3_600_000;
 /** Recovery-point lists read at once: thousands of items never mean thousands of connections at once. */
 const RECOVERY_POINT_CONCURRENCY = 16;
+/** Protectable items on a page of the vault's list, as the emulator serves it. */
+const PROTECTABLE_PAGE = 100;
 /** backupStatus questions in flight at once. */
 const BACKUP_STATUS_CONCURRENCY = 8;
 
@@ -82,9 +92,10 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   const { vault: observedVault, serviceTime } = await readVault(target, vault, wait);
   const since = opts.jobsSince ?? new Date(serviceTime.getTime() - DAY_MS);
 
-  const [vmRecords, protectableIds, registeredIds, items, policies, jobs] = await Promise.all([
+  const asked = opts.otherVaultAsked;
+  const [vmRecords, listed, registeredIds, items, policies, jobs] = await Promise.all([
     opts.vmRecords ?? listVms(target, wait),
-    listProtectableVmIds(target, vault, wait),
+    asked ? undefined : listProtectableVmIds(target, vault, wait),
     listRegisteredVmIds(target, vault, wait),
     listProtectedItems(target, vault, wait),
     listPolicies(target, vault, wait),
@@ -92,9 +103,19 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   ]);
 
   const registered = new Set(registeredIds.map((id) => id.toLowerCase()));
-  const known = (protectable: readonly string[]): ObservedVm[] => {
-    const offered = new Set(protectable.map((id) => id.toLowerCase()));
-    return vmRecords.map((vm) => ({ ...vm, registered: registered.has(vm.id.toLowerCase()), protectable: offered.has(vm.id.toLowerCase()) }));
+  const held = new Set(items.map((i) => i.vmId.toLowerCase()));
+  const inRegion = (vm: VmRecord) => vm.location.toLowerCase() === observedVault.location.toLowerCase();
+  // The VMs a protectable list could spare a backupStatus question: of the region, neither registered nor held.
+  const unexplained = (vm: VmRecord) => inRegion(vm) && !registered.has(vm.id.toLowerCase()) && !held.has(vm.id.toLowerCase());
+  let protectableIds = listed;
+  if (asked) {
+    const candidates = vmRecords.filter(unexplained);
+    const questions = candidates.filter(asked).length;
+    if (questions > Math.ceil(candidates.length / PROTECTABLE_PAGE)) protectableIds = await listProtectableVmIds(target, vault, wait);
+  }
+  const known = (protectable: readonly string[] | undefined): ObservedVm[] => {
+    const offered = protectable && new Set(protectable.map((id) => id.toLowerCase()));
+    return vmRecords.map((vm) => ({ ...vm, registered: registered.has(vm.id.toLowerCase()), protectable: offered ? offered.has(vm.id.toLowerCase()) : unexplained(vm) }));
   };
   const observation = (vms: ObservedVm[], protectedItems: ObservedProtectedItem[]): Observation => ({
     observedAt: serviceTime.toISOString(),
@@ -112,7 +133,9 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
     await refreshContainers(target, vault, wait);
     vms = known(await listProtectableVmIds(target, vault, wait));
   }
-  vms = await withOtherVaults(target, observedVault, vms, items, wait, opts.knownVault);
+  // Without the protectable list, the VMs asked are the caller's; a VM another vault holds is not offered.
+  vms = await withOtherVaults(target, observedVault, vms, items, wait, opts.knownVault, protectableIds ? undefined : asked);
+  if (!protectableIds) vms = vms.map((vm) => (vm.otherVault && vm.protectable ? { ...vm, protectable: false } : vm));
   const [protectedItems] = await withRecoveryPoints([{ target, vault, items, vms, jobs }], opts.recoveryPoints, wait);
   return observation(vms, protectedItems);
 }
@@ -168,10 +191,11 @@ async function withOtherVaults(
   items: readonly ObservedProtectedItem[],
   wait: WaitOptions,
   knownVault?: (vm: ObservedVm) => OtherVault | undefined,
+  asked?: (vm: ObservedVm) => boolean,
 ): Promise<ObservedVm[]> {
   const held = new Set(items.map((i) => i.vmId.toLowerCase()));
   const unexplained = vms.filter(
-    (vm) => vm.location.toLowerCase() === vault.location.toLowerCase() && !vm.protectable && !vm.registered && !held.has(vm.id.toLowerCase()),
+    (vm) => vm.location.toLowerCase() === vault.location.toLowerCase() && (asked ? asked(vm) : !vm.protectable) && !vm.registered && !held.has(vm.id.toLowerCase()),
   );
   const found = await mapBounded(unexplained, BACKUP_STATUS_CONCURRENCY, async (vm) => knownVault?.(vm) ?? otherVaultOf(await backupStatusOf(target, vm, wait), vault.id));
   const byVm = new Map(unexplained.map((vm, i) => [vm, found[i]]));

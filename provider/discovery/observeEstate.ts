@@ -4,8 +4,6 @@
 import {
   diffCalls,
   listProtectedItems,
-  listVmAgentFacts,
-  readVmAgentFacts,
   listVms,
   queryEstate,
   readVault,
@@ -27,6 +25,7 @@ import {
   type ResolvedSpec,
   type VaultObservation,
 } from '../core/index.js';
+import { agentFactsOf, AGENT_READ_BUDGET } from './agentFacts.js';
 import { mapBounded, observe, withRecoveryPoints, type ObserveOptions } from './observe.js';
 
 export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' | 'knownVault'> {
@@ -51,12 +50,6 @@ export interface EstateObserveOptions extends Omit<ObserveOptions, 'vmRecords' |
 
 /** Vaults observed at once. */
 const VAULT_CONCURRENCY = 4;
-/** VMs on a page of Compute's VM list, as the emulator serves it (Azure's pages are reported to be no larger). */
-const VM_LIST_PAGE = 100;
-/** VM reads in flight at once when a few VMs' agent facts are read one by one. */
-const VM_READ_CONCURRENCY = 8;
-/** agentReadBudget's default. */
-const AGENT_READ_BUDGET = 10;
 
 export async function observeEstate(target: Target, spec: Pick<ResolvedSpec, 'vaults' | 'scope'>, opts: EstateObserveOptions = {}): Promise<EstateObservation> {
   return (opts.source ?? 'resourceGraph') === 'resourceGraph' ? observeThroughGraph(target, spec, opts) : observeThroughArm(target, spec, opts);
@@ -146,7 +139,8 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
   let obs = build(new Map());
   const toWrite = opts.toWrite?.(obs) ?? [];
   if (toWrite.length > 0) {
-    const records = await agentFactsOf(target, estate, toWrite, opts.agentReadBudget ?? AGENT_READ_BUDGET, wait);
+    const inSubscription = groupBy(estate.vms, (vm) => vm.subscriptionId);
+    const records = await agentFactsOf(target, toWrite, (sub) => inSubscription.get(sub)?.length ?? 0, opts.agentReadBudget ?? AGENT_READ_BUDGET, wait);
     if (opts.refresh ?? true) {
       const places = new Set(toWrite.map((vm) => `${parseArmId(vm.id).subscriptions ?? ''}|${vm.location}`.toLowerCase()));
       const vaults = obs.vaults.filter((v) => places.has(`${v.vault.subscriptionId}|${v.observation.vault.location}`.toLowerCase()));
@@ -162,28 +156,6 @@ async function observeThroughGraph(target: Target, spec: Pick<ResolvedSpec, 'vau
     obs = { ...obs, vaults: obs.vaults.map((v, i) => ({ ...v, observation: { ...v.observation, protectedItems: read[i] } })) };
   }
   return { ...obs, apiCalls: diffCalls(before, target.calls.snapshot()) };
-}
-
-/**
- * Compute's agent facts of the VMs a plan would write for: per subscription, one GET each when they are fewer than the
- * pages of the subscription's VM list (a daily plan of a protected estate with a few new VMs), the status-only list
- * otherwise; none past the budget (a fresh estate's first plan), where apply checks each VM's agent as it reads it.
- */
-async function agentFactsOf(target: Target, estate: Estate, toWrite: readonly ObservedVm[], budget: number, wait: { signal?: AbortSignal }): Promise<Map<string, VmAgentFacts>> {
-  const subscriptionOf = (id: string) => parseArmId(id).subscriptions ?? '';
-  const inSubscription = groupBy(estate.vms, (vm) => vm.subscriptionId);
-  const facts = await Promise.all(
-    [...groupBy(toWrite, (vm) => subscriptionOf(vm.id))].map(async ([sub, vms]) => {
-      // The id's own casing for the target, the lower-cased key for the look-up.
-      const subTarget = target.forSubscription(subscriptionOf(vms[0].id));
-      const pages = Math.ceil((inSubscription.get(sub)?.length ?? 0) / VM_LIST_PAGE);
-      if (Math.min(vms.length, pages) > budget) return new Map<string, VmAgentFacts>();
-      if (vms.length >= pages) return listVmAgentFacts(subTarget, wait);
-      const read = await mapBounded(vms, VM_READ_CONCURRENCY, (vm) => readVmAgentFacts(subTarget, vm, wait));
-      return new Map(vms.flatMap((vm, i) => (read[i] ? [[vm.id.toLowerCase(), read[i]!] as const] : [])));
-    }),
-  );
-  return new Map(facts.flatMap((f) => [...f]));
 }
 
 function graphObservation(

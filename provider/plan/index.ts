@@ -7,6 +7,7 @@ export {
   rulesSelectingNothing,
   pickMatches,
   selectorMatches,
+  declaresVm,
   vmOrder,
   undeclaredItems,
   type SelectOptions,

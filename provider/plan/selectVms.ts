@@ -99,7 +99,7 @@ function globMatches(globs: readonly string[], name: string): boolean {
 const groupIn = (groups: readonly string[], rg: string): boolean => groups.some((g) => lower(g) === lower(rg));
 
 /** Includes are all required (AND); any one exclusion drops the VM. */
-export function selectorMatches(sel: VmSelector, vm: ObservedVm): boolean {
+export function selectorMatches(sel: VmSelector, vm: Pick<ObservedVm, 'id' | 'name' | 'resourceGroup' | 'tags'>): boolean {
   if (sel.resourceGroups.length > 0 && !groupIn(sel.resourceGroups, vm.resourceGroup)) return false;
   if (sel.names.length > 0 && !globMatches(sel.names, vm.name)) return false;
   if (!Object.entries(sel.tags).every(([k, v]) => tagMatches(vm.tags, k, v))) return false;
@@ -125,6 +125,11 @@ export function anyPickMatches(picks: readonly VmPick[], vm: Pick<ObservedVm, 'i
   if (picks.length === 0) return false;
   const index = pickIndex(picks);
   return index.ids.has(vm.id.toLowerCase()) || (index.byName.get(lower(vm.name)) ?? []).some((p) => pickMatches(p, vm));
+}
+
+/** Whether a rule of the spec declares the VM: a pick names it or a selector matches it, in whatever region. */
+export function declaresVm(spec: Pick<ResolvedSpec, 'rules'>): (vm: Pick<ObservedVm, 'id' | 'name' | 'resourceGroup' | 'tags'>) => boolean {
+  return (vm) => spec.rules.some((rule) => anyPickMatches(rule.vms, vm) || (rule.selector !== undefined && selectorMatches(rule.selector, vm)));
 }
 
 function inRegion(vm: ObservedVm, opts: SelectOptions): boolean {

@@ -1,6 +1,6 @@
 // Provider functions (invokes): read-only views of the target, computed by the same layers as the CLI.
 import path from 'node:path';
-import { observe, observeEstate } from '../discovery/index.js';
+import { discoverEstate, observeEstate, observeVaultForDrift } from '../discovery/index.js';
 import { detectDrift, detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../drift/index.js';
 import { findItem, isActive, itemPolicyName, preflight, preflightFinding, selectorMatches, subscriptionOf } from '../plan/index.js';
 import { resolveSpecFile, resolveSpecText } from '../spec/index.js';
@@ -202,12 +202,13 @@ const getDrift: Invoke = async (ctx, args) => {
   const options = typeof graceHours === 'number' ? { graceHours } : {};
   // As `vmbackup drift`: a point is read where the day's jobs do not vouch for it, every running VM's when asked.
   const recoveryPoints = allRecoveryPoints === true ? judgesConsistency : needsRecoveryPoints;
-  // Drift writes nothing: an estate is read through Resource Graph, with no VM to discover or write for; each vault
-  // through its own subscription, so one provider configuration serves specs of any subscription.
+  // As `vmbackup drift`, which writes nothing: Resource Graph for the VMs (and an estate's backup state), Compute for
+  // the agents of the VMs it explains; each vault through its own subscription, so one provider configuration serves
+  // specs of any subscription.
   const report =
     spec.form === 'estate'
-      ? detectEstateDrift(spec, await observeEstate(target, spec, { refresh: false, recoveryPoints }), options)
-      : detectDrift(spec, await observe(target.forSubscription(spec.target.subscriptionId), spec.target.vault, { refresh: false, recoveryPoints }), options);
+      ? detectEstateDrift(spec, await discoverEstate(target, spec, { refresh: false, recoveryPoints }), options)
+      : detectDrift(spec, await observeVaultForDrift(target.forSubscription(spec.target.subscriptionId), spec, { recoveryPoints }), options);
   return {
     outputs: {
       inSync: report.summary.inSync,

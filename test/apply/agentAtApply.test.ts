@@ -12,7 +12,7 @@ import { withBackupExtension } from '../../emulator/backupExtension.js';
 import { openSqliteStore } from '../../emulator/store.js';
 import { applyEstatePlan } from '../../provider/apply/index.js';
 import { diffCalls, openTarget, type Target } from '../../provider/azure/index.js';
-import { discoverEstate } from '../../provider/cli/observePlan.js';
+import { discoverEstate } from '../../provider/discovery/index.js';
 import { planEstate } from '../../provider/plan/index.js';
 import { renderPlan } from '../../provider/render/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';

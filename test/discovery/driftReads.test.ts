@@ -11,7 +11,7 @@ import { openEmulatorState, startEmulator, type RunningEmulator } from '../../em
 import { openTarget, type Target } from '../../provider/azure/index.js';
 import type { RecoveryPointChoice } from '../../provider/discovery/index.js';
 import { applyEstatePlan } from '../../provider/apply/index.js';
-import { discoverEstate } from '../../provider/cli/observePlan.js';
+import { discoverEstate } from '../../provider/discovery/index.js';
 import { detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../../provider/drift/index.js';
 import { planEstate } from '../../provider/plan/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';

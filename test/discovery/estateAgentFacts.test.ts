@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEstate, startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { diffCalls, openTarget, readVm, type Target } from '../../provider/azure/index.js';
 import { estateSpecText } from '../../provider/cli/estateSpec.js';
-import { discoverEstate } from '../../provider/cli/observePlan.js';
+import { discoverEstate } from '../../provider/discovery/index.js';
 import { planEstate } from '../../provider/plan/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';
 import type { ResolvedSpec } from '../../provider/core/index.js';

@@ -7,7 +7,7 @@ import { preflight } from '../../plan/index.js';
 import { renderDashboard, renderEstateDashboard } from '../../render/index.js';
 import { renderJobs, renderVms } from '../../render/inventory.js';
 import { serveDashboard } from '../serveDashboard.js';
-import { discoverEstate } from '../observePlan.js';
+import { discoverEstate } from '../../discovery/index.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exitCodes.js';
 import { listenError, portNumber, prepareOutputPath } from '../flags.js';

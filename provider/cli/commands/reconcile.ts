@@ -15,7 +15,7 @@ import {
   type ResolvedSpec,
 } from '../../core/index.js';
 import type { Target, VaultRef } from '../../azure/index.js';
-import { observe } from '../../discovery/index.js';
+import { discoverEstate, observe, observeVaultForDrift } from '../../discovery/index.js';
 import {
   describeSettingChange,
   planEstate,
@@ -36,7 +36,7 @@ import { parseDuration } from '../duration.js';
 import { emit, loadSpec, oneOf, positiveInt, reportWarnings, terminalColor, withTarget, type Profile, type TargetFlags } from '../context.js';
 import { createProgress } from '../progress.js';
 import { prepareOutputPath } from '../flags.js';
-import { discoverEstate, observeAndPlan } from '../observePlan.js';
+import { observeAndPlan } from '../observePlan.js';
 
 export interface ValidateFlags {
   file: string;
@@ -381,8 +381,8 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
       reportWarnings(resolveEstate(spec, estate).warnings);
       report = detectEstateDrift(spec, estate, options);
     } else {
-      // Drift reads and never writes: no discovery.
-      const observation = await observe(target, spec.target.vault, { refresh: false, recoveryPoints });
+      // Drift reads and never writes: no discovery; the VMs through Resource Graph unless --consistent.
+      const observation = await observeVaultForDrift(target, spec, { consistent: flags.consistent === true, recoveryPoints });
       reportWarnings(rulesSelectingNothing(spec, observation));
       report = detectDrift(spec, observation, options);
     }
