@@ -125,6 +125,15 @@ describe('drift apply cannot repair', () => {
     expect(about(trusting)).toEqual(about(report).filter((line) => !line.endsWith(' rg-web/web-02')));
   });
 
+  it("drift --consistent reads the VMs from Compute's list instead of Resource Graph, and reports the same, a deleted VM and a VM stopped at backup time included", async () => {
+    const [graph, compute] = await Promise.all([served('drift', '-f', 'spec.yaml', '--format', 'json', '--all-recovery-points'), served('drift', '-f', 'spec.yaml', '--format', 'json', '--all-recovery-points', '--consistent')]);
+    expect([graph.code, compute.code], `${graph.stderr}${compute.stderr}`).toEqual([2, 2]);
+    const shape = (r: DriftReport) => r.findings.map((f) => `${f.category} ${f.subject.resourceGroup}/${f.subject.name} ${f.azureErrorCode ?? ''}`);
+    const [fromGraph, fromCompute] = [JSON.parse(graph.stdout) as DriftReport, JSON.parse(compute.stdout) as DriftReport];
+    expect(shape(fromGraph)).toEqual(shape(fromCompute));
+    expect(shape(fromGraph)).toEqual(shape(report));
+  });
+
   it('a deleted VM\'s protection errs with Azure Backup\'s code and the guide\'s remedy, and its recovery point falls overdue', async () => {
     const failed = report.findings.find((f) => f.subject.name === 'app-02');
     expect(failed).toMatchObject({ category: 'protectionError', azureErrorCode: 'UserErrorVmNotFoundV2', remedy: expect.stringMatching(/retain/) });
