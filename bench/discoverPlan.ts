@@ -8,7 +8,7 @@ import { countWrites, readProtectedItem, readRecoveryPoints, readVm, type Target
 import { applyPlan } from '../provider/apply/index.js';
 import { observeAndPlan } from '../provider/cli/observePlan.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
-import { discoverEstate, mapBounded, observe, observeVaultForDrift, type RecoveryPointChoice } from '../provider/discovery/index.js';
+import { discoverEstateForDrift, mapBounded, observe, observeVaultForDrift, type RecoveryPointChoice } from '../provider/discovery/index.js';
 import { detectDrift, detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../provider/drift/index.js';
 import { resolveSpecText } from '../provider/spec/index.js';
 import { BENCH_POLICY, protectThroughStore, withServedWorld } from './benchWorld.js';
@@ -79,7 +79,7 @@ async function driftVersusRefresh(n: number): Promise<void> {
     const d = await measure(target, () => drift(target, oneVault));
     const consistent = await measure(target, () => drift(target, oneVault, needsRecoveryPoints, true));
     const all = await measure(target, () => drift(target, oneVault, judgesConsistency));
-    const e = await measure(target, async () => detectEstateDrift(estate, await discoverEstate(target, estate, { consistent: false, refresh: false, recoveryPoints: needsRecoveryPoints })));
+    const e = await measure(target, async () => detectEstateDrift(estate, await discoverEstateForDrift(target, estate, { recoveryPoints: needsRecoveryPoints })));
     const items = (await observe(target, vault, { refresh: false })).protectedItems;
     const vmsById = new Map(observation!.vms.map((vm) => [vm.id.toLowerCase(), vm]));
     const r = await measure(target, () =>

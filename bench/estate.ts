@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { ARM_SUBSCRIPTION_BUCKETS, countWrites, type Target } from '../provider/azure/index.js';
 import { applyEstatePlan } from '../provider/apply/index.js';
-import { discoverEstate } from '../provider/discovery/index.js';
+import { discoverEstate, discoverEstateForDrift } from '../provider/discovery/index.js';
 import { detectEstateDrift, needsRecoveryPoints } from '../provider/drift/index.js';
 import { planEstate } from '../provider/plan/index.js';
 import type { ResolvedSpec } from '../provider/core/index.js';
@@ -47,7 +47,7 @@ async function run(vms: number): Promise<void> {
       );
 
       const drift = await measure(target, async () =>
-        detectEstateDrift(spec, await discoverEstate(target, spec, { consistent: false, refresh: false, recoveryPoints: needsRecoveryPoints })),
+        detectEstateDrift(spec, await discoverEstateForDrift(target, spec, { recoveryPoints: needsRecoveryPoints })),
       );
       const driftCalls = total(drift.calls);
       const d = GOALS.drift;

@@ -244,9 +244,23 @@ export async function queryVms(target: Target, subscriptions: readonly string[],
   const pacer = new QuotaPacer();
   const rows: GraphRow[] = [];
   for (let i = 0; i < subscriptions.length; i += SUBSCRIPTIONS_PER_QUERY) {
-    rows.push(...(await queryRows(target, VMS_WHERE, subscriptions.slice(i, i + SUBSCRIPTIONS_PER_QUERY), pacer, wait)));
+    rows.push(...(await throughGraph(queryRows(target, VMS_WHERE, subscriptions.slice(i, i + SUBSCRIPTIONS_PER_QUERY), pacer, wait))));
   }
   return vmsOf(rows);
+}
+
+/**
+ * Resource Graph's answer, or its error with the way around it: Resource Manager's lists serve the same reads (a
+ * principal whose Resource Graph queries are refused, a query the service cannot answer).
+ */
+async function throughGraph<T>(answer: Promise<T>): Promise<T> {
+  try {
+    return await answer;
+  } catch (e) {
+    if (!(e instanceof ClassifiedAzureError) || e.transient) throw e;
+    const remedy = `${e.remedy ? `${e.remedy} ` : ''}Or read Resource Manager's lists instead of Azure Resource Graph: \`--consistent\` (Pulumi: \`consistent: true\`).`;
+    throw new ClassifiedAzureError(e.message, e.code, remedy, e.statusCode, e.transient, e.retryAfterMs, e.requestId);
+  }
 }
 
 /**
@@ -260,8 +274,8 @@ export async function queryEstate(target: Target, subscriptions: readonly string
   for (let i = 0; i < subscriptions.length; i += SUBSCRIPTIONS_PER_QUERY) {
     const batch = subscriptions.slice(i, i + SUBSCRIPTIONS_PER_QUERY);
     // One after the other: the quota's headers pace the next query only once the last has answered.
-    resources.push(...(await queryRows(target, RESOURCES_WHERE, batch, pacer, wait)));
-    backup.push(...(await queryRows(target, BACKUP_WHERE, batch, pacer, wait)));
+    resources.push(...(await throughGraph(queryRows(target, RESOURCES_WHERE, batch, pacer, wait))));
+    backup.push(...(await throughGraph(queryRows(target, BACKUP_WHERE, batch, pacer, wait))));
   }
 
   const inVault = (r: GraphRow): InVault => ({ vaultId: vaultIdOf(r.id), subscriptionId: r.subscriptionId });

@@ -5,22 +5,34 @@
 import { diffCalls, queryVms, type Target } from '../azure/index.js';
 import type { EstateObservation, Observation, ActionKind, ResolvedSpec } from '../core/index.js';
 import { declaresVm, planEstate, planProtection } from '../plan/index.js';
-import { agentFactsOf, AGENT_READ_BUDGET, withAgentFacts } from './agentFacts.js';
+import { agentFactsOf, withAgentFacts } from './agentFacts.js';
 import { observe, type RecoveryPointChoice } from './observe.js';
 import { observeEstate } from './observeEstate.js';
 
 /** A VM's first write: where pre-flight judges its agent, and apply does when the plan could not. */
 const FIRST_WRITES: ReadonlySet<ActionKind> = new Set(['register', 'undelete', 'protect']);
 
-export interface DiscoverOptions {
+export interface DriftReadOptions {
   /** Resource Manager's lists alone (Resource Graph may lag); default false. */
   readonly consistent?: boolean;
-  /** Recovery points to read (drift); default none. */
+  /** Recovery points to read; default none. */
   readonly recoveryPoints?: RecoveryPointChoice;
-  /** Compute calls a subscription may spend on VM agents; default 10 (see EstateObserveOptions.agentReadBudget). */
-  readonly agentReadBudget?: number;
   readonly signal?: AbortSignal;
 }
+
+export interface DiscoverOptions extends DriftReadOptions {
+  /**
+   * Compute calls a subscription may spend on VM agents; default 10 (see EstateObserveOptions.agentReadBudget): past
+   * it, apply checks each agent before its first write.
+   */
+  readonly agentReadBudget?: number;
+}
+
+/**
+ * Drift has no apply after it to check an agent the reading left out: it reads the agent of every VM it explains, the
+ * cheaper way (one GET each, or the subscription's status-only VM list), so its findings are those of `consistent`.
+ */
+const DRIFT_AGENT_READS = Number.POSITIVE_INFINITY;
 
 /**
  * An estate's discovery: Resource Graph for the whole estate, then Resource Manager only for the VMs a plan would
@@ -42,23 +54,30 @@ export function discoverEstate(target: Target, spec: ResolvedSpec, opts: Discove
   });
 }
 
+/** What an estate's drift reads: discoverEstate without a discovery, every explained VM's agent read. */
+export function discoverEstateForDrift(target: Target, spec: ResolvedSpec, opts: DriftReadOptions = {}): Promise<EstateObservation> {
+  return discoverEstate(target, spec, { ...opts, refresh: false, agentReadBudget: DRIFT_AGENT_READS });
+}
+
 /**
  * What drift reads of one vault (`target` is the vault's subscription): its backup state through Resource Manager,
  * fresh right after an apply, and the subscription's VMs through Resource Graph, one query where Compute's VM list
  * takes a page per 100 VMs. The agents of the declared VMs drift explains (those a plan would register, undelete or
- * protect) are read through Compute within the budget. Nothing is written: no discovery. With `consistent`, the VMs
+ * protect) are read through Compute. Nothing is written: no discovery. With `consistent`, the VMs
  * come from Compute's list too.
  */
-export async function observeVaultForDrift(target: Target, spec: ResolvedSpec, opts: DiscoverOptions = {}): Promise<Observation> {
+export async function observeVaultForDrift(target: Target, spec: ResolvedSpec, opts: DriftReadOptions = {}): Promise<Observation> {
   const wait = opts.signal ? { signal: opts.signal } : {};
   const reads = { refresh: false, recoveryPoints: opts.recoveryPoints ?? false, ...wait };
   if (opts.consistent) return observe(target, spec.target.vault, { ...reads, otherVaultAsked: declaresVm(spec) });
   const before = target.calls.snapshot();
   const vms = queryVms(target, [target.subscriptionId], wait).then((list) => list.map(({ subscriptionId: _s, ...vm }) => ({ ...vm, agentUnread: true })));
+  // observe awaits it after the vault's read: a failure before then is its to report, not an unhandled rejection.
+  vms.catch(() => undefined);
   // Which vault holds a VM matters only where the spec declares it.
   const obs = await observe(target, spec.target.vault, { ...reads, vmRecords: vms, otherVaultAsked: declaresVm(spec) });
   const ids = new Set(planProtection(spec, obs, { profile: target.profile }).actions.filter((a) => FIRST_WRITES.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
   const explained = obs.vms.filter((vm) => vm.agentUnread && ids.has(vm.id.toLowerCase()));
-  const facts = explained.length === 0 ? new Map() : await agentFactsOf(target, explained, () => obs.vms.length, opts.agentReadBudget ?? AGENT_READ_BUDGET, wait);
+  const facts = explained.length === 0 ? new Map() : await agentFactsOf(target, explained, () => obs.vms.length, DRIFT_AGENT_READS, wait);
   return { ...obs, vms: facts.size === 0 ? obs.vms : obs.vms.map((vm) => withAgentFacts(vm, facts)), apiCalls: diffCalls(before, target.calls.snapshot()) };
 }

@@ -115,7 +115,8 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   }
   const known = (protectable: readonly string[] | undefined): ObservedVm[] => {
     const offered = protectable && new Set(protectable.map((id) => id.toLowerCase()));
-    return vmRecords.map((vm) => ({ ...vm, registered: registered.has(vm.id.toLowerCase()), protectable: offered ? offered.has(vm.id.toLowerCase()) : unexplained(vm) }));
+    // Unread, no VM is taken as offered until the questions are asked (below).
+    return vmRecords.map((vm) => ({ ...vm, registered: registered.has(vm.id.toLowerCase()), protectable: offered ? offered.has(vm.id.toLowerCase()) : false }));
   };
   const observation = (vms: ObservedVm[], protectedItems: ObservedProtectedItem[]): Observation => ({
     observedAt: serviceTime.toISOString(),
@@ -131,11 +132,13 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   let vms = known(protectableIds);
   if (typeof refresh === 'function' && refresh(observation(vms, items))) {
     await refreshContainers(target, vault, wait);
-    vms = known(await listProtectableVmIds(target, vault, wait));
+    protectableIds = await listProtectableVmIds(target, vault, wait);
+    vms = known(protectableIds);
   }
-  // Without the protectable list, the VMs asked are the caller's; a VM another vault holds is not offered.
-  vms = await withOtherVaults(target, observedVault, vms, items, wait, opts.knownVault, protectableIds ? undefined : asked);
-  if (!protectableIds) vms = vms.map((vm) => (vm.otherVault && vm.protectable ? { ...vm, protectable: false } : vm));
+  // Only the VMs the caller asks about are asked; without the list, a VM is offered where it is unexplained and no
+  // other vault holds it.
+  vms = await withOtherVaults(target, observedVault, vms, items, wait, opts.knownVault, asked);
+  if (!protectableIds) vms = vms.map((vm) => (unexplained(vm) && !vm.otherVault ? { ...vm, protectable: true } : vm));
   const [protectedItems] = await withRecoveryPoints([{ target, vault, items, vms, jobs }], opts.recoveryPoints, wait);
   return observation(vms, protectedItems);
 }
@@ -195,7 +198,7 @@ async function withOtherVaults(
 ): Promise<ObservedVm[]> {
   const held = new Set(items.map((i) => i.vmId.toLowerCase()));
   const unexplained = vms.filter(
-    (vm) => vm.location.toLowerCase() === vault.location.toLowerCase() && (asked ? asked(vm) : !vm.protectable) && !vm.registered && !held.has(vm.id.toLowerCase()),
+    (vm) => vm.location.toLowerCase() === vault.location.toLowerCase() && (asked?.(vm) ?? true) && !vm.protectable && !vm.registered && !held.has(vm.id.toLowerCase()),
   );
   const found = await mapBounded(unexplained, BACKUP_STATUS_CONCURRENCY, async (vm) => knownVault?.(vm) ?? otherVaultOf(await backupStatusOf(target, vm, wait), vault.id));
   const byVm = new Map(unexplained.map((vm, i) => [vm, found[i]]));

@@ -1,6 +1,6 @@
 // Provider functions (invokes): read-only views of the target, computed by the same layers as the CLI.
 import path from 'node:path';
-import { discoverEstate, observeEstate, observeVaultForDrift } from '../discovery/index.js';
+import { discoverEstateForDrift, observeEstate, observeVaultForDrift } from '../discovery/index.js';
 import { detectDrift, detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../drift/index.js';
 import { findItem, isActive, itemPolicyName, preflight, preflightFinding, selectorMatches, subscriptionOf } from '../plan/index.js';
 import { resolveSpecFile, resolveSpecText } from '../spec/index.js';
@@ -178,7 +178,7 @@ function estateVm(vm: ObservedVm, obs: EstateObservation): VmOutput {
 
 const getDrift: Invoke = async (ctx, args) => {
   const failures: CheckFailure[] = [];
-  const { specFile, spec: text, graceHours, scope, vaults, allRecoveryPoints } = args;
+  const { specFile, spec: text, graceHours, scope, vaults, allRecoveryPoints, consistent } = args;
   const given = [specFile, text].filter((x) => x !== undefined).length + (scope !== undefined || vaults !== undefined ? 1 : 0);
   if (given !== 1) failures.push({ property: 'specFile', reason: 'give exactly one of specFile (a path), spec (YAML text), or scope and vaults (an estate to audit)' });
   if (specFile !== undefined && typeof specFile !== 'string') failures.push({ property: 'specFile', reason: 'specFile must be a path' });
@@ -186,6 +186,7 @@ const getDrift: Invoke = async (ctx, args) => {
   if ((scope === undefined) !== (vaults === undefined)) failures.push({ property: scope === undefined ? 'scope' : 'vaults', reason: 'an estate needs both scope and vaults' });
   if (graceHours !== undefined && (typeof graceHours !== 'number' || graceHours < 0)) failures.push({ property: 'graceHours', reason: 'graceHours must be a number of hours, 0 or more' });
   if (allRecoveryPoints !== undefined && typeof allRecoveryPoints !== 'boolean') failures.push({ property: 'allRecoveryPoints', reason: 'allRecoveryPoints must be true or false' });
+  if (consistent !== undefined && typeof consistent !== 'boolean') failures.push({ property: 'consistent', reason: 'consistent must be true or false' });
   if (failures.length > 0) return { outputs: {}, failures };
   const target = await ctx.target();
   const resolved =
@@ -202,13 +203,14 @@ const getDrift: Invoke = async (ctx, args) => {
   const options = typeof graceHours === 'number' ? { graceHours } : {};
   // As `vmbackup drift`: a point is read where the day's jobs do not vouch for it, every running VM's when asked.
   const recoveryPoints = allRecoveryPoints === true ? judgesConsistency : needsRecoveryPoints;
-  // As `vmbackup drift`, which writes nothing: Resource Graph for the VMs (and an estate's backup state), Compute for
-  // the agents of the VMs it explains; each vault through its own subscription, so one provider configuration serves
-  // specs of any subscription.
+  // As `vmbackup drift`, which writes nothing: Resource Graph for the VMs (and an estate's backup state) unless
+  // `consistent`, Compute for the agents of the VMs it explains; each vault through its own subscription, so one
+  // provider configuration serves specs of any subscription.
+  const reads = { recoveryPoints, consistent: consistent === true };
   const report =
     spec.form === 'estate'
-      ? detectEstateDrift(spec, await discoverEstate(target, spec, { refresh: false, recoveryPoints }), options)
-      : detectDrift(spec, await observeVaultForDrift(target.forSubscription(spec.target.subscriptionId), spec, { recoveryPoints }), options);
+      ? detectEstateDrift(spec, await discoverEstateForDrift(target, spec, reads), options)
+      : detectDrift(spec, await observeVaultForDrift(target.forSubscription(spec.target.subscriptionId), spec, reads), options);
   return {
     outputs: {
       inSync: report.summary.inSync,

@@ -11,7 +11,7 @@ import { openEmulatorState, startEmulator, type RunningEmulator } from '../../em
 import { openTarget, type Target } from '../../provider/azure/index.js';
 import type { RecoveryPointChoice } from '../../provider/discovery/index.js';
 import { applyEstatePlan } from '../../provider/apply/index.js';
-import { discoverEstate } from '../../provider/discovery/index.js';
+import { discoverEstate, discoverEstateForDrift } from '../../provider/discovery/index.js';
 import { detectEstateDrift, judgesConsistency, needsRecoveryPoints } from '../../provider/drift/index.js';
 import { planEstate } from '../../provider/plan/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';
@@ -31,7 +31,7 @@ describe("an estate's drift reads recovery points only where a finding needs the
   let spec: ResolvedSpec;
 
   const drift = async (recoveryPoints: RecoveryPointChoice) => {
-    const estate = await discoverEstate(target, spec, { consistent: false, refresh: false, recoveryPoints });
+    const estate = await discoverEstateForDrift(target, spec, { recoveryPoints });
     return { report: detectEstateDrift(spec, estate), calls: estate.apiCalls, estate };
   };
   const advance = (ms: number): void => {

@@ -15,7 +15,7 @@ import {
   type ResolvedSpec,
 } from '../../core/index.js';
 import type { Target, VaultRef } from '../../azure/index.js';
-import { discoverEstate, observe, observeVaultForDrift } from '../../discovery/index.js';
+import { discoverEstate, discoverEstateForDrift, observe, observeVaultForDrift } from '../../discovery/index.js';
 import {
   describeSettingChange,
   planEstate,
@@ -377,7 +377,7 @@ export async function driftCommand(flags: DriftFlags): Promise<ExitCode> {
     let report: DriftReport;
     if (spec.form === 'estate') {
       // Drift never writes: no discovery, only the agent facts of the VMs it explains.
-      const estate = await discoverEstate(target, spec, { consistent: flags.consistent === true, refresh: false, recoveryPoints });
+      const estate = await discoverEstateForDrift(target, spec, { consistent: flags.consistent === true, recoveryPoints });
       reportWarnings(resolveEstate(spec, estate).warnings);
       report = detectEstateDrift(spec, estate, options);
     } else {

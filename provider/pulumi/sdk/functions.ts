@@ -42,6 +42,11 @@ export interface GetDriftArgs {
    * point taken while the VM was stopped. Default false: only where the day's backup jobs do not vouch for the point.
    */
   allRecoveryPoints?: boolean;
+  /**
+   * Read Resource Manager's lists only, not Azure Resource Graph, which may lag them by minutes (a VM created or
+   * deleted just before): for one vault its VMs, for an estate everything. Default false.
+   */
+  consistent?: boolean;
 }
 
 export interface GetDriftResult {
