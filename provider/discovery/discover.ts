@@ -4,7 +4,7 @@
 // explains), and `consistent` reads Resource Manager's lists alone.
 import { diffCalls, queryVms, type Target } from '../azure/index.js';
 import type { EstateObservation, Observation, ActionKind, ResolvedSpec } from '../core/index.js';
-import { declaresVm, planEstate, planProtection } from '../plan/index.js';
+import { declaresVm, planEstate, planProtection, resolveDeclarations } from '../plan/index.js';
 import { agentFactsOf, withAgentFacts } from './agentFacts.js';
 import { observe, type RecoveryPointChoice } from './observe.js';
 import { observeEstate } from './observeEstate.js';
@@ -63,19 +63,24 @@ export function discoverEstateForDrift(target: Target, spec: ResolvedSpec, opts:
  * What drift reads of one vault (`target` is the vault's subscription): its backup state through Resource Manager,
  * fresh right after an apply, and the subscription's VMs through Resource Graph, one query where Compute's VM list
  * takes a page per 100 VMs. The agents of the declared VMs drift explains (those a plan would register, undelete or
- * protect) are read through Compute. Nothing is written: no discovery. With `consistent`, the VMs
- * come from Compute's list too.
+ * protect) are read through Compute. A VM the spec names that Resource Graph does not show is looked for in Compute's
+ * list before it is called missing. Nothing is written: no discovery. With `consistent`, the VMs come from Compute's
+ * list alone.
  */
 export async function observeVaultForDrift(target: Target, spec: ResolvedSpec, opts: DriftReadOptions = {}): Promise<Observation> {
   const wait = opts.signal ? { signal: opts.signal } : {};
-  const reads = { refresh: false, recoveryPoints: opts.recoveryPoints ?? false, ...wait };
-  if (opts.consistent) return observe(target, spec.target.vault, { ...reads, otherVaultAsked: declaresVm(spec) });
+  // Which vault holds a VM matters only where the spec declares it.
+  const reads = { refresh: false, recoveryPoints: opts.recoveryPoints ?? false, otherVaultAsked: declaresVm(spec), ...wait };
+  const throughCompute = () => observe(target, spec.target.vault, reads);
+  if (opts.consistent) return throughCompute();
   const before = target.calls.snapshot();
   const vms = queryVms(target, [target.subscriptionId], wait).then((list) => list.map(({ subscriptionId: _s, ...vm }) => ({ ...vm, agentUnread: true })));
   // observe awaits it after the vault's read: a failure before then is its to report, not an unhandled rejection.
   vms.catch(() => undefined);
-  // Which vault holds a VM matters only where the spec declares it.
-  const obs = await observe(target, spec.target.vault, { ...reads, vmRecords: vms, otherVaultAsked: declaresVm(spec) });
+  const obs = await observe(target, spec.target.vault, { ...reads, vmRecords: vms });
+  // A VM the spec names that Resource Graph does not show may be newer than its index, or out of the principal's
+  // sight there: Compute's list has the last word before drift calls it missing.
+  if (resolveDeclarations(spec, obs).missing.length > 0) return { ...(await throughCompute()), apiCalls: diffCalls(before, target.calls.snapshot()) };
   const ids = new Set(planProtection(spec, obs, { profile: target.profile }).actions.filter((a) => FIRST_WRITES.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
   const explained = obs.vms.filter((vm) => vm.agentUnread && ids.has(vm.id.toLowerCase()));
   const facts = explained.length === 0 ? new Map() : await agentFactsOf(target, explained, () => obs.vms.length, DRIFT_AGENT_READS, wait);
