@@ -46,10 +46,14 @@ async function planRows(n: number): Promise<void> {
     );
 
     const d = await measure(target, () => drift(target, spec, needsRecoveryPoints));
+    const consistent = await measure(target, () => drift(target, spec, needsRecoveryPoints, true));
     const all = await measure(target, () => drift(target, spec, judgesConsistency));
+    const unprotected = d.value.findings.filter((f) => f.category === 'declaredUnprotected').length;
     out.push(
       `  drift of ${protectedCount} protected items: ${d.seconds.toFixed(2)} s (${d.cpu}), peak RSS so far ${peakMb().toFixed(0)} MB; ${d.value.findings.length} findings; ${total(d.calls)} calls`,
+      `    (the agents of the ${unprotected} declared VMs it finds unprotected come from Compute's status-only VM list)`,
       ...breakdown(d.calls),
+      `  drift --consistent: ${consistent.seconds.toFixed(2)} s (${consistent.cpu}); ${consistent.value.findings.length} findings; ${total(consistent.calls)} calls`,
       `  drift --all-recovery-points (every running VM's points, 16 at a time): ${all.seconds.toFixed(2)} s (${all.cpu}), peak RSS so far ${peakMb().toFixed(0)} MB; ${all.value.findings.length} findings; ${total(all.calls)} calls`,
       '',
     );
