@@ -2,15 +2,21 @@
 // an estate's discovery, and the VMs of one vault's subscription for its drift. Resource Graph may lag ARM by minutes
 // and does not carry the VM agent, so the agent is read through Compute for the VMs a plan would write for (or drift
 // explains), and `consistent` reads Resource Manager's lists alone.
-import { diffCalls, queryVms, type Target } from '../azure/index.js';
-import type { EstateObservation, Observation, ActionKind, ResolvedSpec } from '../core/index.js';
-import { declaresVm, planEstate, planProtection, resolveDeclarations } from '../plan/index.js';
+import { diffCalls, listVms, queryVms, type Target, type VmRecord } from '../azure/index.js';
+import type { ActionKind, EstateObservation, Observation, ObservedVm, PlannedAction, ResolvedSpec } from '../core/index.js';
+import { declaresVm, everyPickFound, planEstate, planProtection } from '../plan/index.js';
 import { agentFactsOf, withAgentFacts } from './agentFacts.js';
 import { observe, type RecoveryPointChoice } from './observe.js';
 import { observeEstate } from './observeEstate.js';
 
 /** A VM's first write: where pre-flight judges its agent, and apply does when the plan could not. */
 const FIRST_WRITES: ReadonlySet<ActionKind> = new Set(['register', 'undelete', 'protect']);
+
+/** The VMs among `vms` whose first write is among `actions`: those whose agent pre-flight judges. */
+function firstWritten(actions: readonly PlannedAction[], vms: readonly ObservedVm[]): ObservedVm[] {
+  const ids = new Set(actions.filter((a) => FIRST_WRITES.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
+  return vms.filter((vm) => ids.has(vm.id.toLowerCase()));
+}
 
 export interface DriftReadOptions {
   /** Resource Manager's lists alone (Resource Graph may lag); default false. */
@@ -46,11 +52,9 @@ export function discoverEstate(target: Target, spec: ResolvedSpec, opts: Discove
     recoveryPoints: opts.recoveryPoints ?? false,
     ...(opts.agentReadBudget !== undefined ? { agentReadBudget: opts.agentReadBudget } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
-    toWrite: (obs) => {
-      // As the caller will plan it, so that an observation that needs nothing more read is planned once.
-      const ids = new Set(planEstate(spec, obs, { profile: target.profile }).actions.filter((a) => a.vault && FIRST_WRITES.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
-      return obs.vms.filter((vm) => ids.has(vm.id.toLowerCase()));
-    },
+    // As the caller will plan it, so that an observation that needs nothing more read is planned once; a VM no vault
+    // can take is written for by none.
+    toWrite: (obs) => firstWritten(planEstate(spec, obs, { profile: target.profile }).actions.filter((a) => a.vault), obs.vms),
   });
 }
 
@@ -71,18 +75,18 @@ export async function observeVaultForDrift(target: Target, spec: ResolvedSpec, o
   const wait = opts.signal ? { signal: opts.signal } : {};
   // Which vault holds a VM matters only where the spec declares it.
   const reads = { refresh: false, recoveryPoints: opts.recoveryPoints ?? false, otherVaultAsked: declaresVm(spec), ...wait };
-  const throughCompute = () => observe(target, spec.target.vault, reads);
-  if (opts.consistent) return throughCompute();
+  if (opts.consistent) return observe(target, spec.target.vault, reads);
   const before = target.calls.snapshot();
-  const vms = queryVms(target, [target.subscriptionId], wait).then((list) => list.map(({ subscriptionId: _s, ...vm }) => ({ ...vm, agentUnread: true })));
+  const vms: Promise<VmRecord[]> = queryVms(target, [target.subscriptionId], wait).then((list) => {
+    const records = list.map(({ subscriptionId: _s, ...vm }) => ({ ...vm, agentUnread: true }));
+    // A VM the spec names that Resource Graph does not show may be newer than its index, or out of the principal's
+    // sight there: Compute's list (agents included) has the last word before drift calls it missing.
+    return everyPickFound(spec, records) ? records : listVms(target, wait);
+  });
   // observe awaits it after the vault's read: a failure before then is its to report, not an unhandled rejection.
   vms.catch(() => undefined);
   const obs = await observe(target, spec.target.vault, { ...reads, vmRecords: vms });
-  // A VM the spec names that Resource Graph does not show may be newer than its index, or out of the principal's
-  // sight there: Compute's list has the last word before drift calls it missing.
-  if (resolveDeclarations(spec, obs).missing.length > 0) return { ...(await throughCompute()), apiCalls: diffCalls(before, target.calls.snapshot()) };
-  const ids = new Set(planProtection(spec, obs, { profile: target.profile }).actions.filter((a) => FIRST_WRITES.has(a.kind)).map((a) => a.target.vmId!.toLowerCase()));
-  const explained = obs.vms.filter((vm) => vm.agentUnread && ids.has(vm.id.toLowerCase()));
-  const facts = explained.length === 0 ? new Map() : await agentFactsOf(target, explained, () => obs.vms.length, DRIFT_AGENT_READS, wait);
-  return { ...obs, vms: facts.size === 0 ? obs.vms : obs.vms.map((vm) => withAgentFacts(vm, facts)), apiCalls: diffCalls(before, target.calls.snapshot()) };
+  const explained = firstWritten(planProtection(spec, obs, { profile: target.profile }).actions, obs.vms).filter((vm) => vm.agentUnread);
+  const facts = await agentFactsOf(target, explained, () => obs.vms.length, DRIFT_AGENT_READS, wait);
+  return { ...obs, vms: obs.vms.map((vm) => withAgentFacts(vm, facts)), apiCalls: diffCalls(before, target.calls.snapshot()) };
 }

@@ -116,7 +116,7 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   const known = (protectable: readonly string[] | undefined): ObservedVm[] => {
     const offered = protectable && new Set(protectable.map((id) => id.toLowerCase()));
     // Unread, no VM is taken as offered until the questions are asked (below).
-    return vmRecords.map((vm) => ({ ...vm, registered: registered.has(vm.id.toLowerCase()), protectable: offered ? offered.has(vm.id.toLowerCase()) : false }));
+    return vmRecords.map((vm) => ({ ...vm, registered: registered.has(vm.id.toLowerCase()), protectable: offered?.has(vm.id.toLowerCase()) ?? false }));
   };
   const observation = (vms: ObservedVm[], protectedItems: ObservedProtectedItem[]): Observation => ({
     observedAt: serviceTime.toISOString(),
@@ -137,7 +137,7 @@ export async function observe(target: Target, vault: VaultRef, opts: ObserveOpti
   }
   // Only the VMs the caller asks about are asked; without the list, a VM is offered where it is unexplained and no
   // other vault holds it.
-  vms = await withOtherVaults(target, observedVault, vms, items, wait, opts.knownVault, asked);
+  vms = await withOtherVaults(target, observedVault, vms, (vm) => unexplained(vm) && !vm.protectable && (asked?.(vm) ?? true), wait, opts.knownVault);
   if (!protectableIds) vms = vms.map((vm) => (unexplained(vm) && !vm.otherVault ? { ...vm, protectable: true } : vm));
   const [protectedItems] = await withRecoveryPoints([{ target, vault, items, vms, jobs }], opts.recoveryPoints, wait);
   return observation(vms, protectedItems);
@@ -185,23 +185,19 @@ async function readJobs(target: Target, vault: VaultRef, since: Date | 'inProgre
 /**
  * A VM of the vault's region that the vault neither offers nor holds (no container, no item) is held by
  * another vault, or came after the vault's last discovery; Azure's backupStatus tells which, and names the
- * vault. Only those VMs are asked about, a few at a time.
+ * vault. Only the VMs `questioned` picks among those are asked about, a few at a time.
  */
 async function withOtherVaults(
   target: Target,
   vault: ObservedVault,
   vms: ObservedVm[],
-  items: readonly ObservedProtectedItem[],
+  questioned: (vm: ObservedVm) => boolean,
   wait: WaitOptions,
   knownVault?: (vm: ObservedVm) => OtherVault | undefined,
-  asked?: (vm: ObservedVm) => boolean,
 ): Promise<ObservedVm[]> {
-  const held = new Set(items.map((i) => i.vmId.toLowerCase()));
-  const unexplained = vms.filter(
-    (vm) => vm.location.toLowerCase() === vault.location.toLowerCase() && (asked?.(vm) ?? true) && !vm.protectable && !vm.registered && !held.has(vm.id.toLowerCase()),
-  );
-  const found = await mapBounded(unexplained, BACKUP_STATUS_CONCURRENCY, async (vm) => knownVault?.(vm) ?? otherVaultOf(await backupStatusOf(target, vm, wait), vault.id));
-  const byVm = new Map(unexplained.map((vm, i) => [vm, found[i]]));
+  const asked = vms.filter(questioned);
+  const found = await mapBounded(asked, BACKUP_STATUS_CONCURRENCY, async (vm) => knownVault?.(vm) ?? otherVaultOf(await backupStatusOf(target, vm, wait), vault.id));
+  const byVm = new Map(asked.map((vm, i) => [vm, found[i]]));
   return vms.map((vm) => {
     const otherVault = byVm.get(vm);
     return otherVault ? { ...vm, otherVault } : vm;

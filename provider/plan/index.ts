@@ -8,6 +8,7 @@ export {
   pickMatches,
   selectorMatches,
   declaresVm,
+  everyPickFound,
   vmOrder,
   undeclaredItems,
   type SelectOptions,

@@ -143,21 +143,30 @@ export function selectVms(spec: ResolvedSpec, vms: readonly ObservedVm[], opts: 
   return out;
 }
 
+/** What names a VM: a pick matches it by these. */
+type VmName = Pick<ObservedVm, 'id' | 'name' | 'resourceGroup'>;
+
 /** VMs by lower-cased ARM id and by lower-cased name, built once per list: explicit picks are looked up, not compared with every VM. */
-const vmIndex = memoByIdentity((vms: readonly ObservedVm[]) => ({
-  byId: new Map(vms.map((vm) => [vm.id.toLowerCase(), vm])) as ReadonlyMap<string, ObservedVm>,
-  byName: groupBy(vms, (vm) => vm.name) as ReadonlyMap<string, readonly ObservedVm[]>,
+const vmIndex = memoByIdentity((vms: readonly VmName[]) => ({
+  byId: new Map(vms.map((vm) => [vm.id.toLowerCase(), vm])) as ReadonlyMap<string, VmName>,
+  byName: groupBy(vms, (vm) => vm.name) as ReadonlyMap<string, readonly VmName[]>,
 }));
 
 /** The VMs an explicit pick names, in the list's order. */
-function picked(pick: VmPick, vms: readonly ObservedVm[]): ObservedVm[] {
-  const index = vmIndex(vms);
+function picked<V extends VmName>(pick: VmPick, vms: readonly V[]): V[] {
+  // Indexed from `vms`: every VM in it is a V.
+  const index = vmIndex(vms) as { byId: ReadonlyMap<string, V>; byName: ReadonlyMap<string, readonly V[]> };
   if (pick.id !== undefined) {
     const vm = index.byId.get(pick.id.toLowerCase());
     return vm ? [vm] : [];
   }
   // A pick with neither id nor name matches no VM, as pickMatches says.
   return (index.byName.get(lower(pick.name ?? '')) ?? []).filter((vm) => pickMatches(pick, vm));
+}
+
+/** Whether every explicit pick of the spec names a VM of `vms` (resolveDeclarations reports the others missing). */
+export function everyPickFound(spec: Pick<ResolvedSpec, 'rules'>, vms: readonly VmName[]): boolean {
+  return spec.rules.every((rule) => rule.vms.every((pick) => picked(pick, vms).length > 0));
 }
 
 function ruleSelection(rule: ProtectionRule, vms: readonly ObservedVm[], opts: SelectOptions): { vm: ObservedVm; source?: SourceLocation }[] {

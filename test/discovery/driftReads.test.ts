@@ -3,12 +3,11 @@
 // by default only a running VM's point that no clean job accounts for is read, for its consistency. Reading every
 // running VM's point (`--all-recovery-points`) also finds a crash-consistent point taken while the VM was stopped.
 // Counted at the SDK's pipeline against the emulator.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmulatorState, startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { openTarget, type Target } from '../../provider/azure/index.js';
+import { openEmulatorState, type RunningEmulator } from '../../emulator/index.js';
+import type { Target } from '../../provider/azure/index.js';
 import type { RecoveryPointChoice } from '../../provider/discovery/index.js';
 import { applyEstatePlan } from '../../provider/apply/index.js';
 import { discoverEstate, discoverEstateForDrift } from '../../provider/discovery/index.js';
@@ -18,13 +17,15 @@ import { resolveSpecText } from '../../provider/spec/index.js';
 import type { DriftReport, ResolvedSpec } from '../../provider/core/index.js';
 import { FUNCTIONS } from '../../provider/pulumi/functions.js';
 import { TargetHolder } from '../../provider/pulumi/context.js';
-import { DEMO_FLEET, ROOT } from '../e2e/harness.js';
+import { ROOT } from '../e2e/harness.js';
+import { serveFleet, type ServedFleet } from './harness.js';
 import { raw } from '../emulator/helpers.js';
 
 const DAY_MS = 24 * 3_600_000;
 const RECOVERY_POINT_LISTS = 'GET recoveryPoints';
 
 describe("an estate's drift reads recovery points only where a finding needs them", () => {
+  let world: ServedFleet;
   let dir: string;
   let emulator: RunningEmulator;
   let target: Target;
@@ -45,9 +46,8 @@ describe("an estate's drift reads recovery points only where a finding needs the
   const shape = (r: DriftReport) => r.findings.map((f) => `${f.category} ${f.subject.resourceGroup}/${f.subject.name} ${f.actual ?? ''}`).sort();
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vmbackup-drift-reads-'));
-    emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: DEMO_FLEET, retryAfterSeconds: 0, operationDelayMs: 0 });
-    target = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, stateDir: join(dir, 'state') });
+    world = await serveFleet('vmbackup-drift-reads-');
+    ({ dir, emulator, target } = world);
     const file = join(ROOT, 'examples/spec-estate.yaml');
     const resolved = resolveSpecText(await readFile(file, 'utf8'), file, { profile: target.profile });
     spec = resolved.spec!;
@@ -55,11 +55,7 @@ describe("an estate's drift reads recovery points only where a finding needs the
     const applied = await applyEstatePlan(target, plan);
     expect(applied.actions.filter((a) => a.status === 'failed')).toEqual([]);
   }, 120_000);
-  afterAll(async () => {
-    await target?.close();
-    await emulator?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
   it('reads none before the first backup: no item has a point to judge', async () => {
     const { calls, estate } = await drift(needsRecoveryPoints);

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { openTarget, operationName, type RetryOptions, type Target, type TargetOptions } from '../../provider/azure/index.js';
 
 export const FLEET_FILE = fileURLToPath(new URL('../../examples/fleet.yaml', import.meta.url));
@@ -64,3 +65,28 @@ export function recordThrottled(target: Target): string[] {
 
 /** Polls of an accepted operation: its status, result or job. */
 export const isPoll = (operation: string): boolean => /operation|jobs/i.test(operation);
+
+/** A fleet served by an emulator of its own over a temporary directory (its state in `dir`/state), and a target on it by endpoint, as the Pulumi provider reaches it. */
+export interface ServedFleet {
+  readonly dir: string;
+  readonly emulator: RunningEmulator;
+  readonly target: Target;
+  close(): Promise<void>;
+}
+
+export async function serveFleet(prefix: string, fleetFile: string = FLEET_FILE): Promise<ServedFleet> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  const stateDir = path.join(dir, 'state');
+  const emulator = await startEmulator({ stateDir, fleetFile, retryAfterSeconds: 0, operationDelayMs: 0 });
+  const target = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, stateDir });
+  return {
+    dir,
+    emulator,
+    target,
+    close: async () => {
+      await target.close();
+      await emulator.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

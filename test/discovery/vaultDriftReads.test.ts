@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { RestError } from '@azure/core-rest-pipeline';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { diffCalls, installBackupExtension, isWrite, openTarget, putProtectedItem, refreshContainers, registerContainer, type CallCounts, type Target } from '../../provider/azure/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
+import { diffCalls, installBackupExtension, isWrite, putProtectedItem, refreshContainers, registerContainer, type CallCounts, type Target } from '../../provider/azure/index.js';
 import { FUNCTIONS } from '../../provider/pulumi/functions.js';
 import { TargetHolder } from '../../provider/pulumi/context.js';
 import { applyPlan } from '../../provider/apply/index.js';
@@ -20,8 +20,8 @@ import { policyArmId, vaultArmId, vmArmId, vmContainerName, vmProtectedItemName,
 import { observeVaultForDrift, type DriftReadOptions } from '../../provider/discovery/index.js';
 import { detectDrift, needsRecoveryPoints } from '../../provider/drift/index.js';
 import { resolveSpecText } from '../../provider/spec/index.js';
-import { DAILY_1000, DEMO_FLEET, ROOT, specText, VAULT_A, VAULT_B } from '../e2e/harness.js';
-import { openTestTarget, type TestTarget } from './harness.js';
+import { DAILY_1000, ROOT, specText, VAULT_A, VAULT_B } from '../e2e/harness.js';
+import { openTestTarget, serveFleet, type ServedFleet, type TestTarget } from './harness.js';
 
 const GRAPH = 'POST resources';
 const VM_LIST = 'GET virtualMachines';
@@ -43,25 +43,21 @@ function specOf(target: Target, text: string, file = 'spec.yaml'): ResolvedSpec 
 }
 
 describe("one vault's drift, on the demo fleet once its spec is applied", () => {
+  let world: ServedFleet;
   let dir: string;
   let emulator: RunningEmulator;
   let target: Target;
   let demo: ResolvedSpec;
   const demoFile = join(ROOT, 'examples/spec.yaml');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vmbackup-vault-drift-'));
-    emulator = await startEmulator({ stateDir: join(dir, 'state'), fleetFile: DEMO_FLEET, retryAfterSeconds: 0, operationDelayMs: 0 });
-    target = await openTarget({ kind: 'emulator', endpoint: emulator.endpoint, stateDir: join(dir, 'state') });
+    world = await serveFleet('vmbackup-vault-drift-');
+    ({ dir, emulator, target } = world);
     demo = specOf(target, await readFile(demoFile, 'utf8'), demoFile);
     const { plan } = await observeAndPlan(target, demo);
     const applied = await applyPlan(target, plan);
     expect(applied.actions.filter((a) => a.status === 'failed')).toEqual([]);
   }, 60_000);
-  afterAll(async () => {
-    await target?.close();
-    await emulator?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
   it("reads the VMs with one Resource Graph query, writes nothing, and finds what Compute's VM list finds, the agent's finding included", async () => {
     const graph = await drift(target, demo);
